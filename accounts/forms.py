@@ -1,0 +1,104 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import TIME_ZONE_CHOICES, Profile, User
+
+LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français")]
+
+
+class CleanTextMixin:
+    """NUL bytes and other control characters become a form error, never a 500."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
+        for name, value in list(cleaned.items()):
+            if isinstance(value, str) and "\x00" in value:
+                self.add_error(name, _("This text contains a character that is not allowed."))  # type: ignore[attr-defined]
+        return cleaned
+
+
+class EmailLoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    error_messages = {
+        "invalid_login": _("That email and password do not match an account. Check both and try again."),
+        "inactive": _("This account is inactive."),
+    }
+
+
+class SignupForm(CleanTextMixin, forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    display_name = forms.CharField(
+        label=_("Your name (optional)"), max_length=120, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters. A long passphrase is best."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES, initial="Europe/Paris")
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES, initial="en")
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account with this email already exists. Sign in or reset the password."))
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            candidate = User(email=cleaned.get("email", ""), display_name=cleaned.get("display_name", ""))
+            try:
+                password_validation.validate_password(p1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class ProfileForm(CleanTextMixin, forms.ModelForm):
+    display_name = forms.CharField(label=_("Your name"), max_length=120, required=False)
+
+    class Meta:
+        model = Profile
+        fields = ["time_zone", "language", "ms_course", "diagnosis_year"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["diagnosis_year"].widget.attrs.update({"min": 1950, "max": 2100, "inputmode": "numeric"})
+        user = self.instance.user
+        self.fields["display_name"].initial = user.display_name
+        if not user.is_patient:
+            del self.fields["ms_course"]
+            del self.fields["diagnosis_year"]
+
+    def clean_diagnosis_year(self) -> int | None:
+        from django.utils import timezone
+
+        year: int | None = self.cleaned_data.get("diagnosis_year")
+        if year is not None and not 1950 <= year <= timezone.now().year:
+            raise forms.ValidationError(_("Enter a year between 1950 and this year."))
+        return year
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=LANGUAGE_CHOICES)
+    next = forms.CharField(required=False, max_length=500)

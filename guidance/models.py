@@ -1,0 +1,64 @@
+"""Guidance rules (admin-edited data), published rule-set versions and day scores."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RuleSetVersion(models.Model):
+    """A published, frozen snapshot of the active rules. Scores point to the version that made them."""
+
+    number = models.PositiveIntegerField(unique=True)
+    # The frozen list of rule specs (key, kind, params, weight, titles, rationales) as published.
+    rules = models.JSONField(default=list)
+    note = models.CharField(max_length=300, blank=True)
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+
+class Rule(models.Model):
+    key = models.SlugField(_("key"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=32)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    weight = models.FloatField(_("weight (points)"), default=10)
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    title_en = models.CharField(_("title (English)"), max_length=120)
+    title_fr = models.CharField(_("title (French)"), max_length=120)
+    rationale_en = models.TextField(_("rationale (English)"), max_length=2000)
+    rationale_fr = models.TextField(_("rationale (French)"), max_length=2000)
+    # e.g. "seeds/000_483052ed36bc9e50.txt §3"
+    source = models.CharField(_("source article and section"), max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order", "key"]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+
+class DayScore(models.Model):
+    """The score of one patient-day under one rule-set version (derived data, rebuildable)."""
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    version = models.ForeignKey(RuleSetVersion, on_delete=models.PROTECT, related_name="scores")
+    total = models.FloatField()
+    # [{"key", "points", "possible", "counted": {...}, "days_logged", "window_days"}, ...]
+    breakdown = models.JSONField(default=list)
+    logged = models.BooleanField(default=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["patient", "date"]
+        constraints = [models.UniqueConstraint(fields=["patient", "date"], name="dayscore_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.total:.0f}"

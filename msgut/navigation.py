@@ -1,0 +1,46 @@
+"""The main navigation, per role. Each feature adds its pages here."""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+NAVIGATION: dict[str, list[NavItem]] = {
+    "patient": [
+        NavItem(_("Settings"), "accounts:profile"),
+    ],
+    "clinician": [
+        NavItem(_("Settings"), "accounts:profile"),
+    ],
+    "admin": [
+        NavItem(_("Administration"), "admin:index"),
+        NavItem(_("Settings"), "accounts:profile"),
+    ],
+}
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    user = request.user
+    if not user.is_authenticated:
+        return {"nav_items": []}
+    items = NAVIGATION.get(getattr(user, "role", ""), [])
+    current = request.path
+    entries = []
+    for item in items:
+        url = item.url
+        active = current == url or (url != "/" and current.startswith(url))
+        entries.append({"label": item.label, "url": url, "active": active})
+    return {"nav_items": entries}

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from msgut import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("day/", include("tracker.urls")),
+    path("guidance/", include("guidance.urls")),
+    path("trends/", include("trends.urls")),
+    path("clinic/", include("clinic.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,45 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.models import User
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its own start page."""
+    user = request.user
+    assert isinstance(user, User)
+    return redirect(user.home_url())
+
+
+def broker_status() -> str:
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return "inline"
+    try:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+        client.ping()
+    except Exception:
+        return "down"
+    return "ok"
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and broker status; 503 when the database is down."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = "ok"
+    except Exception:
+        database = "down"
+    status = 200 if database == "ok" else 503
+    return JsonResponse({"database": database, "broker": broker_status()}, status=status)

@@ -1,0 +1,335 @@
+"""What a patient logs. One calendar date = one day in the patient's time zone.
+
+Derived values (sleep totals, MFIS scores) are computed by plain functions in
+`tracker.measures` so the scoring and charts code can reuse them on frames.
+"""
+
+from typing import TYPE_CHECKING, ClassVar
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class FoodGroup(models.TextChoices):
+    """The food-group tags the guidance rules count (design.md, Food catalog)."""
+
+    VEGETABLE = "vegetable", _("Vegetable")
+    FRUIT = "fruit", _("Fruit")
+    LEGUME = "legume", _("Legume")
+    WHOLE_GRAIN = "whole_grain", _("Whole grain")
+    FISH_SEAFOOD = "fish_seafood", _("Fish or seafood")
+    NUTS = "nuts", _("Nuts")
+    OLIVE_OIL = "olive_oil", _("Olive oil")
+    OTHER_VEG_OIL = "other_veg_oil", _("Other vegetable oil")
+    RED_MEAT = "red_meat", _("Red meat")
+    PROCESSED_MEAT = "processed_meat", _("Processed meat")
+    WHITE_MEAT = "white_meat", _("White meat")
+    BUTTER_CREAM = "butter_cream", _("Butter, cream or margarine")
+    CHEESE = "cheese", _("Cheese")
+    SUGARY_DRINK = "sugary_drink", _("Sugary drink")
+    SWEETS_PASTRIES = "sweets_pastries", _("Commercial sweets or pastries")
+    SOFRITO = "sofrito", _("Sofrito (tomato, onion, garlic in olive oil)")
+    VERY_SPICY = "very_spicy", _("Very spicy")
+
+
+class FoodQuerySet(models.QuerySet["Food"]):
+    def available_to(self, user: "User") -> "FoodQuerySet":
+        """The shared catalog plus the user's own private foods."""
+        return self.filter(Q(owner__isnull=True) | Q(owner=user))
+
+
+class Food(models.Model):
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_fr = models.CharField(_("name (French)"), max_length=120, blank=True)
+    # Lower-case, accent-free "name_en name_fr" for type-ahead search in either language.
+    search_text = models.CharField(max_length=300, db_index=True, editable=False, default="")
+    default_portion_g = models.FloatField(
+        _("default portion (g)"), validators=[MinValueValidator(0.1), MaxValueValidator(2000)]
+    )
+    household_measure_en = models.CharField(_("household measure (English)"), max_length=80, blank=True)
+    household_measure_fr = models.CharField(_("household measure (French)"), max_length=80, blank=True)
+    fiber_g_per_100g = models.FloatField(_("fiber g/100 g"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)])
+    sat_fat_g_per_100g = models.FloatField(
+        _("saturated fat g/100 g"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    added_sugar = models.BooleanField(_("added sugar"), default=False)
+    nova_group = models.PositiveSmallIntegerField(
+        _("NOVA group"), default=1, validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    fermented = models.BooleanField(_("fermented"), default=False)
+    raw = models.BooleanField(_("eaten raw (salad, raw vegetable)"), default=False)
+    # A list of FoodGroup values.
+    groups = models.JSONField(_("food groups"), default=list, blank=True)
+    source = models.CharField(_("composition source"), max_length=160, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="private_foods"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects: ClassVar[FoodQuerySet] = FoodQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["name_en"]
+        constraints = [
+            models.CheckConstraint(condition=Q(nova_group__gte=1, nova_group__lte=4), name="food_nova_1_4"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+class MealType(models.TextChoices):
+    BREAKFAST = "breakfast", _("Breakfast")
+    LUNCH = "lunch", _("Lunch")
+    DINNER = "dinner", _("Dinner")
+    SNACK = "snack", _("Snacks")
+
+
+class PatientDayModel(models.Model):
+    """Anything a patient logs for one local date."""
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class MealItem(PatientDayModel):
+    meal = models.CharField(_("meal"), max_length=16, choices=MealType.choices)
+    food = models.ForeignKey(Food, on_delete=models.PROTECT, related_name="meal_items")
+    grams = models.FloatField(_("portion (g)"), validators=[MinValueValidator(0.1), MaxValueValidator(3000)])
+
+    class Meta:
+        ordering = ["date", "meal", "created_at", "id"]
+        indexes = [models.Index(fields=["patient", "date"])]
+        constraints = [models.CheckConstraint(condition=Q(grams__gt=0, grams__lte=3000), name="mealitem_grams_range")]
+
+    def __str__(self) -> str:
+        return f"{self.food} {self.grams:g} g"
+
+
+class FavoriteFood(models.Model):
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    food = models.ForeignKey(Food, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient", "food"], name="favorite_once")]
+
+    def __str__(self) -> str:
+        return f"{self.food} (favourite)"
+
+
+class SavedMeal(models.Model):
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["patient", "name"], name="saved_meal_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedMealItem(models.Model):
+    saved_meal = models.ForeignKey(SavedMeal, on_delete=models.CASCADE, related_name="items")
+    food = models.ForeignKey(Food, on_delete=models.PROTECT, related_name="+")
+    grams = models.FloatField(validators=[MinValueValidator(0.1), MaxValueValidator(3000)])
+
+    def __str__(self) -> str:
+        return f"{self.food} {self.grams:g} g"
+
+
+class SleepDiary(PatientDayModel):
+    """Consensus Sleep Diary core, filled in the morning. `date` is the morning's date.
+
+    Clock times: a time at or after noon is the evening before `date`.
+    """
+
+    in_bed_at = models.TimeField(_("time into bed"))
+    tried_sleep_at = models.TimeField(_("time you tried to sleep"))
+    minutes_to_fall_asleep = models.PositiveSmallIntegerField(
+        _("minutes to fall asleep"), validators=[MaxValueValidator(720)]
+    )
+    awakenings = models.PositiveSmallIntegerField(_("number of awakenings"), validators=[MaxValueValidator(50)])
+    minutes_awake = models.PositiveSmallIntegerField(
+        _("minutes awake during the night"), validators=[MaxValueValidator(720)]
+    )
+    final_wake_at = models.TimeField(_("final wake time"))
+    out_of_bed_at = models.TimeField(_("time out of bed"))
+    quality = models.PositiveSmallIntegerField(
+        _("sleep quality (1 very poor - 5 very good)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    # Derived on save by tracker.measures.sleep_measures (kept as columns for fast frames).
+    total_sleep_minutes = models.PositiveSmallIntegerField(default=0, editable=False)
+    time_in_bed_minutes = models.PositiveSmallIntegerField(default=0, editable=False)
+    efficiency = models.FloatField(default=0, editable=False)
+    # Minutes from midnight of `date` (negative = before midnight).
+    mid_sleep_minutes = models.SmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "date"], name="sleep_one_per_day"),
+            models.CheckConstraint(condition=Q(quality__gte=1, quality__lte=5), name="sleep_quality_1_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"sleep {self.date}"
+
+
+class FatigueRating(PatientDayModel):
+    score = models.PositiveSmallIntegerField(
+        _("fatigue (0 none - 10 worst)"), validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "date"], name="fatigue_one_per_day"),
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=10), name="fatigue_0_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"fatigue {self.date}: {self.score}"
+
+
+class SymptomLog(PatientDayModel):
+    mood = models.PositiveSmallIntegerField(
+        _("mood (0 very low - 10 very good)"), null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+    stress = models.PositiveSmallIntegerField(
+        _("stress (0 none - 10 extreme)"), null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient", "date"], name="symptoms_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"symptoms {self.date}"
+
+
+class StoolEvent(PatientDayModel):
+    bristol_type = models.PositiveSmallIntegerField(
+        _("Bristol stool form (1-7)"), validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
+
+    class Meta:
+        ordering = ["date", "created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(bristol_type__gte=1, bristol_type__lte=7), name="bristol_1_7")
+        ]
+
+    def __str__(self) -> str:
+        return f"Bristol {self.bristol_type} on {self.date}"
+
+
+class CustomSymptom(models.Model):
+    """A symptom the patient wants to rate every day (e.g. tingling, bladder urgency)."""
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("symptom"), max_length=60)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["patient", "name"], name="custom_symptom_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SymptomRating(PatientDayModel):
+    symptom = models.ForeignKey(CustomSymptom, on_delete=models.CASCADE, related_name="ratings")
+    score = models.PositiveSmallIntegerField(_("rating (0-10)"), validators=[MaxValueValidator(10)])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient", "date", "symptom"], name="symptom_rating_once")]
+
+    def __str__(self) -> str:
+        return f"{self.symptom} {self.date}: {self.score}"
+
+
+class Lifestyle(PatientDayModel):
+    activity_minutes = models.PositiveSmallIntegerField(
+        _("physical activity (minutes)"), default=0, validators=[MaxValueValidator(1440)]
+    )
+    tobacco = models.BooleanField(_("smoked tobacco"), default=False)
+    cigarettes = models.PositiveSmallIntegerField(_("cigarettes"), default=0, validators=[MaxValueValidator(200)])
+    alcohol_units = models.DecimalField(
+        _("alcohol (units)"), max_digits=4, decimal_places=1, default=0, validators=[MinValueValidator(0), MaxValueValidator(50)]
+    )
+    vitamin_d_iu = models.PositiveIntegerField(_("vitamin D (IU)"), default=0, validators=[MaxValueValidator(100000)])
+    propionate_mg = models.PositiveIntegerField(_("propionate (mg)"), default=0, validators=[MaxValueValidator(10000)])
+    probiotic = models.BooleanField(_("probiotic taken"), default=False)
+    other_supplements = models.CharField(_("other supplements"), max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient", "date"], name="lifestyle_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"lifestyle {self.date}"
+
+
+class Severity(models.TextChoices):
+    MILD = "mild", _("Mild")
+    MODERATE = "moderate", _("Moderate")
+    SEVERE = "severe", _("Severe")
+
+
+class Recovery(models.TextChoices):
+    ONGOING = "ongoing", _("Still recovering")
+    FULL = "full", _("Full recovery")
+    PARTIAL = "partial", _("Partial recovery")
+    NONE = "none", _("No recovery")
+
+
+class Relapse(models.Model):
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    started_on = models.DateField(_("start date"))
+    ended_on = models.DateField(_("end date"), null=True, blank=True)
+    symptoms = models.TextField(_("symptoms"), max_length=2000)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MODERATE)
+    lasted_over_24h = models.BooleanField(_("symptoms lasted more than 24 hours"), default=True)
+    fever_or_infection = models.BooleanField(_("fever or infection at onset"), default=False)
+    steroids = models.BooleanField(_("treated with steroids"), default=False)
+    recovery = models.CharField(_("recovery"), max_length=10, choices=Recovery.choices, default=Recovery.ONGOING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        indexes = [models.Index(fields=["patient", "started_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")), name="relapse_end_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"relapse from {self.started_on}"
+
+
+class MFISResponse(PatientDayModel):
+    """Modified Fatigue Impact Scale: 21 items scored 0-4; may be saved part-way."""
+
+    # A list of 21 entries, each 0-4 or null while unanswered.
+    items = models.JSONField(default=list)
+    completed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["patient", "date"], name="mfis_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"MFIS {self.date}"
