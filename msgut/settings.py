@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "guidance",
     "trends",
     "clinic",
+    "audit",
 ]
 
 MIDDLEWARE = [
