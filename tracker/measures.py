@@ -1,7 +1,8 @@
 """Pure derived measures (no Django import): sleep diary and MFIS scoring."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 
 MFIS_ITEMS = 21
 MFIS_PHYSICAL = (4, 6, 7, 10, 13, 14, 17, 20, 21)
@@ -78,3 +79,77 @@ def mfis_scores(items: list[int | None]) -> MFISScores:
         mfis5=_subscale(padded, MFIS_5),
         answered=sum(1 for v in padded if v is not None),
     )
+
+
+# Relapse definition (design.md "Relapses"): new or worse symptoms lasting more than 24 hours,
+# starting at least 30 days after the onset of the previous relapse, without fever or infection.
+RELAPSE_MIN_DAYS_BETWEEN_ONSETS = 30
+REASON_SHORT = "short"  # symptoms did not last more than 24 hours
+REASON_TOO_SOON = "too_soon"  # onset less than 30 days after the previous onset
+REASON_FEVER = "fever"  # fever or infection at onset (a possible pseudo-relapse)
+
+
+@dataclass(frozen=True)
+class RelapseCheck:
+    """The outcome of the clinical-definition check; `reasons` lists the codes that failed."""
+
+    meets_definition: bool
+    reasons: tuple[str, ...]
+    days_since_previous_onset: int | None
+
+    @property
+    def possible_pseudo_relapse(self) -> bool:
+        return not self.meets_definition
+
+
+def relapse_check(
+    started_on: date,
+    *,
+    lasted_over_24h: bool,
+    fever_or_infection: bool,
+    previous_started_on: date | None,
+) -> RelapseCheck:
+    """Check one episode against the clinical definition of a relapse."""
+    reasons: list[str] = []
+    if not lasted_over_24h:
+        reasons.append(REASON_SHORT)
+    gap = None
+    if previous_started_on is not None:
+        gap = (started_on - previous_started_on).days
+        if gap < RELAPSE_MIN_DAYS_BETWEEN_ONSETS:
+            reasons.append(REASON_TOO_SOON)
+    if fever_or_infection:
+        reasons.append(REASON_FEVER)
+    return RelapseCheck(not reasons, tuple(reasons), gap)
+
+
+@dataclass(frozen=True)
+class Episode:
+    key: object
+    started_on: date
+    lasted_over_24h: bool
+    fever_or_infection: bool
+
+
+def relapse_checks(episodes: Iterable[Episode]) -> dict[object, RelapseCheck]:
+    """Check a patient's episodes together: each is compared with the onset of the one before it."""
+    ordered = sorted(episodes, key=lambda e: (e.started_on, str(e.key)))
+    checks: dict[object, RelapseCheck] = {}
+    previous: date | None = None
+    for episode in ordered:
+        checks[episode.key] = relapse_check(
+            episode.started_on,
+            lasted_over_24h=episode.lasted_over_24h,
+            fever_or_infection=episode.fever_or_infection,
+            previous_started_on=previous,
+        )
+        previous = episode.started_on
+    return checks
+
+
+MFIS_INTERVAL_DAYS = 28
+
+
+def mfis_due(today: date, last_completed_on: date | None) -> bool:
+    """The MFIS is offered every 4 weeks: due when never done or done 28 or more days ago."""
+    return last_completed_on is None or (today - last_completed_on).days >= MFIS_INTERVAL_DAYS

@@ -107,11 +107,18 @@ class MealItem(PatientDayModel):
     meal = models.CharField(_("meal"), max_length=16, choices=MealType.choices)
     food = models.ForeignKey(Food, on_delete=models.PROTECT, related_name="meal_items")
     grams = models.FloatField(_("portion (g)"), validators=[MinValueValidator(0.1), MaxValueValidator(3000)])
+    # A random token from the form that added the item: a double submit (or a retry) cannot add it twice.
+    client_token = models.CharField(max_length=36, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["date", "meal", "created_at", "id"]
         indexes = [models.Index(fields=["patient", "date"])]
-        constraints = [models.CheckConstraint(condition=Q(grams__gt=0, grams__lte=3000), name="mealitem_grams_range")]
+        constraints = [
+            models.CheckConstraint(condition=Q(grams__gt=0, grams__lte=3000), name="mealitem_grams_range"),
+            models.UniqueConstraint(
+                fields=["patient", "client_token"], condition=~Q(client_token=""), name="mealitem_token_once"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.food} {self.grams:g} g"
@@ -223,11 +230,16 @@ class StoolEvent(PatientDayModel):
     bristol_type = models.PositiveSmallIntegerField(
         _("Bristol stool form (1-7)"), validators=[MinValueValidator(1), MaxValueValidator(7)]
     )
+    client_token = models.CharField(max_length=36, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["date", "created_at"]
+        indexes = [models.Index(fields=["patient", "date"])]
         constraints = [
-            models.CheckConstraint(condition=Q(bristol_type__gte=1, bristol_type__lte=7), name="bristol_1_7")
+            models.CheckConstraint(condition=Q(bristol_type__gte=1, bristol_type__lte=7), name="bristol_1_7"),
+            models.UniqueConstraint(
+                fields=["patient", "client_token"], condition=~Q(client_token=""), name="stool_token_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -304,6 +316,7 @@ class Relapse(models.Model):
     fever_or_infection = models.BooleanField(_("fever or infection at onset"), default=False)
     steroids = models.BooleanField(_("treated with steroids"), default=False)
     recovery = models.CharField(_("recovery"), max_length=10, choices=Recovery.choices, default=Recovery.ONGOING)
+    client_token = models.CharField(max_length=36, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -313,7 +326,10 @@ class Relapse(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")), name="relapse_end_after_start"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "client_token"], condition=~Q(client_token=""), name="relapse_token_once"
+            ),
         ]
 
     def __str__(self) -> str:
