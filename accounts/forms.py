@@ -102,3 +102,35 @@ class ProfileForm(CleanTextMixin, forms.ModelForm):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=LANGUAGE_CHOICES)
     next = forms.CharField(required=False, max_length=500)
+
+
+class OTPCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("The 6-digit code from your authenticator app, or one of your backup codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True, "spellcheck": "false", "autocapitalize": "none"}
+        ),
+    )
+    next = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"]
+        if "\x00" in code:
+            raise forms.ValidationError(_("This text contains a character that is not allowed."))
+        return code
+
+
+class EnrolCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("6-digit code from the app"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isdigit() and len(code) == 6):
+            raise forms.ValidationError(_("Enter the 6 digits your app shows, without letters."))
+        return code

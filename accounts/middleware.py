@@ -1,9 +1,15 @@
 import zoneinfo
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts import twofactor
+from accounts.models import User
 from accounts.services import profile_of
 
 
@@ -27,3 +33,48 @@ class UserPreferencesMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class OTPRequiredMiddleware:
+    """Clinicians and admins must pass a second factor before any other page.
+
+    Until then every page except enrolment, verification, sign-out, the
+    language switch and static files sends them to set up or enter a code.
+    Sits after django_otp's OTPMiddleware, which sets `user.is_verified()`.
+    """
+
+    ALLOWED_VIEWS = frozenset(
+        {
+            "accounts:two-factor-setup",
+            "accounts:two-factor-verify",
+            "accounts:logout",
+            "accounts:language",
+            "healthz",
+        }
+    )
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any) -> HttpResponse | None:
+        user = request.user
+        if not isinstance(user, User) or not twofactor.needs_second_factor(user) or twofactor.is_verified(user):
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in self.ALLOWED_VIEWS:
+            return None
+        if request.path.startswith(settings.STATIC_URL):
+            return None
+        target = "accounts:two-factor-verify" if twofactor.has_authenticator(user) else "accounts:two-factor-setup"
+        next_url = request.get_full_path() if request.method == "GET" else ""
+        url = reverse(target)
+        if next_url:
+            url = f"{url}?{urlencode({'next': next_url})}"
+        if getattr(request, "htmx", False):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return HttpResponseRedirect(url)

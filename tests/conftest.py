@@ -2,6 +2,9 @@ import os
 import shutil
 
 import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 
@@ -48,4 +51,36 @@ def admin_user(db):
 @pytest.fixture
 def patient_client(client, patient):
     client.force_login(patient)
+    return client
+
+
+def verified_login(client: Client, user) -> TOTPDevice:
+    """Sign `user` into `client` with a passed second factor, as django_otp.login does.
+
+    Clinicians and admins are sent to the two-factor pages until their session
+    is OTP-verified; use this instead of client.force_login for them.
+    """
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+@pytest.fixture
+def clinician_client(clinician):
+    """A separate client signed in as `clinician`, two-factor verified."""
+    client = Client()
+    verified_login(client, clinician)
+    return client
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """A separate client signed in as `admin_user`, two-factor verified (replaces pytest-django's)."""
+    client = Client()
+    verified_login(client, admin_user)
     return client

@@ -1,10 +1,12 @@
 """Create the demo accounts and their data. Safe to run again."""
 
+import base64
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.demo import DEMO_TOTP_KEY, ensure_demo_device
 from accounts.models import Role, User
 from accounts.services import register_user
 from clinic import demo as clinic_demo
@@ -44,4 +46,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for email, role, _name in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:<10} {email}")
+        devices = [ensure_demo_device(users[str(role)]) for role in (Role.CLINICIAN, Role.ADMIN)]
+        secret = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+        self.stdout.write(
+            self.style.SUCCESS("Clinician and admin sign-in also asks for a two-factor code (demo key, never for real use):")
+        )
+        self.stdout.write(f"  key (base32): {secret}")
+        for device in devices:
+            self.stdout.write(f"  {device.config_url}")
+        self.stdout.write("  Add it to an authenticator app, or print the current code with: python manage.py demo_code")
 
