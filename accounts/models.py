@@ -77,10 +77,10 @@ class User(AbstractUser):
 
     def home_url(self) -> str:
         if self.is_clinician:
-            return reverse("accounts:profile")
+            return reverse("clinic:dashboard")
         if self.is_admin_role:
             return reverse("admin:index")
-        return reverse("accounts:profile")
+        return reverse("tracker:today")
 
 
 class MSCourse(models.TextChoices):

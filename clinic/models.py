@@ -1,0 +1,186 @@
+"""Consent grants between patients and clinicians, and what clinicians add.
+
+Clinicians never edit a patient's entries: their confirmations and annotations
+of relapses live in `RelapseReview`, their notes in `ClinicianNote`.
+"""
+
+import hashlib
+import secrets
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+# No 0/O, 1/I/L: codes are read aloud and typed by tired hands.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+def new_invite_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(value: str) -> str:
+    """Accept "abcd-efgh", "ABCD EFGH": keep the code's own letters, upper-case."""
+    return "".join(ch for ch in value.upper() if ch.isalnum())
+
+
+class ConsentWording(models.Model):
+    """A published consent text. Grants point to the exact version the patient agreed to."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    text_en = models.TextField(_("wording (English)"))
+    text_fr = models.TextField(_("wording (French)"))
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("consent wording")
+        verbose_name_plural = _("consent wordings")
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+    @property
+    def text(self) -> str:
+        return self.text_fr if (get_language() or "en").startswith("fr") else self.text_en
+
+    def digest(self) -> str:
+        """SHA-256 of both texts: proves later which words were shown, even if a row were edited."""
+        return hashlib.sha256(f"{self.version}\n{self.text_en}\n{self.text_fr}".encode()).hexdigest()
+
+    @classmethod
+    def current(cls) -> "ConsentWording":
+        wording = cls.objects.order_by("-version").first()
+        if wording is None:
+            raise cls.DoesNotExist("no consent wording is published")
+        return wording
+
+
+class InviteCode(models.Model):
+    """The code a clinician gives patients; regenerating it retires the old one."""
+
+    clinician = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invite_code")
+    code = models.CharField(max_length=16, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def display(self) -> str:
+        return f"{self.code[:4]}-{self.code[4:]}"
+
+
+class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):
+    def active(self) -> "AccessGrantQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class AccessGrant(models.Model):
+    """A patient's consent for one clinician to read their data, until revoked."""
+
+    class Via(models.TextChoices):
+        CODE = "code", _("invite code")
+        INVITATION = "invitation", _("invitation")
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants_given")
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants_received")
+    granted_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    wording = models.ForeignKey(ConsentWording, on_delete=models.PROTECT, related_name="grants")
+    # Copy of ConsentWording.digest() at the moment of consent.
+    wording_sha256 = models.CharField(max_length=64)
+    language = models.CharField(max_length=8, default="en")
+    via = models.CharField(max_length=16, choices=Via.choices, default=Via.CODE)
+
+    objects: ClassVar[AccessGrantQuerySet] = AccessGrantQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "clinician"], condition=Q(revoked_at__isnull=True), name="one_active_grant_per_pair"
+            )
+        ]
+        indexes = [models.Index(fields=["clinician", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id} -> {self.clinician_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> "InvitationQuerySet":
+        return self.filter(answered_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """A clinician asks a patient (by email) to share; only the patient can accept."""
+
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent")
+    email = models.EmailField()
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    accepted = models.BooleanField(default=False)
+
+    objects: ClassVar[InvitationQuerySet] = InvitationQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinician", "email"], condition=Q(answered_at__isnull=True), name="one_pending_invitation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation from {self.clinician_id}"
+
+
+class ClinicianNote(models.Model):
+    """A clinician's note about a patient: read by every clinician with access, edited only by its author."""
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinician_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="notes_written")
+    author_name = models.CharField(max_length=120, blank=True)
+    body = models.TextField(_("note"), max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["patient", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"note {self.pk}"
+
+
+class RelapseReview(models.Model):
+    """A clinician's reading of a patient's relapse; the patient's entry itself is never changed."""
+
+    class Verdict(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed relapse")
+        PSEUDO = "pseudo", _("Pseudo-relapse")
+        UNSURE = "unsure", _("Not sure yet")
+
+    relapse = models.ForeignKey("tracker.Relapse", on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reviewer_name = models.CharField(max_length=120, blank=True)
+    verdict = models.CharField(_("your reading"), max_length=16, choices=Verdict.choices, default=Verdict.UNSURE)
+    note = models.TextField(_("annotation"), max_length=2000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [models.UniqueConstraint(fields=["relapse", "reviewer"], name="one_review_per_reviewer")]
+
+    def __str__(self) -> str:
+        return f"review of relapse {self.relapse_id}"

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 class NavItem:
     label: str | Promise
     url_name: str
+    # Only the exact URL marks it current (for a page whose URL prefixes others, e.g. /day/).
+    exact: bool = False
 
     @property
     def url(self) -> str:
@@ -20,9 +22,15 @@ class NavItem:
 
 NAVIGATION: dict[str, list[NavItem]] = {
     "patient": [
+        NavItem(_("Today"), "tracker:today", exact=True),
+        NavItem(_("Month"), "tracker:month"),
+        NavItem(_("Relapses"), "tracker:relapses"),
+        NavItem(_("Sharing"), "clinic:sharing"),
+        NavItem(_("My data"), "clinic:my-data"),
         NavItem(_("Settings"), "accounts:profile"),
     ],
     "clinician": [
+        NavItem(_("Patients"), "clinic:dashboard"),
         NavItem(_("Settings"), "accounts:profile"),
     ],
     "admin": [
@@ -41,6 +49,6 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     entries = []
     for item in items:
         url = item.url
-        active = current == url or (url != "/" and current.startswith(url))
+        active = current == url or (not item.exact and url != "/" and current.startswith(url))
         entries.append({"label": item.label, "url": url, "active": active})
     return {"nav_items": entries}

@@ -1,0 +1,210 @@
+"""The clinician dashboard: who needs attention and why.
+
+Flags for every granted patient come from a fixed number of aggregate queries
+and one pandas pass, whatever the number of patients (no per-patient queries).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from guidance.models import DayScore
+from tracker.measures import mfis_scores
+from tracker.models import (
+    FatigueRating,
+    Lifestyle,
+    MealItem,
+    MFISResponse,
+    Relapse,
+    SleepDiary,
+    StoolEvent,
+    SymptomLog,
+    SymptomRating,
+)
+
+RECENT_RELAPSE_DAYS = 30
+OPEN_RELAPSE_DAYS = 90  # an open relapse older than this is probably just never closed
+TREND_WINDOW_DAYS = 14
+MIN_VALUES_PER_WINDOW = 4
+FATIGUE_RISE = 1.0  # points on the 0-10 scale
+SCORE_DROP = 10.0  # points on the 0-100 day score
+INACTIVE_DAYS = 7
+
+ENTRY_MODELS = (MealItem, SleepDiary, FatigueRating, SymptomLog, StoolEvent, SymptomRating, Lifestyle, MFISResponse)
+
+FLAG_LABELS = {
+    "relapse": _("Relapse in the last 30 days"),
+    "fatigue": _("Fatigue rising over 2 weeks"),
+    "adherence": _("Day score falling over 2 weeks"),
+    "inactive": _("No entries for 7 days"),
+}
+FLAG_SHORT = {
+    "relapse": _("Relapse"),
+    "fatigue": _("Fatigue rising"),
+    "adherence": _("Score falling"),
+    "inactive": _("No entries"),
+}
+SORTS = {
+    "attention": _("Needs attention first"),
+    "name": _("Name"),
+    "last_entry": _("Oldest last entry first"),
+    "mfis": _("Highest MFIS first"),
+}
+
+
+@dataclass
+class PatientRow:
+    patient: User
+    last_entry: date | None = None
+    days_since_entry: int | None = None
+    mfis_total: int | None = None
+    mfis_date: date | None = None
+    fatigue_recent: float | None = None
+    fatigue_change: float | None = None
+    score_recent: float | None = None
+    score_change: float | None = None
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def flag_items(self) -> list[dict[str, Any]]:
+        return [{"key": key, "label": FLAG_LABELS[key], "short": FLAG_SHORT[key]} for key in self.flags]
+
+
+def window_change(frame: pd.DataFrame, today: date) -> pd.DataFrame:
+    """Per patient: mean of the last 14 days, and its change from the 14 days before.
+
+    `frame` has columns patient_id, date, value. Windows with fewer than
+    MIN_VALUES_PER_WINDOW values give no change (no flag from two data points).
+    """
+    columns = ["recent", "change"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns, dtype=float)
+    recent_start = today - timedelta(days=TREND_WINDOW_DAYS - 1)
+    window = pd.Series("previous", index=frame.index)
+    window[frame["date"] >= recent_start] = "recent"
+    grouped = frame.assign(window=window).groupby(["patient_id", "window"])["value"].agg(["mean", "count"])
+    means = grouped["mean"].unstack()
+    counts = grouped["count"].unstack()
+    for name in ("recent", "previous"):
+        if name not in means:
+            means[name] = float("nan")
+            counts[name] = 0
+    counts = counts.fillna(0)
+    enough = (counts["recent"] >= MIN_VALUES_PER_WINDOW) & (counts["previous"] >= MIN_VALUES_PER_WINDOW)
+    result = pd.DataFrame({"recent": means["recent"], "change": (means["recent"] - means["previous"]).where(enough)})
+    return result
+
+
+def _value_or_none(frame: pd.DataFrame, patient_id: int, column: str) -> float | None:
+    if patient_id not in frame.index:
+        return None
+    value: Any = frame.at[patient_id, column]
+    return None if pd.isna(value) else round(float(value), 1)
+
+
+def dashboard_rows(patients: QuerySet[User], today: date) -> list[PatientRow]:
+    """One row per patient in `patients` (already limited by `visible_to`)."""
+    latest_mfis = MFISResponse.objects.filter(patient=OuterRef("pk"), completed=True).order_by("-date")
+    people = list(
+        patients.annotate(
+            mfis_items=Subquery(latest_mfis.values("items")[:1]),
+            mfis_on=Subquery(latest_mfis.values("date")[:1]),
+        ).order_by("display_name", "email")
+    )
+    if not people:
+        return []
+    ids = patients.values("pk")
+    since = today - timedelta(days=2 * TREND_WINDOW_DAYS - 1)
+
+    recent_relapse = set(
+        Relapse.objects.filter(patient__in=ids)
+        .filter(
+            Q(started_on__gte=today - timedelta(days=RECENT_RELAPSE_DAYS))
+            | Q(ended_on__gte=today - timedelta(days=RECENT_RELAPSE_DAYS))
+            | Q(ended_on__isnull=True, started_on__gte=today - timedelta(days=OPEN_RELAPSE_DAYS))
+        )
+        .values_list("patient_id", flat=True)
+    )
+
+    last_entries: dict[int, date] = {}
+    per_model = [
+        model.objects.filter(patient__in=ids)  # type: ignore[attr-defined]
+        .order_by()
+        .values("patient_id")
+        .annotate(last=Max("date"))
+        .values_list("patient_id", "last")
+        for model in ENTRY_MODELS
+    ]
+    union = per_model[0].union(*per_model[1:], all=True)
+    for patient_id, last in union:
+        if last is not None and (patient_id not in last_entries or last > last_entries[patient_id]):
+            last_entries[patient_id] = last
+
+    fatigue = pd.DataFrame(
+        list(
+            FatigueRating.objects.filter(patient__in=ids, date__gte=since, date__lte=today).values_list(
+                "patient_id", "date", "score"
+            )
+        ),
+        columns=["patient_id", "date", "value"],
+    )
+    scores = pd.DataFrame(
+        list(
+            DayScore.objects.filter(patient__in=ids, date__gte=since, date__lte=today, logged=True).values_list(
+                "patient_id", "date", "total"
+            )
+        ),
+        columns=["patient_id", "date", "value"],
+    )
+    fatigue_trend = window_change(fatigue, today)
+    score_trend = window_change(scores, today)
+
+    rows = []
+    for person in people:
+        row = PatientRow(patient=person)
+        row.last_entry = last_entries.get(person.pk)
+        row.days_since_entry = (today - row.last_entry).days if row.last_entry else None
+        items = getattr(person, "mfis_items", None)
+        if items:
+            row.mfis_total = mfis_scores(items).total
+            row.mfis_date = getattr(person, "mfis_on", None)
+        row.fatigue_recent = _value_or_none(fatigue_trend, person.pk, "recent")
+        row.fatigue_change = _value_or_none(fatigue_trend, person.pk, "change")
+        row.score_recent = _value_or_none(score_trend, person.pk, "recent")
+        row.score_change = _value_or_none(score_trend, person.pk, "change")
+        if person.pk in recent_relapse:
+            row.flags.append("relapse")
+        if row.fatigue_change is not None and row.fatigue_change >= FATIGUE_RISE:
+            row.flags.append("fatigue")
+        if row.score_change is not None and row.score_change <= -SCORE_DROP:
+            row.flags.append("adherence")
+        if row.days_since_entry is None or row.days_since_entry >= INACTIVE_DAYS:
+            row.flags.append("inactive")
+        rows.append(row)
+    return rows
+
+
+def sort_rows(rows: list[PatientRow], sort: str) -> list[PatientRow]:
+    def name(row: PatientRow) -> str:
+        return str(row.patient).lower()
+
+    if sort == "name":
+        return sorted(rows, key=name)
+    if sort == "last_entry":
+        return sorted(rows, key=lambda r: (r.last_entry or date.min, name(r)))
+    if sort == "mfis":
+        return sorted(rows, key=lambda r: (r.mfis_total is None, -(r.mfis_total or 0), name(r)))
+    return sorted(rows, key=lambda r: (-len(r.flags), name(r)))
+
+
+def filter_rows(rows: list[PatientRow], flag: str) -> list[PatientRow]:
+    if flag == "any":
+        return [r for r in rows if r.flags]
+    if flag in FLAG_LABELS:
+        return [r for r in rows if flag in r.flags]
+    return rows

@@ -1,0 +1,213 @@
+"""What the patient review page and the printable report read: a fixed set of queries per page."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import F, FloatField, QuerySet, Sum
+from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from clinic.models import ClinicianNote, RelapseReview
+from clinic.relapses import check_relapses
+from guidance.models import DayScore
+from tracker.measures import mfis_scores
+from tracker.models import (
+    FatigueRating,
+    Lifestyle,
+    MealItem,
+    MFISResponse,
+    Relapse,
+    SleepDiary,
+    StoolEvent,
+    SymptomLog,
+    SymptomRating,
+)
+
+
+@dataclass
+class DayRow:
+    date: date
+    fatigue: int | None = None
+    sleep_minutes: int | None = None
+    sleep_efficiency: float | None = None
+    sleep_quality: int | None = None
+    mood: int | None = None
+    stress: int | None = None
+    note: str = ""
+    stools: list[int] = field(default_factory=list)
+    symptoms: list[tuple[str, int]] = field(default_factory=list)
+    meal_items: int = 0
+    fiber_g: float | None = None
+    activity_minutes: int | None = None
+    alcohol_units: float | None = None
+    tobacco: bool | None = None
+    score: float | None = None
+
+    @property
+    def sleep_hours(self) -> str:
+        if self.sleep_minutes is None:
+            return ""
+        return f"{self.sleep_minutes // 60} h {self.sleep_minutes % 60:02d}"
+
+
+def fiber_by_day(patient: User, start: date, end: date) -> dict[date, float]:
+    """Grams of fiber per day from the meal items and the catalog values (one query)."""
+    rows = (
+        MealItem.objects.filter(patient=patient, date__range=(start, end))
+        .values("date")
+        .annotate(fiber=Sum(Cast(F("grams"), FloatField()) * F("food__fiber_g_per_100g") / 100.0))
+        .order_by("date")
+    )
+    return {row["date"]: round(row["fiber"] or 0.0, 1) for row in rows}
+
+
+def day_rows(patient: User, start: date, end: date) -> list[DayRow]:
+    """One row per logged day in [start, end], newest first."""
+    days: dict[date, DayRow] = {}
+
+    def day(value: date) -> DayRow:
+        if value not in days:
+            days[value] = DayRow(date=value)
+        return days[value]
+
+    in_range: dict[str, Any] = {"patient": patient, "date__range": (start, end)}
+    for d, score in FatigueRating.objects.filter(**in_range).values_list("date", "score"):
+        day(d).fatigue = score
+    for d, minutes, efficiency, quality in SleepDiary.objects.filter(**in_range).values_list(
+        "date", "total_sleep_minutes", "efficiency", "quality"
+    ):
+        row = day(d)
+        row.sleep_minutes, row.sleep_efficiency, row.sleep_quality = minutes, efficiency, quality
+    for d, mood, stress, note in SymptomLog.objects.filter(**in_range).values_list("date", "mood", "stress", "note"):
+        row = day(d)
+        row.mood, row.stress, row.note = mood, stress, note
+    for d, bristol in StoolEvent.objects.filter(**in_range).values_list("date", "bristol_type"):
+        day(d).stools.append(bristol)
+    for d, name, score in SymptomRating.objects.filter(**in_range).values_list("date", "symptom__name", "score").order_by(
+        "date", "symptom__name"
+    ):
+        day(d).symptoms.append((name, score))
+    counts: dict[date, int] = defaultdict(int)
+    for d in MealItem.objects.filter(**in_range).values_list("date", flat=True):
+        counts[d] += 1
+    for d, count in counts.items():
+        day(d).meal_items = count
+    for d, grams in fiber_by_day(patient, start, end).items():
+        day(d).fiber_g = grams
+    for d, activity, alcohol, tobacco in Lifestyle.objects.filter(**in_range).values_list(
+        "date", "activity_minutes", "alcohol_units", "tobacco"
+    ):
+        row = day(d)
+        row.activity_minutes, row.alcohol_units, row.tobacco = activity, float(alcohol), tobacco
+    for d, total in DayScore.objects.filter(**in_range, logged=True).values_list("date", "total"):
+        if d in days:
+            day(d).score = round(total)
+    return sorted(days.values(), key=lambda r: r.date, reverse=True)
+
+
+@dataclass
+class RelapseItem:
+    relapse: Relapse
+    reasons: tuple[str, ...]
+    reviews: list[RelapseReview]
+    my_review: RelapseReview | None
+
+    @property
+    def possible_pseudo(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [str(RELAPSE_REASONS[key]) for key in self.reasons]
+
+
+def relapse_items(patient: User, start: date, end: date, viewer: User | None) -> list[RelapseItem]:
+    """Relapses overlapping [start, end], with the 30-day/24-hour/fever check against all earlier ones."""
+    everything = list(Relapse.objects.filter(patient=patient, started_on__lte=end))
+    checks = check_relapses(everything)
+    shown = [r for r in everything if r.ended_on is None or r.ended_on >= start]
+    reviews: dict[int, list[RelapseReview]] = defaultdict(list)
+    for review in RelapseReview.objects.filter(relapse__in=[r.pk for r in shown]).order_by("-updated_at"):
+        reviews[review.relapse_id].append(review)
+    items = []
+    for relapse in sorted(shown, key=lambda r: r.started_on, reverse=True):
+        mine = next((rv for rv in reviews[relapse.pk] if viewer is not None and rv.reviewer_id == viewer.pk), None)
+        items.append(RelapseItem(relapse, checks[relapse.pk].reasons, reviews[relapse.pk], mine))
+    return items
+
+
+RELAPSE_REASONS = {
+    "short": _("symptoms lasted less than 24 hours"),
+    "fever": _("fever or infection at onset"),
+    "too_soon": _("began less than 30 days after the previous relapse began"),
+}
+
+
+@dataclass
+class MFISRow:
+    date: date
+    completed: bool
+    total: int | None
+    physical: int | None
+    cognitive: int | None
+    psychosocial: int | None
+    mfis5: int | None
+    answered: int
+
+
+def mfis_history(patient: User, start: date | None = None, end: date | None = None) -> list[MFISRow]:
+    responses: QuerySet[MFISResponse] = MFISResponse.objects.filter(patient=patient)
+    if start is not None and end is not None:
+        responses = responses.filter(date__range=(start, end))
+    rows = []
+    for response in responses.order_by("-date"):
+        scores = mfis_scores(response.items)
+        rows.append(
+            MFISRow(
+                response.date,
+                response.completed,
+                scores.total,
+                scores.physical,
+                scores.cognitive,
+                scores.psychosocial,
+                scores.mfis5,
+                scores.answered,
+            )
+        )
+    return rows
+
+
+def notes_for(patient: User) -> QuerySet[ClinicianNote]:
+    return ClinicianNote.objects.filter(patient=patient).order_by("-created_at", "-id")
+
+
+@dataclass
+class Summary:
+    days_logged: int
+    fatigue_mean: float | None
+    sleep_mean_minutes: int | None
+    fiber_mean: float | None
+    score_mean: float | None
+
+    @property
+    def sleep_hours(self) -> str:
+        if self.sleep_mean_minutes is None:
+            return ""
+        return f"{self.sleep_mean_minutes // 60} h {self.sleep_mean_minutes % 60:02d}"
+
+
+def summarise(rows: list[DayRow]) -> Summary:
+    def mean(values: list[float]) -> float | None:
+        return round(sum(values) / len(values), 1) if values else None
+
+    sleep = mean([r.sleep_minutes for r in rows if r.sleep_minutes is not None])
+    return Summary(
+        days_logged=len(rows),
+        fatigue_mean=mean([r.fatigue for r in rows if r.fatigue is not None]),
+        sleep_mean_minutes=round(sleep) if sleep is not None else None,
+        fiber_mean=mean([r.fiber_g for r in rows if r.fiber_g is not None]),
+        score_mean=mean([r.score for r in rows if r.score is not None]),
+    )

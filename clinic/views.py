@@ -1,0 +1,374 @@
+"""Clinic pages. Every read of a patient's data finds the patient through clinic.access."""
+
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Role, User
+from audit.models import Action, AuditEvent
+from audit.services import record
+from clinic import dashboard as dash
+from clinic import exports, review
+from clinic.access import clinician_patient_or_404, deny, patient_or_404, visible_to
+from clinic.forms import (
+    ConsentForm,
+    DashboardForm,
+    DateRangeForm,
+    EraseForm,
+    InvitationConsentForm,
+    InviteCodeForm,
+    InviteForm,
+    NoteForm,
+    RelapseReviewForm,
+)
+from clinic.models import AccessGrant, ClinicianNote, ConsentWording
+from clinic.services import (
+    add_note,
+    answer_invitation,
+    edit_note,
+    erase_patient,
+    grant_access,
+    invite_code_for,
+    invite_patient,
+    pending_invitations_for,
+    regenerate_invite_code,
+    review_relapse,
+    revoke_access,
+)
+from tracker.models import Relapse
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def role_required(role: str):  # type: ignore[no-untyped-def]
+    """Pages of one role. Others get a 404 (nothing to see here), as for a patient they cannot read."""
+
+    def decorator(view):  # type: ignore[no-untyped-def]
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if getattr(request.user, "role", None) != role:
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _download(body: str, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# Patient: sharing ------------------------------------------------------------------------------
+
+
+@role_required(Role.PATIENT)
+@require_GET
+def sharing(request: HttpRequest) -> HttpResponse:
+    patient = _user(request)
+    grants = AccessGrant.objects.active().filter(patient=patient).select_related("clinician", "wording")
+    past = AccessGrant.objects.filter(patient=patient, revoked_at__isnull=False).select_related("clinician")[:20]
+    views = AuditEvent.objects.for_patient(patient).reads().exclude(actor=patient).select_related("actor")[:100]
+    return render(
+        request,
+        "clinic/sharing.html",
+        {
+            "grants": grants,
+            "past_grants": past,
+            "invitations": pending_invitations_for(patient),
+            "code_form": InviteCodeForm(),
+            "views": views,
+        },
+    )
+
+
+def _preview_context(request: HttpRequest, patient: User) -> dict[str, Any]:
+    """Exactly what a clinician is shown: the same lists the review page shows, for the last 12 weeks."""
+    start, end = DateRangeForm({}).range()
+    rows = review.day_rows(patient, start, end)
+    return {
+        "start": start,
+        "end": end,
+        "summary": review.summarise(rows),
+        "sections": [
+            _("your profile: name, email, MS course and year of diagnosis"),
+            _("every day you log: meals and fiber, sleep, fatigue, mood, stress, digestion, your own symptoms, lifestyle and your notes"),
+            _("your relapses and your MFIS questionnaires"),
+            _("your day scores and weekly charts"),
+            _("exports of all of this (CSV, JSON, FHIR and a printable report)"),
+        ],
+    }
+
+
+@role_required(Role.PATIENT)
+@require_POST
+def grant(request: HttpRequest) -> HttpResponse:
+    """Step 1 (code only): show who and what before consent. Step 2 (agree ticked): record the grant."""
+    patient = _user(request)
+    wording = ConsentWording.current()
+    if "agree" not in request.POST and "wording_version" not in request.POST:
+        code_form = InviteCodeForm(request.POST)
+        if not code_form.is_valid():
+            return render(request, "clinic/grant_code.html", {"code_form": code_form}, status=200)
+        form = ConsentForm(initial={"code": code_form.cleaned_data["code"], "wording_version": wording.version})
+        clinician = code_form.clinician
+    else:
+        form = ConsentForm(request.POST)
+        if form.is_valid() and form.cleaned_data["wording_version"] == wording.version:
+            assert form.clinician is not None
+            grant_access(patient, form.clinician, wording, request=request)
+            messages.success(request, _("%(name)s can now read your data. You can stop this at any time.") % {"name": form.clinician})
+            return redirect("clinic:sharing")
+        clinician = getattr(form, "clinician", None)
+        if clinician is None:
+            return render(request, "clinic/grant_code.html", {"code_form": InviteCodeForm(request.POST)})
+    context = {"form": form, "clinician": clinician, "wording": wording, **_preview_context(request, patient)}
+    return render(request, "clinic/grant_confirm.html", context)
+
+
+@role_required(Role.PATIENT)
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    patient = _user(request)
+    found = next((i for i in pending_invitations_for(patient) if i.pk == invitation_id), None)
+    if found is None:
+        raise Http404
+    wording = ConsentWording.current()
+    if request.method == "POST" and request.POST.get("decline"):
+        answer_invitation(found, patient, accept=False)
+        messages.success(request, _("Invitation declined."))
+        return redirect("clinic:sharing")
+    form = InvitationConsentForm(request.POST or None, initial={"wording_version": wording.version})
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["wording_version"] == wording.version:
+        answer_invitation(found, patient, accept=True, wording=wording, request=request)
+        messages.success(request, _("%(name)s can now read your data. You can stop this at any time.") % {"name": found.clinician})
+        return redirect("clinic:sharing")
+    context = {"form": form, "clinician": found.clinician, "wording": wording, "invitation": found, **_preview_context(request, patient)}
+    return render(request, "clinic/grant_confirm.html", context)
+
+
+@role_required(Role.PATIENT)
+@require_POST
+def revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
+    grant_row = get_object_or_404(AccessGrant.objects.active(), pk=grant_id, patient=_user(request))
+    revoke_access(grant_row, request=request)
+    messages.success(request, _("%(name)s can no longer read your data.") % {"name": grant_row.clinician})
+    return redirect("clinic:sharing")
+
+
+# Patient: my data -------------------------------------------------------------------------------
+
+
+@role_required(Role.PATIENT)
+@require_GET
+def my_data(request: HttpRequest) -> HttpResponse:
+    patient = _user(request)
+    return render(request, "clinic/my_data.html", {"patient": patient, "range_form": DateRangeForm()})
+
+
+@role_required(Role.PATIENT)
+@require_http_methods(["GET", "POST"])
+def erase(request: HttpRequest) -> HttpResponse:
+    patient = _user(request)
+    form = EraseForm(request.POST or None, user=patient)
+    if request.method == "POST" and form.is_valid():
+        erase_patient(patient, request=request)
+        logout(request)
+        return render(request, "clinic/erased.html")
+    return render(request, "clinic/erase.html", {"form": form})
+
+
+# Clinician --------------------------------------------------------------------------------------
+
+
+@role_required(Role.CLINICIAN)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    clinician = _user(request)
+    form = DashboardForm(request.GET or None)
+    query, flag, sort = "", "", "attention"
+    if form.is_valid():
+        query = form.cleaned_data["q"].strip()
+        flag = form.cleaned_data["flag"]
+        sort = form.cleaned_data["sort"] or "attention"
+    patients = visible_to(clinician)
+    total = patients.count()
+    if query:
+        from django.db.models import Q
+
+        patients = patients.filter(Q(display_name__icontains=query) | Q(email__icontains=query))
+    rows = dash.dashboard_rows(patients, timezone.localdate())
+    rows = dash.sort_rows(dash.filter_rows(rows, flag), sort)
+    context = {
+        "rows": rows,
+        "total": total,
+        "form": form,
+        "sort": sort,
+        "flag": flag,
+        "query": query,
+        "invite": invite_code_for(clinician),
+        "invite_form": InviteForm(),
+        "flag_labels": dash.FLAG_LABELS,
+    }
+    if getattr(request, "htmx", False) and request.htmx.target == "patient-list":  # type: ignore[attr-defined]
+        return render(request, "clinic/dashboard.html#patient-list", context)
+    return render(request, "clinic/dashboard.html", context)
+
+
+@role_required(Role.CLINICIAN)
+@require_POST
+def regenerate_code(request: HttpRequest) -> HttpResponse:
+    regenerate_invite_code(_user(request))
+    messages.success(request, _("Your new invite code is ready. The old one no longer works; existing access stays."))
+    return redirect("clinic:dashboard")
+
+
+@role_required(Role.CLINICIAN)
+@require_POST
+def invite(request: HttpRequest) -> HttpResponse:
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        invite_patient(_user(request), form.cleaned_data["email"])
+        # Same answer whether or not the address has an account: no way to probe who uses msgut.
+        messages.success(request, _("Invitation saved. If this person uses msgut, they will see it on their Sharing page."))
+    else:
+        messages.error(request, _("Enter a valid email address."))
+    return redirect("clinic:dashboard")
+
+
+# Patient data pages (clinician with a grant, or the patient themself) -----------------------------
+
+
+@require_GET
+def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_or_404(request, patient_id, what="clinic:patient")
+    viewer = _user(request)
+    range_form = DateRangeForm(request.GET or None)
+    start, end = range_form.range()
+    rows = review.day_rows(patient, start, end)
+    is_clinician = viewer.role == Role.CLINICIAN
+    context = {
+        "patient": patient,
+        "is_clinician": is_clinician,
+        "range_form": range_form,
+        "start": start,
+        "end": end,
+        "days": rows,
+        "summary": review.summarise(rows),
+        "relapses": review.relapse_items(patient, start, end, viewer if is_clinician else None),
+        "mfis": review.mfis_history(patient),
+        "notes": review.notes_for(patient) if is_clinician else [],
+        "note_form": NoteForm(),
+        "flags": dash.dashboard_rows(visible_to(viewer).filter(pk=patient.pk), timezone.localdate())[0].flag_items,
+        "verdicts": RelapseReviewForm.base_fields["verdict"].choices,  # type: ignore[attr-defined]
+    }
+    return render(request, "clinic/patient.html", context)
+
+
+EXPORT_FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "json": ("application/json; charset=utf-8", "json"),
+    "fhir": ("application/fhir+json; charset=utf-8", "fhir.json"),
+}
+
+
+@require_GET
+def patient_export(request: HttpRequest, patient_id: int, fmt: str) -> HttpResponse:
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    patient = patient_or_404(request, patient_id, what=f"clinic:export {fmt}", audit_read=False)
+    viewer = _user(request)
+    is_clinician = viewer.role == Role.CLINICIAN
+    if is_clinician:
+        record(Action.EXPORT, request=request, patient=patient, what=f"clinic:export {fmt}")
+    if fmt == "csv":
+        body = exports.export_csv(patient, include_clinician_content=is_clinician)
+    elif fmt == "json":
+        body = exports.export_json(patient, include_clinician_content=is_clinician)
+    else:
+        body = exports.export_fhir(patient)
+    content_type, extension = EXPORT_FORMATS[fmt]
+    filename = f"msgut-{patient.pk}-{timezone.localdate():%Y-%m-%d}.{extension}"
+    return _download(body, content_type, filename)
+
+
+@require_GET
+def patient_report(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_or_404(request, patient_id, what="clinic:report", audit_read=False)
+    viewer = _user(request)
+    if viewer.role == Role.CLINICIAN:
+        record(Action.EXPORT, request=request, patient=patient, what="clinic:report")
+    range_form = DateRangeForm(request.GET or None)
+    start, end = range_form.range()
+    rows = review.day_rows(patient, start, end)
+    context = {
+        "patient": patient,
+        "start": start,
+        "end": end,
+        "range_form": range_form,
+        "days": rows,
+        "summary": review.summarise(rows),
+        "relapses": review.relapse_items(patient, start, end, None),
+        "mfis": review.mfis_history(patient, start, end),
+        "printed_at": timezone.localtime(),
+        "printed_by": viewer,
+    }
+    return render(request, "clinic/report.html", context)
+
+
+@require_POST
+def note_add(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = clinician_patient_or_404(request, patient_id, what="clinic:note-add")
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        add_note(patient, _user(request), form.cleaned_data["body"], request=request)
+        messages.success(request, _("Note saved."))
+    else:
+        messages.error(request, _("The note was not saved: %(errors)s") % {"errors": " ".join(str(e) for e in form.errors.get("body", []))})
+    return redirect(reverse("clinic:patient", args=[patient.pk]) + "#notes")
+
+
+@require_http_methods(["GET", "POST"])
+def note_edit(request: HttpRequest, patient_id: int, note_id: int) -> HttpResponse:
+    patient = clinician_patient_or_404(request, patient_id, what="clinic:note-edit")
+    note = ClinicianNote.objects.filter(pk=note_id, patient=patient, author=_user(request)).first()
+    if note is None:
+        deny(request, patient_id, "clinic:note-edit")
+    form = NoteForm(request.POST or None, instance=note)
+    if request.method == "POST" and form.is_valid():
+        edit_note(note, form.cleaned_data["body"])
+        messages.success(request, _("Note saved."))
+        return redirect(reverse("clinic:patient", args=[patient.pk]) + "#notes")
+    return render(request, "clinic/note_edit.html", {"form": form, "patient": patient, "note": note})
+
+
+@require_POST
+def relapse_review(request: HttpRequest, patient_id: int, relapse_id: int) -> HttpResponse:
+    patient = clinician_patient_or_404(request, patient_id, what="clinic:relapse-review")
+    relapse = Relapse.objects.filter(pk=relapse_id, patient=patient).first()
+    if relapse is None:
+        deny(request, patient_id, "clinic:relapse-review")
+    form = RelapseReviewForm(request.POST)
+    if form.is_valid():
+        review_relapse(relapse, _user(request), form.cleaned_data["verdict"], form.cleaned_data["note"])
+        messages.success(request, _("Your reading of this relapse is saved."))
+    else:
+        messages.error(request, _("Choose your reading of this relapse."))
+    return redirect(reverse("clinic:patient", args=[patient.pk]) + f"#relapse-{relapse.pk}")
+
