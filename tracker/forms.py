@@ -1,0 +1,459 @@
+"""Forms do the parsing: every bad input becomes a message next to its field."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from tracker.measures import MFIS_ITEMS, clock_minutes
+from tracker.models import (
+    CustomSymptom,
+    Food,
+    FoodGroup,
+    Lifestyle,
+    MealType,
+    Relapse,
+    SavedMeal,
+    SleepDiary,
+)
+from tracker.services import patient_today
+
+MAX_PORTION_G = 2000
+MAX_COUNT = 20
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+class TokenField(forms.CharField):
+    """A hidden one-time token that makes a repeated submit harmless."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, max_length=36, **kwargs)
+
+
+def not_future(value: date | None) -> None:
+    if value is not None and value > patient_today():
+        raise forms.ValidationError(_("This date is in the future. You can only log today or earlier days."))
+
+
+class FoodSearchForm(forms.Form):
+    q = forms.CharField(label=_("Find a food"), max_length=80, required=False, strip=True)
+    meal = forms.ChoiceField(choices=MealType.choices, widget=forms.HiddenInput)
+
+
+PORTION = "portion"
+GRAMS = "g"
+
+
+class MealItemForm(forms.Form):
+    """Add a food to a meal: a count of its household measure, or grams."""
+
+    food = forms.ModelChoiceField(queryset=Food.objects.none(), widget=forms.HiddenInput)
+    amount = forms.DecimalField(
+        label=_("How much"), min_value=0.1, max_digits=7, decimal_places=2, initial=1,
+        error_messages={"min_value": _("Enter an amount above zero.")},
+    )
+    unit = forms.ChoiceField(
+        label=_("Unit"), choices=[(PORTION, _("portions")), (GRAMS, _("grams"))], initial=PORTION
+    )
+    token = TokenField()
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["food"].queryset = Food.objects.available_to(user)  # type: ignore[attr-defined]
+        self.fields["food"].error_messages["invalid_choice"] = _("That food is not in the catalog. Search again.")
+        self.fields["food"].error_messages["required"] = _("Choose a food first.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        food, amount, unit = data.get("food"), data.get("amount"), data.get("unit")
+        if food is None or amount is None or unit is None:
+            return data
+        if unit == PORTION:
+            if amount > MAX_COUNT:
+                self.add_error("amount", _("At most %(n)s portions at once. Use grams for a bigger amount.") % {"n": MAX_COUNT})
+                return data
+            grams = float(amount) * food.default_portion_g
+        else:
+            grams = float(amount)
+        if grams > MAX_PORTION_G:
+            self.add_error(
+                "amount",
+                _("That is %(g)s g, more than 2 kg in one go. Check the amount or the unit.") % {"g": f"{grams:,.0f}"},
+            )
+        elif grams < 0.1:
+            self.add_error("amount", _("Enter an amount above zero."))
+        data["grams"] = round(grams, 1)
+        return data
+
+
+class MealItemEditForm(forms.Form):
+    meal = forms.ChoiceField(label=_("Meal"), choices=MealType.choices)
+    grams = forms.FloatField(
+        label=_("Portion (grams)"), min_value=0.1, max_value=MAX_PORTION_G,
+        error_messages={"max_value": _("At most 2000 g (2 kg) for one item.")},
+    )
+
+
+class SaveMealForm(forms.Form):
+    name = forms.CharField(label=_("Name for this meal"), max_length=80)
+
+
+class ApplySavedMealForm(forms.Form):
+    saved_meal = forms.ModelChoiceField(
+        label=_("Saved meal"), queryset=SavedMeal.objects.none(), empty_label=_("Choose a saved meal")
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["saved_meal"].queryset = SavedMeal.objects.filter(patient=user)  # type: ignore[attr-defined]
+
+
+NOVA_CHOICES = [
+    (1, _("Not processed (fresh, dried, frozen)")),
+    (2, _("A cooking ingredient (oil, butter, sugar, salt)")),
+    (3, _("Processed (cheese, canned food, fresh bread)")),
+    (4, _("Ultra-processed (ready meals, sodas, industrial snacks)")),
+]
+
+
+class PrivateFoodForm(forms.ModelForm):
+    groups = forms.MultipleChoiceField(
+        label=_("Tags"), choices=FoodGroup.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick what this food is: the guidance counts these."),
+    )
+    nova_group = forms.TypedChoiceField(
+        label=_("How processed is it?"), choices=NOVA_CHOICES, coerce=int, initial=1, widget=forms.RadioSelect
+    )
+
+    class Meta:
+        model = Food
+        fields = [
+            "name_en",
+            "household_measure_en",
+            "default_portion_g",
+            "groups",
+            "nova_group",
+            "fiber_g_per_100g",
+            "sat_fat_g_per_100g",
+            "fermented",
+            "raw",
+            "added_sugar",
+        ]
+        labels = {
+            "name_en": _("Name"),
+            "household_measure_en": _("Usual portion, in words (e.g. 1 bowl)"),
+            "default_portion_g": _("Usual portion in grams"),
+            "fiber_g_per_100g": _("Fiber per 100 g (if you know it)"),
+            "sat_fat_g_per_100g": _("Saturated fat per 100 g (if you know it)"),
+            "fermented": _("Fermented (yogurt, kefir, sauerkraut...)"),
+            "raw": _("Eaten raw (salad, raw vegetable)"),
+            "added_sugar": _("Has added sugar"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["default_portion_g"].max_value = MAX_PORTION_G  # type: ignore[attr-defined]
+        self.fields["default_portion_g"].initial = 100
+        self.fields["fiber_g_per_100g"].required = False
+        self.fields["sat_fat_g_per_100g"].required = False
+
+    def clean_fiber_g_per_100g(self) -> float:
+        return self.cleaned_data.get("fiber_g_per_100g") or 0.0
+
+    def clean_sat_fat_g_per_100g(self) -> float:
+        return self.cleaned_data.get("sat_fat_g_per_100g") or 0.0
+
+
+TIME_HELP = _("Times from noon onwards count as the evening before.")
+
+
+class SleepForm(forms.ModelForm):
+    class Meta:
+        model = SleepDiary
+        fields = [
+            "in_bed_at",
+            "tried_sleep_at",
+            "minutes_to_fall_asleep",
+            "awakenings",
+            "minutes_awake",
+            "final_wake_at",
+            "out_of_bed_at",
+            "quality",
+        ]
+        labels = {
+            "in_bed_at": _("Time you went to bed"),
+            "tried_sleep_at": _("Time you tried to fall asleep"),
+            "minutes_to_fall_asleep": _("Minutes it took to fall asleep"),
+            "awakenings": _("Times you woke up in the night"),
+            "minutes_awake": _("Minutes awake during the night, in total"),
+            "final_wake_at": _("Time of your final awakening"),
+            "out_of_bed_at": _("Time you got out of bed"),
+            "quality": _("How well did you sleep?"),
+        }
+        widgets = {
+            "in_bed_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "tried_sleep_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "final_wake_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "out_of_bed_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    quality = forms.TypedChoiceField(
+        label=_("How well did you sleep?"),
+        coerce=int,
+        choices=[(1, _("1 very poor")), (2, _("2 poor")), (3, _("3 fair")), (4, _("4 good")), (5, _("5 very good"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how well you slept (1 to 5).")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("minutes_to_fall_asleep", "awakenings", "minutes_awake"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric", "min": 0})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        names = ("in_bed_at", "tried_sleep_at", "final_wake_at", "out_of_bed_at")
+        if any(data.get(n) is None for n in names):
+            return data
+        in_bed, tried, wake, out = (clock_minutes(data[n]) for n in names)
+        if tried < in_bed:
+            self.add_error("tried_sleep_at", _("This is before the time you went to bed."))
+            return data
+        if wake <= tried:
+            self.add_error(
+                "final_wake_at",
+                _("Your final awakening must come after the time you tried to sleep (times from noon count as the evening before)."),
+            )
+            return data
+        if out < wake:
+            self.add_error("out_of_bed_at", _("You got up before your final awakening: check both times."))
+            return data
+        to_sleep, awake = data.get("minutes_to_fall_asleep"), data.get("minutes_awake")
+        if to_sleep is None or awake is None:
+            return data
+        if tried + to_sleep > wake:
+            self.add_error("minutes_to_fall_asleep", _("That is longer than the whole night you describe."))
+        elif to_sleep + awake > wake - tried:
+            self.add_error("minutes_awake", _("With these minutes awake there is no sleep left in the night: check the numbers."))
+        return data
+
+
+class FatigueForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("Fatigue today"),
+        coerce=int,
+        choices=[(n, str(n)) for n in range(11)],
+        error_messages={
+            "required": _("Choose a number from 0 (no fatigue) to 10 (worst)."),
+            "invalid_choice": _("Fatigue is a number from 0 (no fatigue) to 10 (worst)."),
+        },
+    )
+
+
+RATING_ERRORS = {
+    "min_value": _("Use a number from 0 to 10."),
+    "max_value": _("Use a number from 0 to 10."),
+    "invalid": _("Use a whole number from 0 to 10."),
+}
+
+
+class SymptomsForm(forms.Form):
+    mood = forms.IntegerField(
+        label=_("Mood (0 very low, 10 very good)"), min_value=0, max_value=10, required=False, error_messages=RATING_ERRORS
+    )
+    stress = forms.IntegerField(
+        label=_("Stress (0 none, 10 extreme)"), min_value=0, max_value=10, required=False, error_messages=RATING_ERRORS
+    )
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Anything you want to remember about today (at most 2000 characters)."),
+    )
+
+    def __init__(self, *args: Any, symptoms: list[CustomSymptom], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.symptoms = symptoms
+        for symptom in symptoms:
+            self.fields[f"rating_{symptom.pk}"] = forms.IntegerField(
+                label=_("%(name)s (0 none, 10 worst)") % {"name": symptom.name},
+                min_value=0, max_value=10, required=False, error_messages=RATING_ERRORS,
+            )
+        for field in self.fields.values():
+            if isinstance(field, forms.IntegerField):
+                field.widget.attrs.update({"inputmode": "numeric"})
+
+    def rating_fields(self) -> list[forms.BoundField]:
+        return [self[f"rating_{s.pk}"] for s in self.symptoms]
+
+    def ratings(self) -> dict[int, int | None]:
+        return {s.pk: self.cleaned_data.get(f"rating_{s.pk}") for s in self.symptoms}
+
+
+BRISTOL_CHOICES = [
+    (1, _("Type 1: separate hard lumps")),
+    (2, _("Type 2: lumpy and sausage-like")),
+    (3, _("Type 3: sausage with cracks")),
+    (4, _("Type 4: smooth, soft sausage")),
+    (5, _("Type 5: soft blobs with clear edges")),
+    (6, _("Type 6: mushy, ragged edges")),
+    (7, _("Type 7: watery, no solid pieces")),
+]
+
+
+class StoolForm(forms.Form):
+    bristol_type = forms.TypedChoiceField(
+        label=_("Bristol stool type"), coerce=int, choices=BRISTOL_CHOICES,
+        error_messages={"invalid_choice": _("Choose a type from 1 to 7.")},
+    )
+    token = TokenField()
+
+
+class CustomSymptomForm(forms.Form):
+    name = forms.CharField(
+        label=_("Add a symptom to rate every day"), max_length=60,
+        help_text=_("For example tingling, bladder urgency, pain."),
+    )
+
+
+class LifestyleForm(forms.ModelForm):
+    class Meta:
+        model = Lifestyle
+        fields = [
+            "activity_minutes",
+            "tobacco",
+            "cigarettes",
+            "alcohol_units",
+            "vitamin_d_iu",
+            "propionate_mg",
+            "probiotic",
+            "other_supplements",
+        ]
+        labels = {
+            "activity_minutes": _("Minutes of physical activity"),
+            "tobacco": _("I smoked tobacco today"),
+            "cigarettes": _("How many cigarettes"),
+            "alcohol_units": _("Alcohol (units; one glass of wine is about 1.5)"),
+            "vitamin_d_iu": _("Vitamin D taken (IU)"),
+            "propionate_mg": _("Propionate taken (mg)"),
+            "probiotic": _("I took a probiotic"),
+            "other_supplements": _("Other supplements"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("activity_minutes", "cigarettes", "vitamin_d_iu", "propionate_mg"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric", "min": 0})
+        self.fields["alcohol_units"].widget.attrs.update({"inputmode": "decimal", "min": 0, "step": "0.5"})
+        self.fields["activity_minutes"].error_messages["max_value"] = _("A day has 1440 minutes: enter at most 1440.")
+
+
+class RelapseForm(forms.ModelForm):
+    token = TokenField()
+
+    class Meta:
+        model = Relapse
+        fields = [
+            "started_on",
+            "ended_on",
+            "symptoms",
+            "severity",
+            "lasted_over_24h",
+            "fever_or_infection",
+            "steroids",
+            "recovery",
+        ]
+        labels = {
+            "started_on": _("When did it start?"),
+            "ended_on": _("When did it end? (leave empty if it is still going on)"),
+            "symptoms": _("What symptoms did you have?"),
+            "lasted_over_24h": _("The symptoms lasted more than 24 hours"),
+            "fever_or_infection": _("I had a fever or an infection when it started"),
+            "steroids": _("I was treated with steroids"),
+        }
+        widgets = {
+            "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ended_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "symptoms": forms.Textarea(attrs={"rows": 4}),
+            "severity": forms.RadioSelect,
+            "recovery": forms.RadioSelect,
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        today = patient_today().isoformat()
+        for name in ("started_on", "ended_on"):
+            self.fields[name].widget.attrs["max"] = today
+            self.fields[name].validators.append(not_future)
+        self.fields["symptoms"].help_text = _("For example: blurred vision in the left eye, numb legs.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("started_on"), data.get("ended_on")
+        if start and end and end < start:
+            self.add_error("ended_on", _("The end date is before the start date."))
+        return data
+
+
+MFIS_QUESTIONS = [
+    _("I have been less alert."),
+    _("I have had difficulty paying attention for long periods of time."),
+    _("I have been unable to think clearly."),
+    _("I have been clumsy and uncoordinated."),
+    _("I have been forgetful."),
+    _("I have had to pace myself in my physical activities."),
+    _("I have been less motivated to do anything that requires physical effort."),
+    _("I have been less motivated to participate in social activities."),
+    _("I have been limited in my ability to do things away from home."),
+    _("I have had trouble maintaining physical effort for long periods."),
+    _("I have had difficulty making decisions."),
+    _("I have been less motivated to do anything that requires thinking."),
+    _("My muscles have felt weak."),
+    _("I have been physically uncomfortable."),
+    _("I have had trouble finishing tasks that require thinking."),
+    _("I have had difficulty organizing my thoughts when doing things at home or at work."),
+    _("I have been less able to complete tasks that require physical effort."),
+    _("My thinking has been slowed down."),
+    _("I have had trouble concentrating."),
+    _("I have limited my physical activities."),
+    _("I have needed to rest more often or for longer periods of time."),
+]
+MFIS_ANSWERS = [(0, _("Never")), (1, _("Rarely")), (2, _("Sometimes")), (3, _("Often")), (4, _("Almost always"))]
+FINISH = "finish"
+
+
+class MFISForm(forms.Form):
+    """21 questions; any subset can be saved, finishing needs them all."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for number, question in enumerate(MFIS_QUESTIONS, start=1):
+            self.fields[f"item_{number}"] = forms.TypedChoiceField(
+                label=question, choices=MFIS_ANSWERS, coerce=int, required=False, widget=forms.RadioSelect,
+                empty_value=None, error_messages={"invalid_choice": _("Choose one of the five answers.")},
+            )
+
+    @classmethod
+    def initial_from(cls, items: list[int | None]) -> dict[str, int]:
+        return {f"item_{n}": v for n, v in enumerate(items, start=1) if v is not None}
+
+    def items(self) -> list[int | None]:
+        return [self.cleaned_data.get(f"item_{n}") for n in range(1, MFIS_ITEMS + 1)]
+
+    def check_complete(self) -> bool:
+        missing = [n for n in range(1, MFIS_ITEMS + 1) if self.cleaned_data.get(f"item_{n}") is None]
+        for n in missing:
+            self.add_error(f"item_{n}", _("Answer this question to finish, or save and come back later."))
+        return not missing
+
+
+class DatePickForm(forms.Form):
+    date = forms.DateField(label=_("Go to a day"), validators=[not_future], widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,572 @@
+"""Every write to a patient's log, and the reads that build a day.
+
+One function owns each write: it runs in a transaction, refuses future days,
+and calls `msgut.events.entries_changed` so scores and charts follow after
+commit. One-per-day records are upserts that survive double submits and two
+tabs; added items carry a client token so a repeated POST adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from msgut.events import entries_changed
+from tracker import catalog
+from tracker.measures import (
+    REASON_FEVER,
+    REASON_SHORT,
+    REASON_TOO_SOON,
+    Episode,
+    RelapseCheck,
+    mfis_due,
+    relapse_checks,
+    sleep_measures,
+)
+from tracker.models import (
+    CustomSymptom,
+    FatigueRating,
+    FavoriteFood,
+    Food,
+    Lifestyle,
+    MealItem,
+    MealType,
+    MFISResponse,
+    Relapse,
+    SavedMeal,
+    SavedMealItem,
+    SleepDiary,
+    StoolEvent,
+    SymptomLog,
+    SymptomRating,
+)
+
+M = TypeVar("M", bound=models.Model)
+
+RECENT_WINDOW_DAYS = 45
+RECENT_ITEMS_SCANNED = 400
+RECENT_PER_MEAL = 6
+
+
+class FutureDayError(ValueError):
+    """A write for a day after the patient's today."""
+
+
+def patient_today() -> date:
+    """Today in the active time zone (the middleware activates the patient's own)."""
+    return timezone.localdate()
+
+
+def check_day(day: date) -> None:
+    if day > patient_today():
+        raise FutureDayError(day)
+
+
+def _upsert(model: type[M], patient: User, day: date, defaults: dict[str, Any]) -> M:
+    """update_or_create on (patient, date); a concurrent insert loses the race and updates instead."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                obj, _created = model._default_manager.update_or_create(patient=patient, date=day, defaults=defaults)
+            return obj
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create_once(model: type[M], patient: User, token: str, fields: dict[str, Any]) -> tuple[M, bool]:
+    """Create a row unless one with the same client token exists (a double submit)."""
+    manager = model._default_manager
+    if token:
+        existing = manager.filter(patient=patient, client_token=token).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            return manager.create(patient=patient, client_token=token, **fields), True
+    except IntegrityError:
+        if not token:
+            raise
+        return manager.get(patient=patient, client_token=token), False
+
+
+# ---------------------------------------------------------------- meals
+
+
+@transaction.atomic
+def add_meal_item(patient: User, day: date, meal: str, food: Food, grams: float, token: str = "") -> MealItem:
+    check_day(day)
+    if food.owner_id not in (None, patient.pk):
+        raise Food.DoesNotExist
+    item, created = _create_once(MealItem, patient, token, {"date": day, "meal": meal, "food": food, "grams": grams})
+    if created:
+        entries_changed(patient.pk, day)
+    return item
+
+
+@transaction.atomic
+def update_meal_item(patient: User, item: MealItem, meal: str, grams: float) -> MealItem:
+    if item.patient_id != patient.pk:
+        raise MealItem.DoesNotExist
+    item.meal = meal
+    item.grams = grams
+    item.save(update_fields=["meal", "grams", "updated_at"])
+    entries_changed(patient.pk, item.date)
+    return item
+
+
+def _add_items_missing(patient: User, day: date, meal: str, items: Iterable[tuple[int, float]]) -> int:
+    """Add (food_id, grams) pairs to a meal, skipping any already there: repeating a copy adds nothing."""
+    present = {
+        (food_id, round(grams, 1))
+        for food_id, grams in MealItem.objects.filter(patient=patient, date=day, meal=meal).values_list(
+            "food_id", "grams"
+        )
+    }
+    rows = []
+    for food_id, grams in items:
+        key = (food_id, round(grams, 1))
+        if key in present:
+            continue
+        present.add(key)
+        rows.append(MealItem(patient=patient, date=day, meal=meal, food_id=food_id, grams=grams))
+    MealItem.objects.bulk_create(rows)
+    return len(rows)
+
+
+@transaction.atomic
+def copy_meal_from_previous_day(patient: User, day: date, meal: str) -> int:
+    """'Same as yesterday' for one meal. Returns how many items were added."""
+    check_day(day)
+    source = MealItem.objects.filter(patient=patient, date=day - timedelta(days=1), meal=meal).order_by("created_at", "id")
+    added = _add_items_missing(patient, day, meal, source.values_list("food_id", "grams"))
+    if added:
+        entries_changed(patient.pk, day)
+    return added
+
+
+@transaction.atomic
+def copy_day_from_previous_day(patient: User, day: date) -> int:
+    """'Same as yesterday' for every meal of the day."""
+    check_day(day)
+    source = MealItem.objects.filter(patient=patient, date=day - timedelta(days=1)).order_by("created_at", "id")
+    by_meal: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for meal, food_id, grams in source.values_list("meal", "food_id", "grams"):
+        by_meal[meal].append((food_id, grams))
+    added = sum(_add_items_missing(patient, day, meal, items) for meal, items in by_meal.items())
+    if added:
+        entries_changed(patient.pk, day)
+    return added
+
+
+@transaction.atomic
+def apply_saved_meal(patient: User, day: date, meal: str, saved_meal: SavedMeal) -> int:
+    check_day(day)
+    if saved_meal.patient_id != patient.pk:
+        raise SavedMeal.DoesNotExist
+    added = _add_items_missing(patient, day, meal, saved_meal.items.values_list("food_id", "grams"))
+    if added:
+        entries_changed(patient.pk, day)
+    return added
+
+
+@transaction.atomic
+def save_meal_as(patient: User, day: date, meal: str, name: str) -> SavedMeal:
+    """Save (or overwrite) a named meal from the items of one meal of a day."""
+    saved, _created = SavedMeal.objects.get_or_create(patient=patient, name=name)
+    saved.items.all().delete()
+    items = MealItem.objects.filter(patient=patient, date=day, meal=meal).order_by("created_at", "id")
+    SavedMealItem.objects.bulk_create(
+        SavedMealItem(saved_meal=saved, food_id=food_id, grams=grams) for food_id, grams in items.values_list("food_id", "grams")
+    )
+    return saved
+
+
+@transaction.atomic
+def delete_saved_meal(patient: User, saved_meal: SavedMeal) -> None:
+    if saved_meal.patient_id != patient.pk:
+        raise SavedMeal.DoesNotExist
+    saved_meal.delete()
+
+
+def set_favorite(patient: User, food: Food, favorite: bool) -> None:
+    if food.owner_id not in (None, patient.pk):
+        raise Food.DoesNotExist
+    if favorite:
+        FavoriteFood.objects.get_or_create(patient=patient, food=food)
+    else:
+        FavoriteFood.objects.filter(patient=patient, food=food).delete()
+
+
+@transaction.atomic
+def save_private_food(patient: User, data: dict[str, Any], food: Food | None = None) -> Food:
+    """Create or edit one of the patient's own foods; the search key follows the names."""
+    if food is None:
+        food = Food(owner=patient)
+    elif food.owner_id != patient.pk:
+        raise Food.DoesNotExist
+    for name, value in data.items():
+        setattr(food, name, value)
+    if not food.name_fr:
+        food.name_fr = food.name_en
+    food.search_text = catalog.search_key(food.name_en, food.name_fr)
+    food.save()
+    return food
+
+
+# ---------------------------------------------------------------- one-per-day records
+
+
+@transaction.atomic
+def save_sleep(patient: User, day: date, data: dict[str, Any]) -> SleepDiary:
+    check_day(day)
+    derived = sleep_measures(
+        data["in_bed_at"],
+        data["tried_sleep_at"],
+        data["minutes_to_fall_asleep"],
+        data["minutes_awake"],
+        data["final_wake_at"],
+        data["out_of_bed_at"],
+    )
+    values = {
+        **data,
+        "total_sleep_minutes": derived.total_sleep_minutes,
+        "time_in_bed_minutes": derived.time_in_bed_minutes,
+        "efficiency": derived.efficiency,
+        "mid_sleep_minutes": derived.mid_sleep_minutes,
+    }
+    diary = _upsert(SleepDiary, patient, day, values)
+    entries_changed(patient.pk, day)
+    return diary
+
+
+@transaction.atomic
+def save_fatigue(patient: User, day: date, score: int) -> FatigueRating:
+    check_day(day)
+    rating = _upsert(FatigueRating, patient, day, {"score": score})
+    entries_changed(patient.pk, day)
+    return rating
+
+
+@transaction.atomic
+def save_symptoms(
+    patient: User,
+    day: date,
+    *,
+    mood: int | None,
+    stress: int | None,
+    note: str,
+    ratings: dict[int, int | None] | None = None,
+) -> SymptomLog:
+    """Mood, stress, note and the patient's own symptom ratings (None clears a rating)."""
+    check_day(day)
+    log = _upsert(SymptomLog, patient, day, {"mood": mood, "stress": stress, "note": note})
+    for symptom_id, score in (ratings or {}).items():
+        symptom = CustomSymptom.objects.get(pk=symptom_id, patient=patient)
+        if score is None:
+            SymptomRating.objects.filter(patient=patient, date=day, symptom=symptom).delete()
+            continue
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    SymptomRating.objects.update_or_create(
+                        patient=patient, date=day, symptom=symptom, defaults={"score": score}
+                    )
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+    entries_changed(patient.pk, day)
+    return log
+
+
+@transaction.atomic
+def add_stool_event(patient: User, day: date, bristol_type: int, token: str = "") -> StoolEvent:
+    check_day(day)
+    event, created = _create_once(StoolEvent, patient, token, {"date": day, "bristol_type": bristol_type})
+    if created:
+        entries_changed(patient.pk, day)
+    return event
+
+
+@transaction.atomic
+def add_custom_symptom(patient: User, name: str) -> CustomSymptom:
+    symptom, _created = CustomSymptom.objects.get_or_create(patient=patient, name=name, defaults={"active": True})
+    if not symptom.active:
+        symptom.active = True
+        symptom.save(update_fields=["active"])
+    return symptom
+
+
+@transaction.atomic
+def save_lifestyle(patient: User, day: date, data: dict[str, Any]) -> Lifestyle:
+    check_day(day)
+    values = dict(data)
+    # A cigarette count means tobacco was smoked, whatever the box says.
+    values["tobacco"] = bool(values.get("tobacco")) or bool(values.get("cigarettes"))
+    lifestyle = _upsert(Lifestyle, patient, day, values)
+    entries_changed(patient.pk, day)
+    return lifestyle
+
+
+# ---------------------------------------------------------------- relapses and MFIS
+
+
+@transaction.atomic
+def save_relapse(patient: User, data: dict[str, Any], relapse: Relapse | None = None, token: str = "") -> Relapse:
+    check_day(data["started_on"])
+    if data.get("ended_on"):
+        check_day(data["ended_on"])
+    if relapse is None:
+        relapse, created = _create_once(Relapse, patient, token, data)
+        if created:
+            entries_changed(patient.pk, relapse.started_on)
+        return relapse
+    if relapse.patient_id != patient.pk:
+        raise Relapse.DoesNotExist
+    before = relapse.started_on
+    for name, value in data.items():
+        setattr(relapse, name, value)
+    relapse.save()
+    entries_changed(patient.pk, before)
+    if relapse.started_on != before:
+        entries_changed(patient.pk, relapse.started_on)
+    return relapse
+
+
+@transaction.atomic
+def save_mfis(patient: User, day: date, items: list[int | None]) -> MFISResponse:
+    """Save the questionnaire as far as answered; complete once all 21 items have an answer."""
+    check_day(day)
+    padded = (list(items) + [None] * 21)[:21]
+    completed = all(v is not None for v in padded)
+    response = _upsert(MFISResponse, patient, day, {"items": padded, "completed": completed})
+    entries_changed(patient.pk, day)
+    return response
+
+
+# ---------------------------------------------------------------- deleting
+
+# Entry kinds a patient can delete from the day page, by URL slug.
+DELETABLE: dict[str, type[models.Model]] = {
+    "meal-item": MealItem,
+    "stool": StoolEvent,
+    "sleep": SleepDiary,
+    "fatigue": FatigueRating,
+    "symptoms": SymptomLog,
+    "lifestyle": Lifestyle,
+    "mfis": MFISResponse,
+    "relapse": Relapse,
+}
+
+
+def entry_day(entry: models.Model) -> date:
+    return entry.started_on if isinstance(entry, Relapse) else entry.date  # type: ignore[attr-defined]
+
+
+@transaction.atomic
+def delete_entry(patient: User, entry: models.Model) -> date:
+    """Delete one of the patient's own entries; returns the day it belonged to."""
+    if getattr(entry, "patient_id", None) != patient.pk:
+        raise type(entry).DoesNotExist  # type: ignore[attr-defined]
+    day = entry_day(entry)
+    if isinstance(entry, SymptomLog):
+        SymptomRating.objects.filter(patient=patient, date=day).delete()
+    entry.delete()
+    entries_changed(patient.pk, day)
+    return day
+
+
+# ---------------------------------------------------------------- reads
+
+
+@dataclass
+class MealView:
+    meal: str
+    label: str
+    items: list[MealItem] = field(default_factory=list)
+    yesterday_count: int = 0
+    recent: list[Food] = field(default_factory=list)
+    # Filled by the view: the section's forms and search results.
+    forms: dict[str, Any] = field(default_factory=dict)
+    results: list[Food] = field(default_factory=list)
+    searched: bool = False
+
+    @property
+    def grams(self) -> float:
+        return sum(item.grams for item in self.items)
+
+
+@dataclass
+class DayLog:
+    patient: User
+    day: date
+    meals: list[MealView]
+    favorites: list[Food]
+    favorite_ids: set[int]
+    saved_meals: list[SavedMeal]
+    sleep: SleepDiary | None
+    previous_sleep: SleepDiary | None
+    fatigue: FatigueRating | None
+    symptoms: SymptomLog | None
+    stools: list[StoolEvent]
+    custom_symptoms: list[CustomSymptom]
+    ratings: dict[int, int]
+    lifestyle: Lifestyle | None
+    mfis_last_completed: date | None
+    mfis_open: MFISResponse | None
+    mfis_due: bool
+
+    @property
+    def yesterday_has_meals(self) -> bool:
+        return any(m.yesterday_count for m in self.meals)
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(m.items) for m in self.meals)
+
+
+def _latest(qs: models.QuerySet[M]) -> M | None:
+    return qs.order_by("-date").first()
+
+
+def recent_foods_by_meal(patient: User, day: date) -> dict[str, list[Food]]:
+    """Foods eaten recently, per meal, most frequent and latest first (one bounded query)."""
+    rows = (
+        MealItem.objects.filter(patient=patient, date__lt=day + timedelta(days=1), date__gte=day - timedelta(days=RECENT_WINDOW_DAYS))
+        .select_related("food")
+        .order_by("-date", "-id")[:RECENT_ITEMS_SCANNED]
+    )
+    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    order: dict[str, list[Food]] = defaultdict(list)
+    for item in rows:
+        if item.food_id not in counts[item.meal]:
+            order[item.meal].append(item.food)
+        counts[item.meal][item.food_id] += 1
+    result: dict[str, list[Food]] = {}
+    for meal, foods in order.items():
+        # Stable sort keeps recency among equally frequent foods.
+        ranked = sorted(foods, key=lambda f, m=meal: -counts[m][f.pk])  # type: ignore[misc]
+        result[meal] = ranked[:RECENT_PER_MEAL]
+    return result
+
+
+def day_log(patient: User, day: date) -> DayLog:
+    """Everything the day page shows, in a fixed number of queries whatever the history."""
+    items = list(
+        MealItem.objects.filter(patient=patient, date__in=[day, day - timedelta(days=1)])
+        .select_related("food")
+        .order_by("created_at", "id")
+    )
+    recent = recent_foods_by_meal(patient, day - timedelta(days=0))
+    meals = []
+    for value, label in MealType.choices:
+        view = MealView(meal=value, label=str(label), recent=recent.get(value, []))
+        for item in items:
+            if item.meal != value:
+                continue
+            if item.date == day:
+                view.items.append(item)
+            else:
+                view.yesterday_count += 1
+        meals.append(view)
+    favorites = [
+        fav.food for fav in FavoriteFood.objects.filter(patient=patient).select_related("food").order_by("food__name_en")
+    ]
+    sleeps = list(SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2])
+    sleep = sleeps[0] if sleeps and sleeps[0].date == day else None
+    previous_sleep = next((s for s in sleeps if s.date != day), None)
+    custom = list(CustomSymptom.objects.filter(patient=patient, active=True))
+    ratings = dict(SymptomRating.objects.filter(patient=patient, date=day).values_list("symptom_id", "score"))
+    mfis = list(MFISResponse.objects.filter(patient=patient, completed=True).order_by("-date").values_list("date", flat=True)[:1])
+    last_completed = mfis[0] if mfis else None
+    mfis_open = MFISResponse.objects.filter(patient=patient, completed=False).order_by("-date").first()
+    return DayLog(
+        patient=patient,
+        day=day,
+        meals=meals,
+        favorites=favorites,
+        favorite_ids={f.pk for f in favorites},
+        saved_meals=list(SavedMeal.objects.filter(patient=patient)),
+        sleep=sleep,
+        previous_sleep=previous_sleep,
+        fatigue=FatigueRating.objects.filter(patient=patient, date=day).first(),
+        symptoms=SymptomLog.objects.filter(patient=patient, date=day).first(),
+        stools=list(StoolEvent.objects.filter(patient=patient, date=day)),
+        custom_symptoms=custom,
+        ratings=ratings,
+        lifestyle=Lifestyle.objects.filter(patient=patient, date=day).first(),
+        mfis_last_completed=last_completed,
+        mfis_open=mfis_open,
+        mfis_due=mfis_due(patient_today(), last_completed),
+    )
+
+
+@dataclass
+class MonthDay:
+    day: date
+    in_month: bool
+    future: bool
+    kinds: list[str]
+
+    @property
+    def logged(self) -> bool:
+        return bool(self.kinds)
+
+
+def month_days(patient: User, first: date, last: date) -> dict[date, list[str]]:
+    """Which kinds of entry exist on each date of a range (one query per kind, grouped by date)."""
+    sources: list[tuple[str, type[models.Model]]] = [
+        ("meals", MealItem),
+        ("sleep", SleepDiary),
+        ("fatigue", FatigueRating),
+        ("symptoms", SymptomLog),
+        ("stool", StoolEvent),
+        ("lifestyle", Lifestyle),
+    ]
+    found: dict[date, list[str]] = defaultdict(list)
+    for kind, model in sources:
+        dates = (
+            model._default_manager.filter(patient=patient, date__gte=first, date__lte=last)
+            .values_list("date", flat=True)
+            .distinct()
+        )
+        for d in dates:
+            found[d].append(kind)
+    for started, ended in Relapse.objects.filter(patient=patient, started_on__lte=last).filter(
+        models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=first)
+    ).values_list("started_on", "ended_on"):
+        stop = min(ended or patient_today(), last)
+        d = max(started, first)
+        while d <= stop:
+            found[d].append("relapse")
+            d += timedelta(days=1)
+    return found
+
+
+RELAPSE_REASON_TEXT = {
+    REASON_SHORT: _("the symptoms did not last more than 24 hours"),
+    REASON_TOO_SOON: _("it began less than 30 days after the previous episode began"),
+    REASON_FEVER: _("there was a fever or an infection at the start"),
+}
+
+
+def relapse_reasons(check: RelapseCheck) -> list[str]:
+    """The failed criteria of a check, in words (for pages that show the flag)."""
+    return [str(RELAPSE_REASON_TEXT[code]) for code in check.reasons]
+
+
+def relapse_flags(relapses: Iterable[Relapse]) -> dict[int, RelapseCheck]:
+    """The clinical-definition check of each of one patient's relapses, keyed by id."""
+    episodes = [Episode(r.pk, r.started_on, r.lasted_over_24h, r.fever_or_infection) for r in relapses]
+    return {int(k): v for k, v in relapse_checks(episodes).items()}  # type: ignore[call-overload]
+

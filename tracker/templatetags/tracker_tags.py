@@ -1,0 +1,78 @@
+"""Small display helpers for the daily log."""
+
+from django import template
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from tracker.forms import new_token as make_token
+from tracker.models import Food, MealItem
+
+register = template.Library()
+
+
+def _french() -> bool:
+    return (get_language() or "en").startswith("fr")
+
+
+@register.simple_tag
+def new_token() -> str:
+    """A fresh one-time token for a form that adds something."""
+    return make_token()
+
+
+@register.filter
+def food_name(food: Food) -> str:
+    if _french() and food.name_fr:
+        return food.name_fr
+    return food.name_en
+
+
+@register.filter
+def measure(food: Food) -> str:
+    text = food.household_measure_fr if _french() and food.household_measure_fr else food.household_measure_en
+    return text or _("1 portion")
+
+
+def _grams(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+
+
+@register.filter
+def default_portion(food: Food) -> str:
+    """'1 bowl · 40 g'."""
+    return _("%(measure)s · %(grams)s g") % {"measure": measure(food), "grams": _grams(food.default_portion_g)}
+
+
+@register.filter
+def portion(item: MealItem) -> str:
+    """'80 g' or '2 × 1 slice · 60 g' when the grams are a round number of household measures."""
+    grams = _grams(item.grams)
+    base = item.food.default_portion_g
+    if base:
+        count = item.grams / base
+        if abs(count * 2 - round(count * 2)) < 0.02 and count >= 0.5:
+            n = f"{count:g}" if count != int(count) else str(int(count))
+            if n == "1":
+                return _("%(measure)s · %(grams)s g") % {"measure": measure(item.food), "grams": grams}
+            return _("%(n)s × %(measure)s · %(grams)s g") % {"n": n, "measure": measure(item.food), "grams": grams}
+    return _("%(grams)s g") % {"grams": grams}
+
+
+@register.filter
+def duration(minutes: int | None) -> str:
+    if minutes is None:
+        return ""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return _("%(m)s min") % {"m": rest}
+    return _("%(h)s h %(m)02d min") % {"h": hours, "m": rest}
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.0f} %"
+
+
+@register.filter
+def get_item(mapping: dict, key: object) -> object:
+    return mapping.get(key) if mapping else None
