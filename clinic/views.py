@@ -188,8 +188,9 @@ def erase(request: HttpRequest) -> HttpResponse:
     patient = _user(request)
     form = EraseForm(request.POST or None, user=patient)
     if request.method == "POST" and form.is_valid():
-        erase_patient(patient, request=request)
+        # Sign out first: the sign-out event is then scrubbed with the rest of the patient's traces.
         logout(request)
+        erase_patient(patient, request=request)
         return render(request, "clinic/erased.html")
     return render(request, "clinic/erase.html", {"form": form})
 

@@ -1,0 +1,62 @@
+from django.urls import reverse
+
+from accounts.models import User
+from audit.models import Action, AuditEvent
+from clinic.exports import patient_models
+from clinic.models import AccessGrant, ClinicianNote, RelapseReview
+from clinic.services import add_note, review_relapse
+from guidance.models import DayScore
+from tests.clinic.conftest import clinician_client_for
+from tests.clinic.test_exports import fill
+from tests.factories import PASSWORD, PatientFactory
+from tracker.models import Food, MealItem, Relapse
+
+
+def test_a_wrong_password_erases_nothing(patient_client, patient, today):
+    fill(patient, today)
+    response = patient_client.post(reverse("clinic:erase"), {"password": "not it", "confirm": "on"})
+    assert response.status_code == 200
+    assert b"This password is not right." in response.content
+    assert User.objects.filter(pk=patient.pk).exists()
+    assert MealItem.objects.filter(patient=patient).count() == 6
+
+
+def test_erasure_removes_everything_and_leaves_a_tombstone(patient_client, patient, clinician, granted, today):
+    fill(patient, today)
+    add_note(patient, clinician, "note about them")
+    review_relapse(Relapse.objects.get(patient=patient), clinician, "confirmed", "ok")
+    clinician_client_for(clinician).get(reverse("clinic:patient", args=[patient.pk]))
+    other = PatientFactory()
+    fill(other, today)
+    patient_id, email = patient.pk, patient.email
+
+    response = patient_client.post(reverse("clinic:erase"), {"password": PASSWORD, "confirm": "on"})
+
+    assert response.status_code == 200
+    assert b"Your account is erased" in response.content
+    assert not User.objects.filter(pk=patient_id).exists()
+    for model in patient_models():
+        assert not model._default_manager.filter(patient_id=patient_id).exists(), model
+    assert not Food.objects.filter(owner_id=patient_id).exists()
+    assert not AccessGrant.objects.filter(patient_id=patient_id).exists()
+    assert not ClinicianNote.objects.exists()
+    assert not RelapseReview.objects.exists()
+    assert not DayScore.objects.filter(patient_id=patient_id).exists()
+    # Nobody else's data is touched.
+    assert MealItem.objects.filter(patient=other).count() == 6
+    # The tombstone: who was erased by id only, no email, no health content.
+    tombstone = AuditEvent.objects.get(action=Action.ERASE)
+    assert tombstone.patient_ref == patient_id
+    assert tombstone.actor_email == "" and tombstone.actor is None
+    assert not AuditEvent.objects.filter(actor_email__iexact=email).exists()
+    # Earlier reads survive, tied to the id.
+    assert AuditEvent.objects.for_patient(patient_id).reads().count() == 1
+    # The session is over.
+    assert patient_client.get(reverse("clinic:my-data")).status_code == 302
+
+
+def test_the_clinician_loses_the_erased_patient_at_once(patient_client, patient, clinician, granted):
+    client = clinician_client_for(clinician)
+    patient_id = patient.pk
+    patient_client.post(reverse("clinic:erase"), {"password": PASSWORD, "confirm": "on"})
+    assert client.get(reverse("clinic:patient", args=[patient_id])).status_code == 404

@@ -1,0 +1,92 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from clinic.services import add_note
+from tests.clinic.conftest import add_relapse, clinician_client_for
+from tracker.models import CustomSymptom, FatigueRating, SymptomLog, SymptomRating
+
+PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_patient_text_is_escaped_on_clinician_pages(patient, clinician, granted, today, payload):
+    patient.display_name = payload
+    patient.save(update_fields=["display_name"])
+    SymptomLog.objects.create(patient=patient, date=today, note=payload)
+    symptom = CustomSymptom.objects.create(patient=patient, name=payload[:60])
+    SymptomRating.objects.create(patient=patient, date=today, symptom=symptom, score=4)
+    add_relapse(patient, today - timedelta(days=3), symptoms=payload)
+    add_note(patient, clinician, payload)
+    client = clinician_client_for(clinician)
+    pages = [
+        client.get(reverse("clinic:dashboard")),
+        client.get(reverse("clinic:patient", args=[patient.pk])),
+        client.get(reverse("clinic:report", args=[patient.pk])),
+    ]
+    for response in pages:
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert "<script>alert(1)" not in body
+        assert "<img src=x" not in body
+        assert "&lt;" in body
+
+
+def test_the_review_page_shows_the_range_with_entries_relapses_mfis_and_notes(patient, clinician, granted, today):
+    FatigueRating.objects.create(patient=patient, date=today - timedelta(days=2), score=7)
+    FatigueRating.objects.create(patient=patient, date=today - timedelta(days=200), score=2)
+    first = add_relapse(patient, today - timedelta(days=40), symptoms="optic neuritis")
+    add_relapse(patient, today - timedelta(days=30), symptoms="tingling feet", fever_or_infection=True)
+    add_note(patient, clinician, "discussed sleep")
+    client = clinician_client_for(clinician)
+    page = client.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+    assert "optic neuritis" in page and "tingling feet" in page
+    assert "Possible pseudo-relapse" in page
+    assert "fever or infection at onset" in page
+    assert "discussed sleep" in page
+    assert f"relapse-{first.pk}" in page
+    # The range narrows the day entries.
+    start = (today - timedelta(days=210)).isoformat()
+    end = (today - timedelta(days=190)).isoformat()
+    narrowed = client.get(reverse("clinic:patient", args=[patient.pk]), {"start": start, "end": end}).content.decode()
+    assert "Days logged</dt><dd>1<" in narrowed.replace("\n", "").replace("  ", "")
+
+
+def test_a_bad_range_is_a_form_error_not_a_crash(patient, clinician, granted):
+    client = clinician_client_for(clinician)
+    response = client.get(reverse("clinic:patient", args=[patient.pk]), {"start": "2026-05-01", "end": "2026-01-01"})
+    assert response.status_code == 200
+    assert b"The start date must be on or before the end date." in response.content
+    response = client.get(reverse("clinic:patient", args=[patient.pk]), {"start": "not-a-date\x00"})
+    assert response.status_code == 200
+
+
+def test_the_clinician_confirms_or_annotates_a_relapse(patient, clinician, granted, today):
+    relapse = add_relapse(patient, today - timedelta(days=5))
+    client = clinician_client_for(clinician)
+    url = reverse("clinic:relapse-review", args=[patient.pk, relapse.pk])
+    client.post(url, {"verdict": "confirmed", "note": "MRI pending"})
+    client.post(url, {"verdict": "pseudo", "note": "infection found"})
+    review = relapse.reviews.get()
+    assert (review.verdict, review.note, review.reviewer) == ("pseudo", "infection found", clinician)
+    page = client.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+    assert "infection found" in page
+    assert client.post(url, {"verdict": "maybe"}).status_code == 302
+    assert relapse.reviews.get().verdict == "pseudo"
+
+
+def test_the_patient_sees_their_page_without_clinician_notes(patient_client, patient, clinician, granted):
+    add_note(patient, clinician, "private clinician remark")
+    page = patient_client.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+    assert "private clinician remark" not in page
+    assert "This is the page a clinician you share with sees" in page
+
+
+def test_the_report_has_a_print_stylesheet_and_the_range(patient, clinician, granted, today):
+    client = clinician_client_for(clinician)
+    response = client.get(reverse("clinic:report", args=[patient.pk]), {"start": "2026-01-01", "end": "2026-03-01"})
+    body = response.content.decode()
+    assert "css/clinic.css" in body
+    assert "1 January 2026" in body and "1 March 2026" in body
+    assert response["Cache-Control"].startswith("no-store")
