@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clinic.dashboard import dashboard_rows
 from clinic.access import visible_to
+from clinic.dashboard import dashboard_rows
 from guidance.models import DayScore, RuleSetVersion
 from tests.clinic.conftest import add_relapse, clinician_client_for, log_days, make_grant
 from tests.factories import PatientFactory
