@@ -1,7 +1,15 @@
-"""Demo data for guidance; called by `manage.py load_demo`."""
+"""Demo data for guidance; called by `manage.py load_demo` after the tracker demo."""
 
 from typing import Any
 
+from guidance import services
+
 
 def load(users: dict[str, Any], out: Any) -> None:
-    """Create this feature's demo data for the demo users. Must be safe to run twice."""
+    """Score every logged day of the demo patient under the published rules. Safe to run twice."""
+    patient = users.get("patient")
+    version = services.current_version()
+    if patient is None or version is None:
+        return
+    stored = services.rescore_patients([patient.pk], None, None, version)
+    out.write(f"guidance: scored {stored} days of the demo patient with rule set v{version.number}\n")

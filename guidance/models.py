@@ -14,12 +14,24 @@ class RuleSetVersion(models.Model):
     note = models.CharField(max_length=300, blank=True)
     published_at = models.DateTimeField(auto_now_add=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Progress of the background rescore that publishing starts (patients, in id order).
+    rescore_total = models.PositiveIntegerField(default=0)
+    rescore_done = models.PositiveIntegerField(default=0)
+    rescore_cursor = models.BigIntegerField(default=0)  # last patient id rescored
+    rescore_started_at = models.DateTimeField(null=True, blank=True)
+    rescore_finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-number"]
 
     def __str__(self) -> str:
         return f"v{self.number}"
+
+    @property
+    def rescore_percent(self) -> int:
+        if self.rescore_finished_at or not self.rescore_total:
+            return 100
+        return min(100, int(100 * self.rescore_done / self.rescore_total))
 
 
 class Rule(models.Model):
@@ -62,3 +74,21 @@ class DayScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.total:.0f}"
+
+
+class StaleDay(models.Model):
+    """A patient-day whose entries changed: it and the next 6 days need rescoring.
+
+    Written when a change is scheduled, deleted by the rescore that covers it; the
+    periodic sweep rescores whatever is left (e.g. the broker was down).
+    """
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient", "date"], name="staleday_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"stale {self.date}"

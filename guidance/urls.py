@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from guidance import views
 
 app_name = "guidance"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("rules/", views.rule_list, name="rules"),
+    path("rules/<slug:key>/", views.rule_detail, name="rule"),
+]

@@ -167,6 +167,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 # One account from one address: a shared clinic network is not locked out by one typo-prone user.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The login form posts the email as "username"; count it case-insensitively (accounts.throttling).
+AXES_USERNAME_CALLABLE = "accounts.throttling.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -251,6 +253,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "max_retries": 1}
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Guidance: score the days whose rescore could not be enqueued (broker down) or went stale.
+CELERY_BEAT_SCHEDULE["guidance-sweep-stale-scores"] = {
+    "task": "guidance.tasks.sweep_stale_scores_task",
+    "schedule": timedelta(minutes=10),
+}
 
 LOGGING = {
     "version": 1,

@@ -2,11 +2,35 @@ from datetime import date
 from typing import Any
 
 from django import template
+from django.utils.translation import get_language
+
+from guidance import rules, services
 
 register = template.Library()
 
 
 @register.inclusion_tag("guidance/day_score_panel.html")
 def day_score_panel(patient: Any, day: date) -> dict[str, Any]:
-    """The day's score with one line per rule (filled in by the guidance engine)."""
-    return {"patient": patient, "day": day, "score": None}
+    """The day's score with one line per rule: points, what was counted, days logged, how to earn the rest.
+
+    A constant number of queries whatever the patient's history (see services.day_panel).
+    """
+    if not getattr(patient, "is_authenticated", False):
+        return {"panel": None, "day": day, "lines": []}
+    panel = services.day_panel(patient, day)
+    language = (get_language() or "en")[:2]
+    specs = {spec["key"]: spec for spec in services.version_specs(panel.version)} if panel.version else {}
+    lines = []
+    for entry in panel.breakdown:
+        spec = specs.get(entry.get("key"), {"key": entry.get("key"), "kind": ""})
+        lines.append(
+            {
+                "key": entry.get("key"),
+                "title": rules.rule_title(spec, language),
+                "points": float(entry.get("points", 0)),
+                "possible": float(entry.get("possible", 0)),
+                "waived": bool(entry.get("waived")),
+                **rules.explain(spec, entry),
+            }
+        )
+    return {"panel": panel, "day": day, "lines": lines, "total": panel.total}

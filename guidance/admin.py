@@ -1,0 +1,179 @@
+"""Rule editing for admins: per-kind validation, a sample-week preview, publishing versions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from guidance import rules, services
+from guidance.forms import RuleAdminForm
+from guidance.models import Rule, RuleSetVersion
+
+
+def is_rule_admin(user: Any) -> bool:
+    """Admins (the role) edit guidance rules; clinicians and patients never do."""
+    return bool(user.is_active and user.is_staff and (getattr(user, "role", "") == "admin" or user.is_superuser))
+
+
+class AdminsOnly:
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_rule_admin(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_rule_admin(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_rule_admin(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_rule_admin(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_rule_admin(request.user)
+
+
+def publish_and_report(request: HttpRequest, note: str) -> RuleSetVersion:
+    version = services.publish(request.user if request.user.is_authenticated else None, note)  # type: ignore[arg-type]
+    version.refresh_from_db()
+    messages.success(
+        request,
+        _("Published rule set v%(number)s. Stored scores are being recomputed in the background (%(percent)s%% done).")
+        % {"number": version.number, "percent": version.rescore_percent},
+    )
+    return version
+
+
+@admin.register(Rule)
+class RuleAdmin(AdminsOnly, admin.ModelAdmin):
+    form = RuleAdminForm
+    list_display = ["title_en", "key", "kind_label", "weight", "active", "order", "updated_at"]
+    list_display_links = ["title_en", "key"]
+    list_filter = ["active", "kind"]
+    search_fields = ["key", "title_en", "title_fr"]
+    ordering = ["order", "key"]
+    actions = ["publish_rule_set"]
+    fieldsets = (
+        (None, {"fields": ("key", "title_en", "title_fr", "kind", "params", "weight", "active", "order")}),
+        (_("Why (shown to patients)"), {"fields": ("rationale_en", "rationale_fr", "source")}),
+    )
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, obj: Rule) -> str:
+        return str(rules.KIND_LABELS.get(obj.kind, obj.kind))
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        if request.method == "POST" and "_preview" in request.POST:
+            return type("RulePreviewForm", (form_class,), {"preview_only": True})
+        return form_class
+
+    def get_urls(self) -> list[URLPattern]:
+        custom = [path("publish/", self.admin_site.admin_view(self.publish_view), name="guidance_rule_publish")]
+        return custom + super().get_urls()
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        context = {
+            "current_version": services.current_version(),
+            "unpublished": services.has_unpublished_changes(),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context=context)
+
+    def response_add(self, request: HttpRequest, obj: Rule, post_url_continue: str | None = None) -> HttpResponse:
+        if "_publish" in request.POST:
+            publish_and_report(request, f"Added rule {obj.key}")
+            return HttpResponseRedirect(reverse("admin:guidance_rule_changelist"))
+        self._remind_to_publish(request)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: Rule) -> HttpResponse:
+        if "_publish" in request.POST:
+            publish_and_report(request, f"Changed rule {obj.key}")
+            return HttpResponseRedirect(reverse("admin:guidance_rule_changelist"))
+        self._remind_to_publish(request)
+        return super().response_change(request, obj)
+
+    def _remind_to_publish(self, request: HttpRequest) -> None:
+        messages.warning(request, _("Saved as a draft: patients' scores change only once you publish the rule set."))
+
+    @admin.action(description=_("Publish the rule set (all active rules) and rescore every stored day"))
+    def publish_rule_set(self, request: HttpRequest, queryset: QuerySet[Rule]) -> None:
+        publish_and_report(request, "Published from the rule list")
+
+    def publish_view(self, request: HttpRequest) -> HttpResponse:
+        return _publish_view(self, request)
+
+
+@require_http_methods(["GET", "POST"])
+def _publish_view(model_admin: RuleAdmin, request: HttpRequest) -> HttpResponse:
+    if not model_admin.has_change_permission(request):
+        return redirect("admin:index")
+    if request.method == "POST":
+        note = (request.POST.get("note") or "").replace("\x00", "")[:300]
+        publish_and_report(request, note or "Published from the rule list")
+        return redirect("admin:guidance_rule_changelist")
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": _("Publish the rule set"),
+        "current_version": services.current_version(),
+        "unpublished": services.has_unpublished_changes(),
+        "active_rules": services.active_rule_snapshots(),
+    }
+    return TemplateResponse(request, "admin/guidance/rule/publish.html", context)
+
+
+@admin.register(RuleSetVersion)
+class RuleSetVersionAdmin(AdminsOnly, admin.ModelAdmin):
+    """Published versions are frozen: readable forever, never edited or deleted."""
+
+    list_display = ["__str__", "published_at", "published_by", "note", "rule_count", "rescore_progress"]
+    readonly_fields = ["number", "published_at", "published_by", "note", "rescore_progress", "rules_table"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("rules"))
+    def rule_count(self, obj: RuleSetVersion) -> int:
+        return len(obj.rules)
+
+    @admin.display(description=_("rescore of stored days"))
+    def rescore_progress(self, obj: RuleSetVersion) -> str:
+        if obj.rescore_finished_at:
+            return str(_("Done (%(when)s)") % {"when": obj.rescore_finished_at.strftime("%Y-%m-%d %H:%M")})
+        return str(
+            _("%(done)s of %(total)s patients (%(percent)s%%)")
+            % {"done": obj.rescore_done, "total": obj.rescore_total, "percent": obj.rescore_percent}
+        )
+
+    @admin.display(description=_("rules in this version"))
+    def rules_table(self, obj: RuleSetVersion) -> str:
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            (
+                (spec.get("key"), spec.get("title_en"), spec.get("kind"), spec.get("weight"), json.dumps(spec.get("params")))
+                for spec in obj.rules
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("key"), _("title"), _("kind"), _("weight"), _("parameters"), rows,
+        )
