@@ -1,13 +1,290 @@
-"""Food catalog helpers: search keys that ignore case and accents."""
+"""The food catalog: search keys, the shipped CSV, its loader and type-ahead search.
 
+`tracker/data/foods.csv` is the curated shared catalog (see tracker/data/README.md);
+`load_catalog` upserts it, `search_foods` serves the type-ahead in either language.
+"""
+
+import csv
+import math
+import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.utils import timezone
+
+from tracker.models import FavoriteFood, Food, FoodGroup, MealItem
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+CATALOG_CSV = Path(__file__).resolve().parent / "data" / "foods.csv"
+RECENT_DAYS = 30
+
+_NON_WORD = re.compile(r"[\W_]+")
+# Letters that NFKD does not split into a base letter and an accent.
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l"})
 
 
 def normalize(text: str) -> str:
-    """Lower-case, accent-free text: 'Crème fraîche' -> 'creme fraiche'."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """Lower-case, accent-free text: 'Crème fraîche' -> 'creme fraiche', 'Bœuf' -> 'boeuf'."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
+def _words(text: str) -> str:
+    """Normalized text with punctuation turned into single spaces: "Pain d'épices" -> 'pain d epices'."""
+    return " ".join(_NON_WORD.sub(" ", normalize(text)).split())
+
+
 def search_key(name_en: str, name_fr: str) -> str:
-    return f"{normalize(name_en)} | {normalize(name_fr)}"[:300]
+    """What `Food.search_text` holds: 'apple | pomme'. Words are separated by single spaces,
+    so a word prefix is either the start of the key or follows a space."""
+    return f"{_words(name_en)} | {_words(name_fr)}"[:300]
+
+
+# ---------------------------------------------------------------- the CSV
+
+
+class CatalogError(ValueError):
+    """A bad catalog file; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class FoodRow:
+    name_en: str
+    name_fr: str
+    default_portion_g: float
+    household_measure_en: str
+    household_measure_fr: str
+    fiber_g_per_100g: float
+    sat_fat_g_per_100g: float
+    added_sugar: bool
+    nova_group: int
+    fermented: bool
+    raw: bool
+    groups: list[str]
+    source: str
+
+
+CSV_COLUMNS = [f.name for f in fields(FoodRow)]
+_TRUE = {"1", "true", "yes", "y"}
+_FALSE = {"0", "false", "no", "n", ""}
+_KNOWN_GROUPS = set(FoodGroup.values)
+# Text column -> max length (the model's limits) and whether it may be empty.
+_TEXT_LIMITS = {
+    "name_en": (120, False),
+    "name_fr": (120, False),
+    "household_measure_en": (80, False),
+    "household_measure_fr": (80, False),
+    "source": (160, False),
+}
+# Numeric column -> inclusive range. Portions stay below the model's 2 kg limit and realistic.
+_RANGES = {
+    "default_portion_g": (0.1, 1000.0),
+    "fiber_g_per_100g": (0.0, 100.0),
+    "sat_fat_g_per_100g": (0.0, 100.0),
+}
+
+
+def _parse_row(raw: dict[str, Any]) -> FoodRow:
+    """One CSV row -> FoodRow, or ValueError saying what is wrong."""
+    if None in raw:
+        raise ValueError("too many columns (a comma inside a value must be quoted)")
+    missing = [c for c in CSV_COLUMNS if raw.get(c) is None]
+    if missing:
+        raise ValueError(f"missing value for {', '.join(missing)}")
+    values: dict[str, Any] = {}
+    for name, (limit, blank_ok) in _TEXT_LIMITS.items():
+        text = raw[name].strip()
+        if "\x00" in text:
+            raise ValueError(f"{name} contains a NUL byte")
+        if not text and not blank_ok:
+            raise ValueError(f"{name} is empty")
+        if len(text) > limit:
+            raise ValueError(f"{name} is longer than {limit} characters")
+        values[name] = text
+    for name, (low, high) in _RANGES.items():
+        try:
+            number = float(raw[name].strip())
+        except ValueError:
+            raise ValueError(f"{name} {raw[name]!r} is not a number") from None
+        if not math.isfinite(number) or not low <= number <= high:
+            raise ValueError(f"{name} {raw[name]!r} is outside {low:g}-{high:g}")
+        values[name] = number
+    if values["fiber_g_per_100g"] + values["sat_fat_g_per_100g"] > 100:
+        raise ValueError("fiber and saturated fat add up to more than 100 g per 100 g")
+    for name in ("added_sugar", "fermented", "raw"):
+        flag = raw[name].strip().lower()
+        if flag not in _TRUE | _FALSE:
+            raise ValueError(f"{name} {raw[name]!r} is not 0/1/yes/no")
+        values[name] = flag in _TRUE
+    nova = raw["nova_group"].strip()
+    if nova not in {"1", "2", "3", "4"}:
+        raise ValueError(f"nova_group {nova!r} is not 1, 2, 3 or 4")
+    values["nova_group"] = int(nova)
+    groups = [g.strip() for g in raw["groups"].split(";") if g.strip()]
+    unknown = [g for g in groups if g not in _KNOWN_GROUPS]
+    if unknown:
+        raise ValueError(f"unknown food group {', '.join(map(repr, unknown))} (known: {', '.join(FoodGroup.values)})")
+    if len(set(groups)) != len(groups):
+        raise ValueError("a food group is listed twice")
+    values["groups"] = groups
+    return FoodRow(**values)
+
+
+def read_catalog(path: Path | str = CATALOG_CSV) -> list[FoodRow]:
+    """Every row of a catalog CSV, validated; CatalogError names the first bad line."""
+    path = Path(path)
+    rows: list[FoodRow] = []
+    first_line: dict[str, int] = {}
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            if sorted(header) != sorted(CSV_COLUMNS):
+                raise CatalogError(
+                    f"{path}:1: columns must be {', '.join(CSV_COLUMNS)}; got {', '.join(header) or 'nothing'}"
+                )
+            for raw in reader:
+                line = reader.line_num
+                try:
+                    row = _parse_row(raw)
+                except ValueError as exc:
+                    raise CatalogError(f"{path}:{line}: {exc}") from None
+                key = row.name_en.casefold()
+                if key in first_line:
+                    raise CatalogError(f"{path}:{line}: {row.name_en!r} is already on line {first_line[key]}")
+                first_line[key] = line
+                rows.append(row)
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except csv.Error as exc:
+        raise CatalogError(f"{path}: {exc}") from None
+    if not rows:
+        raise CatalogError(f"{path}: no foods")
+    return rows
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+_LOADED_FIELDS = [*CSV_COLUMNS, "search_text"]
+
+
+def load_catalog(path: Path | str = CATALOG_CSV, model: type[models.Model] | None = None) -> LoadResult:
+    """Upsert the shared catalog from the CSV, keyed on name_en among shared (owner-less) foods.
+
+    Idempotent: a second run changes nothing. Foods missing from the file are kept (meals may
+    point at them). `model` lets a data migration pass its historical Food model.
+    """
+    rows = read_catalog(path)
+    food_model: Any = model or Food
+    with transaction.atomic():
+        existing: dict[str, Any] = {}
+        for food in food_model.objects.filter(owner__isnull=True).order_by("pk"):
+            existing.setdefault(food.name_en, food)
+        to_create, to_update = [], []
+        for row in rows:
+            values = {name: getattr(row, name) for name in CSV_COLUMNS}
+            values["search_text"] = search_key(row.name_en, row.name_fr)
+            food = existing.get(row.name_en)
+            if food is None:
+                to_create.append(food_model(owner=None, **values))
+            elif any(getattr(food, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(food, name, value)
+                to_update.append(food)
+        food_model.objects.bulk_create(to_create, batch_size=500)
+        food_model.objects.bulk_update(to_update, _LOADED_FIELDS, batch_size=500)
+    return LoadResult(created=len(to_create), updated=len(to_update), unchanged=len(rows) - len(to_create) - len(to_update))
+
+
+# ---------------------------------------------------------------- search
+
+
+def _query_terms(query: str) -> list[str]:
+    return _words(query).split()
+
+
+def _ranked(user: "User | None") -> Any:
+    """Foods the user may see, annotated with is_favourite and last_eaten (one SQL statement)."""
+    if user is None or not user.is_authenticated:
+        return Food.objects.filter(owner__isnull=True).annotate(
+            is_favourite=Value(False, output_field=models.BooleanField()),
+            last_eaten=Value(None, output_field=models.DateField()),
+        )
+    since = timezone.localdate() - timedelta(days=RECENT_DAYS)
+    last_eaten = (
+        MealItem.objects.filter(patient=user, food=OuterRef("pk"), date__gte=since).order_by("-date").values("date")[:1]
+    )
+    return Food.objects.available_to(user).annotate(
+        is_favourite=Exists(FavoriteFood.objects.filter(patient=user, food=OuterRef("pk"))),
+        last_eaten=Subquery(last_eaten, output_field=models.DateField()),
+    )
+
+
+def search_foods(user: "User | None", query: str, limit: int = 12) -> list[Food]:
+    """Type-ahead over the shared catalog and the user's own foods, in English or French.
+
+    Case and accents are ignored; every word typed must appear in the name. Order: the user's
+    favourites, then foods eaten in the last 30 days, then names starting with the query,
+    then names with a word starting with it, then other matches; ties by name. One query.
+    An empty query gives the favourites, then the recent foods (latest first).
+    """
+    terms = _query_terms(query)
+    foods = _ranked(user)
+    if not terms:
+        return list(
+            foods.filter(Q(is_favourite=True) | Q(last_eaten__isnull=False)).order_by(
+                "-is_favourite", models.F("last_eaten").desc(nulls_last=True), "name_en", "pk"
+            )[:limit]
+        )
+    phrase = " ".join(terms)
+    for term in terms:
+        foods = foods.filter(search_text__contains=term)
+    name_start = Q(search_text__startswith=phrase) | Q(search_text__contains=f"| {phrase}")
+    words_start = Q()
+    for term in terms:
+        words_start &= Q(search_text__startswith=term) | Q(search_text__contains=f" {term}")
+    foods = foods.annotate(
+        is_recent=Case(When(last_eaten__isnull=False, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        match_rank=Case(
+            When(name_start, then=Value(0)), When(words_start, then=Value(1)), default=Value(2), output_field=IntegerField()
+        ),
+    )
+    return list(foods.order_by("-is_favourite", "-is_recent", "match_rank", "name_en", "pk")[:limit])
+
+
+def recent_foods(user: "User", limit: int = 12) -> list[Food]:
+    """Foods the user ate in the last 30 days, latest first (one query)."""
+    return list(
+        _ranked(user).filter(last_eaten__isnull=False).order_by("-last_eaten", "name_en", "pk")[:limit]
+    )
+
+
+def favourite_foods(user: "User", limit: int = 50) -> list[Food]:
+    """The user's favourite foods by name (one query). Never another user's private food."""
+    return list(
+        Food.objects.available_to(user)
+        .filter(Exists(FavoriteFood.objects.filter(patient=user, food=OuterRef("pk"))))
+        .order_by("name_en", "pk")[:limit]
+    )
+
+
+def group_counts(rows: Iterable[FoodRow]) -> dict[str, int]:
+    """How many foods carry each food group tag (for the load report)."""
+    counts = dict.fromkeys(FoodGroup.values, 0)
+    for row in rows:
+        for group in row.groups:
+            counts[group] += 1
+    return counts

@@ -1,0 +1,419 @@
+"""The shipped food catalog, its loader and the type-ahead search."""
+
+import csv
+import shutil
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+
+from tests.factories import PatientFactory
+from tracker import catalog
+from tracker.catalog import CATALOG_CSV, CatalogError, load_catalog, read_catalog, search_foods, search_key
+from tracker.models import FavoriteFood, Food, FoodGroup, MealItem, MealType
+
+TODAY = date(2025, 3, 12)
+
+
+@pytest.fixture
+def today():
+    with time_machine.travel("2025-03-12 12:00 +01:00", tick=False):
+        yield TODAY
+
+
+@pytest.fixture
+def shipped_rows():
+    return read_catalog()
+
+
+def raw_rows() -> list[dict[str, str]]:
+    with CATALOG_CSV.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=catalog.CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def food(name_en: str, name_fr: str = "", owner=None, **extra) -> Food:
+    name_fr = name_fr or name_en
+    return Food.objects.create(
+        name_en=name_en,
+        name_fr=name_fr,
+        search_text=search_key(name_en, name_fr),
+        default_portion_g=100,
+        owner=owner,
+        **extra,
+    )
+
+
+def eat(patient, item: Food, day: date, meal: str = MealType.LUNCH) -> None:
+    MealItem.objects.create(patient=patient, food=item, date=day, meal=meal, grams=100)
+
+
+# ---------------------------------------------------------------- the CSV
+
+
+def test_it_ships_at_least_300_valid_foods(shipped_rows):
+    assert len(shipped_rows) >= 300
+    assert len(raw_rows()) == len(shipped_rows)
+
+
+def test_it_has_unique_english_names(shipped_rows):
+    names = Counter(row.name_en.casefold() for row in shipped_rows)
+    assert [name for name, n in names.items() if n > 1] == []
+
+
+def test_it_names_a_composition_table_on_every_row(shipped_rows):
+    for row in shipped_rows:
+        assert any(table in row.source for table in ("USDA FDC", "ANSES CIQUAL 2020")), row
+
+
+def test_it_has_bilingual_names_and_measures_on_every_row(shipped_rows):
+    for row in shipped_rows:
+        assert row.name_fr and row.household_measure_en and row.household_measure_fr, row
+
+
+def test_it_keeps_french_accents(shipped_rows):
+    french = {row.name_fr for row in shipped_rows}
+    assert {"Crème fraîche épaisse (30 % MG)", "Pâtes (cuites)", "Œuf dur", "Pêche", "Épinards (cuits)"} <= french
+
+
+@pytest.mark.parametrize("group", FoodGroup.values)
+def test_it_has_a_few_foods_in_every_food_group(shipped_rows, group):
+    assert sum(group in row.groups for row in shipped_rows) >= 3
+
+
+def test_it_has_the_fermented_foods_the_articles_name(shipped_rows):
+    fermented = " ".join(row.name_en.lower() for row in shipped_rows if row.fermented)
+    for word in ("yogurt", "kefir", "kimchi", "sauerkraut", "miso", "tempeh", "kombucha", "sourdough"):
+        assert word in fermented
+    assert sum(row.fermented for row in shipped_rows) >= 20
+
+
+def test_it_does_not_count_alcohol_as_a_fermented_food(shipped_rows):
+    drinks = [row for row in shipped_rows if row.name_en in {"Red wine", "Beer (lager)", "Cider (dry)"}]
+    assert len(drinks) == 3
+    assert not any(row.fermented for row in drinks)
+
+
+def test_it_measures_olive_oil_in_tablespoons_of_13_5_g(shipped_rows):
+    oils = {row.name_en: row for row in shipped_rows}
+    assert oils["Olive oil"].default_portion_g == 13.5
+    assert oils["Olive oil"].household_measure_en == "1 tablespoon"
+    assert oils["Olive oil"].household_measure_fr == "1 cuillère à soupe"
+
+
+def test_it_spreads_foods_over_all_nova_groups(shipped_rows):
+    novas = Counter(row.nova_group for row in shipped_rows)
+    assert set(novas) == {1, 2, 3, 4}
+    assert novas[4] >= 50
+
+
+def test_it_flags_raw_only_for_vegetables(shipped_rows):
+    raw = [row for row in shipped_rows if row.raw]
+    assert len(raw) >= 15
+    assert all(FoodGroup.VEGETABLE in row.groups for row in raw)
+
+
+def test_it_keeps_values_realistic(shipped_rows):
+    by_name = {row.name_en: row for row in shipped_rows}
+    assert by_name["Butter"].sat_fat_g_per_100g > 45
+    assert by_name["Chia seeds"].fiber_g_per_100g > 30
+    assert by_name["Cola"].added_sugar and by_name["Cola"].nova_group == 4
+    assert by_name["Apple"].nova_group == 1 and by_name["Apple"].fiber_g_per_100g > 2
+    for row in shipped_rows:
+        assert 1 <= row.default_portion_g <= 600, row
+
+
+# ---------------------------------------------------------------- validation
+
+
+BAD_ROWS = [
+    ({"nova_group": "5"}, "nova_group '5' is not 1, 2, 3 or 4"),
+    ({"groups": "vegetable;veggies"}, "unknown food group 'veggies'"),
+    ({"fiber_g_per_100g": "-1"}, "fiber_g_per_100g '-1' is outside 0-100"),
+    ({"sat_fat_g_per_100g": "lots"}, "sat_fat_g_per_100g 'lots' is not a number"),
+    ({"sat_fat_g_per_100g": "nan"}, "sat_fat_g_per_100g 'nan' is outside 0-100"),
+    ({"default_portion_g": "6000"}, "default_portion_g '6000' is outside 0.1-1000"),
+    ({"fermented": "maybe"}, "fermented 'maybe' is not 0/1/yes/no"),
+    ({"name_en": " "}, "name_en is empty"),
+    ({"source": ""}, "source is empty"),
+    ({"name_fr": "x" * 121}, "name_fr is longer than 120 characters"),
+    ({"groups": "fruit;fruit"}, "a food group is listed twice"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_ROWS)
+def test_it_rejects_a_bad_row_with_its_line_number(tmp_path, change, message):
+    rows = raw_rows()[:5]
+    rows[3] = {**rows[3], **change}
+    path = write_csv(tmp_path / "foods.csv", rows)
+    with pytest.raises(CatalogError) as error:
+        read_catalog(path)
+    assert str(error.value).startswith(f"{path}:5: {message}")
+
+
+def test_it_rejects_a_duplicate_english_name(tmp_path):
+    rows = raw_rows()[:3]
+    rows.append({**rows[2], "name_en": rows[0]["name_en"].upper()})
+    path = write_csv(tmp_path / "foods.csv", rows)
+    with pytest.raises(CatalogError, match=r":5: .* is already on line 2"):
+        read_catalog(path)
+
+
+def test_it_rejects_a_row_with_an_unquoted_comma(tmp_path):
+    path = tmp_path / "foods.csv"
+    shutil.copy(CATALOG_CSV, path)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("Oats, rolled,Avoine,40,1 bowl,1 bol,10,1.2,0,1,0,0,whole_grain,USDA FDC SR Legacy\n")
+    with pytest.raises(CatalogError, match=r":\d+: too many columns"):
+        read_catalog(path)
+
+
+def test_it_rejects_a_file_with_wrong_columns(tmp_path):
+    path = tmp_path / "foods.csv"
+    path.write_text("name,fiber\nApple,2.4\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match=r":1: columns must be name_en, name_fr"):
+        read_catalog(path)
+
+
+def test_the_command_fails_loudly_and_writes_nothing_on_a_bad_row(db, tmp_path):
+    rows = raw_rows()[:10]
+    rows[8] = {**rows[8], "nova_group": "0"}
+    path = write_csv(tmp_path / "foods.csv", rows)
+    with pytest.raises(CommandError, match=rf"Food catalog not loaded: {path}:10: nova_group '0'"):
+        call_command("load_foods", "--file", str(path))
+    assert Food.objects.count() == 0
+
+
+def test_the_command_reports_a_missing_file(db, tmp_path):
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("load_foods", "--file", str(tmp_path / "nope.csv"))
+
+
+# ---------------------------------------------------------------- loading
+
+
+def test_load_foods_is_idempotent(db, django_assert_max_num_queries):
+    call_command("load_foods", verbosity=0)
+    count = Food.objects.count()
+    snapshot = list(Food.objects.order_by("pk").values())
+    assert count == len(raw_rows())
+    with django_assert_max_num_queries(4):
+        result = load_catalog()
+    assert (result.created, result.updated, result.unchanged) == (0, 0, count)
+    assert Food.objects.count() == count
+    assert list(Food.objects.order_by("pk").values()) == snapshot
+
+
+def test_load_foods_fills_search_text_and_leaves_foods_shared(db):
+    load_catalog()
+    creme = Food.objects.get(name_en="Crème fraîche (30% fat)")
+    assert creme.search_text == "creme fraiche 30 fat | creme fraiche epaisse 30 mg"
+    assert creme.owner is None
+    assert creme.groups == ["butter_cream"]
+    assert creme.fermented is True
+    assert not Food.objects.filter(search_text="").exists()
+
+
+def test_load_foods_updates_changed_values_without_duplicates(db, tmp_path):
+    rows = raw_rows()[:20]
+    load_catalog(write_csv(tmp_path / "v1.csv", rows))
+    food_id = Food.objects.get(name_en=rows[4]["name_en"]).pk
+    rows[4] = {**rows[4], "fiber_g_per_100g": "9.9", "name_fr": "Nouveau nom", "groups": "vegetable;very_spicy"}
+    rows.append({**rows[0], "name_en": "Brand new food"})
+    result = load_catalog(write_csv(tmp_path / "v2.csv", rows))
+    assert (result.created, result.updated, result.unchanged) == (1, 1, 19)
+    changed = Food.objects.get(pk=food_id)
+    assert changed.fiber_g_per_100g == 9.9
+    assert changed.groups == ["vegetable", "very_spicy"]
+    assert changed.search_text.endswith("| nouveau nom")
+    assert Food.objects.count() == 21
+
+
+def test_load_foods_never_touches_private_foods_of_the_same_name(db, patient):
+    mine = food("Apple", "Pomme du jardin", owner=patient, fiber_g_per_100g=1)
+    load_catalog()
+    mine.refresh_from_db()
+    assert (mine.name_fr, mine.fiber_g_per_100g, mine.owner_id) == ("Pomme du jardin", 1, patient.pk)
+    assert Food.objects.filter(name_en="Apple", owner__isnull=True).count() == 1
+
+
+def test_load_foods_keeps_foods_removed_from_the_file(db, tmp_path):
+    rows = raw_rows()[:5]
+    load_catalog(write_csv(tmp_path / "v1.csv", rows))
+    load_catalog(write_csv(tmp_path / "v2.csv", rows[1:]))
+    assert Food.objects.filter(name_en=rows[0]["name_en"]).exists()
+
+
+# ---------------------------------------------------------------- search
+
+
+@pytest.fixture
+def shipped(db):
+    load_catalog()
+
+
+def names(foods: list[Food]) -> list[str]:
+    return [f.name_en for f in foods]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("creme", "Crème fraîche (30% fat)"),
+        ("CRÈME FRAÎCHE", "Crème fraîche (30% fat)"),
+        ("Creme fra", "Crème fraîche (30% fat)"),
+        ("pomme", "Apple"),
+        ("POMME", "Apple"),
+        ("apple", "Apple"),
+        ("epinards", "Spinach (cooked)"),
+        ("Épinards", "Spinach (cooked)"),
+        ("oeuf dur", "Boiled egg"),
+        ("œuf dur", "Boiled egg"),
+        ("boeuf bourg", "Beef bourguignon"),
+        ("pain d'epices", "Gingerbread (pain d'épices)"),
+        ("kimchi", "Kimchi"),
+        ("yaourt nature", "Plain yogurt (whole milk)"),
+    ],
+)
+def test_search_ignores_case_and_accents_in_both_languages(shipped, patient, query, expected):
+    assert expected in names(search_foods(patient, query, limit=12))
+
+
+def test_search_matches_word_prefixes_not_only_name_starts(shipped, patient):
+    found = names(search_foods(patient, "fraiche", limit=50))
+    assert "Crème fraîche (30% fat)" in found
+    assert "Light crème fraîche (15% fat)" in found
+
+
+def test_search_puts_name_prefixes_before_word_prefixes_before_substrings(db, patient):
+    food("Pear", "Poire")
+    food("Prickly pear", "Figue de Barbarie")
+    food("Spearmint", "Menthe verte")
+    assert names(search_foods(patient, "pear")) == ["Pear", "Prickly pear", "Spearmint"]
+
+
+def test_search_requires_every_word(db, patient):
+    food("Green tea", "Thé vert")
+    food("Green beans (boiled)", "Haricots verts (cuits)")
+    assert names(search_foods(patient, "green tea")) == ["Green tea"]
+    assert names(search_foods(patient, "the vert")) == ["Green tea"]
+
+
+def test_search_treats_like_wildcards_as_text(db, patient):
+    food("Milk 100%", "Lait 100 %")
+    food("Skimmed milk", "Lait écrémé")
+    assert names(search_foods(patient, "%")) == []
+    assert names(search_foods(patient, "_")) == []
+
+
+def test_search_includes_my_private_foods_but_never_anyone_elses(db, patient, other_patient):
+    food("Granny's apple crumble", "Crumble de mamie", owner=patient)
+    food("Neighbour's apple pie", "Tarte du voisin", owner=other_patient)
+    food("Apple", "Pomme")
+    assert names(search_foods(patient, "apple")) == ["Apple", "Granny's apple crumble"]
+    assert names(search_foods(other_patient, "apple")) == ["Apple", "Neighbour's apple pie"]
+    assert names(search_foods(None, "apple")) == ["Apple"]
+
+
+def test_search_never_shows_another_users_private_food_even_if_favourite_or_eaten(db, patient, other_patient, today):
+    theirs = food("Secret apple", "Pomme secrète", owner=other_patient)
+    FavoriteFood.objects.create(patient=patient, food=theirs)
+    eat(patient, theirs, today)
+    assert search_foods(patient, "apple") == []
+    assert search_foods(patient, "") == []
+    assert catalog.recent_foods(patient) == []
+    assert catalog.favourite_foods(patient) == []
+
+
+def test_search_ranks_favourites_then_recent_foods_first(db, patient, other_patient, today):
+    apple = food("Apple", "Pomme")
+    juice = food("Apple juice", "Jus de pomme")
+    sauce = food("Apple sauce", "Compote de pommes")
+    pineapple = food("Pineapple", "Ananas")  # matches "apple" only inside a word
+    toffee = food("Toffee apple", "Pomme d'amour")
+    FavoriteFood.objects.create(patient=patient, food=toffee)
+    eat(patient, pineapple, today - timedelta(days=3))
+    eat(patient, sauce, today - timedelta(days=45))  # too old to count as recent
+    FavoriteFood.objects.create(patient=other_patient, food=juice)  # someone else's favourite
+    eat(other_patient, apple, today)  # someone else's meal
+    assert names(search_foods(patient, "apple")) == ["Toffee apple", "Pineapple", "Apple", "Apple juice", "Apple sauce"]
+
+
+def test_an_empty_query_gives_favourites_then_recent_foods(db, patient, today):
+    tea = food("Tea", "Thé")
+    bread = food("Bread", "Pain")
+    jam = food("Jam", "Confiture")
+    food("Never eaten", "Jamais mangé")
+    old = food("Eaten long ago", "Mangé il y a longtemps")
+    FavoriteFood.objects.create(patient=patient, food=tea)
+    eat(patient, jam, today - timedelta(days=5))
+    eat(patient, bread, today - timedelta(days=1))
+    eat(patient, tea, today)
+    eat(patient, old, today - timedelta(days=31))
+    assert names(search_foods(patient, "   ")) == ["Tea", "Bread", "Jam"]
+    assert names(search_foods(patient, "")) == ["Tea", "Bread", "Jam"]
+    assert search_foods(None, "") == []
+
+
+def test_search_respects_the_limit(shipped, patient):
+    assert len(search_foods(patient, "a", limit=5)) == 5
+    assert len(search_foods(patient, "a")) == 12
+
+
+def test_recent_foods_are_latest_first_and_once_each(db, patient, today):
+    tea, bread = food("Tea", "Thé"), food("Bread", "Pain")
+    for days_ago in range(10):
+        eat(patient, tea, today - timedelta(days=days_ago + 1))
+    eat(patient, bread, today)
+    assert names(catalog.recent_foods(patient, limit=5)) == ["Bread", "Tea"]
+    assert names(catalog.recent_foods(patient, limit=1)) == ["Bread"]
+
+
+def test_favourite_foods_are_by_name(db, patient, other_patient):
+    for name in ("Walnuts", "Kefir", "Apple"):
+        FavoriteFood.objects.create(patient=patient, food=food(name))
+    FavoriteFood.objects.create(patient=other_patient, food=food("Cola"))
+    assert names(catalog.favourite_foods(patient)) == ["Apple", "Kefir", "Walnuts"]
+
+
+def make_history(patient, foods: list[Food], days: int) -> None:
+    MealItem.objects.bulk_create(
+        MealItem(patient=patient, food=foods[(d * 4 + m) % len(foods)], date=TODAY - timedelta(days=d), meal=meal, grams=80)
+        for d in range(days)
+        for m, meal in enumerate(MealType.values)
+    )
+    FavoriteFood.objects.bulk_create(FavoriteFood(patient=patient, food=f) for f in foods[: min(days, 40)])
+
+
+@pytest.mark.parametrize("days", [1, 730])
+def test_search_runs_in_one_query_whatever_the_history(shipped, patient, today, days, django_assert_max_num_queries):
+    foods = list(Food.objects.order_by("pk")[:200])
+    make_history(patient, foods, days)
+    for query in ("creme", "pomme de", "", "a"):
+        with django_assert_max_num_queries(1):
+            search_foods(patient, query)
+    with django_assert_max_num_queries(1):
+        catalog.recent_foods(patient)
+    with django_assert_max_num_queries(1):
+        catalog.favourite_foods(patient)
+
+
+def test_search_ranks_within_a_large_history(shipped, today):
+    patient = PatientFactory()
+    foods = {f.name_en: f for f in Food.objects.all()}
+    make_history(patient, list(foods.values())[:100], 400)
+    eat(patient, foods["Crème caramel"], today)
+    FavoriteFood.objects.create(patient=patient, food=foods["Light crème fraîche (15% fat)"])
+    found = names(search_foods(patient, "creme"))
+    assert found[0] == "Light crème fraîche (15% fat)"
+    assert found[1] == "Crème caramel"
