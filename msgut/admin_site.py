@@ -20,6 +20,10 @@ class MsgutAdminSite(OTPAdminSite):
     site_title = _("msgut administration")
     index_title = _("Guidance rules, food catalog and users")
 
+    def __init__(self, name: str = "admin") -> None:
+        # OTPAdminSite calls itself "otpadmin"; keep the usual admin: URL namespace.
+        super().__init__(name)
+
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         next_url = request.GET.get("next") or reverse("admin:index", current_app=self.name)
         return redirect_to_login(next_url, reverse("accounts:login"))

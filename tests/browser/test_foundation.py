@@ -1,0 +1,81 @@
+"""A new patient on a phone: sign up, sign out, sign in, see the home page, switch to French."""
+
+import os
+import re
+import shutil
+
+import pytest
+
+from tests.conftest import chromium_path
+
+# Playwright's sync API runs an event loop in this thread; the test itself only uses the ORM between steps.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PHONE = {"width": 390, "height": 844}
+PASSPHRASE = "a calm long passphrase for my health diary"  # noqa: S105
+
+
+@pytest.fixture
+def page(live_server):
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable or shutil.which("chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-GB")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        errors: list[str] = []
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.base_url = live_server.url  # type: ignore[attr-defined]
+        page.console_errors = errors  # type: ignore[attr-defined]
+        yield page
+        context.close()
+        browser.close()
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_patient_signs_up_signs_in_and_reads_home_in_french_on_a_phone(page):
+    from accounts.models import User
+
+    base = page.base_url
+    page.goto(f"{base}/accounts/signup/")
+    assert no_sideways_scroll(page)
+    page.get_by_label("Email").fill("camille@example.org")
+    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSPHRASE)
+    page.get_by_label("Password again").fill(PASSPHRASE)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_load_state()
+    assert User.objects.filter(email="camille@example.org", role="patient").exists()
+    assert page.get_by_role("button", name="Sign out").is_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{base}/accounts/login/")
+
+    page.get_by_label("Email").fill("camille@example.org")
+    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSPHRASE)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    home_path = User.objects.get(email="camille@example.org").home_url()
+    assert page.url == f"{base}{home_path}"
+    assert page.locator("main h1").first.is_visible()
+    assert page.get_by_role("navigation", name="Main").is_visible()
+    assert no_sideways_scroll(page)
+
+    page.get_by_role("button", name="Français").click()
+    page.wait_for_load_state()
+    assert page.url == f"{base}{home_path}"
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.get_by_role("button", name="Se déconnecter").is_visible()
+    assert page.get_by_role("link", name="Aller au contenu principal").count() == 1
+    assert page.get_by_role("button", name="English").is_visible()
+    assert no_sideways_scroll(page)
+    assert page.console_errors == [], page.console_errors

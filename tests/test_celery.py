@@ -1,0 +1,56 @@
+"""Celery for real: configuration, and a task run by a worker over Redis (issue 2, item 4)."""
+
+import os
+
+import pytest
+from django.conf import settings
+
+from msgut.celery import app
+from msgut.tasks import ping_task
+from tests.conftest import need
+
+
+def redis_reachable(url: str) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def test_celery_accepts_json_only_and_acknowledges_late():
+    conf = app.conf
+    assert conf.task_serializer == "json"
+    assert conf.result_serializer == "json"
+    assert list(conf.accept_content) == ["json"]
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.broker_connection_timeout <= 5
+
+
+def test_the_beat_schedule_lives_in_settings_and_names_real_tasks():
+    app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, f"beat entry {name} names an unknown task {entry['task']}"
+
+
+def test_tasks_run_inline_exactly_when_there_is_no_redis():
+    assert app.conf.task_always_eager is (not settings.REDIS_URL)
+    if app.conf.task_always_eager:
+        assert ping_task.delay("inline").get() == "pong:inline"
+
+
+@pytest.mark.services
+def test_a_real_worker_runs_a_task_sent_over_redis():
+    from celery.contrib.testing.worker import start_worker
+
+    url = os.environ.get("REDIS_URL", "")
+    need(bool(url), "REDIS_URL is not set")
+    need(redis_reachable(url), f"Redis at {url} is not reachable")
+    assert not app.conf.task_always_eager
+    assert app.conf.broker_url.startswith("redis://")
+    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10):
+        result = ping_task.delay("over-redis")
+        assert result.get(timeout=20) == "pong:over-redis"

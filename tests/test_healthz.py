@@ -1,0 +1,44 @@
+"""/healthz and the plain 503 page while the database is away (issue 2, item 4)."""
+
+from unittest import mock
+
+from django.db import OperationalError
+from django.urls import reverse
+
+
+def test_it_answers_200_with_the_database_up(client, db, settings):
+    settings.REDIS_URL = ""
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "broker": "inline"}
+    assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
+
+
+def test_it_answers_503_when_the_database_is_unreachable(client, db):
+    with mock.patch("msgut.views.connection.cursor", side_effect=OperationalError("connection refused")):
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
+
+
+def test_it_reports_a_dead_broker_without_failing(client, db, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json()["broker"] == "down"
+
+
+def test_pages_answer_a_plain_503_while_the_database_is_down(client, db):
+    with mock.patch("accounts.views.LoginView.get", side_effect=OperationalError("server closed the connection")):
+        response = client.get(reverse("accounts:login"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    assert "no-store" in response["Cache-Control"]
+    assert b"briefly unavailable" in response.content
+    assert b"<script" not in response.content
+    # And the next request, with the database back, works again.
+    assert client.get(reverse("accounts:login")).status_code == 200
+
+
+def test_it_answers_healthz_by_get_only(client, db):
+    assert client.post(reverse("healthz")).status_code == 405
