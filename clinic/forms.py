@@ -64,8 +64,8 @@ class RelapseReviewForm(forms.ModelForm):
 
 
 class DateRangeForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -78,6 +78,15 @@ class DateRangeForm(forms.Form):
             raise forms.ValidationError(_("Choose a range of at most three years."))
         data["start"], data["end"] = start, end
         return data
+
+    @classmethod
+    def for_request(cls, params: Any) -> "tuple[DateRangeForm, date, date]":
+        """The form to show (filled with the range in use) and that range."""
+        form = cls(params or None)
+        start, end = form.range()
+        if not form.is_bound:
+            form = cls(initial={"start": start, "end": end})
+        return form, start, end
 
     def range(self) -> tuple[date, date]:
         """The chosen range, or the last 12 weeks when the input is missing or wrong."""

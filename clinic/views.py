@@ -179,7 +179,7 @@ def revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
 @require_GET
 def my_data(request: HttpRequest) -> HttpResponse:
     patient = _user(request)
-    return render(request, "clinic/my_data.html", {"patient": patient, "range_form": DateRangeForm()})
+    return render(request, "clinic/my_data.html", {"patient": patient, "range_form": DateRangeForm.for_request({})[0]})
 
 
 @role_required(Role.PATIENT)
@@ -260,8 +260,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_or_404(request, patient_id, what="clinic:patient")
     viewer = _user(request)
-    range_form = DateRangeForm(request.GET or None)
-    start, end = range_form.range()
+    range_form, start, end = DateRangeForm.for_request(request.GET)
     rows = review.day_rows(patient, start, end)
     is_clinician = viewer.role == Role.CLINICIAN
     context = {
@@ -315,8 +314,7 @@ def patient_report(request: HttpRequest, patient_id: int) -> HttpResponse:
     viewer = _user(request)
     if viewer.role == Role.CLINICIAN:
         record(Action.EXPORT, request=request, patient=patient, what="clinic:report")
-    range_form = DateRangeForm(request.GET or None)
-    start, end = range_form.range()
+    range_form, start, end = DateRangeForm.for_request(request.GET)
     rows = review.day_rows(patient, start, end)
     context = {
         "patient": patient,
