@@ -212,8 +212,13 @@ def load_catalog(path: Path | str = CATALOG_CSV, model: type[models.Model] | Non
 # ---------------------------------------------------------------- search
 
 
+MAX_QUERY_CHARS = 80
+MAX_QUERY_TERMS = 6
+
+
 def _query_terms(query: str) -> list[str]:
-    return _words(query).split()
+    """The normalized words of a query, bounded so a pasted essay cannot build a huge statement."""
+    return _words(query[:MAX_QUERY_CHARS]).split()[:MAX_QUERY_TERMS]
 
 
 def _ranked(user: "User | None") -> Any:

@@ -316,6 +316,12 @@ def test_search_treats_like_wildcards_as_text(db, patient):
     assert names(search_foods(patient, "_")) == []
 
 
+@pytest.mark.parametrize("query", ["apple\x00", "a" * 10_000, "apple " * 500, "'; DROP TABLE tracker_food; --"])
+def test_search_survives_hostile_queries(db, patient, query):
+    food("Apple", "Pomme")
+    assert len(search_foods(patient, query)) <= 1
+
+
 def test_search_includes_my_private_foods_but_never_anyone_elses(db, patient, other_patient):
     food("Granny's apple crumble", "Crumble de mamie", owner=patient)
     food("Neighbour's apple pie", "Tarte du voisin", owner=other_patient)
