@@ -1,0 +1,290 @@
+"""The pure scoring core, without a database: hand-computed weeks and properties.
+
+Default rules (migration 0003): MEDAS 40, fiber 20 (toward 25 g), fermented 10 (>= 1),
+processed 15 (<= 2 servings), sleep regularity 5 (full <= 30 min, none >= 90, >= 3
+nights), activity 4 (>= 150 min over 7 days, waived in relapse), no tobacco 3,
+alcohol 3 (<= 10 units over 7 days, in proportion to days logged).
+"""
+
+import importlib
+import json
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from guidance import scoring
+
+DEFAULTS = importlib.import_module("guidance.migrations.0003_default_rules").DEFAULT_RULES
+RULES = [{k: r[k] for k in ("key", "kind", "params", "weight")} for r in DEFAULTS]
+START = date(2026, 3, 2)
+
+MEDITERRANEAN_DAY = {
+    "logged": 1, "sleep_logged": 1, "lifestyle_logged": 1,
+    "vegetable": 3, "raw_vegetable": 1, "fruit": 3, "olive_oil": 3, "olive_oil_g": 60,
+    "legume": 0.5, "fish_seafood": 0.5, "nuts": 0.5, "sofrito": 0.3, "white_meat": 0.3,
+    "fiber_g": 30, "fermented": 1, "processed": 0, "nova4": 0,
+    "mid_sleep_minutes": 180, "activity_minutes": 30, "tobacco": 0, "alcohol_units": 0,
+}
+
+
+def week(days: list[dict | None], patient_id: int = 1) -> pd.DataFrame:
+    """A frame of 7 (or more) days from START; None = a day with no entry at all (no row)."""
+    rows = []
+    for offset, values in enumerate(days):
+        if values is None:
+            continue
+        rows.append({"patient_id": patient_id, "date": START + timedelta(days=offset), **values})
+    return pd.DataFrame(rows)
+
+
+def points(scored: pd.DataFrame, key: str, day: int = 6) -> float:
+    row = scored[scored["date"] == np.datetime64(START + timedelta(days=day), "D")].iloc[0]
+    return round(float(row[f"{key}:points"]), 4)
+
+
+def total(scored: pd.DataFrame, day: int = 6) -> float:
+    row = scored[scored["date"] == np.datetime64(START + timedelta(days=day), "D")].iloc[0]
+    return float(row["total"])
+
+
+def test_it_gives_a_full_mediterranean_week_every_point():
+    scored = scoring.score_days(week([MEDITERRANEAN_DAY] * 7), RULES)
+    # MEDAS: 7 daily items met every day + legumes 3.5, fish 3.5, sweets 0 (7/7 days logged),
+    # nuts 3.5, white 2.1 over red 0, sofrito 2.1 -> 13/13 -> 40.
+    assert points(scored, "mediterranean") == 40
+    assert points(scored, "fiber") == 20  # 30 g >= 25 g
+    assert points(scored, "fermented") == 10
+    assert points(scored, "processed") == 15
+    assert points(scored, "sleep-regularity") == 5  # spread 0 minutes
+    assert points(scored, "activity") == 4  # 210 minutes
+    assert points(scored, "no-tobacco") == 3
+    assert points(scored, "alcohol") == 3  # 0 units, 7 of 7 days logged
+    assert total(scored) == 100
+
+
+def test_it_scores_a_processed_food_week_low():
+    day = {
+        "logged": 1, "sleep_logged": 1, "lifestyle_logged": 1,
+        "vegetable": 0.5, "fruit": 0.5, "red_processed_meat": 1.5, "butter_cream": 1, "sugary_drink": 1,
+        "sweets_pastries": 1, "other_veg_oil": 1, "fiber_g": 10, "fermented": 0, "processed": 6, "nova4": 4,
+        "activity_minutes": 10, "tobacco": 1, "cigarettes": 10, "alcohol_units": 2,
+    }
+    # Mid-sleep 120, 150, ... 300: population SD = 30 * sqrt((7^2 - 1) / 12) = 60 minutes.
+    days = [dict(day, mid_sleep_minutes=120 + 30 * i) for i in range(7)]
+    scored = scoring.score_days(week(days), RULES)
+    assert points(scored, "mediterranean") == 0  # no item met; butter exactly 1 is not "< 1"
+    assert points(scored, "fiber") == 8  # 20 * 10 / 25
+    assert points(scored, "fermented") == 0
+    assert points(scored, "processed") == 0  # 6 > 2
+    assert points(scored, "sleep-regularity") == 2.5  # 5 * (90 - 60) / (90 - 30)
+    assert points(scored, "activity") == 0  # 70 < 150
+    assert points(scored, "no-tobacco") == 0
+    assert points(scored, "alcohol") == 0  # 14 > 10
+    assert total(scored) == 10.5
+
+
+def test_it_lets_unlogged_days_earn_nothing_in_a_week_logged_3_of_7_days():
+    logged = dict(MEDITERRANEAN_DAY, legume=1, fish_seafood=1, nuts=1, sofrito=1, white_meat=1)
+    days = [logged, None, None, logged, None, {"logged": 0}, logged]
+    scored = scoring.score_days(week(days), RULES)
+    # Day 7: daily items averaged over the 3 logged days -> 7; legumes 3, fish 3, nuts 3, sofrito 3 -> 4;
+    # sweets and white-over-red met but only 3/7 of the days logged -> 2 * 3/7. 11 + 6/7 of 13 items.
+    assert points(scored, "mediterranean") == round(40 * (11 + 6 / 7) / 13, 4) == 36.4835
+    assert points(scored, "activity") == 0  # 90 minutes over the week
+    assert points(scored, "alcohol") == round(3 * 3 / 7, 4)
+    assert points(scored, "sleep-regularity") == 5  # 3 nights, enough
+    assert total(scored) == 90.8  # 36.4835 + 20 + 10 + 15 + 5 + 0 + 3 + 1.2857
+    # Day 6 has a row but nothing logged: daily rules give nothing, "at most" rules nothing for free.
+    assert points(scored, "fiber", day=5) == 0
+    assert points(scored, "processed", day=5) == 0
+    assert points(scored, "no-tobacco", day=5) == 0
+    # MEDAS on day 6: 2 logged days, daily items 7; legumes/fish/nuts 2 < 3; sofrito 2 met; 2 * 2/7.
+    assert points(scored, "mediterranean", day=5) == round(40 * (8 + 4 / 7) / 13, 4)
+    assert points(scored, "sleep-regularity", day=5) == 0  # 2 nights < 3
+    assert total(scored, day=5) == 27.2  # 26.3736 + 0.8571
+
+
+EDGE_DAY = {
+    "logged": 1, "sleep_logged": 0, "lifestyle_logged": 1,
+    "vegetable": 2, "raw_vegetable": 1, "fruit": 3, "olive_oil": 1, "other_veg_oil": 1, "olive_oil_g": 54,
+    "legume": 0.5, "fish_seafood": 0.5, "nuts": 0.5, "sweets_pastries": 0.5, "white_meat": 0.2,
+    "sofrito": 0.5, "fiber_g": 25, "fermented": 1, "processed": 2, "activity_minutes": 30, "alcohol_units": 1,
+}
+
+
+def edge_week(**last_day: float) -> pd.DataFrame:
+    days = [dict(EDGE_DAY) for _ in range(7)]
+    days[0].update(legume=0, fish_seafood=0, nuts=0, sweets_pastries=0, sofrito=0, red_processed_meat=1, white_meat=0)
+    days[1].update(sofrito=0, sweets_pastries=0.5)
+    for i, spread in enumerate((150, 210, 150, 210)):  # mean 180, SD exactly 30 minutes
+        days[3 + i].update(sleep_logged=1, mid_sleep_minutes=spread)
+    for i in (5, 6):
+        days[i]["activity_minutes"] = 0
+    days[4]["alcohol_units"] = 4  # 1 * 6 + 4 = 10 units
+    days[6].update(last_day)
+    return week(days)
+
+
+def test_it_gives_the_points_exactly_at_each_threshold():
+    scored = scoring.score_days(edge_week(), RULES)
+    assert points(scored, "fiber") == 20  # exactly 25 g
+    assert points(scored, "fermented") == 10  # exactly 1 serving
+    assert points(scored, "processed") == 15  # exactly 2 servings: "at most" includes it
+    assert points(scored, "sleep-regularity") == 5  # spread exactly 30 minutes
+    assert points(scored, "activity") == 4  # 5 * 30 = 150 minutes exactly
+    assert points(scored, "alcohol") == 3  # 10 units exactly
+    # MEDAS: olive oil main fat with olive == other oils, 54 g = 4 tbsp, 2 veg with 1 raw, 3 fruit: met.
+    # Red/processed meat exactly 1 on day 1 fails "< 1" that day -> 6/7. Legumes/fish/nuts exactly 3 met,
+    # sofrito 2.5 met; sweets exactly 3 fails "< 3"; white 1.2 vs red 1 met. 6 + 6/7 + 5 of 13.
+    assert points(scored, "mediterranean") == round(40 * (11 + 6 / 7) / 13, 4)
+
+
+def test_it_withholds_the_points_just_past_each_threshold():
+    scored = scoring.score_days(
+        edge_week(fiber_g=24.9, fermented=0.99, processed=2.01, mid_sleep_minutes=212, alcohol_units=1.1), RULES
+    )
+    assert points(scored, "fiber") == round(20 * 24.9 / 25, 4)
+    assert points(scored, "fermented") == 0
+    assert points(scored, "processed") == 0
+    assert points(scored, "alcohol") == 0  # 10.1 units
+    # 150, 210, 150, 212: mean 180.5, SD 30.5041 -> 5 * (90 - 30.5041) / 60
+    spread = float(np.std([150, 210, 150, 212]))
+    assert points(scored, "sleep-regularity") == pytest.approx(5 * (90 - round(spread, 3)) / 60, abs=1e-4)
+    less_activity = edge_week(activity_minutes=0)
+    days = less_activity.copy()
+    days.loc[days.index[3], "activity_minutes"] = 29  # 149 minutes
+    assert points(scoring.score_days(days, RULES), "activity") == 0
+
+
+def test_a_fiber_only_change_moves_only_the_fiber_points():
+    before = scoring.score_days(week([MEDITERRANEAN_DAY] * 7), RULES)
+    after = scoring.score_days(week([MEDITERRANEAN_DAY] * 6 + [dict(MEDITERRANEAN_DAY, fiber_g=15)]), RULES)
+    assert points(after, "fiber") == 12  # 20 * 15 / 25
+    assert total(after) == 92
+    for rule in RULES:
+        if rule["key"] != "fiber":
+            assert points(after, rule["key"]) == points(before, rule["key"])
+
+
+def test_a_relapse_week_waives_the_activity_rule_on_relapse_days_only():
+    resting = dict(MEDITERRANEAN_DAY, activity_minutes=0)
+    days = [resting] * 7 + [dict(resting, relapse=1)] * 3
+    scored = scoring.score_days(week(days), RULES)
+    # Day 7, no relapse: 0 of 4 activity points, all else earned -> 96.
+    assert points(scored, "activity", day=6) == 0
+    assert total(scored, day=6) == 96
+    # Day 10, in the relapse: activity leaves the total (0 of 0), everything else earned -> 96 / 96.
+    row = scored.iloc[9]
+    assert row["activity:possible"] == 0 and bool(row["activity:waived"])
+    assert total(scored, day=9) == 100
+    # The other rules are scored as usual during the relapse.
+    assert points(scored, "fiber", day=9) == 20
+    assert points(scored, "mediterranean", day=9) == 40
+
+
+def test_it_counts_windows_per_patient():
+    one = week([MEDITERRANEAN_DAY] * 7, patient_id=1)
+    two = week([None] * 6 + [MEDITERRANEAN_DAY], patient_id=2)
+    scored = scoring.score_days(pd.concat([one, two]), RULES)
+    last = scored[scored["patient_id"] == 2].iloc[0]
+    assert last["mediterranean:days_logged"] == 1
+    assert last["activity:c:activity_minutes"] == 30
+
+
+def test_breakdowns_are_json_with_the_agreed_keys():
+    scored = scoring.score_days(week([MEDITERRANEAN_DAY] * 6 + [dict(MEDITERRANEAN_DAY, fruit=1)]), RULES)
+    texts = scoring.breakdown_json(scored, RULES)
+    lines = json.loads(texts[6])
+    assert [line["key"] for line in lines] == [rule["key"] for rule in RULES]
+    for line in lines:
+        assert {"key", "points", "possible", "counted", "days_logged", "window_days", "waived"} <= set(line)
+    medas = lines[0]
+    assert medas["counted"]["items"] == 13
+    assert medas["counted"]["work_on"] == ["fruit_3"]
+    assert lines[1]["counted"] == {"fiber_g": 30.0}
+    assert scoring.breakdowns(scored, RULES)[6] == lines
+
+
+def test_it_rejects_unknown_kinds_and_measures():
+    frame = week([MEDITERRANEAN_DAY])
+    with pytest.raises(ValueError):
+        scoring.score_days(frame, [{"key": "x", "kind": "nope", "params": {}, "weight": 1}])
+    with pytest.raises(ValueError):
+        scoring.score_days(frame, [{"key": "x", "kind": "target", "params": {"measure": "gold", "target": 1}, "weight": 1}])
+
+
+def test_importing_the_scoring_core_loads_no_django_module():
+    code = "import sys, guidance.scoring; print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=".")
+    assert result.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------- properties
+
+MEASURE_VALUES = st.floats(min_value=0, max_value=8, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def fact_frames(draw: st.DrawFn) -> pd.DataFrame:
+    rows = []
+    for patient_id in (1, 2):
+        offsets = draw(st.sets(st.integers(min_value=0, max_value=13), min_size=1, max_size=10))
+        for offset in sorted(offsets):
+            row = {"patient_id": patient_id, "date": START + timedelta(days=offset)}
+            for flag in ("logged", "sleep_logged", "lifestyle_logged", "relapse"):
+                row[flag] = draw(st.booleans())
+            for measure in ("vegetable", "fruit", "legume", "fish_seafood", "nuts", "red_processed_meat", "sweets_pastries",
+                            "white_meat", "fermented", "processed", "nova4", "activity_minutes", "alcohol_units"):
+                row[measure] = draw(MEASURE_VALUES)
+            row["fiber_g"] = draw(st.floats(min_value=0, max_value=60, allow_nan=False))
+            row["mid_sleep_minutes"] = draw(st.integers(min_value=-120, max_value=400))
+            row["tobacco"] = draw(st.sampled_from([0, 1]))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@settings(max_examples=60, deadline=None)
+@given(fact_frames())
+def test_the_total_stays_within_0_and_100(facts):
+    scored = scoring.score_days(facts, RULES)
+    assert scored["total"].between(0, 100).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(fact_frames(), st.data())
+def test_more_fiber_never_lowers_the_fiber_points_nor_passes_the_target(facts, data):
+    row = data.draw(st.integers(min_value=0, max_value=len(facts) - 1))
+    extra = data.draw(st.floats(min_value=0.01, max_value=40))
+    more = facts.copy()
+    more.loc[more.index[row], "fiber_g"] += extra
+    before = scoring.score_days(facts, RULES)
+    after = scoring.score_days(more, RULES)
+    assert (after["fiber:points"] >= before["fiber:points"] - 1e-9).all()
+    assert (after["fiber:points"] <= 20 + 1e-9).all()
+    assert (after["total"] >= before["total"]).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(fact_frames(), st.data())
+def test_an_extra_nova4_serving_never_raises_the_total(facts, data):
+    row = data.draw(st.integers(min_value=0, max_value=len(facts) - 1))
+    more = facts.copy()
+    more.loc[more.index[row], ["nova4", "processed"]] += 1
+    before = scoring.score_days(facts, RULES)
+    after = scoring.score_days(more, RULES)
+    assert (after["total"] <= before["total"]).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(fact_frames(), st.randoms(use_true_random=False))
+def test_the_result_does_not_depend_on_row_order(facts, rng):
+    order = list(range(len(facts)))
+    rng.shuffle(order)
+    shuffled = facts.iloc[order].reset_index(drop=True)
+    pd.testing.assert_frame_equal(scoring.score_days(facts, RULES), scoring.score_days(shuffled, RULES))
