@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -257,6 +258,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 CELERY_BEAT_SCHEDULE["guidance-sweep-stale-scores"] = {
     "task": "guidance.tasks.sweep_stale_scores_task",
     "schedule": timedelta(minutes=10),
+}
+# Trends: each Monday at noon UTC (Sunday is over in every time zone) build the week just ended for
+# every patient; each night rebuild the weeks whose data changed (missed or failed on-demand builds).
+CELERY_BEAT_SCHEDULE["trends-build-last-week"] = {
+    "task": "trends.tasks.build_last_week_task",
+    "schedule": crontab(minute=0, hour=12, day_of_week="mon"),
+}
+CELERY_BEAT_SCHEDULE["trends-nightly-catch-up"] = {
+    "task": "trends.tasks.catch_up_weeks_task",
+    "schedule": crontab(minute=30, hour=2),
 }
 
 LOGGING = {
