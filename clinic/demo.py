@@ -87,17 +87,13 @@ def _history(spec: DemoPatient, patient: User, today: date) -> None:
         )
 
 
-def _build_derived(patient: User, start: date, end: date) -> None:
+def _build_derived(patient: User) -> None:
     """Day scores and weekly summaries for a generated history, through the guidance and trends services."""
     from guidance import services as guidance_services
-    from trends import services as trends_services
 
-    rescore = getattr(guidance_services, "rescore_range", None)
-    if rescore is not None:
-        rescore(patient.pk, start, end)
-    rebuild = getattr(trends_services, "rebuild_range", None)
-    if rebuild is not None:
-        rebuild(patient.pk, start, end)
+    version = guidance_services.current_version()
+    if version is not None:
+        guidance_services.rescore_patients([patient.pk], None, None, version)
 
 
 def _ensure_grant(patient: User, clinician: User, wording: ConsentWording) -> None:
@@ -124,7 +120,7 @@ def load(users: dict[str, Any], out: Any) -> None:
             Profile.objects.filter(user=patient).update(ms_course=spec.course, diagnosis_year=spec.diagnosed)
             if not MealItem.objects.filter(patient=patient).exists():
                 _history(spec, patient, today)
-                _build_derived(patient, today - timedelta(days=HISTORY_DAYS), today)
+                _build_derived(patient)
             created += 1
         _ensure_grant(patient, clinician, wording)
         if spec.why == "relapse" and not patient.clinician_notes.exists():
