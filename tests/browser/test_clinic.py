@@ -1,0 +1,111 @@
+"""A clinician signs in with a TOTP code, opens a flagged patient, reads the charts and exports FHIR."""
+
+import json
+import os
+import shutil
+import time
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import chromium_path
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def browser_page(live_server):
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable or shutil.which("chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        context = browser.new_context(viewport=DESKTOP, locale="en-GB", accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        errors: list[str] = []
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.base_url = live_server.url  # type: ignore[attr-defined]
+        page.console_errors = errors  # type: ignore[attr-defined]
+        yield page
+        context.close()
+        browser.close()
+
+
+def totp_code(device) -> str:
+    """What the clinician's authenticator app shows now, computed from the device key as django-otp does."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fhir(browser_page, settings):
+    from django.utils import timezone
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from fhir.resources.R4B.bundle import Bundle
+
+    from audit.models import Action, AuditEvent
+    from clinic.models import ConsentWording
+    from clinic.services import grant_access
+    from tests.factories import PASSWORD, ClinicianFactory, PatientFactory
+    from tracker.models import FatigueRating, Relapse
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if not ConsentWording.objects.exists():  # transactional tests flush the data migration's row
+        ConsentWording.objects.create(version=1, text_en="I agree.", text_fr="J'accepte.")
+    clinician = ClinicianFactory(display_name="Dr Test")
+    device = TOTPDevice.objects.create(user=clinician, name="authenticator", confirmed=True)
+    flagged = PatientFactory(display_name="Flagged Patient")
+    quiet = PatientFactory(display_name="Quiet Patient")
+    today = timezone.localdate()
+    for patient in (flagged, quiet):
+        grant_access(patient, clinician, ConsentWording.current())
+        FatigueRating.objects.bulk_create(
+            FatigueRating(patient=patient, date=today - timedelta(days=d), score=4) for d in range(0, 20)
+        )
+    Relapse.objects.create(patient=flagged, started_on=today - timedelta(days=6), symptoms="Double vision")
+
+    page = browser_page
+    base = page.base_url
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", clinician.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/two-factor/verify/**")
+    page.fill("input[name=code]", totp_code(device))
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/clinic/")
+
+    # The dashboard puts the flagged patient first, with the reason.
+    first_row = page.locator("#patient-list tbody tr").first
+    assert "Flagged Patient" in first_row.inner_text()
+    assert "Relapse" in first_row.inner_text()
+    page.get_by_role("link", name="Flagged Patient").click()
+    page.wait_for_url(f"**/clinic/patients/{flagged.pk}/")
+
+    charts = page.locator("#charts")
+    assert charts.get_by_role("heading", name="Weekly charts").is_visible()
+    assert charts.inner_text().strip() != "Weekly charts"
+    assert "Double vision" in page.locator("#relapses").inner_text()
+
+    with page.expect_download() as download_info:
+        page.locator("#exports").get_by_role("link", name="FHIR R4").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".fhir.json")
+    document = json.loads(open(download.path(), encoding="utf-8").read())
+    bundle = Bundle.model_validate(document)
+    assert any(entry.resource.__resource_type__ == "Observation" for entry in bundle.entry)
+
+    assert AuditEvent.objects.filter(actor=clinician, patient=flagged, action=Action.PATIENT_READ).exists()
+    assert AuditEvent.objects.filter(actor=clinician, patient=flagged, action=Action.EXPORT).exists()
+    assert not AuditEvent.objects.filter(actor=clinician, patient=quiet).exists()
+    assert page.console_errors == []  # type: ignore[attr-defined]
