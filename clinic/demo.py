@@ -91,9 +91,12 @@ def _build_derived(patient: User) -> None:
     """Day scores and weekly summaries for a generated history, through the guidance and trends services."""
     from guidance import services as guidance_services
 
+    from trends import services as trends_services
+
     version = guidance_services.current_version()
     if version is not None:
         guidance_services.rescore_patients([patient.pk], None, None, version)
+    trends_services.rebuild_patient(patient.pk)
 
 
 def _ensure_grant(patient: User, clinician: User, wording: ConsentWording) -> None:
