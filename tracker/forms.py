@@ -60,7 +60,13 @@ class MealItemForm(forms.Form):
     food = forms.ModelChoiceField(queryset=Food.objects.none(), widget=forms.HiddenInput)
     amount = forms.DecimalField(
         label=_("How much"), min_value=0.1, max_digits=7, decimal_places=2, initial=1,
-        error_messages={"min_value": _("Enter an amount above zero.")},
+        error_messages={
+            "min_value": _("Enter an amount above zero."),
+            "invalid": _("Enter a number, like 1, 1.5 or 150."),
+            "max_digits": _("Enter a number, like 1, 1.5 or 150."),
+            "max_whole_digits": _("Enter a number, like 1, 1.5 or 150."),
+            "max_decimal_places": _("Enter a number with at most 2 decimals, like 1.5."),
+        },
     )
     unit = forms.ChoiceField(
         label=_("Unit"), choices=[(PORTION, _("portions")), (GRAMS, _("grams"))], initial=PORTION

@@ -1,0 +1,68 @@
+"""Factories for the daily log."""
+
+import datetime as dt
+
+import factory
+from factory.django import DjangoModelFactory
+
+from tests.factories import PatientFactory
+from tracker.catalog import search_key
+from tracker.models import FatigueRating, Food, MealItem, Relapse, SleepDiary
+
+
+class FoodFactory(DjangoModelFactory):
+    class Meta:
+        model = Food
+
+    name_en = factory.Sequence(lambda n: f"Food {n}")
+    name_fr = factory.Sequence(lambda n: f"Aliment {n}")
+    default_portion_g = 100
+    household_measure_en = "1 bowl"
+    household_measure_fr = "1 bol"
+    groups = factory.LazyFunction(list)
+    search_text = factory.LazyAttribute(lambda o: search_key(o.name_en, o.name_fr))
+
+
+class MealItemFactory(DjangoModelFactory):
+    class Meta:
+        model = MealItem
+
+    patient = factory.SubFactory(PatientFactory)
+    date = dt.date(2026, 11, 19)
+    meal = "breakfast"
+    food = factory.SubFactory(FoodFactory)
+    grams = 100
+
+
+class SleepFactory(DjangoModelFactory):
+    class Meta:
+        model = SleepDiary
+
+    patient = factory.SubFactory(PatientFactory)
+    date = dt.date(2026, 11, 19)
+    in_bed_at = dt.time(22, 30)
+    tried_sleep_at = dt.time(22, 45)
+    minutes_to_fall_asleep = 15
+    awakenings = 1
+    minutes_awake = 10
+    final_wake_at = dt.time(6, 45)
+    out_of_bed_at = dt.time(7, 0)
+    quality = 4
+
+
+class FatigueFactory(DjangoModelFactory):
+    class Meta:
+        model = FatigueRating
+
+    patient = factory.SubFactory(PatientFactory)
+    date = dt.date(2026, 11, 19)
+    score = 5
+
+
+class RelapseFactory(DjangoModelFactory):
+    class Meta:
+        model = Relapse
+
+    patient = factory.SubFactory(PatientFactory)
+    started_on = dt.date(2026, 10, 1)
+    symptoms = "Numb legs"

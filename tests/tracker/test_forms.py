@@ -1,0 +1,188 @@
+"""Every form with good and bad input: bad input is a message on the right field."""
+
+import pytest
+
+from tracker.forms import (
+    CustomSymptomForm,
+    DatePickForm,
+    FatigueForm,
+    LifestyleForm,
+    MealItemEditForm,
+    MealItemForm,
+    MFISForm,
+    PrivateFoodForm,
+    RelapseForm,
+    SaveMealForm,
+    SleepForm,
+    StoolForm,
+    SymptomsForm,
+)
+from tracker.models import CustomSymptom
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
+
+GOOD_SLEEP = {
+    "in_bed_at": "22:30", "tried_sleep_at": "22:45", "minutes_to_fall_asleep": "15", "awakenings": "1",
+    "minutes_awake": "10", "final_wake_at": "06:30", "out_of_bed_at": "06:50", "quality": "4",
+}
+
+
+def test_it_turns_a_count_of_household_measures_into_grams(patient, day_foods):
+    form = MealItemForm({"food": day_foods["yogurt"].pk, "amount": "2", "unit": "portion"}, user=patient)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["grams"] == 250
+
+
+def test_it_takes_grams_directly(patient, day_foods):
+    form = MealItemForm({"food": day_foods["yogurt"].pk, "amount": "80", "unit": "g"}, user=patient)
+    assert form.is_valid() and form.cleaned_data["grams"] == 80
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit", "message"),
+    [
+        ("6000", "g", "more than 2 kg"),
+        ("21", "portion", "At most 20 portions"),
+        ("0", "g", "above zero"),
+        ("-3", "portion", "above zero"),
+        ("abc", "g", "number"),
+        ("1e400", "g", "number"),
+        ("NaN", "g", "number"),
+    ],
+)
+def test_it_refuses_absurd_portions(patient, day_foods, amount, unit, message):
+    form = MealItemForm({"food": day_foods["lentils"].pk, "amount": amount, "unit": unit}, user=patient)
+    assert not form.is_valid()
+    assert message in " ".join(form.errors["amount"])
+
+
+def test_it_refuses_another_patients_private_food(patient, other_patient, day_foods):
+    food = day_foods["oats"]
+    food.owner = other_patient
+    food.save()
+    form = MealItemForm({"food": food.pk, "amount": "1", "unit": "portion"}, user=patient)
+    assert not form.is_valid() and "food" in form.errors
+
+
+def test_it_accepts_a_plausible_night():
+    form = SleepForm(GOOD_SLEEP)
+    assert form.is_valid(), form.errors
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"tried_sleep_at": "22:00"}, "tried_sleep_at"),
+        ({"final_wake_at": "22:40"}, "final_wake_at"),
+        ({"out_of_bed_at": "06:00"}, "out_of_bed_at"),
+        ({"minutes_to_fall_asleep": "600"}, "minutes_to_fall_asleep"),
+        ({"minutes_awake": "500"}, "minutes_awake"),
+        ({"minutes_to_fall_asleep": "2000"}, "minutes_to_fall_asleep"),
+        ({"awakenings": "-1"}, "awakenings"),
+        ({"quality": "6"}, "quality"),
+        ({"quality": ""}, "quality"),
+        ({"in_bed_at": "25:00"}, "in_bed_at"),
+    ],
+)
+def test_it_explains_impossible_nights(changes, field):
+    form = SleepForm({**GOOD_SLEEP, **changes})
+    assert not form.is_valid()
+    assert field in form.errors
+
+
+@pytest.mark.parametrize(("value", "ok"), [("0", True), ("10", True), ("11", False), ("-1", False), ("", False), ("x", False)])
+def test_it_takes_fatigue_from_0_to_10(value, ok):
+    assert FatigueForm({"score": value}).is_valid() is ok
+
+
+def test_it_takes_symptoms_and_custom_ratings(patient):
+    tingling = CustomSymptom.objects.create(patient=patient, name="Tingling")
+    form = SymptomsForm({"mood": "6", "stress": "", "note": "fine", f"rating_{tingling.pk}": "3"}, symptoms=[tingling])
+    assert form.is_valid(), form.errors
+    assert form.ratings() == {tingling.pk: 3}
+    assert form.cleaned_data["stress"] is None
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"mood": "11"}, "mood"),
+        ({"stress": "-2"}, "stress"),
+        ({"note": "x" * 2001}, "note"),
+        ({"note": "bad\x00byte"}, "note"),
+    ],
+)
+def test_it_refuses_bad_symptoms(data, field):
+    form = SymptomsForm(data, symptoms=[])
+    assert not form.is_valid() and field in form.errors
+
+
+@pytest.mark.parametrize(("value", "ok"), [("1", True), ("7", True), ("8", False), ("0", False)])
+def test_it_takes_bristol_types_1_to_7(value, ok):
+    assert StoolForm({"bristol_type": value}).is_valid() is ok
+
+
+def test_it_takes_a_lifestyle_day():
+    form = LifestyleForm({"activity_minutes": "30", "cigarettes": "0", "alcohol_units": "1.5", "vitamin_d_iu": "1000", "propionate_mg": "0"})
+    assert form.is_valid(), form.errors
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"activity_minutes": "1500"}, "activity_minutes"),
+        ({"alcohol_units": "-1"}, "alcohol_units"),
+        ({"alcohol_units": "51"}, "alcohol_units"),
+        ({"vitamin_d_iu": "99999999999999999999"}, "vitamin_d_iu"),
+        ({"other_supplements": "x" * 201}, "other_supplements"),
+    ],
+)
+def test_it_refuses_bad_lifestyle_numbers(data, field):
+    base = {"activity_minutes": "0", "cigarettes": "0", "alcohol_units": "0", "vitamin_d_iu": "0", "propionate_mg": "0"}
+    form = LifestyleForm({**base, **data})
+    assert not form.is_valid() and field in form.errors
+
+
+def test_it_takes_a_relapse_and_refuses_future_or_reversed_dates():
+    good = {"started_on": "2026-10-01", "ended_on": "2026-10-10", "symptoms": "Numb legs", "severity": "mild",
+            "lasted_over_24h": "on", "recovery": "full"}
+    assert RelapseForm(good).is_valid()
+    future = RelapseForm({**good, "started_on": "2026-11-21", "ended_on": ""})
+    assert not future.is_valid() and "future" in future.errors["started_on"][0]
+    reversed_dates = RelapseForm({**good, "ended_on": "2026-09-01"})
+    assert not reversed_dates.is_valid() and "ended_on" in reversed_dates.errors
+    assert not RelapseForm({**good, "started_on": "2026-02-30"}).is_valid()
+    assert not RelapseForm({**good, "symptoms": ""}).is_valid()
+
+
+def test_it_saves_mfis_part_way_but_needs_every_answer_to_finish():
+    form = MFISForm({"item_1": "2", "item_5": "4"})
+    assert form.is_valid()
+    assert form.items()[:5] == [2, None, None, None, 4]
+    assert not form.check_complete()
+    assert "item_2" in form.errors
+    full = MFISForm({f"item_{n}": "1" for n in range(1, 22)})
+    assert full.is_valid() and full.check_complete()
+    assert not MFISForm({"item_1": "5"}).is_valid()
+
+
+def test_it_checks_private_foods():
+    good = {"name_en": "Grandma's soup", "default_portion_g": "250", "nova_group": "1", "groups": ["vegetable", "legume"]}
+    form = PrivateFoodForm(good)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["fiber_g_per_100g"] == 0.0
+    assert not PrivateFoodForm({**good, "groups": ["unicorn"]}).is_valid()
+    assert not PrivateFoodForm({**good, "default_portion_g": "6000"}).is_valid()
+    assert not PrivateFoodForm({**good, "name_en": ""}).is_valid()
+
+
+def test_it_checks_small_forms():
+    assert SaveMealForm({"name": "Usual"}).is_valid()
+    assert not SaveMealForm({"name": "x" * 81}).is_valid()
+    assert CustomSymptomForm({"name": "Pain"}).is_valid()
+    assert not CustomSymptomForm({"name": ""}).is_valid()
+    assert MealItemEditForm({"meal": "lunch", "grams": "80"}).is_valid()
+    assert not MealItemEditForm({"meal": "brunch", "grams": "80"}).is_valid()
+    assert not MealItemEditForm({"meal": "lunch", "grams": "2500"}).is_valid()
+    assert DatePickForm({"date": "2026-11-20"}).is_valid()
+    assert not DatePickForm({"date": "2026-11-21"}).is_valid()

@@ -1,0 +1,64 @@
+"""Database constraints: one row per day, ranges, tokens."""
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from tests.tracker.factories import FatigueFactory, MealItemFactory, RelapseFactory, SleepFactory
+from tracker.models import FatigueRating, Lifestyle, MFISResponse, SleepDiary, StoolEvent, SymptomLog
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
+
+
+def _fails(create):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        create()
+
+
+def test_it_allows_one_sleep_diary_per_patient_per_day(patient):
+    SleepFactory(patient=patient)
+    _fails(lambda: SleepFactory(patient=patient))
+    SleepFactory(patient=patient, date=dt.date(2026, 11, 18))
+    assert SleepDiary.objects.filter(patient=patient).count() == 2
+
+
+@pytest.mark.parametrize("model", [FatigueRating, Lifestyle, SymptomLog, MFISResponse])
+def test_it_allows_one_row_per_day_for_daily_records(patient, model):
+    extra = {"score": 3} if model is FatigueRating else {}
+    model.objects.create(patient=patient, date=dt.date(2026, 11, 19), **extra)
+    _fails(lambda: model.objects.create(patient=patient, date=dt.date(2026, 11, 19), **extra))
+
+
+def test_it_lets_two_patients_log_the_same_day(patient, other_patient):
+    FatigueFactory(patient=patient)
+    FatigueFactory(patient=other_patient)
+    assert FatigueRating.objects.count() == 2
+
+
+def test_it_refuses_fatigue_outside_0_to_10(patient):
+    _fails(lambda: FatigueFactory(patient=patient, score=11))
+
+
+def test_it_refuses_a_sleep_quality_outside_1_to_5(patient):
+    _fails(lambda: SleepFactory(patient=patient, quality=0))
+
+
+def test_it_refuses_a_bristol_type_outside_1_to_7(patient):
+    _fails(lambda: StoolEvent.objects.create(patient=patient, date=dt.date(2026, 11, 19), bristol_type=8))
+
+
+def test_it_refuses_portions_over_3_kg_or_zero(patient):
+    _fails(lambda: MealItemFactory(patient=patient, grams=3001))
+    _fails(lambda: MealItemFactory(patient=patient, grams=0))
+
+
+def test_it_refuses_a_relapse_ending_before_it_starts(patient):
+    _fails(lambda: RelapseFactory(patient=patient, started_on=dt.date(2026, 10, 5), ended_on=dt.date(2026, 10, 1)))
+
+
+def test_it_refuses_the_same_client_token_twice_but_allows_blank_tokens(patient):
+    MealItemFactory(patient=patient, client_token="t1")
+    _fails(lambda: MealItemFactory(patient=patient, client_token="t1"))
+    MealItemFactory(patient=patient)
+    MealItemFactory(patient=patient)

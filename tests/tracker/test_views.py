@@ -1,0 +1,283 @@
+"""The day pages: full page or fragment, plain-form fallbacks, ownership, future days."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import ClinicianFactory
+from tests.tracker.conftest import TODAY
+from tests.tracker.factories import FatigueFactory, MealItemFactory, RelapseFactory, SleepFactory
+from tracker.models import (
+    CustomSymptom,
+    FatigueRating,
+    Food,
+    MealItem,
+    MFISResponse,
+    Relapse,
+    SavedMeal,
+    SleepDiary,
+    StoolEvent,
+    SymptomLog,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
+YESTERDAY = TODAY - dt.timedelta(days=1)
+SLEEP = {
+    "in_bed_at": "22:30", "tried_sleep_at": "22:45", "minutes_to_fall_asleep": "15", "awakenings": "1",
+    "minutes_awake": "10", "final_wake_at": "06:30", "out_of_bed_at": "06:50", "quality": "4",
+}
+
+
+def url(name, *args):
+    return reverse(f"tracker:{name}", args=args)
+
+
+def test_it_shows_today_with_every_section_and_the_score_slot(patient_client):
+    response = patient_client.get(url("today"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for section in ('id="fatigue"', 'id="sleep"', 'id="meal-breakfast"', 'id="meal-snack"', 'id="symptoms"', 'id="lifestyle"', '<section id="day-score"'):
+        assert section in html
+    assert response["Cache-Control"].startswith("no-store")
+
+
+def test_it_sends_patients_home_to_today(patient_client):
+    assert patient_client.get("/").url == url("today")
+
+
+def test_it_shows_a_past_day_and_refuses_future_ones(patient_client):
+    assert patient_client.get(url("day", YESTERDAY)).status_code == 200
+    response = patient_client.get(url("day", TODAY + dt.timedelta(days=1)))
+    assert response.status_code == 302 and response.url == url("today")
+    assert patient_client.get("/day/2026-02-30/").status_code == 404
+
+
+def test_it_goes_to_a_picked_day_but_not_a_future_one(patient_client):
+    assert patient_client.get(url("go"), {"date": "2026-11-01"}).url == url("day", dt.date(2026, 11, 1))
+    assert patient_client.get(url("go"), {"date": "2026-12-01"}).url == url("today")
+    assert patient_client.get(url("go"), {"date": "nonsense"}).url == url("today")
+
+
+def test_it_keeps_the_daily_log_to_patients(client):
+    client.force_login(ClinicianFactory())
+    response = client.get(url("today"))
+    # Clinicians are sent to set up two-factor first; past that the daily log refuses them.
+    assert response.status_code == 403 or "two-factor" in response.url
+
+
+def test_it_adds_a_food_with_a_plain_form_and_redirects_back(patient_client, patient, day_foods):
+    response = patient_client.post(url("meal-add", TODAY, "lunch"), {"food": day_foods["lentils"].pk, "amount": "1", "unit": "portion"})
+    assert response.status_code == 302
+    assert response.url == url("today") + "#meal-lunch"
+    assert MealItem.objects.get(patient=patient).grams == 150
+
+
+def test_it_answers_htmx_with_only_the_fragment(patient_client, patient, day_foods, htmx):
+    response = patient_client.post(
+        url("meal-add", TODAY, "lunch"), {"food": day_foods["lentils"].pk, "amount": "1", "unit": "portion"}, **htmx
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="meal-lunch"')
+    assert "<html" not in html and "site-header" not in html
+    assert 'id="day-status" hx-swap-oob' in html and 'id="day-score"' in html
+    assert "Lentils, cooked" in html
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "fragment"),
+    [
+        ("sleep", SLEEP, '<section id="sleep"'),
+        ("fatigue", {"score": "3"}, '<section id="fatigue"'),
+        ("symptoms", {"mood": "5", "stress": "2", "note": ""}, '<section id="symptoms"'),
+        ("lifestyle", {"activity_minutes": "20", "cigarettes": "0", "alcohol_units": "0", "vitamin_d_iu": "0", "propionate_mg": "0"}, '<section id="lifestyle"'),
+        ("stool", {"bristol_type": "4"}, '<section id="symptoms"'),
+    ],
+)
+def test_it_saves_each_section_by_htmx_and_by_plain_post(patient_client, name, data, fragment, htmx):
+    fragment_response = patient_client.post(url(name, TODAY), data, **htmx)
+    assert fragment_response.status_code == 200
+    assert fragment_response.content.decode().lstrip().startswith(fragment)
+    plain = patient_client.post(url(name, YESTERDAY), data)
+    assert plain.status_code == 302 and plain.url.endswith("#" + fragment.split('"')[1])
+
+
+def test_it_keeps_what_was_typed_when_a_form_fails(patient_client, htmx):
+    bad = {**SLEEP, "tried_sleep_at": "21:00", "minutes_awake": "37"}
+    for extra in ({}, htmx):
+        response = patient_client.post(url("sleep", TODAY), bad, **extra)
+        html = response.content.decode()
+        assert response.status_code in (200, 422)
+        assert "before the time you went to bed" in html
+        assert 'value="37"' in html and 'value="21:00"' in html
+    assert not SleepDiary.objects.exists()
+
+
+def test_it_keeps_the_portion_typed_when_an_add_fails(patient_client, day_foods, htmx):
+    response = patient_client.post(url("meal-add", TODAY, "dinner"), {"food": day_foods["lentils"].pk, "amount": "6000", "unit": "g"}, **htmx)
+    html = response.content.decode()
+    assert "more than 2 kg" in html and 'value="6000"' in html
+    assert not MealItem.objects.exists()
+
+
+def test_it_ignores_a_posted_patient_field(patient_client, patient, other_patient):
+    patient_client.post(url("fatigue", TODAY), {"score": "7", "patient": other_patient.pk})
+    assert FatigueRating.objects.get().patient == patient
+
+
+def test_it_makes_one_row_from_double_submits(patient_client, patient, day_foods):
+    for _ in range(2):
+        patient_client.post(url("fatigue", TODAY), {"score": "7"})
+        patient_client.post(url("sleep", TODAY), SLEEP)
+        patient_client.post(url("meal-add", TODAY, "lunch"), {"food": day_foods["oats"].pk, "amount": "1", "unit": "portion", "token": "t-1"})
+        patient_client.post(url("stool", TODAY), {"bristol_type": "4", "token": "t-2"})
+        patient_client.post(url("copy-day", TODAY))
+    assert FatigueRating.objects.count() == 1
+    assert SleepDiary.objects.count() == 1
+    assert MealItem.objects.count() == 1
+    assert StoolEvent.objects.count() == 1
+
+
+def test_it_refuses_writes_to_a_future_day(patient_client, htmx):
+    tomorrow = TODAY + dt.timedelta(days=1)
+    assert patient_client.post(url("fatigue", tomorrow), {"score": "3"}).url == url("today")
+    assert patient_client.post(url("fatigue", tomorrow), {"score": "3"}, **htmx)["HX-Redirect"] == url("today")
+    assert not FatigueRating.objects.exists()
+
+
+def test_it_searches_foods_as_a_fragment_or_a_page(patient_client, day_foods, htmx):
+    fragment = patient_client.get(url("food-search", TODAY), {"q": "lentil", "meal": "lunch"}, **htmx)
+    assert fragment.content.decode().lstrip().startswith('<div id="results-lunch"')
+    assert "Lentils, cooked" in fragment.content.decode()
+    french = patient_client.get(url("food-search", TODAY), {"q": "CREME", "meal": "lunch"}, **htmx)
+    assert "Sour cream" in french.content.decode()
+    plain = patient_client.get(url("food-search", TODAY), {"q": "lentil", "meal": "lunch"})
+    assert plain.status_code == 302
+    page = patient_client.get(plain.url)
+    assert "Lentils, cooked" in page.content.decode()
+
+
+def test_it_offers_recent_foods_and_same_as_yesterday(patient_client, patient, day_foods):
+    MealItemFactory(patient=patient, date=YESTERDAY, meal="breakfast", food=day_foods["oats"], grams=40)
+    html = patient_client.get(url("today")).content.decode()
+    assert "Same as yesterday" in html and "Oat flakes" in html
+    patient_client.post(url("copy-meal", TODAY, "breakfast"))
+    assert MealItem.objects.filter(date=TODAY, meal="breakfast").count() == 1
+
+
+def test_it_toggles_favourites_and_applies_saved_meals(patient_client, patient, day_foods):
+    item = MealItemFactory(patient=patient, date=TODAY, meal="breakfast", food=day_foods["yogurt"], grams=125)
+    patient_client.post(url("favorite", TODAY, item.food_id), {"favorite": "1"})
+    assert "★" in patient_client.get(url("today")).content.decode()
+    patient_client.post(url("save-meal", TODAY, "breakfast"), {"name": "Usual"})
+    saved = SavedMeal.objects.get(patient=patient)
+    patient_client.post(url("apply-saved", YESTERDAY, "snack"), {"saved_meal": saved.pk})
+    assert MealItem.objects.filter(date=YESTERDAY, meal="snack").count() == 1
+    response = patient_client.post(url("apply-saved", YESTERDAY, "snack"), {"saved_meal": "999999"})
+    assert response.status_code == 422
+
+
+def test_it_asks_before_deleting_and_works_without_javascript(patient_client, patient, htmx):
+    item = MealItemFactory(patient=patient, date=TODAY, meal="dinner")
+    page = patient_client.get(url("delete", "meal-item", item.pk))
+    assert page.status_code == 200 and "Yes, delete" in page.content.decode()
+    assert MealItem.objects.filter(pk=item.pk).exists()
+    inline = patient_client.get(url("delete", "meal-item", item.pk), **htmx)
+    assert "<html" not in inline.content.decode() and "No, keep it" in inline.content.decode()
+    response = patient_client.post(url("delete", "meal-item", item.pk))
+    assert response.url == url("today") + "#meal-dinner"
+    assert not MealItem.objects.filter(pk=item.pk).exists()
+
+
+@pytest.mark.parametrize("kind", ["sleep", "fatigue", "relapse"])
+def test_it_hides_other_patients_entries(patient_client, other_patient, kind):
+    entry = {"sleep": SleepFactory, "fatigue": FatigueFactory, "relapse": RelapseFactory}[kind](patient=other_patient)
+    assert patient_client.get(url("delete", kind, entry.pk)).status_code == 404
+    assert patient_client.post(url("delete", kind, entry.pk)).status_code == 404
+    assert type(entry).objects.filter(pk=entry.pk).exists()
+
+
+def test_it_edits_a_meal_item(patient_client, patient):
+    item = MealItemFactory(patient=patient, date=YESTERDAY, meal="lunch", grams=100)
+    assert patient_client.get(url("item-edit", item.pk)).status_code == 200
+    bad = patient_client.post(url("item-edit", item.pk), {"meal": "lunch", "grams": "9000"})
+    assert bad.status_code == 422 and 'value="9000"' in bad.content.decode()
+    patient_client.post(url("item-edit", item.pk), {"meal": "dinner", "grams": "80"})
+    item.refresh_from_db()
+    assert (item.meal, item.grams) == ("dinner", 80)
+
+
+def test_it_adds_a_private_food_straight_into_a_meal(patient_client, patient):
+    response = patient_client.post(
+        url("food-new") + f"?meal=dinner&day={YESTERDAY}",
+        {"name_en": "Grandma's soup", "default_portion_g": "300", "nova_group": "1", "groups": ["vegetable", "legume"]},
+    )
+    assert response.status_code == 302
+    food = Food.objects.get(owner=patient)
+    assert food.search_text.startswith("grandma s soup")
+    assert MealItem.objects.get(patient=patient).meal == "dinner"
+    assert "Grandma" in patient_client.get(url("foods")).content.decode()
+
+
+def test_it_adds_custom_symptoms_and_rates_them(patient_client, patient):
+    patient_client.post(url("custom-symptom", TODAY), {"name": "Tingling"})
+    symptom = CustomSymptom.objects.get(patient=patient)
+    patient_client.post(url("symptoms", TODAY), {"mood": "6", f"rating_{symptom.pk}": "4"})
+    assert SymptomLog.objects.get(patient=patient).mood == 6
+    assert symptom.ratings.get().score == 4
+
+
+def test_it_shows_the_month_with_logged_days(patient_client, patient):
+    FatigueFactory(patient=patient, date=dt.date(2026, 11, 3))
+    RelapseFactory(patient=patient, started_on=dt.date(2026, 11, 10), ended_on=dt.date(2026, 11, 12))
+    html = patient_client.get(url("month")).content.decode()
+    assert "4 days with entries this month" in html  # the fatigue day and the three relapse days
+    assert html.count("in-relapse") == 3
+    assert patient_client.get(url("month-of", 2026, 10)).status_code == 200
+    assert patient_client.get(url("month-of", 2026, 12)).url == url("month")
+    assert patient_client.get(url("month-of", 2026, 13)).status_code == 404
+
+
+def test_it_logs_a_relapse_and_shows_the_definition_check(patient_client, patient):
+    data = {"started_on": "2026-11-01", "ended_on": "", "symptoms": "Blurred vision", "severity": "moderate",
+            "lasted_over_24h": "on", "fever_or_infection": "on", "recovery": "ongoing", "token": "tok"}
+    assert patient_client.get(url("relapse-new")).status_code == 200
+    patient_client.post(url("relapse-new"), data)
+    patient_client.post(url("relapse-new"), data)
+    relapse = Relapse.objects.get(patient=patient)
+    html = patient_client.get(url("relapses")).content.decode()
+    assert "Possible pseudo-relapse" in html and "fever or an infection" in html
+    assert "What counts as a relapse" in html
+    patient_client.post(url("relapse-edit", relapse.pk), {**data, "fever_or_infection": ""})
+    assert "Meets the relapse definition" in patient_client.get(url("relapses")).content.decode()
+    future = patient_client.post(url("relapse-new"), {**data, "started_on": "2026-12-01", "token": "t2"})
+    assert future.status_code == 422 and "future" in future.content.decode()
+
+
+def test_it_saves_the_mfis_part_way_and_scores_it_when_finished(patient_client, patient):
+    assert "is due" in patient_client.get(url("today")).content.decode()
+    patient_client.post(url("mfis"), {"item_1": "3", "item_2": "2", "action": "save"})
+    response = MFISResponse.objects.get(patient=patient)
+    assert not response.completed and response.items[:3] == [3, 2, None]
+    page = patient_client.get(url("mfis")).content.decode()
+    assert "You answered 2 of 21" in page and 'value="3" required' not in page
+    unfinished = patient_client.post(url("mfis"), {"item_1": "3", "action": "finish"})
+    assert unfinished.status_code == 422 and "every question needs an answer" in unfinished.content.decode()
+    patient_client.post(url("mfis"), {**{f"item_{n}": "2" for n in range(1, 22)}, "action": "finish"})
+    response.refresh_from_db()
+    assert response.completed
+    scores = patient_client.get(url("mfis")).content.decode()
+    assert "<td>42</td>" in scores and "significant impact" in scores
+    assert "is due" not in patient_client.get(url("today")).content.decode()
+
+
+def test_it_refuses_non_patients_even_past_two_factor(rf):
+    from django.core.exceptions import PermissionDenied
+
+    from tracker import views
+
+    request = rf.get(url("today"))
+    request.user = ClinicianFactory()
+    with pytest.raises(PermissionDenied):
+        views.today(request)
