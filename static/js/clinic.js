@@ -1,4 +1,5 @@
-// Clinic pages: a print button for the report. Everything else works without this file.
+// Clinic pages: a print button for the report, and folded tables unfolded for printing.
+// Everything else works without this file.
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -7,5 +8,9 @@
       event.preventDefault();
       window.print();
     }
+  });
+  // A closed <details> prints as its summary only: open the report's tables (the charts' data) first.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll(".clinic-report details").forEach(function (details) { details.open = true; });
   });
 })();
