@@ -1,0 +1,222 @@
+"""A returning patient logs a whole day on a phone, counts the taps, reloads and finds it saved.
+
+Also: the same page with JavaScript off, and axe-core on the day, month and relapse pages.
+"""
+
+import datetime as dt
+import os
+import re
+import shutil
+import zoneinfo
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import chromium_path
+from tests.factories import PASSWORD, PatientFactory
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PHONE = {"width": 390, "height": 844}
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+MAX_TAPS_FOR_A_DAY = 15
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable or shutil.which("chromium"), args=ARGS)
+        yield browser
+        browser.close()
+
+
+def _today() -> dt.date:
+    return timezone.localdate(timezone=PARIS)
+
+
+@pytest.fixture
+def returning_patient(transactional_db):
+    """A patient with yesterday fully logged and a favourite: what a returning user has."""
+    from tracker.catalog import search_key
+    from tracker.models import FavoriteFood, Food, MealItem, SleepDiary
+
+    patient = PatientFactory(email="camille@example.org")
+    foods = {}
+    for key, en, fr, grams, measure, groups in [
+        ("oats", "Oat flakes", "Flocons d'avoine", 40, "1 bowl", ["whole_grain"]),
+        ("yogurt", "Plain yogurt", "Yaourt nature", 125, "1 pot", []),
+        ("lentils", "Lentil salad", "Salade de lentilles", 200, "1 plate", ["legume", "vegetable"]),
+        ("bread", "Wholemeal bread", "Pain complet", 60, "2 slices", ["whole_grain"]),
+        ("salmon", "Salmon fillet", "Pavé de saumon", 120, "1 fillet", ["fish_seafood"]),
+        ("broccoli", "Broccoli", "Brocoli", 150, "1 serving", ["vegetable"]),
+        ("apple", "Apple", "Pomme", 150, "1 apple", ["fruit"]),
+    ]:
+        foods[key] = Food.objects.create(
+            name_en=en, name_fr=fr, default_portion_g=grams, household_measure_en=measure, groups=groups,
+            fermented=key == "yogurt", search_text=search_key(en, fr),
+        )
+    yesterday = _today() - dt.timedelta(days=1)
+    for meal, keys in (("breakfast", ["oats", "yogurt"]), ("lunch", ["lentils", "bread"]), ("dinner", ["salmon", "broccoli"])):
+        for key in keys:
+            MealItem.objects.create(patient=patient, date=yesterday, meal=meal, food=foods[key], grams=foods[key].default_portion_g)
+    FavoriteFood.objects.create(patient=patient, food=foods["apple"])
+    SleepDiary.objects.create(
+        patient=patient, date=yesterday, in_bed_at=dt.time(22, 30), tried_sleep_at=dt.time(22, 45), minutes_to_fall_asleep=15,
+        awakenings=1, minutes_awake=10, final_wake_at=dt.time(6, 45), out_of_bed_at=dt.time(7, 0), quality=3,
+    )
+    return patient
+
+
+def _sign_in(context, base, email):
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    return page
+
+
+class Taps:
+    """Counts what the patient does: each tap, choice or typed field is one interaction."""
+
+    def __init__(self, page):
+        self.page = page
+        self.count = 0
+
+    def tap(self, locator):
+        self.count += 1
+        locator.click()
+
+    def settle(self):
+        self.page.wait_for_function("() => !document.querySelector('.htmx-request')")
+
+
+def _no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+@pytest.mark.browser
+def test_a_returning_patient_logs_a_day_on_a_phone_in_few_taps(browser, live_server, returning_patient):
+    from playwright.sync_api import expect
+
+    from tracker.models import FatigueRating, MealItem, SleepDiary
+
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB")
+    page = _sign_in(context, live_server.url, returning_patient.email)
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    assert page.url.endswith("/day/")
+    assert _no_sideways_scroll(page)
+    taps = Taps(page)
+    status = page.locator("#day-status")
+
+    # Fatigue: one tap saves.
+    taps.tap(page.locator("#fatigue").get_by_role("button", name="4", exact=True))
+    expect(status).to_contain_text("Fatigue saved")
+    # Sleep: last night's diary is prefilled; rate it and save.
+    sleep = page.locator("#sleep")
+    taps.tap(sleep.get_by_text("4 good"))
+    taps.tap(sleep.get_by_role("button", name="Save sleep"))
+    expect(status).to_contain_text("Sleep saved")
+    # Breakfast and lunch as yesterday, one tap each.
+    taps.tap(page.get_by_role("button", name="Same breakfast as yesterday"))
+    expect(page.locator("#meal-breakfast .item")).to_have_count(2)
+    taps.tap(page.get_by_role("button", name="Same lunch as yesterday"))
+    expect(page.locator("#meal-lunch .item")).to_have_count(2)
+    # Dinner from the one-tap recent and favourite foods.
+    dinner = page.locator("#meal-dinner")
+    taps.tap(dinner.get_by_role("button", name=re.compile("Add Salmon fillet")))
+    expect(dinner.locator(".item")).to_have_count(1)
+    taps.tap(dinner.get_by_role("button", name=re.compile("Add Broccoli")))
+    expect(dinner.locator(".item")).to_have_count(2)
+    taps.tap(dinner.get_by_role("button", name=re.compile("Add Apple")))
+    expect(dinner.locator(".item")).to_have_count(3)
+    taps.settle()
+
+    assert taps.count <= MAX_TAPS_FOR_A_DAY, taps.count
+    print(f"\ninteractions to log a typical day: {taps.count}")
+
+    # Type-ahead search adds one more food to a snack: type, then tap Add.
+    snack = page.locator("#meal-snack")
+    snack.get_by_label("Find a food for snacks").fill("yaou")
+    taps.tap(snack.get_by_role("button", name="Add Plain yogurt"))
+    expect(snack.locator(".item")).to_have_count(1)
+
+    page.reload()
+    expect(page.locator("#fatigue-4")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#sleep")).to_contain_text("Saved:")
+    expect(page.locator("#meal-dinner .item")).to_have_count(3)
+    expect(page.locator("#meal-snack .item")).to_have_count(1)
+    assert _no_sideways_scroll(page)
+    today = _today()
+    patient = returning_patient
+    assert FatigueRating.objects.get(patient=patient, date=today).score == 4
+    assert SleepDiary.objects.get(patient=patient, date=today).quality == 4
+    assert MealItem.objects.filter(patient=patient, date=today).count() == 8
+    assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+    context.close()
+
+
+@pytest.mark.browser
+def test_the_day_works_with_javascript_off(browser, live_server, returning_patient):
+    from playwright.sync_api import expect
+
+    from tracker.models import Lifestyle, MealItem
+
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="en-GB")
+    page = _sign_in(context, live_server.url, returning_patient.email)
+    lifestyle = page.locator("#lifestyle")
+    lifestyle.get_by_label("Minutes of physical activity").fill("35")
+    lifestyle.get_by_label("I took a probiotic").check()
+    lifestyle.get_by_role("button", name="Save lifestyle").click()
+    page.wait_for_load_state()
+    expect(page.locator(".messages")).to_contain_text("Lifestyle saved")
+    expect(page.locator("#lifestyle").get_by_label("Minutes of physical activity")).to_have_value("35")
+    assert Lifestyle.objects.get(patient=returning_patient).probiotic
+
+    # A mistake keeps what was typed and says what is wrong.
+    page.locator("#lifestyle").get_by_label("Minutes of physical activity").fill("2000")
+    page.locator("#lifestyle").get_by_role("button", name="Save lifestyle").click()
+    expect(page.locator("#lifestyle")).to_contain_text("1440")
+    expect(page.locator("#lifestyle").get_by_label("Minutes of physical activity")).to_have_value("2000")
+
+    # Search with the plain form, add, then delete with the confirmation page.
+    page.goto(f"{live_server.url}/day/")
+    lunch = page.locator("#meal-lunch")
+    lunch.get_by_label("Find a food for lunch").fill("brocoli")
+    lunch.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
+    page.locator("#meal-lunch").get_by_role("button", name="Add Broccoli").click()
+    page.wait_for_load_state()
+    expect(page.locator("#meal-lunch .item")).to_have_count(1)
+    page.locator("#meal-lunch").get_by_role("link", name="Delete Broccoli").click()
+    page.wait_for_load_state()
+    expect(page.locator("main")).to_contain_text("Delete Broccoli")
+    page.get_by_role("button", name="Yes, delete").click()
+    page.wait_for_load_state()
+    assert not MealItem.objects.filter(patient=returning_patient, date=_today()).exists()
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/day/", "/day/month/", "/day/relapses/", "/day/mfis/"])
+def test_axe_finds_no_serious_violations(browser, live_server, returning_patient, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tracker.models import Relapse
+
+    Relapse.objects.create(patient=returning_patient, started_on=_today() - dt.timedelta(days=40), symptoms="Numb legs", fever_or_infection=True)
+    for width in (390, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True, locale="en-GB")
+        page = _sign_in(context, live_server.url, returning_patient.email)
+        page.goto(f"{live_server.url}{path}")
+        results = Axe().run(page)
+        serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert not serious, results.generate_snapshot()
+        context.close()
