@@ -111,10 +111,9 @@ class RuleAdmin(AdminsOnly, admin.ModelAdmin):
         publish_and_report(request, "Published from the rule list")
 
     def publish_view(self, request: HttpRequest) -> HttpResponse:
-        return _publish_view(self, request)
+        return require_http_methods(["GET", "POST"])(lambda req: _publish_view(self, req))(request)
 
 
-@require_http_methods(["GET", "POST"])
 def _publish_view(model_admin: RuleAdmin, request: HttpRequest) -> HttpResponse:
     if not model_admin.has_change_permission(request):
         return redirect("admin:index")

@@ -1,8 +1,33 @@
 """Guidance rules (admin-edited data), published rule-set versions and day scores."""
 
+import json
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class RawJSON(str):
+    """JSON text that is already encoded: stored as is (the bulk rescore builds breakdowns as text)."""
+
+
+class BreakdownEncoder(json.JSONEncoder):
+    def encode(self, o: Any) -> str:
+        if isinstance(o, RawJSON):
+            return str(o)
+        return super().encode(o)
+
+
+class BreakdownField(models.JSONField):
+    """A JSON field inserted with one placeholder per value.
+
+    Having get_placeholder keeps PostgreSQL bulk inserts off the UNNEST(array) path,
+    where quoting each JSON text as an array element costs more than the whole rescore.
+    """
+
+    def get_placeholder(self, value: Any, compiler: Any, connection: Any) -> str:
+        return "%s"
 
 
 class RuleSetVersion(models.Model):
@@ -64,7 +89,7 @@ class DayScore(models.Model):
     version = models.ForeignKey(RuleSetVersion, on_delete=models.PROTECT, related_name="scores")
     total = models.FloatField()
     # [{"key", "points", "possible", "counted": {...}, "days_logged", "window_days"}, ...]
-    breakdown = models.JSONField(default=list)
+    breakdown = BreakdownField(default=list, encoder=BreakdownEncoder)
     logged = models.BooleanField(default=True)
     computed_at = models.DateTimeField(auto_now=True)
 

@@ -16,14 +16,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Min, Q, Sum, Value
-from django.db.models.functions import Cast
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from accounts.models import Role, User
 from guidance import scoring
-from guidance.models import DayScore, Rule, RuleSetVersion, StaleDay
+from guidance.models import DayScore, RawJSON, Rule, RuleSetVersion, StaleDay
 from tracker.models import FatigueRating, Food, Lifestyle, MealItem, Relapse, SleepDiary, StoolEvent, SymptomLog
 
 logger = logging.getLogger(__name__)
@@ -94,14 +93,35 @@ def start_version_rescore(version_id: int) -> None:
 # ---------------------------------------------------------------- facts
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _day_number(value: date | str) -> int:
+    """Days since 1970-01-01 (raw SQLite rows give ISO text, PostgreSQL gives dates)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return value.toordinal() - _EPOCH_ORDINAL
+
+
 def _day_numbers(values: Sequence[Any]) -> np.ndarray:
-    return np.array(values, dtype="datetime64[D]").astype(np.int64)
+    return np.fromiter((_day_number(v) for v in values), dtype=np.int64, count=len(values))
+
+
+def _fetch(queryset: Any) -> list[tuple[Any, ...]]:
+    """Rows of a values_list() queryset straight from the cursor: no per-row Django converters.
+
+    Only used for plain columns (ids, dates, numbers); dates may come back as ISO text on SQLite.
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _food_table(meal_rows: Any) -> pd.DataFrame:
-    """Per food: its portion and how one serving / one gram counts toward each measure."""
+    """The foods eaten in these rows: portion, fiber, NOVA group, flags and groups."""
     foods = pd.DataFrame.from_records(
-        Food.objects.filter(id__in=meal_rows.values("food_id")).values_list(
+        Food.objects.filter(id__in=meal_rows.values("food_id").order_by()).values_list(
             "id", "default_portion_g", "fiber_g_per_100g", "nova_group", "fermented", "raw", "added_sugar", "groups"
         ),
         columns=["id", "portion", "fiber", "nova", "fermented", "raw", "added_sugar", "groups"],
@@ -152,21 +172,22 @@ def load_facts(patient_ids: Sequence[int] | None, start: date | None, end: date 
             qs = qs.filter(**{f"{field}__lte": end})
         return qs.order_by()
 
-    meal_rows = scoped(MealItem.objects).values("patient_id", "date", "food_id").annotate(grams=Sum("grams"))
-    meals = np.array(list(meal_rows.values_list("patient_id", "date", "food_id", "grams")), dtype=object).reshape(-1, 4)
-    sleep = list(scoped(SleepDiary.objects).values_list("patient_id", "date", "mid_sleep_minutes", "total_sleep_minutes"))
+    meal_rows = scoped(MealItem.objects).values_list("patient_id", "date", "food_id", "grams")
+    meal_columns = list(zip(*_fetch(meal_rows), strict=True)) or [(), (), (), ()]
+    sleep = _fetch(scoped(SleepDiary.objects).values_list("patient_id", "date", "mid_sleep_minutes", "total_sleep_minutes"))
     lifestyle = list(
         scoped(Lifestyle.objects).values_list("patient_id", "date", "activity_minutes", "tobacco", "cigarettes", "alcohol_units")
     )
     other_days: list[tuple[int, date]] = []
     for model in (FatigueRating, SymptomLog, StoolEvent):
-        other_days += list(scoped(model.objects).values_list("patient_id", "date").distinct())
+        other_days += _fetch(scoped(model.objects).values_list("patient_id", "date").distinct())
 
     # Every patient-day with any entry becomes a row, keyed by (patient, day number).
     def keys(patients: Any, days: Any) -> np.ndarray:
         return np.asarray(patients, dtype=np.int64) * (1 << 22) + (_day_numbers(days) + (1 << 20))
 
-    meal_keys = keys(meals[:, 0], meals[:, 1]) if len(meals) else np.zeros(0, dtype=np.int64)
+    has_meals = len(meal_columns[0]) > 0
+    meal_keys = keys(meal_columns[0], meal_columns[1]) if has_meals else np.zeros(0, dtype=np.int64)
     sleep_keys = keys([r[0] for r in sleep], [r[1] for r in sleep]) if sleep else np.zeros(0, dtype=np.int64)
     life_keys = keys([r[0] for r in lifestyle], [r[1] for r in lifestyle]) if lifestyle else np.zeros(0, dtype=np.int64)
     other_keys = keys([r[0] for r in other_days], [r[1] for r in other_days]) if other_days else np.zeros(0, dtype=np.int64)
@@ -181,14 +202,14 @@ def load_facts(patient_ids: Sequence[int] | None, start: date | None, end: date 
     for measure in scoring.FOOD_MEASURES:
         frame[measure] = np.zeros(n)
     frame["logged"] = np.zeros(n, dtype=bool)
-    if len(meals):
+    if has_meals:
         foods = _food_table(meal_rows)
         per_serving, per_gram, serving_measures, gram_measures = _food_weights(foods)
         food_index = pd.Index(foods["id"].to_numpy(dtype=np.int64))
-        item_food = food_index.get_indexer(meals[:, 2].astype(np.int64))
+        item_food = food_index.get_indexer(np.asarray(meal_columns[2], dtype=np.int64))
         known = item_food >= 0
         row = np.searchsorted(all_keys, meal_keys)[known]
-        grams = meals[:, 3].astype(np.float64)[known]
+        grams = np.asarray(meal_columns[3], dtype=np.float64)[known]
         item_food = item_food[known]
         portions = foods["portion"].to_numpy(dtype=np.float64)[item_food]
         servings = grams / np.where(portions > 0, portions, 1.0)
@@ -282,20 +303,20 @@ def store_scores(
     texts = scoring.breakdown_json(scored, version_specs(version))
     now = timezone.now()
     dates = scored["date"].to_numpy().astype("datetime64[D]").tolist()
-    rows = [
-        DayScore(
-            patient_id=patient_id,
-            date=day,
-            version_id=version.pk,
-            total=total,
-            breakdown=Cast(Value(text), output_field=DayScore._meta.get_field("breakdown")),
-            logged=logged,
-            computed_at=now,
-        )
-        for patient_id, day, total, logged, text in zip(
-            scored["patient_id"].tolist(), dates, scored["total"].tolist(), scored["logged"].tolist(), texts, strict=True
-        )
-    ]
+    values = {
+        "id": None,
+        "patient_id": scored["patient_id"].tolist(),
+        "date": dates,
+        "version_id": version.pk,
+        "total": scored["total"].tolist(),
+        "breakdown": [RawJSON(text) for text in texts],
+        "logged": scored["logged"].tolist(),
+        "computed_at": now,
+    }
+    # Positional construction in field order: the fast path of Model.__init__ (hundreds of thousands of rows).
+    columns = [values[field.attname] for field in DayScore._meta.concrete_fields]
+    columns = [column if isinstance(column, list) else [column] * len(texts) for column in columns]
+    rows = [DayScore(*row) for row in zip(*columns, strict=True)]
     DayScore.objects.bulk_create(
         rows,
         batch_size=UPSERT_BATCH,
