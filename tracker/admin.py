@@ -1,0 +1,43 @@
+"""Admins curate the shared food catalog. Patients' private foods and entries stay out of the admin."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from tracker import catalog
+from tracker.models import Food, FoodGroup
+
+
+class FoodAdminForm(forms.ModelForm):
+    groups = forms.MultipleChoiceField(
+        label=_("food groups"), choices=FoodGroup.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Food
+        fields = [
+            "name_en", "name_fr", "default_portion_g", "household_measure_en", "household_measure_fr",
+            "fiber_g_per_100g", "sat_fat_g_per_100g", "added_sugar", "nova_group", "fermented", "raw", "groups", "source",
+        ]
+
+
+@admin.register(Food)
+class FoodAdmin(admin.ModelAdmin):
+    form = FoodAdminForm
+    list_display = ["name_en", "name_fr", "default_portion_g", "fiber_g_per_100g", "nova_group", "fermented", "source"]
+    list_filter = ["nova_group", "fermented", "raw", "added_sugar"]
+    search_fields = ["name_en", "name_fr", "search_text"]
+    ordering = ["name_en"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Food]:
+        # Private foods belong to patients' logs: not shown to admins.
+        return super().get_queryset(request).filter(owner__isnull=True)
+
+    def save_model(self, request: HttpRequest, obj: Food, form: Any, change: bool) -> None:
+        obj.owner = None
+        obj.search_text = catalog.search_key(obj.name_en, obj.name_fr)
+        super().save_model(request, obj, form, change)
