@@ -340,7 +340,7 @@ def schedule_rebuild(patient_id: int, day: date) -> None:
     except Exception:
         logger.exception("could not mark the week of %s of patient %s for a rebuild", week, patient_id)
     try:
-        build_week_task.apply_async(args=[patient_id, week.isoformat()], countdown=DEBOUNCE_SECONDS)
+        build_week_task.apply_async(args=(patient_id, week.isoformat()), countdown=DEBOUNCE_SECONDS)
     except Exception:
         logger.warning(
             "could not enqueue the rebuild of patient %s week %s; the nightly catch-up will do it",
@@ -367,6 +367,7 @@ def run_week_build(patient_id: int, week: date) -> BuildReport:
 class ChartData:
     weeks: list[WeeklySummary]
     pending: bool
+    key: tuple[int, date, date]  # (patient id, start, end): lets the template tag reuse what a view loaded
 
 
 def chart_data(patient_id: int, start: date, end: date) -> ChartData:
@@ -375,4 +376,4 @@ def chart_data(patient_id: int, start: date, end: date) -> ChartData:
     pending = PendingWeek.objects.filter(
         patient_id=patient_id, week_start__gte=weekly.week_start(start), week_start__lte=end
     ).exists()
-    return ChartData(weeks=weeks, pending=pending)
+    return ChartData(weeks=weeks, pending=pending, key=(patient_id, start, end))

@@ -134,9 +134,11 @@ def is_processed(nova: Any, groups: Iterable[str] | None, added_sugar: Any) -> b
 def food_flags(foods: pd.DataFrame) -> pd.DataFrame:
     """Per food id: grams per serving, fiber per gram, fermented and processed as 0/1."""
     rows = [
-        (int(food.id), float(food.portion or 0), float(food.fiber or 0) / 100.0, float(bool(food.fermented)),
-         float(is_processed(food.nova, food.groups, food.added_sugar)))
-        for food in foods.itertuples(index=False)  # one row per catalog food, not per entry
+        (int(food_id), float(portion or 0), float(fiber or 0) / 100.0, float(bool(fermented)),
+         float(is_processed(nova, groups, added_sugar)))
+        for food_id, portion, fiber, nova, fermented, added_sugar, groups in zip(
+            *(foods[column].tolist() for column in FOOD_COLUMNS), strict=True
+        )  # one row per catalog food, not per entry
     ]
     table = pd.DataFrame.from_records(rows, columns=["id", "portion", "fiber_per_g", "fermented", "processed"])
     return table.set_index("id")
@@ -152,7 +154,7 @@ def _meal_days(meals: pd.DataFrame, foods: pd.DataFrame) -> pd.DataFrame:
     if meals.empty:
         return _typed({"patient_id": "int64", "day": "int64", "fiber_g": "float64", "fermented": "float64", "processed": "float64"})
     flags = food_flags(foods)
-    index = flags.index.get_indexer(meals["food_id"].to_numpy(dtype=np.int64))
+    index = flags.index.get_indexer(pd.Index(meals["food_id"].to_numpy(dtype=np.int64)))
     known = index >= 0  # a food deleted since cannot happen (PROTECT) but never crash on it
     index = index[known]
     grams = meals["grams"].to_numpy(dtype=np.float64)[known]

@@ -1,0 +1,299 @@
+"""Words and labels around the pure figures and insights: translations, dates, numbers.
+
+The pure modules (weekly, figures, insights) stay free of Django; this module
+turns their output into the sentences and labels a page shows, in the active
+language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import formats
+from django.utils.translation import get_language, gettext, pgettext
+
+from guidance.models import Rule
+from trends import figures, insights
+from trends.models import WeeklySummary
+
+SUMMARY_FIELDS = [
+    "week_start",
+    "days_logged",
+    "meal_days",
+    "sleep_nights",
+    "fatigue_days",
+    "score_days",
+    "mean_score",
+    "rule_means",
+    "fiber_g",
+    "fermented_servings",
+    "processed_servings",
+    "sleep_minutes",
+    "mid_sleep_sd_minutes",
+    "fatigue_mean",
+    "relapse_days",
+    "figure",
+]
+
+
+def as_mapping(summary: WeeklySummary) -> dict[str, Any]:
+    return {field: getattr(summary, field) for field in SUMMARY_FIELDS}
+
+
+def chart_text() -> dict[str, str]:
+    return {
+        "relapse": gettext("Relapse (shaded)"),
+        "score_title": gettext("Day score and its parts"),
+        "score_axis": gettext("Points (out of 100)"),
+        "points_unit": gettext("points"),
+        "score_name": gettext("Day score (0-100)"),
+        "score_column": gettext("Day score (0-100)"),
+        "food_title": gettext("Fiber, fermented and processed foods"),
+        "fiber_axis": gettext("Fiber (g per day)"),
+        "fiber_name": gettext("Fiber (g per day)"),
+        "fiber_target": gettext("Fiber target: 25 g"),
+        "servings_axis": gettext("Servings per day"),
+        "servings_unit": gettext("servings"),
+        "fermented_name": gettext("Fermented foods (servings)"),
+        "processed_name": gettext("Processed foods (servings)"),
+        "fiber_column": gettext("Fiber (g per day)"),
+        "fermented_column": gettext("Fermented (servings per day)"),
+        "processed_column": gettext("Processed (servings per day)"),
+        "sleep_title": gettext("Sleep"),
+        "sleep_axis": gettext("Sleep (hours per night)"),
+        "sleep_name": gettext("Sleep (hours)"),
+        "regularity_axis": gettext("Mid-sleep spread (minutes)"),
+        "regularity_name": gettext("Mid-sleep spread (minutes, lower is more regular)"),
+        "sleep_column": gettext("Sleep (hours per night)"),
+        "regularity_column": gettext("Mid-sleep spread (minutes)"),
+        "relapse_column": gettext("Relapse days"),
+        "fatigue_title": gettext("Fatigue"),
+        "fatigue_axis": gettext("Fatigue (0 none - 10 worst)"),
+        "fatigue_name": gettext("Fatigue (0-10)"),
+        "fatigue_column": gettext("Fatigue (0-10)"),
+    }
+
+
+def language() -> str:
+    return (get_language() or "en")[:2]
+
+
+def separators() -> str:
+    """Plotly's decimal and thousands separators for the active language."""
+    return ", " if language() == "fr" else ".,"
+
+
+def short_date(day: date) -> str:
+    return formats.date_format(day, "j M")
+
+
+def long_date(day: date) -> str:
+    return formats.date_format(day, "j M Y")
+
+
+def week_labels(mondays: Iterable[date]) -> dict[date, tuple[str, str]]:
+    return {
+        monday: (short_date(monday), gettext("Week of %(date)s") % {"date": long_date(monday)}) for monday in mondays
+    }
+
+
+def rule_titles() -> dict[str, str]:
+    """Rule key -> title in the active language (one query)."""
+    french = language() == "fr"
+    return {
+        key: (title_fr if french and title_fr else title_en)
+        for key, title_en, title_fr in Rule.objects.values_list("key", "title_en", "title_fr")
+    }
+
+
+def build_charts(summaries: Sequence[WeeklySummary], start: date, end: date) -> list[dict[str, Any]]:
+    weeks = [as_mapping(summary) for summary in summaries]
+    grid = figures.week_grid(start, end)
+    return figures.build_charts(weeks, start, end, chart_text(), rule_titles(), week_labels(grid), separators())
+
+
+def number(value: float | None, decimals: int) -> str:
+    if value is None:
+        return "–"
+    return formats.number_format(round(value, decimals), decimals)
+
+
+@dataclass(frozen=True)
+class MetricLabel:
+    name: str
+    unit: str
+    decimals: int
+    scale: float = 1.0
+
+
+def metric_labels() -> dict[str, MetricLabel]:
+    return {
+        "score": MetricLabel(gettext("Day score"), gettext("out of 100"), 0),
+        "fiber": MetricLabel(gettext("Fiber"), gettext("g per day"), 1),
+        "fermented": MetricLabel(gettext("Fermented foods"), gettext("servings per day"), 1),
+        "processed": MetricLabel(gettext("Processed foods"), gettext("servings per day"), 1),
+        "sleep": MetricLabel(gettext("Sleep"), gettext("hours per night"), 1, 1 / 60),
+        "regularity": MetricLabel(gettext("Mid-sleep spread"), gettext("minutes (lower is more regular)"), 0),
+        "fatigue": MetricLabel(gettext("Fatigue"), gettext("out of 10"), 1),
+    }
+
+
+def _scaled(value: float | None, label: MetricLabel) -> float | None:
+    return None if value is None else value * label.scale
+
+
+def comparison_rows(comparisons: Sequence[insights.Comparison]) -> list[dict[str, Any]]:
+    """Rows of the "this week against last" table."""
+    labels = metric_labels()
+    rows = []
+    for item in comparisons:
+        label = labels[item.metric]
+        change = _scaled(item.change, label)
+        if change is None:
+            trend = ""
+        elif round(change, label.decimals) == 0:
+            trend = gettext("same")
+        else:
+            sign = "+" if change > 0 else "−"
+            trend = f"{sign}{number(abs(change), label.decimals)}"
+        rows.append(
+            {
+                "name": label.name,
+                "unit": label.unit,
+                "this": number(_scaled(item.this, label), label.decimals),
+                "last": number(_scaled(item.last, label), label.decimals),
+                "this_days": item.this_days,
+                "last_days": item.last_days,
+                "change": trend,
+            }
+        )
+    return rows
+
+
+def change_sentences(comparisons: Sequence[insights.Comparison], later: date) -> list[str]:
+    labels = metric_labels()
+    earlier = later - timedelta(days=7)
+    sentences = []
+    for item in comparisons:
+        if not item.notable or item.change is None:
+            continue
+        label = labels[item.metric]
+        values = {
+            "metric": label.name,
+            "before": number(_scaled(item.last, label), label.decimals),
+            "after": number(_scaled(item.this, label), label.decimals),
+            "unit": label.unit,
+            "before_days": item.last_days,
+            "after_days": item.this_days,
+            "earlier": short_date(earlier),
+            "later": short_date(later),
+        }
+        if item.change > 0:
+            text = gettext(
+                "%(metric)s went up from %(before)s to %(after)s %(unit)s between the week of %(earlier)s "
+                "(%(before_days)s days with a value) and the week of %(later)s (%(after_days)s days)."
+            )
+        else:
+            text = gettext(
+                "%(metric)s went down from %(before)s to %(after)s %(unit)s between the week of %(earlier)s "
+                "(%(before_days)s days with a value) and the week of %(later)s (%(after_days)s days)."
+            )
+        sentences.append(text % values)
+    return sentences
+
+
+def association_sentences(items: Sequence[insights.Association]) -> list[dict[str, Any]]:
+    """Each association as an observation with its day counts, or what it still needs."""
+    out = []
+    for item in items:
+        values: Mapping[str, Any] = {
+            "exposed": number(item.exposed_mean, 1),
+            "other": number(item.other_mean, 1),
+            "exposed_days": item.exposed_days,
+            "other_days": item.other_days,
+            "fiber": number(insights.LOW_FIBER_G, 0),
+            "hours": number(insights.SHORT_SLEEP_MINUTES / 60, 0),
+            "needed": insights.MIN_DAYS,
+        }
+        if item.code == "fatigue_after_low_fiber":
+            title = gettext("Fatigue after low-fiber days")
+            if item.enough:
+                text = gettext(
+                    "On the %(exposed_days)s days after a day with under %(fiber)s g of fiber, your fatigue averaged "
+                    "%(exposed)s out of 10; on the %(other_days)s days after a day with more fiber, %(other)s."
+                )
+            else:
+                text = gettext(
+                    "Not enough days yet to compare: %(exposed_days)s days after a low-fiber day and %(other_days)s "
+                    "after other days with meals logged (%(needed)s of each are needed)."
+                )
+        elif item.code == "fatigue_after_short_sleep":
+            title = gettext("Fatigue after short nights")
+            if item.enough:
+                text = gettext(
+                    "On the %(exposed_days)s days after a night of under %(hours)s hours of sleep, your fatigue "
+                    "averaged %(exposed)s out of 10; on the %(other_days)s days after longer nights, %(other)s."
+                )
+            else:
+                text = gettext(
+                    "Not enough days yet to compare: %(exposed_days)s days after a short night and %(other_days)s "
+                    "after longer nights (%(needed)s of each are needed)."
+                )
+        else:
+            title = pgettext("insight title", "Fatigue after fermented foods")
+            if item.enough:
+                text = gettext(
+                    "On the %(exposed_days)s days after a day with at least one serving of fermented food, your "
+                    "fatigue averaged %(exposed)s out of 10; on the %(other_days)s days after days without, %(other)s."
+                )
+            else:
+                text = gettext(
+                    "Not enough days yet to compare: %(exposed_days)s days after a day with fermented food and "
+                    "%(other_days)s after days without (%(needed)s of each are needed)."
+                )
+        out.append({"title": title, "text": text % values, "enough": item.enough, "code": item.code})
+    return out
+
+
+MAX_POLLS = 60  # 3 minutes of polling every 3 s; then the page asks for a reload
+
+
+def charts_context(
+    request: Any, patient: Any, start: date, end: date, data: Any = None, poll: int = 0
+) -> dict[str, Any]:
+    """What trends/trend_charts.html needs: the charts (or that they are being built) over [start, end].
+
+    Three queries whatever the history (summaries, pending marker, rule titles);
+    none more when `data` (services.ChartData) was loaded already.
+    """
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from trends import services
+
+    if data is None:
+        data = services.chart_data(patient.pk, start, end)
+    charts = build_charts(data.weeks, start, end) if data.weeks else []
+    prefix = f"trend-{patient.pk}"
+    for chart in charts:
+        chart["json_id"] = f"{prefix}-{chart['id']}-data"
+    viewer = getattr(request, "user", None)
+    own = viewer is not None and getattr(viewer, "pk", None) == patient.pk
+    poll_url = ""
+    if data.pending and own and poll < MAX_POLLS:
+        query = urlencode({"start": start.isoformat(), "end": end.isoformat(), "poll": str(poll + 1)})
+        poll_url = f"{reverse('trends:charts')}?{query}"
+    return {
+        "patient": patient,
+        "start": start,
+        "end": end,
+        "charts": charts,
+        "pending": data.pending,
+        "poll_url": poll_url,
+        "gave_up": data.pending and own and poll >= MAX_POLLS,
+        "reload_url": request.get_full_path() if request is not None else "",
+        "prefix": prefix,
+    }

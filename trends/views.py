@@ -1,0 +1,81 @@
+from datetime import timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django_htmx.http import reswap, retarget
+from django_htmx.middleware import HtmxDetails
+
+from accounts.models import User
+from trends import insights, presenters, services
+from trends.forms import ChartRangeForm, RangeForm
+
+
+def _patient(request: HttpRequest) -> User:
+    """Trend pages show the signed-in patient's own data; other roles have none (404)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_patient:
+        raise Http404
+    return user
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """This week against last, the trend charts over the chosen period, and insights."""
+    patient = _patient(request)
+    form = RangeForm(request.GET or None)
+    weeks = form.weeks_or_default()
+    today = timezone.localdate()
+    monday = services.week_start(today)
+    start = monday - timedelta(weeks=weeks - 1)
+    data = services.chart_data(patient.pk, start, today)
+    rows = [presenters.as_mapping(summary) for summary in data.weeks]
+    later, earlier, later_monday = insights.weeks_to_compare(rows, monday)
+    this_week = next((row for row in rows if row["week_start"] == monday), None)
+    last_week = next((row for row in rows if row["week_start"] == monday - timedelta(days=7)), None)
+    context = {
+        "form": form,
+        "weeks": weeks,
+        "start": start,
+        "end": today,
+        "monday": monday,
+        "trend_data": data,
+        "this_week": this_week,
+        "last_week": last_week,
+        "comparison": presenters.comparison_rows(insights.compare(this_week, last_week)),
+        "changes": presenters.change_sentences(insights.compare(later, earlier), later_monday),
+        "compared_weeks": (later_monday - timedelta(days=7), later_monday) if later and earlier else None,
+        "associations": presenters.association_sentences(insights.associations(rows)),
+        "has_weeks": bool(rows),
+    }
+    return render(request, "trends/dashboard.html", context)
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+@require_GET
+def charts(request: HtmxHttpRequest) -> HttpResponse:
+    """The charts of a range: polled by htmx while a rebuild is pending, a plain page otherwise.
+
+    While still pending, an htmx poll gets only the status line back (the charts
+    on screen stay as they are); once built, the whole #trend-charts block
+    replaces itself, without the polling attribute.
+    """
+    patient = _patient(request)
+    form = ChartRangeForm(request.GET)
+    if not form.is_valid():
+        today = timezone.localdate()
+        start, end, poll = services.week_start(today) - timedelta(weeks=11), today, 0
+    else:
+        start, end, poll = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["poll"] or 0
+    context = presenters.charts_context(request, patient, start, end, poll=poll)
+    context["form"] = form
+    if request.htmx:
+        if context["pending"]:
+            return render(request, "trends/trend_charts.html#trend-status", context)
+        response = render(request, "trends/trend_charts.html#trend-charts", context)
+        return reswap(retarget(response, "#trend-charts"), "outerHTML")
+    return render(request, "trends/charts_page.html", context)
