@@ -24,6 +24,7 @@ NAVIGATION: dict[str, list[NavItem]] = {
     "patient": [
         NavItem(_("Today"), "tracker:today", exact=True),
         NavItem(_("Month"), "tracker:month"),
+        NavItem(_("Trends"), "trends:dashboard"),
         NavItem(_("Relapses"), "tracker:relapses"),
         NavItem(_("Sharing"), "clinic:sharing"),
         NavItem(_("My data"), "clinic:my-data"),
@@ -41,9 +42,14 @@ NAVIGATION: dict[str, list[NavItem]] = {
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
+    from accounts import twofactor
+
     user = request.user
     if not user.is_authenticated:
         return {"nav_items": []}
+    if twofactor.needs_second_factor(user) and not twofactor.is_verified(user):  # type: ignore[arg-type]
+        # Until the second factor is passed every link would lead back to it.
+        return {"nav_items": [], "second_factor_pending": True}
     items = NAVIGATION.get(getattr(user, "role", ""), [])
     current = request.path
     entries = []
