@@ -5,7 +5,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import TIME_ZONE_CHOICES, Profile, User
+from accounts.models import TIME_ZONE_CHOICES, MSCourse, Profile, User
 
 LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français")]
 
@@ -86,7 +86,13 @@ class ProfileForm(CleanTextMixin, forms.ModelForm):
         self.fields["diagnosis_year"].widget.attrs.update({"min": 1950, "max": 2100, "inputmode": "numeric"})
         user = self.instance.user
         self.fields["display_name"].initial = user.display_name
-        if not user.is_patient:
+        self.order_fields(["display_name", "language", "time_zone", "ms_course", "diagnosis_year"])
+        if user.is_patient:
+            ms_course = self.fields["ms_course"]
+            assert isinstance(ms_course, forms.ChoiceField)
+            ms_course.choices = [("", _("Not set")), *MSCourse.choices]
+            self.fields["ms_course"].help_text = _("Optional. Only you and the clinicians you share with see it.")
+        else:
             del self.fields["ms_course"]
             del self.fields["diagnosis_year"]
 
@@ -110,7 +116,14 @@ class OTPCodeForm(forms.Form):
         max_length=32,
         help_text=_("The 6-digit code from your authenticator app, or one of your backup codes."),
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True, "spellcheck": "false", "autocapitalize": "none"}
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "autofocus": True,
+                "spellcheck": "false",
+                "autocapitalize": "none",
+                "class": "otp-input",
+            }
         ),
     )
     next = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
@@ -126,7 +139,9 @@ class EnrolCodeForm(forms.Form):
     code = forms.CharField(
         label=_("6-digit code from the app"),
         max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false", "class": "otp-input"}
+        ),
     )
 
     def clean_code(self) -> str:

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from msgut import views
 
+handler403 = "msgut.views.permission_denied"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

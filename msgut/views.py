@@ -1,11 +1,13 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
+from audit.models import Action
+from audit.services import record
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -13,6 +15,12 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     return redirect(user.home_url())
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """403 page; the refusal goes to the audit trail (who, which page; nothing else)."""
+    record(Action.ACCESS_DENIED, request=request)
+    return render(request, "403.html", status=403)
 
 
 def broker_status() -> str:

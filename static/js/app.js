@@ -13,4 +13,11 @@
       if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
     }
   }, true);
+  // <button data-print hidden>: shown and working only when scripts run.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  });
 })();

@@ -199,3 +199,10 @@ def test_the_demo_command_gives_demo_staff_the_published_key(capsys):
     device = devices.first()
     assert device is not None
     assert device.verify_token(current_demo_code())
+
+
+def test_an_unverified_clinician_sees_no_navigation(client, clinician):
+    password_login(client, clinician)
+    html = client.get(reverse("accounts:two-factor-setup")).content.decode()
+    assert 'class="main-nav"' not in html
+    assert "Sign out" in html

@@ -78,3 +78,26 @@ def test_the_admin_lists_events(admin_client, patient):
     response = admin_client.get(reverse("admin:audit_auditevent_changelist"))
     assert response.status_code == 200
     assert patient.email.encode() in response.content
+
+
+def test_a_refusal_is_recorded_and_answered_with_the_403_page(client, patient):
+    from django.core.exceptions import PermissionDenied
+    from django.urls import resolve
+
+    from msgut.views import permission_denied
+
+    client.force_login(patient)
+    request = client.get(reverse("accounts:profile")).wsgi_request
+    request.resolver_match = resolve(reverse("accounts:profile"))
+    response = permission_denied(request, PermissionDenied())
+    assert response.status_code == 403
+    assert b"Not allowed" in response.content
+    event = AuditEvent.objects.get(action=Action.ACCESS_DENIED)
+    assert event.actor == patient
+    assert event.what == "accounts:profile"
+
+
+def test_django_uses_the_recording_403_handler():
+    from django.urls import get_resolver
+
+    assert get_resolver().resolve_error_handler(403).__name__ == "permission_denied"

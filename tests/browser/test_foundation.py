@@ -79,3 +79,42 @@ def test_a_patient_signs_up_signs_in_and_reads_home_in_french_on_a_phone(page):
     assert page.get_by_role("button", name="English").is_visible()
     assert no_sideways_scroll(page)
     assert page.console_errors == [], page.console_errors
+
+
+def axe_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in results.response["violations"]]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_foundation_pages_pass_axe_wcag_aa_checks_on_a_phone(page):
+    from accounts.services import register_user
+    from tests.factories import PASSWORD
+
+    base = page.base_url
+    register_user("reader@example.org", PASSWORD)
+    register_user("doctor@example.org", PASSWORD, role="clinician")
+    found = {}
+    page.goto(f"{base}/accounts/login/")
+    found["login"] = axe_violations(page)
+    page.goto(f"{base}/accounts/signup/")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_load_state()
+    found["signup with errors"] = axe_violations(page)
+    for email, pages in (("reader@example.org", ["/accounts/settings/", "/accounts/password/"]), ("doctor@example.org", ["/accounts/two-factor/setup/"])):
+        page.context.clear_cookies()
+        page.goto(f"{base}/accounts/login/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        for path in pages:
+            page.goto(f"{base}{path}")
+            found[path] = axe_violations(page)
+    assert {name: v for name, v in found.items() if v} == {}
+    # The checker itself can fail: an unlabelled field is caught.
+    page.set_content('<html lang="en"><title>t</title><main><input></main></html>')
+    assert any(v.startswith("label") for v in axe_violations(page))
