@@ -137,8 +137,8 @@ class RuleSetVersionAdmin(AdminsOnly, admin.ModelAdmin):
     """Published versions are frozen: readable forever, never edited or deleted."""
 
     list_display = ["__str__", "published_at", "published_by", "note", "rule_count", "rescore_progress"]
-    readonly_fields = ["number", "published_at", "published_by", "note", "rescore_progress", "rules_table"]
-    fields = readonly_fields
+    fields = ("number", "published_at", "published_by", "note", "rescore_progress", "rules_table")
+    readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -322,7 +322,7 @@ def explain(spec: Mapping[str, Any], line: Mapping[str, Any]) -> dict[str, str]:
     return {"counted": counted_text, "logged": logged_text, "tip": tip}
 
 
-def _sample_days(start: date, days: list[dict[str, float]]) -> pd.DataFrame:
+def _sample_days(start: date, days: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for offset, values in enumerate(days):
         row: dict[str, Any] = {"patient_id": 1, "date": start + timedelta(days=offset)}

@@ -396,6 +396,15 @@ def _number(value: float) -> str:
     return repr(round(float(value), 3)) if value == value else "0"
 
 
+def _named_number(name: str) -> Callable[[Any], str]:
+    label = json.dumps(name)
+
+    def text(value: Any) -> str:
+        return f"{label}: {_number(value)}"
+
+    return text
+
+
 def breakdown_json(scored: pd.DataFrame, rules: Sequence[RuleSpec | Mapping[str, Any]]) -> list[str]:
     """One JSON array text per scored row: what DayScore.breakdown stores.
 
@@ -437,7 +446,7 @@ def breakdown_json(scored: pd.DataFrame, rules: Sequence[RuleSpec | Mapping[str,
             if name in tips:
                 continue
             values = np.round(scored[prefix + name].to_numpy(dtype=np.float64), 3)
-            counted_parts.append(_as_text(values, lambda v, name=name: f"{json.dumps(name)}: {_number(v)}"))
+            counted_parts.append(_as_text(values, _named_number(name)))
         if tips:
             codes = np.zeros(n, dtype=np.int64)
             for name in tips:

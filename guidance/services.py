@@ -85,7 +85,7 @@ def start_version_rescore(version_id: int) -> None:
     from guidance.tasks import rescore_version_task
 
     try:
-        rescore_version_task.apply_async(args=[version_id, 0])
+        rescore_version_task.apply_async(args=(version_id, 0))
     except Exception:  # broker down: the sweep picks up scores of older versions
         logger.exception("could not enqueue the rescore of version %s; the sweep will do it", version_id)
 
@@ -143,17 +143,19 @@ def _food_weights(foods: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str
     gram_measures = ["fiber_g", "olive_oil_g"]
     per_serving = np.zeros((len(foods), len(serving_measures)))
     per_gram = np.zeros((len(foods), len(gram_measures)))
-    for i, food in enumerate(foods.itertuples(index=False)):  # one row per catalog food, not per entry
-        groups = set(food.groups or [])
+    records: list[dict[Any, Any]] = foods.to_dict("records")
+    for i, food in enumerate(records):  # one row per food eaten, not per entry
+        groups = set(food["groups"] or [])
+        nova4 = food["nova"] == 4
         flags = {group: group in groups for group in scoring.FOOD_GROUPS}
-        flags["raw_vegetable"] = bool(food.raw) and "vegetable" in groups
+        flags["raw_vegetable"] = bool(food["raw"]) and "vegetable" in groups
         flags["red_processed_meat"] = bool(groups & {"red_meat", "processed_meat"})
-        flags["fermented"] = bool(food.fermented)
-        flags["nova4"] = food.nova == 4
-        flags["added_sugar"] = bool(food.added_sugar)
-        flags["processed"] = food.nova == 4 or bool(groups & PRO_INFLAMMATORY_GROUPS) or bool(food.added_sugar)
+        flags["fermented"] = bool(food["fermented"])
+        flags["nova4"] = nova4
+        flags["added_sugar"] = bool(food["added_sugar"])
+        flags["processed"] = nova4 or bool(groups & PRO_INFLAMMATORY_GROUPS) or bool(food["added_sugar"])
         per_serving[i] = [1.0 if flags[m] else 0.0 for m in serving_measures]
-        per_gram[i] = [(food.fiber or 0) / 100.0, 1.0 if "olive_oil" in groups else 0.0]
+        per_gram[i] = [float(food["fiber"] or 0) / 100.0, 1.0 if "olive_oil" in groups else 0.0]
     return per_serving, per_gram, serving_measures, gram_measures
 
 
@@ -421,7 +423,7 @@ def schedule_rescore(patient_id: int, day: date) -> None:
         logger.exception("could not mark %s of patient %s stale", day, patient_id)
     end = day + timedelta(days=WINDOW_DAYS - 1)
     try:
-        rescore_days_task.apply_async(args=[patient_id, day.isoformat(), end.isoformat()])
+        rescore_days_task.apply_async(args=(patient_id, day.isoformat(), end.isoformat()))
     except Exception:
         logger.warning("could not enqueue the rescore of patient %s from %s; the sweep will do it", patient_id, day, exc_info=True)
 

@@ -16,7 +16,7 @@ def rescore_version_task(version_id: int, after_patient_id: int = 0) -> None:
     """Rescore the next batch of patients under a newly published version, then queue the next batch."""
     cursor = services.rescore_version_batch(version_id, after_patient_id)
     if cursor is not None:
-        rescore_version_task.apply_async(args=[version_id, cursor])
+        rescore_version_task.apply_async(args=(version_id, cursor))
 
 
 @shared_task
