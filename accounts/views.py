@@ -123,6 +123,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         response = super().form_valid(form)
+        record(Action.PASSWORD_CHANGED, request=self.request)
         messages.success(self.request, _("Your password is changed. Other devices have been signed out."))
         return response
 

@@ -8,6 +8,7 @@ handler403 = "msgut.views.permission_denied"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("accounts.urls")),
     path("day/", include("tracker.urls")),
     path("guidance/", include("guidance.urls")),

@@ -87,6 +87,7 @@ def test_a_password_change_ends_other_sessions_and_keeps_this_one(patient):
     assert other["Location"].startswith(reverse("accounts:login"))
     patient.refresh_from_db()
     assert patient.check_password(NEW_PASSWORD)
+    assert AuditEvent.objects.filter(action=Action.PASSWORD_CHANGED, actor=patient).count() == 1
 
 
 def test_a_password_change_needs_the_old_password(patient_client, patient):
