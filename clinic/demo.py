@@ -90,7 +90,6 @@ def _history(spec: DemoPatient, patient: User, today: date) -> None:
 def _build_derived(patient: User) -> None:
     """Day scores and weekly summaries for a generated history, through the guidance and trends services."""
     from guidance import services as guidance_services
-
     from trends import services as trends_services
 
     version = guidance_services.current_version()
