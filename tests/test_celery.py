@@ -54,3 +54,33 @@ def test_a_real_worker_runs_a_task_sent_over_redis():
     with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10):
         result = ping_task.delay("over-redis")
         assert result.get(timeout=20) == "pong:over-redis"
+
+
+@pytest.mark.services
+def test_the_worker_command_that_compose_and_make_run_executes_tasks():
+    """`celery -A msgut worker` in its own process: proves the task modules are registered there too."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = os.environ.get("REDIS_URL", "")
+    need(bool(url), "REDIS_URL is not set")
+    need(redis_reachable(url), f"Redis at {url} is not reachable")
+    celery_bin = Path(sys.executable).with_name("celery")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "msgut.settings", "REDIS_URL": url}
+    worker = subprocess.Popen(
+        [str(celery_bin), "-A", "msgut", "worker", "--pool=solo", "--concurrency=1", "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        result = ping_task.delay("subprocess")
+        assert result.get(timeout=60) == "pong:subprocess"
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
