@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -35,6 +34,7 @@ class RuleAdminForm(forms.ModelForm):
             "key", "kind", "params", "weight", "active", "order", "title_en", "title_fr",
             "rationale_en", "rationale_fr", "source",
         ]
+        widgets = {"source": forms.TextInput(attrs={"size": 100})}  # noqa: RUF012
 
     # Set by the admin when the "Preview" button was pressed: validate, preview, never save.
     preview_only = False
@@ -77,6 +77,3 @@ class RuleAdminForm(forms.ModelForm):
             self.preview_rows = rules.preview(current, proposed, self.cleaned_data["key"])
             return False  # re-render the form with the preview, save nothing
         return valid
-
-    def params_text(self) -> str:
-        return json.dumps(self.initial.get("params") or {}, indent=2)

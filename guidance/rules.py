@@ -262,8 +262,11 @@ def explain(spec: Mapping[str, Any], line: Mapping[str, Any]) -> dict[str, str]:
         logged_text = _("Day logged") if days_logged else _("Nothing logged for this day")
     if kind in {"daily_threshold", "target"}:
         counted_text = _("Counted this day: %(amount)s.") % {"amount": amount(measure, counted.get(measure, 0))}
+        if measure == "tobacco":
+            counted_text = _("Tobacco this day: yes.") if counted.get(measure) else _("Tobacco this day: none.")
         goal_value = float(params.get("target", params.get("value", 0)))
         if not days_logged:
+            counted_text = ""
             tip = _not_logged_tip(measure)
         elif kind == "target":
             missing = max(goal_value - float(counted.get(measure, 0)), 0)
