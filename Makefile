@@ -49,5 +49,15 @@ messages: install
 	cd $(CURDIR) && DEBUG=1 $(BIN)/python manage.py makemessages -l fr --ignore=.venv --ignore=staticfiles --no-obsolete
 	cd $(CURDIR) && DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
 
+# Figures (PostgreSQL on 127.0.0.1:5432 and Redis on 6379 needed; loopback only, bounded in time).
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+loadtest: install
+	$(BIN)/python bench/loadtest.py $(LOAD_ARGS)
+
+drills: install
+	$(BIN)/python bench/drills.py $(DRILL_ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -143,12 +143,15 @@ def _meal_plan(pools: Pools, rng: random.Random, meal: str, healthy: bool) -> li
     else:  # snack
         parts = [rng.choice([p.nuts, p.fruit, p.fermented])] if healthy else [rng.choice([p.sweets, p.ultra, p.sugary_drinks])]
     chosen: list[Food] = []
+    chosen_ids: set[int] = set()  # by id: comparing model instances is slow in bulk generation
     for pool in parts:
-        candidates = [f for f in pool if f not in chosen]
+        candidates = [f for f in pool if f.pk not in chosen_ids]
         if candidates:
             # Favour the first few foods of each pool: people eat the same foods often.
             top = candidates[: max(3, len(candidates) // 3)]
-            chosen.append(rng.choice(top if rng.random() < 0.7 else candidates))
+            food = rng.choice(top if rng.random() < 0.7 else candidates)
+            chosen.append(food)
+            chosen_ids.add(food.pk)
     return chosen
 
 

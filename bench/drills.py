@@ -1,0 +1,376 @@
+"""Fault drills (`make drills`): each bounded in time, stopping by itself, on loopback.
+
+They run against a PostgreSQL cluster and a Redis server of their own
+(ports 5440 and 6390), so killing or restarting them never disturbs the
+machine's shared services.
+
+    python bench/drills.py [redis-kill redis-freeze pg-restart worker-kill concurrent]
+
+Figures printed per drill: requests, 5xx on logging, lost and duplicated
+acknowledged entries, recovery time, and whether derived data caught up.
+"""
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from datetime import UTC, datetime
+from http.cookiejar import CookieJar
+from pathlib import Path
+from typing import Any
+
+PG_PORT = 5440
+REDIS_PORT = 6390
+os.environ["LOAD_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{PG_PORT}/msgut_drill"
+os.environ["LOAD_REDIS_URL"] = f"redis://127.0.0.1:{REDIS_PORT}/0"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import loadtest  # noqa: E402
+
+ROOT = loadtest.ROOT
+LOGGING_REQUESTS = ("add meal item", "save fatigue")
+PG_VERSION = sorted(os.listdir("/etc/postgresql"), key=float)[-1] if os.path.isdir("/etc/postgresql") else "15"
+
+
+# ---------------------------------------------------------------- private services
+
+
+def pg(*args: str) -> None:
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "drill", *args], check=True, capture_output=True)
+
+
+def ensure_postgres() -> None:
+    if not os.path.isdir(f"/etc/postgresql/{PG_VERSION}/drill"):
+        subprocess.run(
+            ["pg_createcluster", PG_VERSION, "drill", "-p", str(PG_PORT), "--", "--auth-host=trust", "--auth-local=trust"],
+            check=True, capture_output=True,
+        )
+    status = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True).stdout
+    if not any(line.split()[:2] == [PG_VERSION, "drill"] and "online" in line for line in status.splitlines()):
+        pg("start")
+
+
+class Redis:
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(REDIS_PORT), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        for _ in range(50):
+            if subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "ping"], capture_output=True).returncode == 0:
+                return
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def freeze(self) -> None:
+        assert self.proc
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.proc
+        self.proc.send_signal(signal.SIGCONT)
+
+
+# ---------------------------------------------------------------- checks
+
+
+def logging_5xx(summary: dict[str, Any]) -> int:
+    return sum(
+        count
+        for key, count in summary["by_name"].items()
+        if key.startswith(LOGGING_REQUESTS) and (key.endswith("error") or key.split()[-1].startswith("5"))
+    )
+
+
+def statuses(summary: dict[str, Any], code: str) -> int:
+    return sum(count for key, count in summary["by_name"].items() if key.split()[-1] == code)
+
+
+def catch_up_and_check(patient_ids: list[int]) -> dict[str, Any]:
+    """Run the periodic catch-up jobs, then check today's scores and this week's summaries exist and are current."""
+    script = f"""
+import json
+from django.utils import timezone
+from guidance.models import DayScore
+from guidance.services import sweep
+from trends.models import WeeklySummary
+from trends.services import catch_up, week_start
+from tracker.models import MealItem
+sweep(); catch_up()
+today = timezone.localdate()
+ids = {patient_ids!r}
+last = {{p: t for p, t in MealItem.objects.filter(patient_id__in=ids, date=today).values_list("patient_id", "updated_at")}}
+scores = {{p: t for p, t in DayScore.objects.filter(patient_id__in=ids, date=today).values_list("patient_id", "computed_at")}}
+weeks = {{p: t for p, t in WeeklySummary.objects.filter(patient_id__in=ids, week_start=week_start(today)).values_list("patient_id", "built_at")}}
+print(json.dumps({{
+    "patients": len(last),
+    "scored": sum(1 for p, t in last.items() if p in scores and scores[p] >= t),
+    "charted": sum(1 for p, t in last.items() if p in weeks and weeks[p] >= t),
+}}))
+"""
+    out = subprocess.run(
+        [str(loadtest.BIN / "python"), "manage.py", "shell", "-c", script],
+        cwd=ROOT, env=loadtest.app_env(), capture_output=True, text=True, check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def acknowledged_patients(summary: dict[str, Any]) -> list[int]:
+    return sorted({a["patient"] for a in summary["acknowledged"]})
+
+
+# ---------------------------------------------------------------- drills
+
+
+def drill_redis(stack: loadtest.Stack, redis: Redis, accounts: Path, mode: str, users: int) -> dict[str, Any]:
+    def fault() -> dict[str, Any]:
+        if mode == "kill":
+            redis.kill()
+        else:
+            redis.freeze()
+        time.sleep(20)
+        if mode == "kill":
+            redis.start()
+            stack.kill_worker()  # a fresh worker reconnects at once
+            stack.start_worker(CELERY_VISIBILITY_TIMEOUT="10")
+        else:
+            redis.thaw()
+        return {"outage_s": 20}
+
+    summary = loadtest.run_load(stack, accounts, users, 50, fault, fault_after=10)
+    entries = loadtest.check_entries(summary["acknowledged"])
+    derived = catch_up_and_check(acknowledged_patients(summary))
+    return {"summary": summary, "entries": entries, "logging_5xx": logging_5xx(summary), "caught_up": derived}
+
+
+def drill_postgres(stack: loadtest.Stack, accounts: Path, users: int) -> dict[str, Any]:
+    def fault() -> dict[str, Any]:
+        pg("stop", "-m", "fast")
+        down_at = time.monotonic()
+        seen_503 = probe_status(stack.url + "/day/") == 503
+        time.sleep(8)
+        pg("start")
+        back_at = time.monotonic()
+        recovery = stack.wait_healthy(30)
+        return {"down_s": round(back_at - down_at, 1), "recovery_s": round(recovery, 2), "plain_503_seen": seen_503}
+
+    summary = loadtest.run_load(stack, accounts, users, 50, fault, fault_after=10)
+    entries = loadtest.check_entries(summary["acknowledged"])
+    return {
+        "summary": summary,
+        "entries": entries,
+        "answers_500": statuses(summary, "500"),
+        "answers_503": statuses(summary, "503"),
+    }
+
+
+def probe_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except Exception:
+        return 0
+
+
+def drill_worker_kill(stack: loadtest.Stack, accounts: Path) -> dict[str, Any]:
+    """Kill the worker while it builds a week; the task is redelivered and the summary is identical."""
+    patient = json.loads(accounts.read_text())["patients"][0]["id"]
+    script = """
+import json, sys
+from django.utils import timezone
+from trends.models import WeeklySummary
+from trends.services import build_patient_week, week_start
+from trends.tasks import build_week_task
+action, patient = "{action}", {patient}
+week = week_start(timezone.localdate())
+row = lambda: WeeklySummary.objects.filter(patient_id=patient, week_start=week).values().first()
+if action == "reference":
+    build_patient_week(patient, week, force=True)
+    found = row(); found.pop("built_at"); found.pop("id")
+    print(json.dumps(found, default=str))
+elif action == "enqueue":
+    WeeklySummary.objects.filter(patient_id=patient, week_start=week).delete()
+    build_week_task.apply_async(args=[patient, week.isoformat()])
+    print(json.dumps({{"enqueued": True}}))
+else:
+    found = row()
+    if found: found.pop("built_at"); found.pop("id")
+    print(json.dumps(found, default=str))
+"""
+
+    def run(action: str) -> Any:
+        out = subprocess.run(
+            [str(loadtest.BIN / "python"), "manage.py", "shell", "-c", script.format(action=action, patient=patient)],
+            cwd=ROOT, env=loadtest.app_env(), capture_output=True, text=True, check=True,
+        ).stdout
+        return json.loads(out.strip().splitlines()[-1])
+
+    reference = run("reference")
+    stack.kill_worker()
+    worker_log = stack.logs / "worker.log"
+    worker_log.write_bytes(b"")
+    stack.start_worker("INFO", CELERY_VISIBILITY_TIMEOUT="5")
+    wait_for(worker_log, "ready", 60)
+    run("enqueue")
+    started = time.monotonic()
+    killed_mid_build = False
+    while time.monotonic() - started < 30:
+        text = worker_log.read_text(errors="replace")
+        if "build_week_task" in text and "received" in text.lower():
+            stack.kill_worker()
+            killed_mid_build = "succeeded" not in text
+            break
+        time.sleep(0.01)
+    after_kill = run("check")
+    stack.start_worker(CELERY_VISIBILITY_TIMEOUT="5")
+    redelivered_in = None
+    while time.monotonic() - started < 90:
+        if run("check"):
+            redelivered_in = round(time.monotonic() - started, 1)
+            break
+        time.sleep(2)
+    final = run("check")
+    return {
+        "killed_before_done": killed_mid_build and not after_kill,
+        "redelivered_after_s": redelivered_in,
+        "identical": final == reference,
+    }
+
+
+def wait_for(log: Path, text: str, timeout: float) -> bool:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if text in log.read_text(errors="replace"):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def drill_concurrent(stack: loadtest.Stack, accounts: Path) -> dict[str, Any]:
+    """20 identical submissions at once for one patient-day: one row, no 500."""
+    patient = json.loads(accounts.read_text())["patients"][1]
+    food = json.loads(accounts.read_text())["food_ids"][0]
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(stack.url + "/accounts/login/").read().decode()
+    csrf = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    opener.open(
+        stack.url + "/accounts/login/",
+        urllib.parse.urlencode({"username": patient["email"], "password": patient["password"], "csrfmiddlewaretoken": csrf}).encode(),
+    )
+    token = next(c.value for c in jar if c.name == "csrftoken")
+    today = datetime.now().date().isoformat()  # noqa: DTZ005 - the patients' zone is the server's in the drill
+    item_token = str(uuid.uuid4())
+    codes: list[int] = []
+    barrier = threading.Barrier(20)
+
+    def submit(path: str, data: dict[str, str]) -> None:
+        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}).encode()
+        request = urllib.request.Request(
+            stack.url + path, data=body, headers={"X-CSRFToken": token, "Referer": stack.url + path, "HX-Request": "true"}
+        )
+        barrier.wait()
+        try:
+            with opener.open(request, timeout=30) as answer:
+                codes.append(answer.status)
+        except urllib.error.HTTPError as error:
+            codes.append(error.code)
+
+    for path, data in (
+        (f"/day/{today}/meals/dinner/add/", {"food": str(food), "amount": "1", "unit": "portion", "token": item_token}),
+        (f"/day/{today}/fatigue/", {"score": "6"}),
+    ):
+        threads = [threading.Thread(target=submit, args=(path, data)) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        barrier.reset()
+    import psycopg
+
+    with psycopg.connect(loadtest.DATABASE_URL) as conn:
+        items = conn.execute("SELECT count(*) FROM tracker_mealitem WHERE client_token = %s", (item_token,)).fetchone()
+        fatigue = conn.execute(
+            "SELECT count(*) FROM tracker_fatiguerating WHERE patient_id = %s AND date = %s", (patient["id"], today)
+        ).fetchone()
+    return {
+        "submissions": len(codes),
+        "answers_5xx": sum(1 for c in codes if c >= 500),
+        "meal_item_rows": items[0] if items else None,
+        "fatigue_rows": fatigue[0] if fatigue else None,
+    }
+
+
+DRILLS = ("redis-kill", "redis-freeze", "pg-restart", "worker-kill", "concurrent")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("drills", nargs="*", default=list(DRILLS), choices=DRILLS)
+    parser.add_argument("--users", type=int, default=20)
+    args = parser.parse_args()
+    for tool in ("pg_createcluster", "redis-server"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is needed for the drills")
+    ensure_postgres()
+    redis = Redis()
+    redis.start()
+    results: dict[str, Any] = {}
+    stack = loadtest.Stack(8110, workers=2)
+    try:
+        print("preparing the drill database ...")
+        accounts = loadtest.prepare(30, clinicians=4, admins=1, days=30)
+        stack.start_worker(CELERY_VISIBILITY_TIMEOUT="10")
+        stack.start_web()
+        for name in args.drills:
+            print(f"\n== drill: {name}")
+            if name in ("redis-kill", "redis-freeze"):
+                if redis.proc is None or redis.proc.poll() is not None:
+                    redis.start()
+                result = drill_redis(stack, redis, accounts, name.split("-")[1], args.users)
+            elif name == "pg-restart":
+                result = drill_postgres(stack, accounts, args.users)
+            elif name == "worker-kill":
+                result = drill_worker_kill(stack, accounts)
+            else:
+                result = drill_concurrent(stack, accounts)
+            summary = result.pop("summary", None)
+            if summary:
+                result["requests"] = summary["requests"]
+                result["status"] = summary["status"]
+                result["p95_ms"] = summary["p95_ms"]
+                result["fault"] = summary["fault"]
+            results[name] = result
+            print(json.dumps(result, indent=2))
+    finally:
+        stack.stop()
+        redis.kill()
+        for leftover in glob.glob("/tmp/celerybeat-schedule*"):
+            Path(leftover).unlink(missing_ok=True)
+    out = ROOT / "bench" / "results" / f"drills-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nfigures written to {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""Locust users for the load test and drills (run by bench/loadtest.py, loopback only).
+
+70 % patients logging and reading their day, 25 % clinicians on dashboards,
+5 % admins. Accounts come from the JSON file named by LOAD_ACCOUNTS; every
+acknowledged entry POST's client token is written to LOAD_RESULTS at the end,
+with per-second counts of 5xx answers, so the orchestrator can check that each
+acknowledged entry is exactly one row.
+"""
+
+import itertools
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django_otp.oath import totp
+from locust import HttpUser, between, events, task
+
+ACCOUNTS: dict[str, Any] = json.loads(Path(os.environ["LOAD_ACCOUNTS"]).read_text())
+RESULTS_PATH = os.environ["LOAD_RESULTS"]
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+_lock = threading.Lock()
+_acknowledged: list[dict[str, Any]] = []
+_status: Counter[str] = Counter()
+_by_name: Counter[str] = Counter()
+_server_errors: dict[int, int] = defaultdict(int)
+_cycles = {role: itertools.cycle(ACCOUNTS[role]) for role in ("patients", "clinicians", "admins")}
+
+
+def next_account(role: str) -> dict[str, Any]:
+    with _lock:
+        return next(_cycles[role])
+
+
+@events.request.add_listener
+def count_status(request_type: str, name: str, response: Any = None, exception: Any = None, **_: Any) -> None:
+    status = getattr(response, "status_code", 0) or 0
+    with _lock:
+        _status[f"{status // 100}xx" if status else "error"] += 1
+        _by_name[f"{name} {status or 'error'}"] += 1
+        if status >= 500 or not status:
+            _server_errors[int(time.time())] += 1
+
+
+@events.test_stop.add_listener
+def write_results(**_: Any) -> None:
+    with _lock, open(RESULTS_PATH, "w") as out:
+        json.dump(
+            {"acknowledged": _acknowledged, "status": dict(_status), "by_name": dict(_by_name), "server_errors": _server_errors},
+            out,
+        )
+
+
+class SignedInUser(HttpUser):
+    abstract = True
+    wait_time = between(0.5, 2.0)
+    role = "patients"
+
+    def csrf_from(self, html: str) -> str:
+        match = CSRF.search(html)
+        return match.group(1) if match else self.client.cookies.get("csrftoken", "")
+
+    def on_start(self) -> None:
+        self.account = next_account(self.role)
+        page = self.client.get("/accounts/login/", name="login page")
+        self.client.post(
+            "/accounts/login/",
+            {"username": self.account["email"], "password": self.account["password"], "csrfmiddlewaretoken": self.csrf_from(page.text)},
+            name="login",
+        )
+        if self.account.get("totp_key"):
+            self.verify_second_factor()
+
+    def verify_second_factor(self) -> None:
+        # Each code works once per device: wait for a fresh time step if this one is used.
+        for _ in range(3):
+            page = self.client.get("/accounts/two-factor/verify/", name="2fa page")
+            code = f"{totp(bytes.fromhex(self.account['totp_key'])):06d}"
+            answer = self.client.post(
+                "/accounts/two-factor/verify/",
+                {"code": code, "next": "/", "csrfmiddlewaretoken": self.csrf_from(page.text)},
+                name="2fa verify",
+                allow_redirects=False,
+            )
+            if answer.status_code == 302:
+                return
+            time.sleep(31 - time.time() % 30)
+
+    def post_form(self, url: str, data: dict[str, Any], name: str, **kwargs: Any) -> Any:
+        data = {**data, "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", "")}
+        headers = {"HX-Request": "true", "X-CSRFToken": data["csrfmiddlewaretoken"], "Referer": self.host + url}
+        return self.client.post(url, data, headers=headers, name=name, **kwargs)
+
+
+class Patient(SignedInUser):
+    weight = 70
+    role = "patients"
+
+    def today(self) -> str:
+        return date.today().isoformat()
+
+    @task(4)
+    def read_today(self) -> None:
+        self.client.get("/day/", name="today page")
+
+    @task(2)
+    def search_food(self) -> None:
+        query = ACCOUNTS["search_terms"][int(time.time() * 1000) % len(ACCOUNTS["search_terms"])]
+        self.client.get(f"/day/{self.today()}/search/?q={query}&meal=lunch", headers={"HX-Request": "true"}, name="food search")
+
+    @task(4)
+    def add_meal_item(self) -> None:
+        token = str(uuid.uuid4())
+        food = ACCOUNTS["food_ids"][int(time.time() * 1000) % len(ACCOUNTS["food_ids"])]
+        with self.post_form(
+            f"/day/{self.today()}/meals/lunch/add/",
+            {"food": food, "amount": "1", "unit": "portion", "token": token},
+            name="add meal item",
+            catch_response=True,
+        ) as response:
+            if response.status_code in (200, 302) and "error-summary" not in response.text:
+                with _lock:
+                    _acknowledged.append({"patient": self.account["id"], "token": token})
+                response.success()
+            elif response.status_code < 500:
+                response.failure(f"entry refused ({response.status_code})")
+
+    @task(2)
+    def rate_fatigue(self) -> None:
+        self.post_form(f"/day/{self.today()}/fatigue/", {"score": str(int(time.time()) % 11)}, name="save fatigue")
+
+    @task(1)
+    def month(self) -> None:
+        self.client.get("/day/month/", name="month view")
+
+    @task(1)
+    def trends(self) -> None:
+        self.client.get("/trends/", name="patient dashboard")
+
+
+class Clinician(SignedInUser):
+    weight = 25
+    role = "clinicians"
+
+    @task(3)
+    def dashboard(self) -> None:
+        self.client.get("/clinic/", name="clinician dashboard")
+
+    @task(1)
+    def review(self) -> None:
+        patient = ACCOUNTS["patients"][int(time.time() * 1000) % len(ACCOUNTS["patients"])]["id"]
+        self.client.get(f"/clinic/patients/{patient}/", name="patient review")
+
+
+class Admin(SignedInUser):
+    weight = 5
+    role = "admins"
+
+    @task
+    def rules(self) -> None:
+        self.client.get("/admin/guidance/rule/", name="admin rules")

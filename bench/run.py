@@ -1,0 +1,243 @@
+"""`make bench`: one table of figures, measured in one run, also written as JSON.
+
+Server time per request is measured in-process through the whole middleware
+stack (Django's test client), next to a bare view measured the same way in the
+same run, so the ratio does not depend on the machine's speed. Data lives in
+PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/msgut_bench)
+and is generated once by `generate_data`, then reused by later runs.
+
+    python bench/run.py [--patients 200] [--days 365] [--requests 60]
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/msgut_bench"
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    os.environ.setdefault("SECURE_COOKIES", "0")
+    os.environ.setdefault("SIMPLE_STATIC", "1")
+    os.environ.pop("REDIS_URL", None)  # tasks inline: the bench measures our code, not the broker
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msgut.settings")
+    ensure_database(database_url)
+    import django
+
+    django.setup()
+
+
+def ensure_database(database_url: str) -> None:
+    """Create the PostgreSQL database if it does not exist yet."""
+    if not database_url.startswith("postgres"):
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = database_url.rsplit("/", 1)[1]
+    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure(call: Any, requests: int, warmup: int = 5) -> dict[str, float]:
+    """Median and p95 server time (ms) and queries per request of `call()`."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(warmup):
+        call()
+    timings: list[float] = []
+    queries: list[int] = []
+    for _ in range(requests):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = call()
+            timings.append((time.perf_counter() - started) * 1000)
+        if response.status_code >= 400:
+            raise SystemExit(f"bench request failed with {response.status_code}")
+        queries.append(len(captured.captured_queries))
+    return {
+        "median_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(percentile(timings, 0.95), 2),
+        "queries": max(queries),
+        "requests": requests,
+    }
+
+
+def ensure_data(patients: int, days: int, seed: int) -> dict[str, Any]:
+    """Generate the bench population once; later runs reuse it."""
+    from django.core.management import call_command
+
+    from accounts.models import Role, User
+    from accounts.services import register_user
+    from tracker.management.commands.generate_data import GENERATED_DOMAIN
+
+    call_command("migrate", verbosity=0, interactive=False)
+    clinician_email = "bench-clinician@bench.msgut"
+    clinician = User.objects.filter(email=clinician_email).first()
+    if clinician is None:
+        clinician = register_user(clinician_email, "bench-clinician-2026", role=Role.CLINICIAN)
+    have = User.objects.filter(email__endswith=f"@{GENERATED_DOMAIN}", email__startswith=f"p{seed}-").count()
+    generated_seconds = None
+    if have < patients:
+        started = time.perf_counter()
+        call_command(
+            "generate_data", patients=patients - have, days=days, seed=seed, offset=have, clinician=clinician_email
+        )
+        generated_seconds = round(time.perf_counter() - started, 1)
+    patient_ids = list(
+        User.objects.filter(email__endswith=f"@{GENERATED_DOMAIN}", email__startswith=f"p{seed}-")
+        .order_by("id")
+        .values_list("id", flat=True)[:patients]
+    )
+    return {"clinician": clinician, "patient_ids": patient_ids, "generated_seconds": generated_seconds}
+
+
+def scoring_figures(patient_ids: list[int]) -> dict[str, Any]:
+    from guidance import services as guidance
+
+    version = guidance.current_version()
+    assert version is not None, "no published rule set"
+    facts = guidance.load_facts(patient_ids, None, None)
+    started = time.perf_counter()
+    scored = guidance.score_frame(facts, version)
+    pure_seconds = time.perf_counter() - started
+    days = len(scored)
+    started = time.perf_counter()
+    for i in range(0, len(patient_ids), 100):
+        guidance.rescore_patients(patient_ids[i : i + 100], None, None, version)
+    full_seconds = time.perf_counter() - started
+    return {
+        "days": days,
+        "pure_days_per_s": round(days / pure_seconds),
+        "full_rescore_days_per_s": round(days / full_seconds),
+        "full_rescore_seconds": round(full_seconds, 2),
+    }
+
+
+def weekly_figures(patient_ids: list[int], days: int) -> dict[str, Any]:
+    from django.utils import timezone
+
+    from trends import services as trends
+
+    end = timezone.localdate()
+    start = end - timedelta(days=days - 1)
+    keys = trends.data_weeks(patient_ids, start, end)
+    trends.build_weeks(keys)  # make sure every week exists; then time a full forced rebuild
+    started = time.perf_counter()
+    report = trends.build_weeks(keys, force=True)
+    seconds = time.perf_counter() - started
+    return {"patient_weeks": report.weeks, "patient_weeks_per_s": round(report.weeks / seconds), "seconds": round(seconds, 2)}
+
+
+def page_figures(data: dict[str, Any], requests: int) -> dict[str, dict[str, float]]:
+    from django.test import Client, override_settings
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts.models import User
+    from tests.conftest import verified_login
+    from tracker.models import Food
+
+    patient = User.objects.get(pk=data["patient_ids"][0])
+    figures: dict[str, dict[str, float]] = {}
+    with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
+        client = Client()
+        client.force_login(patient)
+        figures["bare Django view"] = measure(lambda: client.get("/bench/bare"), requests)
+        today = timezone.localdate()
+        figures["Today page"] = measure(lambda: client.get(reverse("tracker:today")), requests)
+        figures["month view"] = measure(lambda: client.get(reverse("tracker:month")), requests)
+        figures["patient dashboard"] = measure(lambda: client.get(reverse("trends:dashboard")), requests)
+        food = Food.objects.filter(owner__isnull=True).order_by("id").first()
+        assert food is not None
+        counter = iter(range(10**9))
+        add_url = reverse("tracker:meal-add", args=[today, "snack"])
+
+        def save_item() -> Any:
+            return client.post(
+                add_url, {"food": food.pk, "amount": "1", "unit": "portion", "token": f"bench-{time.time_ns()}-{next(counter)}"}
+            )
+
+        figures["save a meal item"] = measure(save_item, requests)
+        doctor = Client()
+        verified_login(doctor, data["clinician"])
+        figures[f"clinician dashboard ({len(data['patient_ids'])} patients)"] = measure(
+            lambda: doctor.get(reverse("clinic:dashboard")), requests
+        )
+    bare = figures["bare Django view"]["median_ms"]
+    for row in figures.values():
+        row["x_bare"] = round(row["median_ms"] / bare, 1) if bare else 0.0
+    return figures
+
+
+def print_table(result: dict[str, Any]) -> None:
+    print()
+    print(f"msgut bench, {result['when']} on {result['machine']}")
+    print(f"data: {result['patients']} patients x {result['days']} days in {result['database']}")
+    print()
+    print(f"{'request':<38}{'median ms':>10}{'p95 ms':>10}{'x bare':>8}{'queries':>9}")
+    for name, row in result["pages"].items():
+        print(f"{name:<38}{row['median_ms']:>10.2f}{row['p95_ms']:>10.2f}{row['x_bare']:>8.1f}{row['queries']:>9}")
+    s = result["scoring"]
+    print()
+    print(f"scoring, pure step           {s['pure_days_per_s']:>12,} days/s   ({s['days']:,} days)")
+    print(f"scoring, full rescore        {s['full_rescore_days_per_s']:>12,} days/s   ({s['full_rescore_seconds']} s)")
+    w = result["weekly"]
+    if w:
+        print(f"weekly summaries             {w['patient_weeks_per_s']:>12,} patient-weeks/s ({w['patient_weeks']:,} in {w['seconds']} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--patients", type=int, default=200)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--requests", type=int, default=60)
+    args = parser.parse_args()
+    database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB
+    setup_django(database_url)
+    data = ensure_data(args.patients, args.days, args.seed)
+    result: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "database": database_url.rsplit("@", 1)[-1],
+        "patients": len(data["patient_ids"]),
+        "days": args.days,
+        "generated_seconds": data["generated_seconds"],
+    }
+    result["scoring"] = scoring_figures(data["patient_ids"])
+    result["weekly"] = weekly_figures(data["patient_ids"], args.days)
+    result["pages"] = page_figures(data, args.requests)
+    print_table(result)
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
+    out.write_text(json.dumps(result, indent=2, default=str))
+    print(f"\nfigures written to {out}")
+
+
+if __name__ == "__main__":
+    main()

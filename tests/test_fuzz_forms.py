@@ -1,0 +1,193 @@
+"""Fuzzing: generated input posted to every form a signed-in user can reach.
+
+The forms are found the way a person finds them: by opening the pages and
+reading their <form method="post"> elements. Whatever is posted, the answer is
+never a 5xx, and a refused submission (a form error) writes nothing.
+"""
+
+from datetime import date, timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import verified_login
+from tests.factories import PASSWORD
+from tracker.models import Food, Relapse
+
+# Forms whose success ends the session or the account: fuzzed elsewhere (their own tests).
+SKIP_ACTIONS = ("/accounts/logout/", "/accounts/language/")
+ERROR_MARKERS = (b"error-summary", b"errorlist")
+APPS_WITH_DATA = ("tracker", "guidance", "trends", "clinic", "accounts")
+
+
+class FormParser(HTMLParser):
+    """Collect each POST form's action and field names with one plausible value each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+        self._form: dict[str, Any] | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("method", "get").lower() == "post":
+            self._form = {"action": a.get("action", ""), "fields": {}}
+        elif self._form is None:
+            return
+        elif tag == "input" and a.get("name") and a.get("type") not in ("submit", "button"):
+            self._form["fields"].setdefault(a["name"], a.get("value", ""))
+        elif tag == "textarea" and a.get("name"):
+            self._form["fields"].setdefault(a["name"], "")
+        elif tag == "select" and a.get("name"):
+            self._select = a["name"]
+            self._form["fields"].setdefault(a["name"], "")
+        elif tag == "option" and self._select and not self._form["fields"][self._select]:
+            self._form["fields"][self._select] = a.get("value", "")
+        elif tag == "button" and a.get("name"):
+            self._form["fields"].setdefault(a["name"], a.get("value", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "form" and self._form is not None:
+            self.forms.append(self._form)
+            self._form = None
+
+
+def post_forms(client: Client, pages: list[str]) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        parser = FormParser()
+        parser.feed(response.content.decode())
+        for form in parser.forms:
+            action = form["action"] or page
+            if action.startswith(SKIP_ACTIONS) or "erase" in action:
+                continue
+            found.setdefault(action, form["fields"])
+    return found
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.app_label in APPS_WITH_DATA
+    }
+
+
+hostile_text = st.one_of(
+    st.text(max_size=40),
+    st.just("\x00"),
+    st.just("x" * 5000),
+    st.just('"><img src=x onerror=alert(1)>'),
+    st.just("=HYPERLINK(\"http://x\")"),
+)
+values = st.one_of(
+    hostile_text,
+    st.integers(min_value=-10**12, max_value=10**12).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)).map(date.isoformat),
+    st.sampled_from(["", "0", "-1", "25:61", "23:59", "on", "true", "999999999999999999999"]),
+)
+
+
+def mutate(fields: dict[str, str], data: st.DataObject) -> dict[str, str]:
+    """Keep the page's plausible values for some fields, replace or drop the others."""
+    posted: dict[str, str] = {}
+    for name, value in fields.items():
+        if name == "csrfmiddlewaretoken":
+            continue
+        choice = data.draw(st.sampled_from(["keep", "replace", "drop"]), label=name)
+        if choice == "keep":
+            posted[name] = value
+        elif choice == "replace":
+            posted[name] = data.draw(values, label=name)
+    return posted
+
+
+def fuzz(client: Client, forms: dict[str, dict[str, str]], data: st.DataObject) -> None:
+    action = data.draw(st.sampled_from(sorted(forms)), label="action")
+    posted = mutate(forms[action], data)
+    headers = {"HTTP_HX_REQUEST": "true"} if data.draw(st.booleans(), label="htmx") else {}
+    before = row_counts()
+    response = client.post(action, posted, **headers)
+    assert response.status_code < 500, (action, posted, response.status_code)
+    refused = response.status_code in (400, 404, 409, 422) or any(m in response.content for m in ERROR_MARKERS)
+    if refused:
+        assert row_counts() == before, (action, posted)
+
+
+@pytest.fixture
+def patient_pages(patient_client, patient) -> tuple[Client, dict[str, dict[str, str]]]:
+    from django.core.management import call_command
+
+    call_command("load_foods", verbosity=0)
+    today = timezone.localdate()
+    relapse = Relapse.objects.create(patient=patient, started_on=today - timedelta(days=40), symptoms="numb leg")
+    food = Food.objects.filter(owner__isnull=True).first()
+    assert food is not None
+    from tracker.services import add_meal_item
+
+    add_meal_item(patient, today - timedelta(days=1), "lunch", food, 100.0)
+    pages = [
+        reverse("tracker:today"),
+        reverse("tracker:today") + "?meal=lunch&q=apple",
+        reverse("tracker:day", args=[today - timedelta(days=1)]),
+        reverse("tracker:relapse-new"),
+        reverse("tracker:relapse-edit", args=[relapse.pk]),
+        reverse("tracker:mfis"),
+        reverse("tracker:food-new"),
+        reverse("accounts:profile"),
+        reverse("accounts:password-change"),
+        reverse("clinic:sharing"),
+        reverse("clinic:my-data"),
+    ]
+    forms = post_forms(patient_client, pages)
+    assert len(forms) >= 10, sorted(forms)
+    return patient_client, forms
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_it_never_answers_a_patient_form_with_a_server_error(patient_pages, data):
+    client, forms = patient_pages
+    fuzz(client, forms, data)
+
+
+@pytest.fixture
+def clinician_pages(clinician, patient) -> tuple[Client, dict[str, dict[str, str]]]:
+    from clinic.models import ConsentWording
+    from clinic.services import grant_access
+
+    Relapse.objects.create(patient=patient, started_on=timezone.localdate() - timedelta(days=3), symptoms="vision")
+    grant_access(patient, clinician, ConsentWording.current())
+    client = Client()
+    verified_login(client, clinician)
+    forms = post_forms(client, [reverse("clinic:dashboard"), reverse("clinic:patient", args=[patient.pk])])
+    assert forms, "the clinician pages have forms (notes, relapse review, invite code)"
+    return client, forms
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_it_never_answers_a_clinician_form_with_a_server_error(clinician_pages, data):
+    client, forms = clinician_pages
+    fuzz(client, forms, data)
+
+
+def test_the_fuzzer_finds_the_forms_of_the_day_page(patient_pages):
+    _client, forms = patient_pages
+    actions = " ".join(forms)
+    for part in ("/fatigue/", "/sleep/", "/lifestyle/", "/symptoms/", "/meals/"):
+        assert part in actions, part
+    assert PASSWORD  # factory users sign in with it; the password form is fuzzed with wrong ones
