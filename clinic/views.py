@@ -84,7 +84,10 @@ def sharing(request: HttpRequest) -> HttpResponse:
     patient = _user(request)
     grants = AccessGrant.objects.active().filter(patient=patient).select_related("clinician", "wording")
     past = AccessGrant.objects.filter(patient=patient, revoked_at__isnull=False).select_related("clinician")[:20]
-    views = AuditEvent.objects.for_patient(patient).reads().exclude(actor=patient).select_related("actor")[:100]
+    views = [
+        {"event": event, "page": _page_label(event.what)}
+        for event in AuditEvent.objects.for_patient(patient).reads().exclude(actor=patient).select_related("actor")[:100]
+    ]
     return render(
         request,
         "clinic/sharing.html",
@@ -96,6 +99,18 @@ def sharing(request: HttpRequest) -> HttpResponse:
             "views": views,
         },
     )
+
+
+def _page_label(what: str) -> str:
+    """The audit `what` (a URL name) in words a patient understands."""
+    labels = {
+        "clinic:patient": _("your overview page"),
+        "clinic:report": _("printable report"),
+        "clinic:export csv": _("CSV export"),
+        "clinic:export json": _("JSON export"),
+        "clinic:export fhir": _("FHIR export"),
+    }
+    return str(labels.get(what, what))
 
 
 def _preview_context(request: HttpRequest, patient: User) -> dict[str, Any]:
