@@ -32,7 +32,8 @@ def setup_django(database_url: str) -> None:
     os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     os.environ.setdefault("SECURE_COOKIES", "0")
     os.environ.setdefault("SIMPLE_STATIC", "1")
-    os.environ.pop("REDIS_URL", None)  # tasks inline: the bench measures our code, not the broker
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msgut.settings")
     ensure_database(database_url)
     import django
@@ -158,9 +159,14 @@ def page_figures(data: dict[str, Any], requests: int) -> dict[str, dict[str, flo
     from django.utils import timezone
 
     from accounts.models import User
+    from msgut.celery import app
     from tests.conftest import verified_login
     from tracker.models import Food
 
+    # As in production, a save only enqueues its follow-up work (here into an
+    # in-memory broker nobody consumes): the request path is what is measured.
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "memory://"
     patient = User.objects.get(pk=data["patient_ids"][0])
     figures: dict[str, dict[str, float]] = {}
     with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
