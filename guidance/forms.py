@@ -74,6 +74,9 @@ class RuleAdminForm(forms.ModelForm):
         valid = super().is_valid()
         if valid and self.preview_only:
             current, proposed = self.proposed_specs()
-            self.preview_rows = rules.preview(current, proposed, self.cleaned_data["key"])
+            try:
+                self.preview_rows = rules.preview(current, proposed, self.cleaned_data["key"])
+            except ValueError as error:  # a combination the per-kind forms let through
+                self.add_error(None, str(error))
             return False  # re-render the form with the preview, save nothing
         return valid
