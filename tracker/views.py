@@ -249,13 +249,12 @@ def food_search(request: HttpRequest, day: date) -> HttpResponse:
         url = _day_url(day).split("#")[0]
         return redirect(f"{url}?{request.GET.urlencode()}#meal-{meal_value}")
     meal_value, form, results = found
-    log = services.day_log(_user(request), day)
-    context = _day_context(request, log)
-    view = next(m for m in log.meals if m.meal == meal_value)
+    # The results list needs only the meal, not the whole day: keep type-ahead cheap.
+    view = services.MealView(meal=meal_value, label=str(MealType(meal_value).label))
     view.forms["search"] = form
     view.results = results
     view.searched = bool(form.cleaned_data["q"])
-    context["meal"] = view
+    context = {"meal": view, "day": day}
     return HttpResponse(render_to_string("tracker/day.html#results", context, request=request))
 
 

@@ -281,3 +281,25 @@ def test_it_refuses_non_patients_even_past_two_factor(rf):
     request.user = ClinicianFactory()
     with pytest.raises(PermissionDenied):
         views.today(request)
+
+
+@pytest.mark.parametrize(("zone", "allowed"), [("Pacific/Kiritimati", True), ("Europe/Paris", False), ("Pacific/Honolulu", False)])
+def test_it_uses_the_patients_own_time_zone_for_today(client, patient, zone, allowed):
+    import time_machine
+
+    from tests.tracker.conftest import PARIS
+
+    patient.profile.time_zone = zone
+    patient.profile.save()
+    # 14:00 in Paris is already the 21st in Kiritimati (UTC+14).
+    with time_machine.travel(dt.datetime(2026, 11, 20, 14, 0, tzinfo=PARIS), tick=False):
+        client.force_login(patient)  # (a session started 4 hours earlier would have timed out)
+        client.post(url("fatigue", dt.date(2026, 11, 21)), {"score": "2"})
+    assert FatigueRating.objects.filter(patient=patient).exists() is allowed
+
+
+def test_it_keeps_type_ahead_cheap(patient_client, day_foods, htmx, django_assert_max_num_queries):
+    patient_client.get(url("today"))
+    with django_assert_max_num_queries(12):
+        patient_client.get(url("food-search", TODAY), {"q": "len", "meal": "dinner"}, **htmx)
+
