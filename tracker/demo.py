@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from tracker.measures import MFIS_COGNITIVE, MFIS_PHYSICAL, sleep_measures
@@ -179,6 +179,7 @@ def make_history(
     style: str = "mediterranean",
     fatigue_trend: float = 0.0,
     log_probability: float = 1.0,
+    writer: Callable[[type[models.Model], list[Any]], None] | None = None,
 ) -> dict[str, int]:
     """Create varied, realistic daily entries for `patient` from `start` to `end` inclusive.
 
@@ -187,6 +188,7 @@ def make_history(
     log_probability: chance that a given day is logged at all.
     Meant for a range with no entries yet; one-per-day rows already there are kept.
     Does not enqueue rescoring: callers rescore the range if they need scores.
+    writer(model, rows) inserts the rows (default: bulk_create; generate_data passes COPY).
     Returns how many rows of each kind were created.
     """
     if style not in STYLES:
@@ -265,20 +267,25 @@ def make_history(
                 )
             )
         day += timedelta(days=1)
+    write = writer or bulk_insert
     counts = {}
     with transaction.atomic():
-        counts["meal_items"] = len(MealItem.objects.bulk_create(meals, batch_size=1000))
-        for name, rows in (
-            ("sleep", sleeps),
-            ("fatigue", fatigue),
-            ("symptoms", symptoms),
-            ("lifestyle", lifestyles),
+        for name, model, rows in (
+            ("meal_items", MealItem, meals),
+            ("sleep", SleepDiary, sleeps),
+            ("fatigue", FatigueRating, fatigue),
+            ("symptoms", SymptomLog, symptoms),
+            ("lifestyle", Lifestyle, lifestyles),
+            ("stool", StoolEvent, stools),
         ):
-            model: Callable[..., Any] = type(rows[0]) if rows else SleepDiary
-            model.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)  # type: ignore[attr-defined]
+            write(model, rows)
             counts[name] = len(rows)
-        counts["stool"] = len(StoolEvent.objects.bulk_create(stools, batch_size=1000))
     return counts
+
+
+def bulk_insert(model: type[models.Model], rows: list[Any]) -> None:
+    """Insert generated rows; one-per-day rows already there are kept."""
+    model._default_manager.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
 
 
 def mfis_items(rng: random.Random, level: float) -> list[int | None]:

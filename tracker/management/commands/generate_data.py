@@ -17,11 +17,12 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
+from psycopg import sql
 
 from accounts.models import Profile, Role, User
-from tracker.demo import make_history, mfis_items
+from tracker.demo import bulk_insert, make_history, mfis_items
 from tracker.models import MFISResponse, Relapse, Severity
 
 GENERATED_DOMAIN = "gen.msgut"
@@ -38,6 +39,11 @@ RELAPSE_SYMPTOMS = (
 
 def generated_email(seed: int, index: int) -> str:
     return f"p{seed}-{index:05d}@{GENERATED_DOMAIN}"
+
+
+def patient_number(email: str) -> int:
+    """The number in p{seed}-{number}@gen.msgut: seeds each patient's history whatever its id."""
+    return int(email.split("-", 1)[1].split("@", 1)[0])
 
 
 def _create_patients(count: int, seed: int, offset: int) -> list[User]:
@@ -66,6 +72,24 @@ def _create_patients(count: int, seed: int, offset: int) -> list[User]:
         batch_size=1000,
     )
     return created
+
+
+def copy_writer(model: type[models.Model], rows: list[Any]) -> None:
+    """PostgreSQL COPY: several times faster than INSERT for fresh, conflict-free rows."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        bulk_insert(model, rows)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    stamped = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+    now = timezone.now()
+    columns = sql.SQL(", ").join([sql.Identifier(str(f.column)) for f in fields])
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(model._meta.db_table), columns)
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([now if f.attname in stamped else getattr(row, f.attname) for f in fields])
 
 
 def _relapses_and_mfis(patient: User, start: date, end: date, rng: random.Random) -> None:
@@ -126,18 +150,20 @@ class Command(BaseCommand):
         end = timezone.localdate()
         start = end - timedelta(days=options["days"] - 1)
         patients = _create_patients(options["patients"], seed, options["offset"])
-        rng = random.Random(seed)
         rows = 0
         for n, patient in enumerate(patients, start=1):
+            number = patient_number(patient.email)
+            rng = random.Random(seed * 7919 + number)
             with transaction.atomic():
                 counts = make_history(
                     patient,
                     start,
                     end,
-                    seed=seed * 100_003 + patient.pk,
+                    seed=seed * 100_003 + number,
                     style=STYLES[rng.randrange(len(STYLES))],
                     fatigue_trend=rng.choice((0.0, 0.0, 0.1, -0.05, 0.3)),
                     log_probability=rng.choice((1.0, 0.95, 0.9, 0.7)),
+                    writer=copy_writer,
                 )
                 _relapses_and_mfis(patient, start, end, rng)
             rows += sum(counts.values())
