@@ -66,7 +66,7 @@ def chart_text() -> dict[str, str]:
         "sleep_axis": gettext("Sleep (hours per night)"),
         "sleep_name": gettext("Sleep (hours)"),
         "regularity_axis": gettext("Mid-sleep spread (minutes)"),
-        "regularity_name": gettext("Mid-sleep spread (minutes, lower is more regular)"),
+        "regularity_name": gettext("Mid-sleep spread (min)"),
         "sleep_column": gettext("Sleep (hours per night)"),
         "regularity_column": gettext("Mid-sleep spread (minutes)"),
         "relapse_column": gettext("Relapse days"),

@@ -1,0 +1,129 @@
+"""The patient's trend charts are drawn by plotly in a real browser, and appear by themselves once built."""
+
+import os
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import chromium_path
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def browser(live_server):
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable or shutil.which("chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+def sign_in(browser, live_server, viewport):
+    from tests.factories import PASSWORD
+
+    context = browser.new_context(viewport=viewport, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "camille@example.org")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form:has(input[name=password]) button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page
+
+
+def history(patient, weeks: int) -> None:
+    """Varied days over `weeks` weeks, with a relapse, written the fast way (bulk)."""
+    from django.utils import timezone
+
+    from tests.trends.factories import FoodFactory, RelapseFactory
+    from tracker.models import FatigueRating, MealItem, SleepDiary
+
+    today = timezone.localdate()
+    lentils = FoodFactory(fiber_g_per_100g=8)
+    yogurt = FoodFactory(default_portion_g=125, fermented=True)
+    crisps = FoodFactory(default_portion_g=30, nova_group=4)
+    meals, sleeps, fatigue = [], [], []
+    for n in range(weeks * 7):
+        day = today - timedelta(days=n)
+        meals += [
+            MealItem(patient=patient, date=day, meal="lunch", food=lentils, grams=120 + (n * 37) % 200),
+            MealItem(patient=patient, date=day, meal="breakfast", food=yogurt, grams=125 * (n % 3)) if n % 3 else None,
+            MealItem(patient=patient, date=day, meal="snack", food=crisps, grams=30 * (n % 4)) if n % 4 else None,
+        ]
+        sleeps.append(SleepDiary(patient=patient, date=day, in_bed_at="23:00", tried_sleep_at="23:00",
+                                 minutes_to_fall_asleep=10, awakenings=1, minutes_awake=10, final_wake_at="07:00",
+                                 out_of_bed_at="07:10", quality=3, total_sleep_minutes=380 + (n * 23) % 120,
+                                 mid_sleep_minutes=150 + (n * 17) % 90))
+        fatigue.append(FatigueRating(patient=patient, date=day, score=3 + (n * 7) % 5))
+    MealItem.objects.bulk_create([m for m in meals if m is not None])
+    SleepDiary.objects.bulk_create(sleeps)
+    FatigueRating.objects.bulk_create(fatigue)
+    RelapseFactory(patient=patient, started_on=today - timedelta(days=30), ended_on=today - timedelta(days=22))
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_patient_sees_the_four_charts_drawn_at_desktop_and_phone_width(browser, live_server):
+    from tests.factories import PatientFactory
+    from trends import services
+
+    patient = PatientFactory(email="camille@example.org")
+    history(patient, 12)
+    services.rebuild_patient(patient.pk)
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page = sign_in(browser, live_server, viewport)
+        page.goto(f"{live_server.url}/trends/")
+        for chart in ("score", "food", "sleep", "fatigue"):
+            page.wait_for_selector(f"[data-trend-figure='trend-{patient.pk}-{chart}-data'] .main-svg", state="attached")
+        assert page.locator(".trend-plot.is-drawn").count() == 4
+        # The relapse band and the week labels are in the drawn SVG.
+        assert page.locator(".trend-plot .shapelayer path").count() >= 4
+        assert page.locator(".trend-plot .xtick").count() >= 2
+        # The table alternative opens with a tap.
+        page.click("text=Table: Fatigue")
+        assert page.locator("details[open] table tbody tr").count() >= 12
+        page.screenshot(path=str(ARTIFACTS / f"trends-dashboard-{name}.png"), full_page=True)
+        page.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_charts_being_built_fill_themselves_in(browser, live_server):
+    from django.utils import timezone
+
+    from tests.factories import PatientFactory
+    from trends import services
+    from trends.models import PendingWeek
+
+    patient = PatientFactory(email="camille@example.org")
+    history(patient, 2)
+    monday = services.week_start(timezone.localdate())
+    PendingWeek.objects.create(patient=patient, week_start=monday, requested_at=timezone.now())
+
+    page = sign_in(browser, live_server, DESKTOP)
+    page.goto(f"{live_server.url}/trends/")
+    assert page.locator("#trend-status").is_visible()
+    assert page.locator(".main-svg").count() == 0
+
+    services.run_week_build(patient.pk, monday)  # what the worker does
+    services.build_patient_week(patient.pk, monday - timedelta(days=7))
+    page.wait_for_selector(f"[data-trend-figure='trend-{patient.pk}-fatigue-data'] .main-svg", state="attached",
+                           timeout=15000)
+    assert page.locator("#trend-status").count() == 0
+    page.context.close()
