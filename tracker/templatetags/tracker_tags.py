@@ -1,6 +1,7 @@
 """Small display helpers for the daily log."""
 
 from django import template
+from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -51,7 +52,7 @@ def portion(item: MealItem) -> str:
     if base:
         count = item.grams / base
         if abs(count * 2 - round(count * 2)) < 0.02 and count >= 0.5:
-            n = f"{count:g}" if count != int(count) else str(int(count))
+            n = formats.number_format(round(count, 1)) if count != int(count) else str(int(count))
             if n == "1":
                 return _("%(measure)s · %(grams)s g") % {"measure": measure(item.food), "grams": grams}
             return _("%(n)s × %(measure)s · %(grams)s g") % {"n": n, "measure": measure(item.food), "grams": grams}
