@@ -7,7 +7,6 @@ app catches up whatever could not be enqueued.
 """
 
 from datetime import date
-from functools import partial
 
 from django.db import transaction
 
@@ -16,5 +15,13 @@ def entries_changed(patient_id: int, day: date) -> None:
     from guidance.services import schedule_rescore
     from trends.services import schedule_rebuild
 
-    transaction.on_commit(partial(schedule_rescore, patient_id, day), robust=True)
-    transaction.on_commit(partial(schedule_rebuild, patient_id, day), robust=True)
+    # Plain functions, not functools.partial: robust on_commit logs a failing
+    # callback by its __qualname__, which a partial does not have.
+    def rescore() -> None:
+        schedule_rescore(patient_id, day)
+
+    def rebuild() -> None:
+        schedule_rebuild(patient_id, day)
+
+    transaction.on_commit(rescore, robust=True)
+    transaction.on_commit(rebuild, robust=True)
