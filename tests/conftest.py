@@ -85,3 +85,16 @@ def admin_client(admin_user):
     client = Client()
     verified_login(client, admin_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def english_and_server_time():
+    """Each test starts in English and the server's time zone: a request that switched to
+    French or a patient's zone must not leak into the next test (the thread keeps them)."""
+    from django.utils import timezone, translation
+
+    translation.activate("en")
+    timezone.deactivate()
+    yield
+    translation.deactivate()
+    timezone.deactivate()

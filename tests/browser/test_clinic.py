@@ -1,7 +1,6 @@
 """A clinician signs in with a TOTP code, opens a flagged patient, reads the charts and exports FHIR."""
 
 import json
-import os
 import shutil
 import time
 from datetime import timedelta
@@ -10,8 +9,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import chromium_path
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 DESKTOP = {"width": 1280, "height": 900}
 

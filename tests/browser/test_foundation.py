@@ -1,6 +1,5 @@
 """A new patient on a phone: sign up, sign out, sign in, see the home page, switch to French."""
 
-import os
 import re
 import shutil
 
@@ -9,7 +8,6 @@ import pytest
 from tests.conftest import chromium_path
 
 # Playwright's sync API runs an event loop in this thread; the test itself only uses the ORM between steps.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PHONE = {"width": 390, "height": 844}
 PASSPHRASE = "a calm long passphrase for my health diary"  # noqa: S105

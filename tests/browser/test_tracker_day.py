@@ -4,7 +4,6 @@ Also: the same page with JavaScript off, and axe-core on the day, month and rela
 """
 
 import datetime as dt
-import os
 import re
 import shutil
 import zoneinfo
@@ -14,8 +13,6 @@ from django.utils import timezone
 
 from tests.conftest import chromium_path
 from tests.factories import PASSWORD, PatientFactory
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PHONE = {"width": 390, "height": 844}
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")

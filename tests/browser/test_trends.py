@@ -1,6 +1,5 @@
 """The patient's trend charts are drawn by plotly in a real browser, and appear by themselves once built."""
 
-import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -8,8 +7,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import chromium_path
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 DESKTOP = {"width": 1280, "height": 900}
