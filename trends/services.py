@@ -8,6 +8,7 @@ whatever the number of weeks), writes the changed weeks with one upsert on the
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -86,7 +87,9 @@ def _frame(rows: Sequence[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
 
 
 def load_sources(patient_ids: Sequence[int], start: date, end: date) -> weekly.Sources:
-    """Everything the weeks of these patients between start and end need: seven queries."""
+    """Everything the weeks of these patients between start and end need: a handful of queries."""
+    if connection.vendor == "postgresql":
+        return _load_sources_postgresql(list(patient_ids), start, end)
     ids = list(patient_ids)
     span = {"patient_id__in": ids, "date__gte": start, "date__lte": end}
     meal_rows = (
@@ -131,8 +134,63 @@ def load_sources(patient_ids: Sequence[int], start: date, end: date) -> weekly.S
     return weekly.Sources(meals, foods, sleep, fatigue, scores, parts, relapses)
 
 
+def _fetch_frame(sql: str, params: Sequence[Any], columns: list[str]) -> pd.DataFrame:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return _frame(cursor.fetchall(), columns)
+
+
+# The per-day food sums, done by PostgreSQL: the same definitions as trends.weekly (servings =
+# grams / default portion; processed = NOVA 4, added sugar or a named pro-inflammatory group).
+MEAL_DAYS_SQL = """
+    SELECT m.patient_id, m.date - DATE '1970-01-01',
+           SUM(m.grams * f.fiber_g_per_100g / 100.0),
+           SUM(CASE WHEN f.fermented THEN m.grams / NULLIF(f.default_portion_g, 0) ELSE 0 END),
+           SUM(CASE WHEN f.nova_group = 4 OR f.added_sugar OR (jsonb_typeof(f.groups) = 'array' AND f.groups ?| %s)
+                    THEN m.grams / NULLIF(f.default_portion_g, 0) ELSE 0 END)
+    FROM {meals} m JOIN {foods} f ON f.id = m.food_id
+    WHERE m.patient_id = ANY(%s) AND m.date >= %s AND m.date <= %s
+    GROUP BY m.patient_id, m.date
+"""
+DAY_ROWS_SQL = """
+    SELECT patient_id, date - DATE '1970-01-01', {columns} FROM {table}
+    WHERE patient_id = ANY(%s) AND date >= %s AND date <= %s {extra}
+"""
+
+
+def _load_sources_postgresql(ids: list[int], start: date, end: date) -> weekly.Sources:
+    """The same sources, with dates as day numbers and the meals summed per day by the database."""
+    span = [ids, start, end]
+    meal_days = _fetch_frame(
+        MEAL_DAYS_SQL.format(meals=MealItem._meta.db_table, foods=Food._meta.db_table),
+        [sorted(weekly.PRO_INFLAMMATORY_GROUPS), *span],
+        ["patient_id", "day", "fiber_g", "fermented", "processed"],
+    )
+
+    def day_rows(model: Any, columns: list[str], extra: str = "") -> pd.DataFrame:
+        sql = DAY_ROWS_SQL.format(columns=", ".join(columns), table=model._meta.db_table, extra=extra)
+        return _fetch_frame(sql, span, ["patient_id", "day", *columns])
+
+    sleep = day_rows(SleepDiary, ["total_sleep_minutes", "mid_sleep_minutes"])
+    fatigue = day_rows(FatigueRating, ["score"])
+    scores = day_rows(DayScore, ["total", "logged"], "AND logged")
+    parts = _fetch_frame(PARTS_SQL.format(table=DayScore._meta.db_table), span,
+                         ["patient_id", "day", "position", "key", "points", "possible"])
+    relapses = _frame(
+        list(
+            Relapse.objects.filter(patient_id__in=ids, started_on__lte=end)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+            .order_by()
+            .values_list(*weekly.RELAPSE_COLUMNS)
+        ),
+        weekly.RELAPSE_COLUMNS,
+    )
+    blank = weekly.Sources.blank()
+    return weekly.Sources(blank.meals, blank.foods, sleep, fatigue, scores, parts, relapses, meal_days=meal_days)
+
+
 PARTS_SQL = """
-    SELECT s.patient_id, s.date, e.ord - 1, e.line ->> 'key',
+    SELECT s.patient_id, s.date - DATE '1970-01-01', e.ord - 1, e.line ->> 'key',
            COALESCE((e.line ->> 'points')::float, 0), COALESCE((e.line ->> 'possible')::float, 0)
     FROM {table} s
     CROSS JOIN LATERAL jsonb_array_elements(
@@ -149,12 +207,8 @@ def _score_parts(patient_ids: list[int], start: date, end: date) -> list[tuple[A
 
     Waived lines (e.g. a rule paused during a relapse) are left out: a rule's mean is
     over the days it applied. On PostgreSQL only these six values leave the database,
-    not the whole breakdown (which also explains each line).
+    not the whole breakdown (which also explains each line): see PARTS_SQL.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(PARTS_SQL.format(table=DayScore._meta.db_table), [patient_ids, start, end])
-            return cursor.fetchall()
     rows = DayScore.objects.filter(patient_id__in=patient_ids, date__gte=start, date__lte=end, logged=True)
     return [
         (patient_id, day, position, str(line.get("key", "")), float(line.get("points") or 0),
@@ -169,6 +223,18 @@ def _score_parts(patient_ids: list[int], start: date, end: date) -> list[tuple[A
 def data_weeks(patient_ids: Sequence[int] | None, start: date, end: date) -> set[tuple[int, date]]:
     """The patient-weeks between start and end with any entry, score or relapse (one query per source)."""
     found: set[tuple[int, date]] = set()
+    if connection.vendor == "postgresql":
+        # One query: the Monday of every (patient, date) with an entry or a score (date_trunc's week is ISO).
+        selects = " UNION ".join(
+            f"SELECT DISTINCT patient_id, date_trunc('week', date)::date FROM {model._meta.db_table} "
+            f"WHERE date >= %s AND date <= %s" + (" AND patient_id = ANY(%s)" if patient_ids is not None else "")
+            for model in (MealItem, SleepDiary, FatigueRating, DayScore)
+        )
+        params = [start, end] + ([list(patient_ids)] if patient_ids is not None else [])
+        with connection.cursor() as cursor:
+            cursor.execute(selects, params * 4)
+            found.update(cursor.fetchall())
+        return found | _relapse_weeks(patient_ids, start, end)
 
     def scoped(qs: Any) -> Any:
         qs = qs.filter(date__gte=start, date__lte=end).order_by()
@@ -177,6 +243,11 @@ def data_weeks(patient_ids: Sequence[int] | None, start: date, end: date) -> set
     for model in (MealItem, SleepDiary, FatigueRating, DayScore):
         for patient_id, day in scoped(model.objects).values_list("patient_id", "date").distinct():
             found.add((patient_id, weekly.week_start(day)))
+    return found | _relapse_weeks(patient_ids, start, end)
+
+
+def _relapse_weeks(patient_ids: Sequence[int] | None, start: date, end: date) -> set[tuple[int, date]]:
+    found: set[tuple[int, date]] = set()
     relapses = Relapse.objects.filter(started_on__lte=end).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
     if patient_ids is not None:
         relapses = relapses.filter(patient_id__in=list(patient_ids))
@@ -236,18 +307,52 @@ def _build_chunk(patient_ids: list[int], keys: list[tuple[int, date]], *, force:
         return report
     now = timezone.now()
     summaries = weekly.summarise(data, only=np.asarray(changed))
-    rows = [
-        WeeklySummary(**summary, fingerprint=prints[k], built_at=now)
-        for k, summary in zip(changed, summaries, strict=True)
-    ]
-    WeeklySummary.objects.bulk_create(
-        rows,
-        batch_size=UPSERT_BATCH,
-        update_conflicts=True,
-        unique_fields=["patient", "week_start"],
-        update_fields=UPDATE_FIELDS,
-    )
+    for k, summary in zip(changed, summaries, strict=True):
+        summary["fingerprint"] = prints[k]
+        summary["built_at"] = now
+    upsert(summaries)
     return report
+
+
+INSERT_FIELDS = ["patient_id", "week_start", *UPDATE_FIELDS]
+JSON_FIELDS = {"rule_means", "figure"}
+
+
+def upsert(summaries: list[dict[str, Any]]) -> None:
+    """Insert or update the summaries on their (patient, week_start) key, in one statement per batch.
+
+    On PostgreSQL the rows are COPYed into a temporary table and merged with one
+    INSERT ... ON CONFLICT DO UPDATE (tens of thousands of rows a second); two
+    builds of the same week at once serialise on the row and leave one row.
+    Elsewhere (SQLite) Django's bulk_create does the same upsert.
+    """
+    if not summaries:
+        return
+    if connection.vendor != "postgresql":
+        WeeklySummary.objects.bulk_create(
+            [WeeklySummary(**summary) for summary in summaries],
+            batch_size=UPSERT_BATCH,
+            update_conflicts=True,
+            unique_fields=["patient", "week_start"],
+            update_fields=UPDATE_FIELDS,
+        )
+        return
+    table = WeeklySummary._meta.db_table
+    columns = ", ".join(INSERT_FIELDS)
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in UPDATE_FIELDS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Dropped at commit; dropped first too in case an outer transaction is still open (tests).
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.trends_upsert")
+        cursor.execute(f"CREATE TEMP TABLE trends_upsert ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")
+        with cursor.cursor.copy(f"COPY trends_upsert ({columns}) FROM STDIN") as copy:
+            for summary in summaries:
+                copy.write_row(
+                    [json.dumps(summary[name]) if name in JSON_FIELDS else summary[name] for name in INSERT_FIELDS]
+                )
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM trends_upsert ORDER BY patient_id, week_start "
+            f"ON CONFLICT (patient_id, week_start) DO UPDATE SET {updates}"
+        )
 
 
 def build_patient_week(patient_id: int, day: date, *, force: bool = False) -> BuildReport:

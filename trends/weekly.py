@@ -96,6 +96,12 @@ def _typed(dtypes: dict[str, str]) -> pd.DataFrame:
 
 @dataclass
 class Sources:
+    """The source frames. Any of them may carry `day` (int days since 1970) instead of `date`.
+
+    `meal_days`, when given, replaces meals + foods: the per-day sums (patient_id, day,
+    fiber_g, fermented, processed) already computed by the database.
+    """
+
     meals: pd.DataFrame
     foods: pd.DataFrame
     sleep: pd.DataFrame
@@ -103,6 +109,7 @@ class Sources:
     scores: pd.DataFrame
     score_parts: pd.DataFrame
     relapses: pd.DataFrame
+    meal_days: pd.DataFrame | None = None
 
     @classmethod
     def blank(cls) -> Sources:
@@ -144,6 +151,12 @@ def food_flags(foods: pd.DataFrame) -> pd.DataFrame:
     return table.set_index("id")
 
 
+def _days(frame: pd.DataFrame) -> np.ndarray:
+    if "day" in frame.columns:
+        return frame["day"].to_numpy(dtype=np.int64)
+    return day_numbers(frame["date"].to_numpy())
+
+
 def _keyed(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     """Rows of `frame` (patient_id, day) that fall in a due week, with that week's position `k`."""
     frame = frame.assign(week=week_numbers(frame["day"].to_numpy(dtype=np.int64)))
@@ -163,7 +176,7 @@ def _meal_days(meals: pd.DataFrame, foods: pd.DataFrame) -> pd.DataFrame:
     items = pd.DataFrame(
         {
             "patient_id": meals["patient_id"].to_numpy(dtype=np.int64)[known],
-            "day": day_numbers(meals["date"].to_numpy())[known],
+            "day": _days(meals)[known],
             "fiber_g": grams * flags["fiber_per_g"].to_numpy()[index],
             "fermented": servings * flags["fermented"].to_numpy()[index],
             "processed": servings * flags["processed"].to_numpy()[index],
@@ -203,17 +216,15 @@ def prepare(sources: Sources, keys: pd.DataFrame, today: date) -> WeekData:
     last = int(due["week"].max()) + 6 if len(due) else -1
 
     def by_day(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-        out = pd.DataFrame(
-            {
-                "patient_id": frame["patient_id"].to_numpy(dtype=np.int64),
-                "day": day_numbers(frame["date"].to_numpy()),
-            }
-        )
+        out = pd.DataFrame({"patient_id": frame["patient_id"].to_numpy(dtype=np.int64), "day": _days(frame)})
         for source, target in columns.items():
             out[target] = frame[source].to_numpy(dtype=np.float64)
         return out
 
-    meal = _meal_days(sources.meals, sources.foods)
+    if sources.meal_days is not None:
+        meal = by_day(sources.meal_days, {"fiber_g": "fiber_g", "fermented": "fermented", "processed": "processed"})
+    else:
+        meal = _meal_days(sources.meals, sources.foods)
     meal["meal_logged"] = True
     sleep = by_day(sources.sleep, {"total_sleep_minutes": "sleep_minutes", "mid_sleep_minutes": "mid_sleep"})
     fatigue = by_day(sources.fatigue, {"score": "fatigue"})
@@ -238,7 +249,7 @@ def prepare(sources: Sources, keys: pd.DataFrame, today: date) -> WeekData:
         part_frame = pd.DataFrame(
             {
                 "patient_id": parts["patient_id"].to_numpy(dtype=np.int64),
-                "day": day_numbers(parts["date"].to_numpy()),
+                "day": _days(parts),
                 "position": parts["position"].to_numpy(dtype=np.int64),
                 "key": parts["key"].astype(str).to_numpy(),
                 "points": parts["points"].to_numpy(dtype=np.float64),

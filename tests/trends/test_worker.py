@@ -4,7 +4,9 @@ import time
 from datetime import date
 
 import pytest
+from celery.signals import task_postrun
 from django.conf import settings
+from django.db import connections
 
 from tests.conftest import need
 from tests.factories import PatientFactory
@@ -41,6 +43,10 @@ def test_a_real_worker_over_redis_builds_the_week_of_a_change(monkeypatch):
     monkeypatch.setattr(services, "DEBOUNCE_SECONDS", 0)
     app.control.purge()  # nothing left over from other tests' enqueues
 
+    def close_worker_connections(**kwargs: object) -> None:
+        connections.close_all()  # the worker thread's connection, so the test database can be dropped
+
+    task_postrun.connect(close_worker_connections, weak=False)
     with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
                       shutdown_timeout=15):
         services.schedule_rebuild(patient.pk, date(2026, 3, 4))  # the on-demand path: marker + enqueue
@@ -48,6 +54,7 @@ def test_a_real_worker_over_redis_builds_the_week_of_a_change(monkeypatch):
         while not WeeklySummary.objects.filter(patient=patient).exists() and time.monotonic() < deadline:
             time.sleep(0.2)
 
+    task_postrun.disconnect(close_worker_connections)
     row = WeeklySummary.objects.get(patient=patient)
     assert row.week_start == MONDAY
     assert (row.fatigue_days, row.fatigue_mean) == (2, 4.5)
