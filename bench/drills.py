@@ -230,7 +230,12 @@ else:
     worker_log.write_bytes(b"")
     stack.start_worker("INFO", CELERY_VISIBILITY_TIMEOUT="5")
     wait_for(worker_log, "ready", 60)
-    run("enqueue")
+    # Enqueue from a child process and watch the worker log meanwhile: the shell's own
+    # start-up and exit take longer than the build itself.
+    enqueue = subprocess.Popen(
+        [str(loadtest.BIN / "python"), "manage.py", "shell", "-c", script.format(action="enqueue", patient=patient)],
+        cwd=ROOT, env=loadtest.app_env(), stdout=stack.log("enqueue.log"), stderr=subprocess.STDOUT,
+    )
     started = time.monotonic()
     killed_mid_build = False
     while time.monotonic() - started < 30:
@@ -240,6 +245,7 @@ else:
             killed_mid_build = "succeeded" not in text
             break
         time.sleep(0.01)
+    enqueue.wait(60)
     after_kill = run("check")
     stack.start_worker(CELERY_VISIBILITY_TIMEOUT="5")
     redelivered_in = None
