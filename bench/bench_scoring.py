@@ -84,13 +84,13 @@ def generate(patients: int, days: int) -> None:
     params = {"start": start, "end": end, "items": ITEMS_PER_DAY}
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_days")
-        # 92 % of days are logged; each logged day gets meals, most get sleep and lifestyle.
+        # Every day is logged (365,000 patient-days); most get sleep and lifestyle too.
         cursor.execute(
             """
             CREATE TEMP TABLE bench_days AS
             SELECT u.id AS patient_id, d::date AS day, random() AS r
             FROM accounts_user u CROSS JOIN generate_series(%(start)s::date, %(end)s::date, interval '1 day') d
-            WHERE u.email LIKE '%%@bench.msgut' AND random() < 0.92
+            WHERE u.email LIKE '%%@bench.msgut'
             """,
             params,
         )
@@ -132,6 +132,7 @@ def main() -> None:
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
     parser.add_argument("--patients", type=int, default=PATIENTS)
     parser.add_argument("--days", type=int, default=DAYS)
+    parser.add_argument("--reuse", action="store_true", help="keep the history of a previous run if it is complete")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -156,9 +157,19 @@ def main() -> None:
     step("migrate + food catalog", started)
 
     started = time.perf_counter()
-    DayScore.objects.all().delete()
-    generate(args.patients, args.days)
-    step("generate history (INSERT ... SELECT)", started)
+    from django.db import connection
+
+    from accounts.models import User
+
+    with connection.cursor() as cursor:  # a fresh, unbloated table for the rescore
+        cursor.execute(f"TRUNCATE {DayScore._meta.db_table}")
+
+    complete = User.objects.filter(email__endswith="@bench.msgut").count() == args.patients and MealItem.objects.filter(
+        patient__email__endswith="@bench.msgut"
+    ).values("patient_id", "date").distinct().count() == args.patients * args.days
+    if not (args.reuse and complete):
+        generate(args.patients, args.days)
+        step("generate history (INSERT ... SELECT)", started)
     print(f"  meal items: {MealItem.objects.count():,}", flush=True)
 
     version = services.current_version()
@@ -188,11 +199,14 @@ def main() -> None:
     whole = step("whole rescore from the database (batched upserts)", started)
     stored = DayScore.objects.filter(version=version).count()
     print(f"  DayScore rows stored: {stored:,}  -> {stored / whole:,.0f} days/s end to end", flush=True)
+    started = time.perf_counter()
+    services.rescore_version(version)
+    again = step("rescore again (every stored row updated)", started)
 
     print()
     print(f"pure step: {days / pure:,.0f} days/s (goal > 200,000)  {'OK' if days / pure > 200_000 else 'MISSED'}")
     print(f"whole rescore: {whole:.1f} s for {stored:,} days (goal < 60 s)  {'OK' if whole < 60 else 'MISSED'}")
-    print(f"(facts load {load_seconds:.1f} s, breakdown texts {breakdown_seconds:.1f} s)")
+    print(f"(facts load {load_seconds:.1f} s, breakdown texts {breakdown_seconds:.1f} s, second rescore {again:.1f} s)")
     if args.drop:
         drop_database(url)
         print(f"dropped {database_name(url)}")

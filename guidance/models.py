@@ -84,9 +84,11 @@ class Rule(models.Model):
 class DayScore(models.Model):
     """The score of one patient-day under one rule-set version (derived data, rebuildable)."""
 
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No separate patient index: the unique (patient, date) index serves patient lookups.
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     date = models.DateField()
-    version = models.ForeignKey(RuleSetVersion, on_delete=models.PROTECT, related_name="scores")
+    # No index either: versions are never deleted and no page filters scores by version alone.
+    version = models.ForeignKey(RuleSetVersion, on_delete=models.PROTECT, related_name="scores", db_index=False)
     total = models.FloatField()
     # [{"key", "points", "possible", "counted": {...}, "days_logged", "window_days"}, ...]
     breakdown = BreakdownField(default=list, encoder=BreakdownEncoder)

@@ -400,7 +400,7 @@ def _named_number(name: str) -> Callable[[Any], str]:
     label = json.dumps(name)
 
     def text(value: Any) -> str:
-        return f"{label}: {_number(value)}"
+        return f"{label}:{_number(value)}"
 
     return text
 
@@ -432,13 +432,13 @@ def breakdown_json(scored: pd.DataFrame, rules: Sequence[RuleSpec | Mapping[str,
             combo, cents = divmod(int(code), 100_000)
             logged, is_waived = divmod(combo, 2)
             return (
-                f'"possible": {_number(cents / 100)}, "days_logged": {logged}, "window_days": {window}, '
-                f'"waived": {"true" if is_waived else "false"}, "counted": {{'
+                f'"possible":{_number(cents / 100)},"days_logged":{logged},"window_days":{window},'
+                f'"waived":{"true" if is_waived else "false"},"counted":{{'
             )
 
         points = np.round(scored[f"{spec.key}:points"].to_numpy(dtype=np.float64), 2)
-        head = ", {" if position else "{"
-        parts += [f'{head}"key": {json.dumps(spec.key)}, "points": ', _as_text(points, _number), ", "]
+        head = ",{" if position else "{"
+        parts += [f'{head}"key":{json.dumps(spec.key)},"points":', _as_text(points, _number), ","]
         parts.append(_as_text(meta_code, meta))
         counted_parts: list[np.ndarray] = []
         tips = [name for name in names if name.startswith("work_on:")]
@@ -458,12 +458,12 @@ def breakdown_json(scored: pd.DataFrame, rules: Sequence[RuleSpec | Mapping[str,
                     code, index = divmod(int(code), 32)
                     indexes.append(index - 1)
                 names_ = [MEDAS_ITEMS[i] for i in reversed(indexes) if 0 <= i < len(MEDAS_ITEMS)]
-                return '"work_on": ' + json.dumps(names_)
+                return '"work_on":' + json.dumps(names_, separators=(",", ":"))
 
             counted_parts.append(_as_text(codes, tip_list))
         for index, part in enumerate(counted_parts):
             if index:
-                parts.append(", ")
+                parts.append(",")
             parts.append(part)
         parts.append("}}")
     parts.append("]")

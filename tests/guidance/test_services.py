@@ -256,3 +256,21 @@ def test_publishing_twice_makes_two_new_versions(admin_user, django_capture_on_c
         second = services.publish(admin_user)
     assert (first.number, second.number) == (2, 3)
     assert RuleSetVersion.objects.count() == 3
+
+
+def test_big_batches_upsert_through_copy_on_postgresql(patient, foods, monkeypatch):
+    from tests.conftest import need
+
+    need(connection.vendor == "postgresql", "PostgreSQL is not configured (DATABASE_URL)")
+    monkeypatch.setattr(services, "COPY_THRESHOLD", 1)
+    for offset in range(3):
+        MealItemFactory(patient=patient, date=dt.date(2026, 3, 2) + timedelta(days=offset), food=foods["yogurt"], grams=125)
+    version = services.current_version()
+    assert services.rescore_patients([patient.pk], None, None, version) == 3
+    MealItemFactory(patient=patient, date=dt.date(2026, 3, 4), food=foods["lentils"], grams=150)
+    services.rescore_patients([patient.pk], None, None, version)  # updates in place, no duplicates
+    scores = list(DayScore.objects.filter(patient=patient).order_by("date"))
+    assert len(scores) == 3
+    assert scores[0].version == version
+    fiber = next(line for line in scores[2].breakdown if line["key"] == "fiber")
+    assert fiber["counted"] == {"fiber_g": 12.0}
