@@ -21,30 +21,6 @@ from django.utils.translation import get_language, gettext, pgettext
 
 from guidance.models import Rule
 from trends import figures, insights
-from trends.models import WeeklySummary
-
-SUMMARY_FIELDS = [
-    "week_start",
-    "days_logged",
-    "meal_days",
-    "sleep_nights",
-    "fatigue_days",
-    "score_days",
-    "mean_score",
-    "rule_means",
-    "fiber_g",
-    "fermented_servings",
-    "processed_servings",
-    "sleep_minutes",
-    "mid_sleep_sd_minutes",
-    "fatigue_mean",
-    "relapse_days",
-    "figure",
-]
-
-
-def as_mapping(summary: WeeklySummary) -> dict[str, Any]:
-    return {field: getattr(summary, field) for field in SUMMARY_FIELDS}
 
 
 def chart_text() -> dict[str, str]:
@@ -118,8 +94,7 @@ def rule_titles() -> dict[str, str]:
     }
 
 
-def build_charts(summaries: Sequence[WeeklySummary], start: date, end: date) -> list[dict[str, Any]]:
-    weeks = [as_mapping(summary) for summary in summaries]
+def build_charts(weeks: Sequence[Mapping[str, Any]], start: date, end: date) -> list[dict[str, Any]]:
     grid = figures.week_grid(start, end)
     return figures.build_charts(weeks, start, end, chart_text(), rule_titles(), week_labels(grid), separators())
 

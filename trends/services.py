@@ -468,16 +468,37 @@ def run_week_build(patient_id: int, week: date) -> BuildReport:
 # ---------------------------------------------------------------- reading
 
 
+# What the charts, tables and insights read from each summary (not the fingerprint or the ids).
+CHART_FIELDS = [
+    "week_start",
+    "days_logged",
+    "meal_days",
+    "sleep_nights",
+    "fatigue_days",
+    "score_days",
+    "mean_score",
+    "rule_means",
+    "fiber_g",
+    "fermented_servings",
+    "processed_servings",
+    "sleep_minutes",
+    "mid_sleep_sd_minutes",
+    "fatigue_mean",
+    "relapse_days",
+    "figure",
+]
+
+
 @dataclass
 class ChartData:
-    weeks: list[WeeklySummary]
+    weeks: list[dict[str, Any]]  # the CHART_FIELDS of each summary, oldest first
     pending: bool
     key: tuple[int, date, date]  # (patient id, start, end): lets the template tag reuse what a view loaded
 
 
 def chart_data(patient_id: int, start: date, end: date) -> ChartData:
     """The summaries overlapping [start, end] and whether a rebuild is pending: two queries."""
-    weeks = list(WeeklySummary.objects.of_patient_between(patient_id, start, end))
+    weeks = list(WeeklySummary.objects.of_patient_between(patient_id, start, end).values(*CHART_FIELDS))
     pending = PendingWeek.objects.filter(
         patient_id=patient_id, week_start__gte=weekly.week_start(start), week_start__lte=end
     ).exists()

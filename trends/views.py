@@ -30,7 +30,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     monday = services.week_start(today)
     start = monday - timedelta(weeks=weeks - 1)
     data = services.chart_data(patient.pk, start, today)
-    rows = [presenters.as_mapping(summary) for summary in data.weeks]
+    rows = data.weeks
     later, earlier, later_monday = insights.weeks_to_compare(rows, monday)
     this_week = next((row for row in rows if row["week_start"] == monday), None)
     last_week = next((row for row in rows if row["week_start"] == monday - timedelta(days=7)), None)

@@ -1,7 +1,10 @@
+import json
 from datetime import date
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from trends import presenters
 
@@ -24,3 +27,12 @@ def trend_charts(context: template.Context, patient: Any, start: date, end: date
     values["include_assets"] = not getattr(request, "htmx", False) and not flags.get("trends_assets")
     flags["trends_assets"] = True
     return values
+
+
+@register.simple_tag
+def figure_json(value: Any, element_id: str) -> str:
+    """Like the json_script filter, escaped the same way (<, > and & as \\u escapes), but with
+    str.replace instead of str.translate: several times faster on a year of four figures."""
+    text = json.dumps(value, separators=(",", ":"))
+    text = text.replace("&", "\\u0026").replace("<", "\\u003C").replace(">", "\\u003E")
+    return format_html('<script id="{}" type="application/json">{}</script>', element_id, mark_safe(text))  # noqa: S308
