@@ -272,6 +272,19 @@ def test_it_saves_the_mfis_part_way_and_scores_it_when_finished(patient_client, 
     assert "is due" not in patient_client.get(url("today")).content.decode()
 
 
+def test_it_shows_the_mfis_scores_once_in_the_page_and_never_in_the_title_or_head(patient_client):
+    patient_client.post(url("mfis"), {**{f"item_{n}": "2" for n in range(1, 22)}, "action": "finish"})
+    html = patient_client.get(url("mfis")).content.decode()
+    assert "<title>Fatigue questionnaire (MFIS) · msgut</title>" in html
+    head, body = html.split("</head>")
+    assert "results-title" not in head
+    assert body.count('id="results-title"') == 1
+    main = body.split('<main id="main"')[1].split("</main>")[0]
+    assert 'id="results-title"' in main
+    # The score table may scroll sideways on a phone: keyboard users can reach it.
+    assert 'class="table-wrap" tabindex="0" role="region" aria-labelledby="results-title"' in main
+
+
 def test_it_refuses_non_patients_even_past_two_factor(rf):
     from django.core.exceptions import PermissionDenied
 
