@@ -117,16 +117,16 @@ class DayKey(Func):
     output_field = BigIntegerField()
     arity = 2
 
-    def _parts(self, compiler: Any, connection: Any) -> tuple[str, str, list[Any]]:
+    def _parts(self, compiler: Any, connection: Any) -> tuple[str, str, tuple[Any, ...]]:
         patient_sql, patient_params = compiler.compile(self.source_expressions[0])
         date_sql, date_params = compiler.compile(self.source_expressions[1])
-        return patient_sql, date_sql, [*patient_params, *date_params]
+        return patient_sql, date_sql, (*patient_params, *date_params)
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
         patient_sql, date_sql, params = self._parts(compiler, connection)
         return f"({patient_sql} * {1 << 22} + ({date_sql} - DATE '1970-01-01') + {1 << 20})", params
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
         patient_sql, date_sql, params = self._parts(compiler, connection)
         return f"({patient_sql} * {1 << 22} + CAST(julianday({date_sql}) - 2440587.5 AS INTEGER) + {1 << 20})", params
 
