@@ -2,14 +2,77 @@
 (function () {
   "use strict";
   var statusTimer = null;
+  // What had focus when an htmx request started, described so it can be found again
+  // in the fragment that replaces it (the old element is gone after an outerHTML swap).
+  var pending = null;
 
-  // After an htmx swap: move focus to an error summary so it is read out, and
-  // let the status line fade after a few seconds.
+  function describe(elt) {
+    if (!elt || elt === document.body || !elt.tagName) { return null; }
+    var form = elt.form || (elt.closest && elt.closest("form"));
+    var food = form && form.querySelector("input[name=food]");
+    return {
+      tag: elt.tagName,
+      name: elt.getAttribute("name") || "",
+      value: elt.tagName === "BUTTON" ? (elt.getAttribute("value") || "") : null,
+      href: elt.tagName === "A" ? elt.getAttribute("href") : null,
+      action: form ? form.getAttribute("action") : null,
+      food: food ? food.value : null
+    };
+  }
+
+  function find(root, wanted) {
+    var candidates = root.querySelectorAll(wanted.tag.toLowerCase());
+    for (var i = 0; i < candidates.length; i++) {
+      var c = candidates[i];
+      if (wanted.href !== null) {
+        if (c.getAttribute("href") === wanted.href) { return c; }
+        continue;
+      }
+      var form = c.form || c.closest("form");
+      if (!form || form.getAttribute("action") !== wanted.action) { continue; }
+      if ((c.getAttribute("name") || "") !== wanted.name) { continue; }
+      if (wanted.value !== null && (c.getAttribute("value") || "") !== wanted.value) { continue; }
+      var food = form.querySelector("input[name=food]");
+      if (wanted.food !== null && (!food || food.value !== wanted.food)) { continue; }
+      return c;
+    }
+    return null;
+  }
+
+  function focusQuietly(elt) {
+    if (!elt.hasAttribute("tabindex") && !elt.matches("a[href], button, input, select, textarea, summary")) {
+      elt.setAttribute("tabindex", "-1");
+    }
+    elt.focus();
+  }
+
+  function focusLost() {
+    var active = document.activeElement;
+    return !active || active === document.body || !active.isConnected;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function () {
+    pending = describe(document.activeElement);
+  });
+
+  // After an htmx swap, keep the keyboard where the person was: an error summary is
+  // read out first; a delete question takes focus; otherwise the control they used
+  // (found again in the new fragment), else the section's heading. Never the page top.
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail && event.detail.elt;
-    if (target && target.querySelector) {
+    if (target && target.querySelector && target.id !== "day-status" && target.id !== "day-score") {
       var summary = target.querySelector(".error-summary");
-      if (summary) { summary.focus(); }
+      var question = target.querySelector(".confirm-box");
+      if (summary) {
+        summary.focus();
+      } else if (question) {
+        focusQuietly(question);
+      } else if (focusLost() && target.isConnected) {
+        var again = pending && find(target, pending);
+        var section = target.closest("section") || target;
+        var heading = section.querySelector("h2, h3");
+        if (again) { again.focus(); } else if (heading) { focusQuietly(heading); }
+      }
     }
     var status = document.getElementById("day-status");
     if (status && status.textContent.trim()) {

@@ -217,3 +217,48 @@ def test_axe_finds_no_serious_violations(browser, live_server, returning_patient
         serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
         assert not serious, results.generate_snapshot()
         context.close()
+
+
+def _focused(page) -> str:
+    return page.evaluate(
+        """() => { const a = document.activeElement;
+          if (!a || a === document.body || !a.isConnected) return "(lost)";
+          return a.tagName + ":" + (a.getAttribute("aria-label") || a.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 60); }"""
+    )
+
+
+@pytest.mark.browser
+def test_keyboard_focus_stays_in_the_section_after_each_htmx_save(browser, live_server, returning_patient):
+    """A keyboard user presses Enter on a save button; the section is swapped; focus must not fall to the page top."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = _sign_in(context, live_server.url, returning_patient.email)
+    status = page.locator("#day-status")
+
+    def press(locator, key, said):
+        locator.focus()
+        page.keyboard.press(key)
+        expect(status).to_contain_text(said)
+        page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
+
+    page.locator("#sleep").get_by_label("3 fair").check()
+    press(page.get_by_role("button", name="Save sleep"), "Enter", "Sleep saved")
+    assert _focused(page) == "BUTTON:Save sleep"
+    press(page.locator("#lifestyle").get_by_role("button", name="Save lifestyle"), "Enter", "Lifestyle saved")
+    assert _focused(page) == "BUTTON:Save lifestyle"
+    press(page.locator("#symptoms .bristol button").nth(3), " ", "Bowel movement added")
+    assert _focused(page).startswith("BUTTON:Type 4")
+    press(page.locator("#meal-snack").get_by_role("button", name=re.compile("Add Apple")), "Enter", "Added Apple")
+    assert _focused(page).startswith("BUTTON:+Add Apple")
+
+    # Delete asks first: the question takes focus, Tab reaches "Yes, delete"; after it, the meal's heading.
+    page.locator("#meal-snack").get_by_role("link", name="Delete Apple").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#meal-snack .confirm-box")).to_be_visible()
+    page.wait_for_function("() => document.activeElement.classList.contains('confirm-box')")
+    page.keyboard.press("Tab")
+    assert _focused(page) == "BUTTON:Yes, delete"
+    press(page.locator("#meal-snack").get_by_role("button", name="Yes, delete"), "Enter", "Deleted")
+    assert _focused(page) == "H2:Snacks"
+    context.close()
