@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck deploycheck pytest demo worker beat messages bench loadtest drills clean
+.PHONY: install run test lint typecheck deploycheck pytest demo worker beat messages bench bench-scoring bench-weekly loadtest drills clean
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ messages: install
 # Figures (PostgreSQL on 127.0.0.1:5432 and Redis on 6379 needed; loopback only, bounded in time).
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The per-feature goals at full size: 1,000 patients x 365 days scored, x 52 weeks summarised.
+bench-scoring: install
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/msgut_bench_scoring $(BIN)/python bench/bench_scoring.py --drop
+
+bench-weekly: install
+	$(BIN)/python bench/bench_weekly.py --database msgut_bench_weekly
 
 loadtest: install
 	$(BIN)/python bench/loadtest.py $(LOAD_ARGS)
