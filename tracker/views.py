@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
@@ -284,7 +285,7 @@ def copy_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
     if day > services.patient_today():
         return _refuse_future(request)
     added = services.copy_meal_from_previous_day(_user(request), day, meal)
-    text = _("Copied %(n)s items from yesterday.") % {"n": added} if added else _("Nothing new to copy from yesterday.")
+    text = ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added} if added else _("Nothing new to copy from yesterday.")
     return _respond(request, day, fragments=["meal"], meal=meal, status_text=text, anchor=f"meal-{meal}")
 
 
@@ -294,7 +295,7 @@ def copy_day(request: HttpRequest, day: date) -> HttpResponse:
     if day > services.patient_today():
         return _refuse_future(request)
     added = services.copy_day_from_previous_day(_user(request), day)
-    text = _("Copied %(n)s items from yesterday.") % {"n": added} if added else _("Nothing new to copy from yesterday.")
+    text = ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added} if added else _("Nothing new to copy from yesterday.")
     return _respond(request, day, fragments=["meals"], status_text=text, anchor="meals")
 
 
@@ -310,7 +311,7 @@ def apply_saved(request: HttpRequest, day: date, meal: str) -> HttpResponse:
         return _respond(request, day, fragments=["meal"], meal=meal, bound={f"saved-{meal}": form}, invalid=True, anchor=f"meal-{meal}")
     saved = form.cleaned_data["saved_meal"]
     added = services.apply_saved_meal(user, day, meal, saved)
-    text = _("Added %(n)s items from “%(name)s”.") % {"n": added, "name": saved.name}
+    text = ngettext("Added %(n)s item from “%(name)s”.", "Added %(n)s items from “%(name)s”.", added) % {"n": added, "name": saved.name}
     return _respond(request, day, fragments=["meal"], meal=meal, status_text=text, anchor=f"meal-{meal}")
 
 

@@ -166,6 +166,20 @@ def test_it_offers_recent_foods_and_same_as_yesterday(patient_client, patient, d
     assert MealItem.objects.filter(date=TODAY, meal="breakfast").count() == 1
 
 
+def test_it_counts_copied_items_in_words_that_agree_with_the_number(patient_client, patient, day_foods, htmx):
+    MealItemFactory(patient=patient, date=YESTERDAY, meal="breakfast", food=day_foods["oats"], grams=40)
+    one = patient_client.post(url("copy-meal", TODAY, "breakfast"), **htmx).content.decode()
+    assert "Copied 1 item from yesterday." in one
+    MealItemFactory(patient=patient, date=YESTERDAY, meal="lunch", food=day_foods["oats"], grams=40)
+    MealItemFactory(patient=patient, date=YESTERDAY, meal="lunch", food=day_foods["yogurt"], grams=125)
+    two = patient_client.post(url("copy-day", TODAY), **htmx).content.decode()
+    assert "Copied 2 items from yesterday." in two
+    patient_client.cookies["django_language"] = "fr"
+    MealItemFactory(patient=patient, date=YESTERDAY, meal="snack", food=day_foods["yogurt"], grams=125)
+    french = patient_client.post(url("copy-meal", TODAY, "snack"), **htmx, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "1 aliment copié depuis hier." in french
+
+
 def test_it_toggles_favourites_and_applies_saved_meals(patient_client, patient, day_foods):
     item = MealItemFactory(patient=patient, date=TODAY, meal="breakfast", food=day_foods["yogurt"], grams=125)
     patient_client.post(url("favorite", TODAY, item.food_id), {"favorite": "1"})
