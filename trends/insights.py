@@ -82,19 +82,6 @@ def weeks_to_compare(
     return this, by_week.get(current_monday - timedelta(days=7)), current_monday
 
 
-def daily_values(weeks: Sequence[Mapping[str, Any]]) -> dict[date, dict[str, float | None]]:
-    """Day -> the daily series stored in the weeks' figure data."""
-    days: dict[date, dict[str, float | None]] = {}
-    for week in weeks:
-        figure = week.get("figure") or {}
-        monday = week["week_start"]
-        for i in range(7):
-            days[monday + timedelta(days=i)] = {
-                name: (figure.get(name) or [None] * 7)[i] for name in ("fiber_g", "fermented", "sleep_minutes", "fatigue")
-            }
-    return days
-
-
 def _split(pairs: list[tuple[bool, float]], code: str) -> Association:
     exposed = [fatigue for flag, fatigue in pairs if flag]
     other = [fatigue for flag, fatigue in pairs if not flag]
@@ -112,21 +99,35 @@ def associations(weeks: Sequence[Mapping[str, Any]]) -> list[Association]:
     Pairs need both values: a day without meals logged is neither low nor high in fiber.
     The sleep diary of a date describes the night before it, so it pairs with that date's fatigue.
     """
-    days = daily_values(weeks)
+    # Consecutive days as flat lists (None where nothing was logged or no week was built).
+    ordered = sorted(weeks, key=lambda week: week["week_start"])
+    fiber: list[Any] = []
+    fermented: list[Any] = []
+    sleep: list[Any] = []
+    fatigue: list[Any] = []
+    previous: date | None = None
+    for week in ordered:
+        if previous is not None:
+            gap = (week["week_start"] - previous).days - 7  # a missing week: its days are unknown
+            for values in (fiber, fermented, sleep, fatigue):
+                values.extend([None] * gap)
+        figure = week.get("figure") or {}
+        for name, values in (("fiber_g", fiber), ("fermented", fermented), ("sleep_minutes", sleep),
+                             ("fatigue", fatigue)):
+            values.extend(figure.get(name) or [None] * 7)
+        previous = week["week_start"]
     after_fiber: list[tuple[bool, float]] = []
     after_sleep: list[tuple[bool, float]] = []
     after_fermented: list[tuple[bool, float]] = []
-    for day, values in sorted(days.items()):
-        fatigue = values["fatigue"]
-        if fatigue is None:
+    for i, tired in enumerate(fatigue):
+        if tired is None:
             continue
-        before = days.get(day - timedelta(days=1))
-        if before is not None and before["fiber_g"] is not None:
-            after_fiber.append((before["fiber_g"] < LOW_FIBER_G, fatigue))
-        if before is not None and before["fermented"] is not None and before["fiber_g"] is not None:
-            after_fermented.append((before["fermented"] >= 1.0, fatigue))
-        if values["sleep_minutes"] is not None:
-            after_sleep.append((values["sleep_minutes"] < SHORT_SLEEP_MINUTES, fatigue))
+        if i > 0 and fiber[i - 1] is not None:
+            after_fiber.append((fiber[i - 1] < LOW_FIBER_G, tired))
+            if fermented[i - 1] is not None:
+                after_fermented.append((fermented[i - 1] >= 1.0, tired))
+        if sleep[i] is not None:
+            after_sleep.append((sleep[i] < SHORT_SLEEP_MINUTES, tired))
     return [
         _split(after_fiber, "fatigue_after_low_fiber"),
         _split(after_sleep, "fatigue_after_short_sleep"),

@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from guidance.models import Rule
 from trends import figures, insights
@@ -129,6 +129,10 @@ def _scaled(value: float | None, label: MetricLabel) -> float | None:
     return None if value is None else value * label.scale
 
 
+def days_text(days: int) -> str:
+    return ngettext("(%(days)s day)", "(%(days)s days)", days) % {"days": days}
+
+
 def comparison_rows(comparisons: Sequence[insights.Comparison]) -> list[dict[str, Any]]:
     """Rows of the "this week against last" table."""
     labels = metric_labels()
@@ -149,8 +153,8 @@ def comparison_rows(comparisons: Sequence[insights.Comparison]) -> list[dict[str
                 "unit": label.unit,
                 "this": number(_scaled(item.this, label), label.decimals),
                 "last": number(_scaled(item.last, label), label.decimals),
-                "this_days": item.this_days,
-                "last_days": item.last_days,
+                "this_days": days_text(item.this_days),
+                "last_days": days_text(item.last_days),
                 "change": trend,
             }
         )

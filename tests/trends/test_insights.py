@@ -101,3 +101,13 @@ def test_short_nights_pair_with_the_fatigue_of_the_same_date():
     assert (sleep_result.exposed_days, sleep_result.exposed_mean) == (5, 7.0)
     assert (sleep_result.other_days, sleep_result.other_mean) == (5, 3.0)
     assert sleep_result.enough
+
+
+def test_a_missing_week_breaks_the_day_before_pairs():
+    first = daily_week(MONDAY, [10] * 7, [5] * 7)
+    third = daily_week(MONDAY + timedelta(days=14), [None] * 7, [9, None, None, None, None, None, None])
+    [fiber_result, _, _] = insights.associations([third, first])  # any order
+
+    # The Monday of the third week follows a day nobody built: it pairs with nothing.
+    assert (fiber_result.exposed_days, fiber_result.other_days) == (6, 0)
+    assert fiber_result.exposed_mean == 5.0
