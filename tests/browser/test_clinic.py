@@ -86,6 +86,14 @@ def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fh
     page.locator("main button[type=submit]").click()
     page.wait_for_url("**/clinic/")
 
+    # "What the flags mean" looks openable (a disclosure arrow: summaries are display:flex, which hides the native one).
+    legend = page.locator(".clinic-legend summary")
+    marker = legend.evaluate("el => getComputedStyle(el, '::before').content")
+    assert "▸" in marker, marker
+    legend.click()
+    assert "▾" in legend.evaluate("el => getComputedStyle(el, '::before').content")
+    assert page.locator(".clinic-legend dl").is_visible()
+
     # The dashboard puts the flagged patient first, with the reason.
     first_row = page.locator("#patient-list tbody tr").first
     assert "Flagged Patient" in first_row.inner_text()
