@@ -53,6 +53,19 @@ def test_the_review_page_shows_the_range_with_entries_relapses_mfis_and_notes(pa
     assert "Days logged</dt><dd>1<" in narrowed.replace("\n", "").replace("  ", "")
 
 
+def test_wide_tables_scroll_in_regions_a_keyboard_can_reach(patient_client, patient, clinician, granted, today):
+    """On a phone the MFIS, day and audit tables scroll sideways: each scrolling box takes focus and has a name."""
+    from tracker.models import MFISResponse
+
+    FatigueRating.objects.create(patient=patient, date=today, score=5)
+    MFISResponse.objects.create(patient=patient, date=today, items=[2] * 21, completed=True)
+    page = clinician_client_for(clinician).get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+    assert page.count('class="table-wrap"') == page.count('class="table-wrap" tabindex="0" role="region" aria-labelledby="') == 2
+    assert 'aria-labelledby="mfis-heading"' in page and 'aria-labelledby="days-heading"' in page
+    sharing = patient_client.get(reverse("clinic:sharing")).content.decode()
+    assert 'class="table-wrap" tabindex="0" role="region" aria-labelledby="views-heading"' in sharing
+
+
 def test_a_bad_range_is_a_form_error_not_a_crash(patient, clinician, granted):
     client = clinician_client_for(clinician)
     response = client.get(reverse("clinic:patient", args=[patient.pk]), {"start": "2026-05-01", "end": "2026-01-01"})
