@@ -180,6 +180,27 @@ def test_it_counts_copied_items_in_words_that_agree_with_the_number(patient_clie
     assert "1 aliment copié depuis hier." in french
 
 
+def test_it_names_foods_in_the_patients_language_in_messages_and_delete_questions(patient_client, patient, day_foods, htmx):
+    patient_client.cookies["django_language"] = "fr"
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    added = patient_client.post(
+        url("meal-add", TODAY, "breakfast"), {"food": day_foods["oats"].pk, "amount": "1", "unit": "portion", "token": "t-fr"}, **htmx, **french
+    ).content.decode()
+    assert "Flocons d&#x27;avoine" in added.split('id="day-status"')[1] and "Oat flakes" not in added
+    item = MealItem.objects.get(patient=patient)
+    question = patient_client.get(url("delete", "meal-item", item.pk), **htmx, **french).content.decode()
+    assert "Flocons d&#x27;avoine 40 g" in question and "Oat flakes" not in question
+    favourite = patient_client.post(url("favorite", TODAY, day_foods["oats"].pk), {"favorite": "1"}, **htmx, **french).content.decode()
+    assert "Flocons d&#x27;avoine" in favourite.split('id="day-status"')[1]
+
+
+def test_the_plain_delete_page_has_a_main_heading(patient_client, patient, day_foods):
+    item = MealItemFactory(patient=patient, date=TODAY, meal="lunch", food=day_foods["lentils"], grams=150)
+    page = patient_client.get(url("delete", "meal-item", item.pk)).content.decode()
+    assert page.count("<h1>") == 1 and "<h1>Delete?</h1>" in page
+    assert "Delete Lentils, cooked 150 g?" in page
+
+
 def test_it_toggles_favourites_and_applies_saved_meals(patient_client, patient, day_foods):
     item = MealItemFactory(patient=patient, date=TODAY, meal="breakfast", food=day_foods["yogurt"], grams=125)
     patient_client.post(url("favorite", TODAY, item.food_id), {"favorite": "1"})
