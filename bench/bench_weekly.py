@@ -252,16 +252,19 @@ def timed(label: str, call: Any) -> tuple[Any, float]:
     return result, seconds
 
 
-def page_times(client: Any, url: str, requests: int) -> float:
+def page_times(client: Any, urls: list[str], requests: int) -> list[float]:
+    """Median server time (ms) of each URL, requests interleaved so that load changes hit all alike."""
     for _ in range(5):
-        client.get(url)
-    samples = []
+        for url in urls:
+            client.get(url)
+    samples: list[list[float]] = [[] for _ in urls]
     for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code
-    return statistics.median(samples)
+        for i, url in enumerate(urls):
+            started = time.perf_counter()
+            response = client.get(url)
+            samples[i].append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
+    return [statistics.median(values) for values in samples]
 
 
 def bare(request: Any) -> Any:
@@ -329,8 +332,7 @@ def run(args: argparse.Namespace) -> None:
     module = sys.modules[__name__]
     module.urlpatterns = urlconf()  # type: ignore[attr-defined]
     with override_settings(ROOT_URLCONF=__name__):
-        bare_ms = page_times(client, "/bench-bare/", args.requests)
-        page_ms = page_times(client, "/trends/?weeks=52", args.requests)
+        bare_ms, page_ms = page_times(client, ["/bench-bare/", "/trends/?weeks=52"], args.requests)
     weeks_shown = WeeklySummary.objects.filter(patient=patient).count()
     print(f"dashboard with a year of data ({weeks_shown} weekly summaries, 4 charts, insights): "
           f"median {page_ms:.1f} ms; bare Django view through the same middleware: median {bare_ms:.1f} ms; "
