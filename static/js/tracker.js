@@ -85,6 +85,22 @@
     }
   });
 
+  // Type-ahead results replace their whole box, so the "8 foods found" line inside is a new
+  // live region each time, which screen readers do not announce: repeat it in one that stays.
+  // (Made when the page loads: a region must exist before its text changes to be read.)
+  var searchLive = document.createElement("div");
+  searchLive.id = "search-live";
+  searchLive.className = "visually-hidden";
+  searchLive.setAttribute("role", "status");
+  searchLive.setAttribute("aria-live", "polite");
+  document.body.appendChild(searchLive);
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (!elt || !elt.id || elt.id.indexOf("results-") !== 0) { return; }
+    var found = elt.querySelector("[role=status]");
+    searchLive.textContent = found ? found.textContent.trim() : "";
+  });
+
   // A food added from the search list: clear the search box and keep focus there for the next food.
   document.addEventListener("htmx:afterSwap", function (event) {
     var elt = event.detail && event.detail.elt;

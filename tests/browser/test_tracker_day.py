@@ -262,3 +262,18 @@ def test_keyboard_focus_stays_in_the_section_after_each_htmx_save(browser, live_
     press(page.locator("#meal-snack").get_by_role("button", name="Yes, delete"), "Enter", "Deleted")
     assert _focused(page) == "H2:Snacks"
     context.close()
+
+
+@pytest.mark.browser
+def test_type_ahead_result_counts_are_read_out_from_a_live_region_that_stays(browser, live_server, returning_patient):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    page = _sign_in(context, live_server.url, returning_patient.email)
+    live = page.locator("#search-live")
+    assert live.get_attribute("aria-live") == "polite" and live.inner_text() == ""
+    page.locator("#meal-lunch").get_by_label("Find a food for lunch").fill("bro")
+    expect(live).to_have_text("1 food found")
+    page.locator("#meal-lunch").get_by_label("Find a food for lunch").fill("zzzz")
+    expect(live).to_have_text("No food matches “zzzz”.")
+    context.close()
