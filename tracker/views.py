@@ -486,7 +486,7 @@ def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     else:
         back = _day_url(day, section_id)
     if request.method == "GET":
-        what = f"{food_name(entry.food)} {entry.grams:g} g" if kind == "meal-item" else DELETE_LABELS[kind]
+        what = f"{food_name(entry.food)} {entry.grams:g} g" if isinstance(entry, MealItem) else DELETE_LABELS[kind]
         context = {"kind": kind, "entry": entry, "what": what, "back": back, "day": day, "section_id": section_id}
         template = "tracker/confirm_delete.html#confirm" if is_htmx and in_day else "tracker/confirm_delete.html"
         return render(request, template, context)
