@@ -51,8 +51,13 @@
     return !active || active === document.body || !active.isConnected;
   }
 
+  // The link that opened a delete question: "No, keep it" brings focus back to it.
+  var opener = null;
+
   document.addEventListener("htmx:beforeRequest", function () {
-    pending = describe(document.activeElement);
+    var active = document.activeElement;
+    var keep = active && active.tagName === "A" && active.closest && active.closest(".confirm-box");
+    pending = keep && opener ? opener : describe(active);
   });
 
   // After an htmx swap, keep the keyboard where the person was: an error summary is
@@ -66,6 +71,7 @@
       if (summary) {
         summary.focus();
       } else if (question) {
+        opener = pending;
         focusQuietly(question);
       } else if (focusLost() && target.isConnected) {
         var again = pending && find(target, pending);

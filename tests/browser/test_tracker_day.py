@@ -252,6 +252,18 @@ def test_keyboard_focus_stays_in_the_section_after_each_htmx_save(browser, live_
     press(page.locator("#meal-snack").get_by_role("button", name=re.compile("Add Apple")), "Enter", "Added Apple")
     assert _focused(page).startswith("BUTTON:+Add Apple")
 
+    # "No, keep it" puts focus back on the Delete link that asked.
+    page.locator("#meal-snack").get_by_role("link", name="Delete Apple").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.classList.contains('confirm-box')")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert _focused(page) == "A:No, keep it"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => !document.querySelector('#meal-snack .confirm-box')")
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
+    assert _focused(page) == "A:Delete Apple"
+
     # Delete asks first: the question takes focus, Tab reaches "Yes, delete"; after it, the meal's heading.
     page.locator("#meal-snack").get_by_role("link", name="Delete Apple").focus()
     page.keyboard.press("Enter")
