@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -110,10 +110,20 @@ def _value_or_none(frame: pd.DataFrame, patient_id: int, column: str) -> float |
 def dashboard_rows(patients: QuerySet[User], today: date) -> list[PatientRow]:
     """One row per patient in `patients` (already limited by `visible_to`)."""
     latest_mfis = MFISResponse.objects.filter(patient=OuterRef("pk"), completed=True).order_by("-date")
+    # The latest date of each kind of entry, one index lookup per patient and table
+    # ((patient, date) is indexed everywhere): a MAX() grouped over the whole history
+    # would read every row a patient ever logged.
+    latest_entries = {
+        f"last_{index}": Subquery(
+            model.objects.filter(patient=OuterRef("pk")).order_by("-date").values("date")[:1]  # type: ignore[attr-defined]
+        )
+        for index, model in enumerate(ENTRY_MODELS)
+    }
     people = list(
         patients.annotate(
             mfis_items=Subquery(latest_mfis.values("items")[:1]),
             mfis_on=Subquery(latest_mfis.values("date")[:1]),
+            **latest_entries,
         ).order_by("display_name", "email")
     )
     if not people:
@@ -132,18 +142,11 @@ def dashboard_rows(patients: QuerySet[User], today: date) -> list[PatientRow]:
     )
 
     last_entries: dict[int, date] = {}
-    per_model = [
-        model.objects.filter(patient__in=ids)  # type: ignore[attr-defined]
-        .order_by()
-        .values("patient_id")
-        .annotate(last=Max("date"))
-        .values_list("patient_id", "last")
-        for model in ENTRY_MODELS
-    ]
-    union = per_model[0].union(*per_model[1:], all=True)
-    for patient_id, last in union:
-        if last is not None and (patient_id not in last_entries or last > last_entries[patient_id]):
-            last_entries[patient_id] = last
+    for person in people:
+        dates = [getattr(person, name) for name in latest_entries]
+        known = [d for d in dates if d is not None]
+        if known:
+            last_entries[person.pk] = max(known)
 
     fatigue = pd.DataFrame(
         list(
