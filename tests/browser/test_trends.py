@@ -46,14 +46,16 @@ def history(patient, weeks: int) -> None:
     """Varied days over `weeks` weeks, with a relapse, written the fast way (bulk)."""
     from django.utils import timezone
 
-    from tests.trends.factories import FoodFactory, RelapseFactory
+    from guidance.models import DayScore
+    from tests.trends.factories import FoodFactory, RelapseFactory, VersionFactory
     from tracker.models import FatigueRating, MealItem, SleepDiary
 
     today = timezone.localdate()
     lentils = FoodFactory(fiber_g_per_100g=8)
     yogurt = FoodFactory(default_portion_g=125, fermented=True)
     crisps = FoodFactory(default_portion_g=30, nova_group=4)
-    meals, sleeps, fatigue = [], [], []
+    version = VersionFactory()
+    meals, sleeps, fatigue, scores = [], [], [], []
     for n in range(weeks * 7):
         day = today - timedelta(days=n)
         meals += [
@@ -66,9 +68,13 @@ def history(patient, weeks: int) -> None:
                                  out_of_bed_at="07:10", quality=3, total_sleep_minutes=380 + (n * 23) % 120,
                                  mid_sleep_minutes=150 + (n * 17) % 90))
         fatigue.append(FatigueRating(patient=patient, date=day, score=3 + (n * 7) % 5))
+        parts = [("mediterranean", 40, 10 + n % 25), ("fiber", 20, 5 + n % 15), ("fermented", 10, n % 10)]
+        scores.append(DayScore(patient=patient, date=day, version=version, total=sum(p for _k, _w, p in parts),
+                               breakdown=[{"key": k, "points": p, "possible": w} for k, w, p in parts]))
     MealItem.objects.bulk_create([m for m in meals if m is not None])
     SleepDiary.objects.bulk_create(sleeps)
     FatigueRating.objects.bulk_create(fatigue)
+    DayScore.objects.bulk_create(scores)
     RelapseFactory(patient=patient, started_on=today - timedelta(days=30), ended_on=today - timedelta(days=22))
 
 

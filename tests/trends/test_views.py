@@ -196,6 +196,17 @@ def test_the_tag_shows_a_patients_charts_to_a_clinician_without_polling(patient,
 
 
 @time_machine.travel(TODAY)
+def test_a_chart_with_nothing_to_draw_says_so_instead_of_an_empty_plot(patient_client, patient):
+    add_weeks(patient, 2)
+    WeeklySummary.objects.filter(patient=patient).update(mean_score=None, rule_means=[])
+    html = patient_client.get(URL).content.decode()
+
+    assert f'id="trend-{patient.pk}-score-data"' not in html
+    assert f'id="trend-{patient.pk}-fatigue-data"' in html
+    assert "Nothing to draw yet in this period." in html
+
+
+@time_machine.travel(TODAY)
 def test_a_patient_without_entries_sees_an_invitation_to_log(patient_client):
     html = patient_client.get(URL).content.decode()
     assert "No weekly charts yet" in html
