@@ -274,6 +274,10 @@ def invite(request: HttpRequest) -> HttpResponse:
 @require_GET
 def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_or_404(request, patient_id, what="clinic:patient")
+    return _render_review(request, patient)
+
+
+def _render_review(request: HttpRequest, patient: User, note_form: NoteForm | None = None, status: int = 200) -> HttpResponse:
     viewer = _user(request)
     range_form, start, end = DateRangeForm.for_request(request.GET)
     rows = review.day_rows(patient, start, end)
@@ -289,11 +293,11 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         "relapses": review.relapse_items(patient, start, end, viewer if is_clinician else None),
         "mfis": review.mfis_history(patient),
         "notes": review.notes_for(patient) if is_clinician else [],
-        "note_form": NoteForm(),
+        "note_form": note_form or NoteForm(),
         "flags": dash.dashboard_rows(visible_to(viewer).filter(pk=patient.pk), timezone.localdate())[0].flag_items,
         "verdicts": RelapseReviewForm.base_fields["verdict"].choices,  # type: ignore[attr-defined]
     }
-    return render(request, "clinic/patient.html", context)
+    return render(request, "clinic/patient.html", context, status=status)
 
 
 EXPORT_FORMATS = {
@@ -350,11 +354,12 @@ def patient_report(request: HttpRequest, patient_id: int) -> HttpResponse:
 def note_add(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = clinician_patient_or_404(request, patient_id, what="clinic:note-add")
     form = NoteForm(request.POST)
-    if form.is_valid():
-        add_note(patient, _user(request), form.cleaned_data["body"], request=request)
-        messages.success(request, _("Note saved."))
-    else:
+    if not form.is_valid():
+        # The page again with the error beside the note and the text as typed: nothing is lost.
         messages.error(request, _("The note was not saved: %(errors)s") % {"errors": " ".join(str(e) for e in form.errors.get("body", []))})
+        return _render_review(request, patient, note_form=form, status=422)
+    add_note(patient, _user(request), form.cleaned_data["body"], request=request)
+    messages.success(request, _("Note saved."))
     return redirect(reverse("clinic:patient", args=[patient.pk]) + "#notes")
 
 

@@ -66,6 +66,21 @@ def test_wide_tables_scroll_in_regions_a_keyboard_can_reach(patient_client, pati
     assert 'class="table-wrap" tabindex="0" role="region" aria-labelledby="views-heading"' in sharing
 
 
+def test_a_refused_note_comes_back_with_the_error_and_the_text_as_typed(patient, clinician, granted):
+    from clinic.models import ClinicianNote
+
+    client = clinician_client_for(clinician)
+    typed = "Discussed the new fatigue pattern at length. " * 100  # 4,500 characters: over the 4,000 limit
+    response = client.post(reverse("clinic:note-add", args=[patient.pk]), {"body": typed})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Discussed the new fatigue pattern at length." in page.split('id="notes"')[1]
+    assert "at most 4000 characters" in page
+    assert not ClinicianNote.objects.exists()
+    saved = client.post(reverse("clinic:note-add", args=[patient.pk]), {"body": "Short and fine."})
+    assert saved.status_code == 302 and ClinicianNote.objects.get().body == "Short and fine."
+
+
 def test_a_bad_range_is_a_form_error_not_a_crash(patient, clinician, granted):
     client = clinician_client_for(clinician)
     response = client.get(reverse("clinic:patient", args=[patient.pk]), {"start": "2026-05-01", "end": "2026-01-01"})
