@@ -289,3 +289,24 @@ def test_type_ahead_result_counts_are_read_out_from_a_live_region_that_stays(bro
     page.locator("#meal-lunch").get_by_label("Find a food for lunch").fill("zzzz")
     expect(live).to_have_text("No food matches “zzzz”.")
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_past_day_fits_a_phone_with_both_neighbour_buttons(browser, live_server, returning_patient, language):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    page = _sign_in(context, live_server.url, returning_patient.email)
+    if language == "fr":
+        page.get_by_role("button", name="Français").click()
+        page.wait_for_load_state()
+    # Long labels: a past Wednesday, so both neighbours (Tuesday and Thursday) are shown.
+    day = _today() - dt.timedelta(days=7)
+    day -= dt.timedelta(days=(day.weekday() - 2) % 7)
+    page.goto(f"{live_server.url}/day/{day.isoformat()}/")
+    expect(page.locator("a.day-next")).to_be_visible()
+    assert _no_sideways_scroll(page)
+    right = page.locator("a.day-next").evaluate("el => el.getBoundingClientRect().right")
+    assert right <= PHONE["width"]
+    context.close()
