@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,7 +53,6 @@ from tracker.models import (
 M = TypeVar("M", bound=models.Model)
 
 RECENT_WINDOW_DAYS = 45
-RECENT_ITEMS_SCANNED = 400
 RECENT_PER_MEAL = 6
 
 
@@ -440,24 +440,27 @@ def _latest(qs: models.QuerySet[M]) -> M | None:
 
 
 def recent_foods_by_meal(patient: User, day: date) -> dict[str, list[Food]]:
-    """Foods eaten recently, per meal, most frequent and latest first (one bounded query)."""
-    rows = (
-        MealItem.objects.filter(patient=patient, date__lt=day + timedelta(days=1), date__gte=day - timedelta(days=RECENT_WINDOW_DAYS))
-        .select_related("food")
-        .order_by("-date", "-id")[:RECENT_ITEMS_SCANNED]
+    """Foods eaten recently, per meal, most frequent then latest first.
+
+    One query that counts in SQL: a row per meal and food, not per item eaten.
+    """
+    since = day - timedelta(days=RECENT_WINDOW_DAYS)
+    eaten = Q(meal_items__patient=patient, meal_items__date__lte=day, meal_items__date__gte=since)
+    ranked = (
+        Food.objects.filter(eaten)
+        .annotate(
+            eaten_at=F("meal_items__meal"),
+            times=Count("meal_items"),
+            last_date=Max("meal_items__date"),
+            last_id=Max("meal_items__id"),
+        )
+        .order_by("eaten_at", "-times", "-last_date", "-last_id")
     )
-    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    order: dict[str, list[Food]] = defaultdict(list)
-    for item in rows:
-        if item.food_id not in counts[item.meal]:
-            order[item.meal].append(item.food)
-        counts[item.meal][item.food_id] += 1
-    result: dict[str, list[Food]] = {}
-    for meal, foods in order.items():
-        # Stable sort keeps recency among equally frequent foods.
-        ranked = sorted(foods, key=lambda f, m=meal: -counts[m][f.pk])  # type: ignore[misc]
-        result[meal] = ranked[:RECENT_PER_MEAL]
-    return result
+    result: dict[str, list[Food]] = defaultdict(list)
+    for food in ranked:
+        if len(result[food.eaten_at]) < RECENT_PER_MEAL:  # type: ignore[attr-defined]
+            result[food.eaten_at].append(food)  # type: ignore[attr-defined]
+    return dict(result)
 
 
 def day_log(patient: User, day: date) -> DayLog:
