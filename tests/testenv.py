@@ -7,3 +7,6 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("SIMPLE_STATIC", "1")
+# Live-server threads must not keep connections open past a test: the test
+# database could then not be dropped at the end of a PostgreSQL run.
+os.environ.setdefault("DB_CONN_MAX_AGE", "0")
