@@ -47,14 +47,15 @@ def history(patient, weeks: int) -> None:
     from django.utils import timezone
 
     from guidance.models import DayScore
-    from tests.trends.factories import FoodFactory, RelapseFactory, VersionFactory
+    from tests.guidance.factories import RuleSetVersionFactory
+    from tests.tracker.factories import FoodFactory, RelapseFactory
     from tracker.models import FatigueRating, MealItem, SleepDiary
 
     today = timezone.localdate()
     lentils = FoodFactory(fiber_g_per_100g=8)
     yogurt = FoodFactory(default_portion_g=125, fermented=True)
     crisps = FoodFactory(default_portion_g=30, nova_group=4)
-    version = VersionFactory()
+    version = RuleSetVersionFactory()
     meals, sleeps, fatigue, scores = [], [], [], []
     for n in range(weeks * 7):
         day = today - timedelta(days=n)

@@ -1,41 +1,34 @@
-"""Factories for the guidance tests: foods and the entries that make a day's facts."""
+"""Factories for guidance models (rule-set versions, day scores), and the tracker factories with the
+defaults the guidance tests' hand-computed scores rely on."""
 
-from datetime import time
+from datetime import date, time
 
 import factory
 from factory.django import DjangoModelFactory
 
+from guidance.models import DayScore, RuleSetVersion
 from tests.factories import PatientFactory
-from tracker.models import Food, Lifestyle, MealItem, Relapse, SleepDiary
+from tests.tracker import factories as tracker
+from tests.tracker.factories import FoodFactory, LifestyleFactory, RelapseFactory
+
+__all__ = [
+    "DayScoreFactory",
+    "FoodFactory",
+    "LifestyleFactory",
+    "MealItemFactory",
+    "RelapseFactory",
+    "RuleSetVersionFactory",
+    "SleepDiaryFactory",
+]
 
 
-class FoodFactory(DjangoModelFactory):
-    class Meta:
-        model = Food
-
-    name_en = factory.Sequence(lambda n: f"Food {n}")
-    name_fr = factory.Sequence(lambda n: f"Aliment {n}")
-    default_portion_g = 100
-    fiber_g_per_100g = 0
-    nova_group = 1
-    groups = factory.LazyFunction(list)
-
-
-class MealItemFactory(DjangoModelFactory):
-    class Meta:
-        model = MealItem
-
-    patient = factory.SubFactory(PatientFactory)
+class MealItemFactory(tracker.MealItemFactory):
     meal = "lunch"
-    food = factory.SubFactory(FoodFactory)
-    grams = 100
 
 
-class SleepDiaryFactory(DjangoModelFactory):
-    class Meta:
-        model = SleepDiary
+class SleepDiaryFactory(tracker.SleepFactory):
+    """A plain 23:00-07:00 night with its derived columns set directly: scoring reads those."""
 
-    patient = factory.SubFactory(PatientFactory)
     in_bed_at = time(23, 0)
     tried_sleep_at = time(23, 0)
     minutes_to_fall_asleep = 0
@@ -43,22 +36,29 @@ class SleepDiaryFactory(DjangoModelFactory):
     minutes_awake = 0
     final_wake_at = time(7, 0)
     out_of_bed_at = time(7, 0)
-    quality = 4
     total_sleep_minutes = 480
     mid_sleep_minutes = 180
 
 
-class LifestyleFactory(DjangoModelFactory):
+class RuleSetVersionFactory(DjangoModelFactory):
     class Meta:
-        model = Lifestyle
+        model = RuleSetVersion
+        django_get_or_create = ("number",)
+
+    number = 900
+
+
+class DayScoreFactory(DjangoModelFactory):
+    """The shape guidance writes: total 0-100 and one {"key", "points", "possible"} line per rule."""
+
+    class Meta:
+        model = DayScore
 
     patient = factory.SubFactory(PatientFactory)
-    activity_minutes = 0
-
-
-class RelapseFactory(DjangoModelFactory):
-    class Meta:
-        model = Relapse
-
-    patient = factory.SubFactory(PatientFactory)
-    symptoms = "numb left hand"
+    date = date(2026, 3, 2)
+    version = factory.SubFactory(RuleSetVersionFactory)
+    total = 50.0
+    breakdown = factory.LazyFunction(
+        lambda: [{"key": "fiber", "points": 10.0, "possible": 20.0}, {"key": "fermented", "points": 5.0, "possible": 10.0}]
+    )
+    logged = True

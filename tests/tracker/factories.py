@@ -1,4 +1,7 @@
-"""Factories for the daily log."""
+"""Factories for the daily log: the one place tracker models are built in tests.
+
+Other test packages import these; where they need other defaults they subclass them.
+"""
 
 import datetime as dt
 
@@ -7,7 +10,7 @@ from factory.django import DjangoModelFactory
 
 from tests.factories import PatientFactory
 from tracker.catalog import search_key
-from tracker.models import FatigueRating, Food, MealItem, Relapse, SleepDiary
+from tracker.models import FatigueRating, Food, Lifestyle, MealItem, Relapse, SleepDiary
 
 
 class FoodFactory(DjangoModelFactory):
@@ -57,6 +60,15 @@ class FatigueFactory(DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     date = dt.date(2026, 11, 19)
     score = 5
+
+
+class LifestyleFactory(DjangoModelFactory):
+    class Meta:
+        model = Lifestyle
+
+    patient = factory.SubFactory(PatientFactory)
+    date = dt.date(2026, 11, 19)
+    activity_minutes = 0
 
 
 class RelapseFactory(DjangoModelFactory):

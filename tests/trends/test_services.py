@@ -12,14 +12,9 @@ from django.urls import reverse
 
 from tests.conftest import need
 from tests.factories import PatientFactory
-from tests.trends.factories import (
-    DayScoreFactory,
-    FatigueFactory,
-    FoodFactory,
-    MealItemFactory,
-    RelapseFactory,
-    SleepFactory,
-)
+from tests.guidance.factories import DayScoreFactory, MealItemFactory
+from tests.tracker.factories import FatigueFactory, FoodFactory, RelapseFactory
+from tests.trends.factories import SleepFactory
 from trends import services, tasks
 from trends.models import PendingWeek, WeeklySummary
 

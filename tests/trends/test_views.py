@@ -12,7 +12,8 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.trends.factories import FatigueFactory, MealItemFactory
+from tests.guidance.factories import MealItemFactory
+from tests.tracker.factories import FatigueFactory
 from trends import demo, services
 from trends.models import PendingWeek, WeeklySummary
 

@@ -10,7 +10,7 @@ from django.db import connections
 
 from tests.conftest import need
 from tests.factories import PatientFactory
-from tests.trends.factories import FatigueFactory
+from tests.tracker.factories import FatigueFactory
 from trends import services
 from trends.models import PendingWeek, WeeklySummary
 
