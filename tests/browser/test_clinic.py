@@ -1,47 +1,19 @@
 """A clinician signs in with a TOTP code, opens a flagged patient, reads the charts and exports FHIR."""
 
 import json
-import shutil
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import chromium_path
+from tests.otp import totp_code
 
 DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
-def browser_page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=executable or shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        context = browser.new_context(viewport=DESKTOP, locale="en-GB", accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        errors: list[str] = []
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.base_url = live_server.url  # type: ignore[attr-defined]
-        page.console_errors = errors  # type: ignore[attr-defined]
-        yield page
-        context.close()
-        browser.close()
-
-
-def totp_code(device) -> str:
-    """What the clinician's authenticator app shows now, computed from the device key as django-otp does."""
-    from django_otp.oath import TOTP
-
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time()
-    return f"{totp.token():0{device.digits}d}"
+def browser_page(open_page):
+    return open_page(viewport=DESKTOP, locale="en-GB", accept_downloads=True)
 
 
 @pytest.mark.browser

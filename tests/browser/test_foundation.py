@@ -1,38 +1,16 @@
 """A new patient on a phone: sign up, sign out, sign in, see the home page, switch to French."""
 
 import re
-import shutil
 
 import pytest
-
-from tests.conftest import chromium_path
-
-# Playwright's sync API runs an event loop in this thread; the test itself only uses the ORM between steps.
 
 PHONE = {"width": 390, "height": 844}
 PASSPHRASE = "a calm long passphrase for my health diary"  # noqa: S105
 
 
 @pytest.fixture
-def page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=executable or shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        errors: list[str] = []
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.base_url = live_server.url  # type: ignore[attr-defined]
-        page.console_errors = errors  # type: ignore[attr-defined]
-        yield page
-        context.close()
-        browser.close()
+def page(open_page):
+    return open_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-GB")
 
 
 def no_sideways_scroll(page) -> bool:

@@ -5,30 +5,16 @@ Also: the same page with JavaScript off, and axe-core on the day, month and rela
 
 import datetime as dt
 import re
-import shutil
 import zoneinfo
 
 import pytest
 from django.utils import timezone
 
-from tests.conftest import chromium_path
 from tests.factories import PASSWORD, PatientFactory
 
 PHONE = {"width": 390, "height": 844}
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 MAX_TAPS_FOR_A_DAY = 15
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable or shutil.which("chromium"), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def _today() -> dt.date:
@@ -68,10 +54,8 @@ def returning_patient(transactional_db):
     return patient
 
 
-def _sign_in(context, base, email):
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto(f"{base}/accounts/login/")
+def _sign_in(page, email):
+    page.goto(f"{page.base_url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -99,15 +83,14 @@ def _no_sideways_scroll(page) -> bool:
 
 
 @pytest.mark.browser
-def test_a_returning_patient_logs_a_day_on_a_phone_in_few_taps(browser, live_server, returning_patient):
+def test_a_returning_patient_logs_a_day_on_a_phone_in_few_taps(open_page, live_server, returning_patient):
     from playwright.sync_api import expect
 
     from tracker.models import FatigueRating, MealItem, SleepDiary
 
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB")
-    page = _sign_in(context, live_server.url, returning_patient.email)
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page = _sign_in(open_page(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"), returning_patient.email)
+    errors = page.console_errors
+    errors.clear()  # only what the day page logs counts, not the sign-in
     assert page.url.endswith("/day/")
     assert _no_sideways_scroll(page)
     taps = Taps(page)
@@ -157,17 +140,15 @@ def test_a_returning_patient_logs_a_day_on_a_phone_in_few_taps(browser, live_ser
     assert SleepDiary.objects.get(patient=patient, date=today).quality == 4
     assert MealItem.objects.filter(patient=patient, date=today).count() == 8
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
-    context.close()
 
 
 @pytest.mark.browser
-def test_the_day_works_with_javascript_off(browser, live_server, returning_patient):
+def test_the_day_works_with_javascript_off(open_page, live_server, returning_patient):
     from playwright.sync_api import expect
 
     from tracker.models import Lifestyle, MealItem
 
-    context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="en-GB")
-    page = _sign_in(context, live_server.url, returning_patient.email)
+    page = _sign_in(open_page(viewport=PHONE, java_script_enabled=False, locale="en-GB"), returning_patient.email)
     lifestyle = page.locator("#lifestyle")
     lifestyle.get_by_label("Minutes of physical activity").fill("35")
     lifestyle.get_by_label("I took a probiotic").check()
@@ -198,25 +179,23 @@ def test_the_day_works_with_javascript_off(browser, live_server, returning_patie
     page.get_by_role("button", name="Yes, delete").click()
     page.wait_for_load_state()
     assert not MealItem.objects.filter(patient=returning_patient, date=_today()).exists()
-    context.close()
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", ["/day/", "/day/month/", "/day/relapses/", "/day/mfis/"])
-def test_axe_finds_no_serious_violations(browser, live_server, returning_patient, path):
+def test_axe_finds_no_serious_violations(open_page, live_server, returning_patient, path):
     from axe_playwright_python.sync_playwright import Axe
 
     from tracker.models import Relapse
 
     Relapse.objects.create(patient=returning_patient, started_on=_today() - dt.timedelta(days=40), symptoms="Numb legs", fever_or_infection=True)
     for width in (390, 1280):
-        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True, locale="en-GB")
-        page = _sign_in(context, live_server.url, returning_patient.email)
+        page = _sign_in(open_page(viewport={"width": width, "height": 900}, bypass_csp=True, locale="en-GB"), returning_patient.email)
         page.goto(f"{live_server.url}{path}")
         results = Axe().run(page)
         serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
         assert not serious, results.generate_snapshot()
-        context.close()
+        page.context.close()
 
 
 def _focused(page) -> str:
@@ -228,12 +207,11 @@ def _focused(page) -> str:
 
 
 @pytest.mark.browser
-def test_keyboard_focus_stays_in_the_section_after_each_htmx_save(browser, live_server, returning_patient):
+def test_keyboard_focus_stays_in_the_section_after_each_htmx_save(open_page, live_server, returning_patient):
     """A keyboard user presses Enter on a save button; the section is swapped; focus must not fall to the page top."""
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page = _sign_in(context, live_server.url, returning_patient.email)
+    page = _sign_in(open_page(viewport={"width": 1280, "height": 900}, locale="en-GB"), returning_patient.email)
     status = page.locator("#day-status")
 
     def press(locator, key, said):
@@ -273,31 +251,27 @@ def test_keyboard_focus_stays_in_the_section_after_each_htmx_save(browser, live_
     assert _focused(page) == "BUTTON:Yes, delete"
     press(page.locator("#meal-snack").get_by_role("button", name="Yes, delete"), "Enter", "Deleted")
     assert _focused(page) == "H2:Snacks"
-    context.close()
 
 
 @pytest.mark.browser
-def test_type_ahead_result_counts_are_read_out_from_a_live_region_that_stays(browser, live_server, returning_patient):
+def test_type_ahead_result_counts_are_read_out_from_a_live_region_that_stays(open_page, live_server, returning_patient):
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport=PHONE, locale="en-GB")
-    page = _sign_in(context, live_server.url, returning_patient.email)
+    page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), returning_patient.email)
     live = page.locator("#search-live")
     assert live.get_attribute("aria-live") == "polite" and live.inner_text() == ""
     page.locator("#meal-lunch").get_by_label("Find a food for lunch").fill("bro")
     expect(live).to_have_text("1 food found")
     page.locator("#meal-lunch").get_by_label("Find a food for lunch").fill("zzzz")
     expect(live).to_have_text("No food matches “zzzz”.")
-    context.close()
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_a_past_day_fits_a_phone_with_both_neighbour_buttons(browser, live_server, returning_patient, language):
+def test_a_past_day_fits_a_phone_with_both_neighbour_buttons(open_page, live_server, returning_patient, language):
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport=PHONE, locale="en-GB")
-    page = _sign_in(context, live_server.url, returning_patient.email)
+    page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), returning_patient.email)
     if language == "fr":
         page.get_by_role("button", name="Français").click()
         page.wait_for_load_state()
@@ -309,4 +283,3 @@ def test_a_past_day_fits_a_phone_with_both_neighbour_buttons(browser, live_serve
     assert _no_sideways_scroll(page)
     right = page.locator("a.day-next").evaluate("el => el.getBoundingClientRect().right")
     assert right <= PHONE["width"]
-    context.close()

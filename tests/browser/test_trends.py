@@ -1,40 +1,20 @@
 """The patient's trend charts are drawn by plotly in a real browser, and appear by themselves once built."""
 
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import chromium_path
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def browser(live_server):
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=executable or shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
-
-
-def sign_in(browser, live_server, viewport):
+def sign_in(open_page, viewport):
     from tests.factories import PASSWORD
 
-    context = browser.new_context(viewport=viewport, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto(f"{live_server.url}/accounts/login/")
+    page = open_page(viewport=viewport, locale="en-GB", timeout=20000)
+    page.goto(f"{page.base_url}/accounts/login/")
     page.fill("input[name=username]", "camille@example.org")
     page.fill("input[name=password]", PASSWORD)
     page.click("form:has(input[name=password]) button[type=submit]")
@@ -81,7 +61,7 @@ def history(patient, weeks: int) -> None:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_patient_sees_the_four_charts_drawn_at_desktop_and_phone_width(browser, live_server):
+def test_the_patient_sees_the_four_charts_drawn_at_desktop_and_phone_width(open_page, live_server):
     from tests.factories import PatientFactory
     from trends import services
 
@@ -91,7 +71,7 @@ def test_the_patient_sees_the_four_charts_drawn_at_desktop_and_phone_width(brows
     ARTIFACTS.mkdir(exist_ok=True)
 
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        page = sign_in(browser, live_server, viewport)
+        page = sign_in(open_page, viewport)
         page.goto(f"{live_server.url}/trends/")
         for chart in ("score", "food", "sleep", "fatigue"):
             page.wait_for_selector(f"[data-trend-figure='trend-{patient.pk}-{chart}-data'] .main-svg", state="attached")
@@ -108,7 +88,7 @@ def test_the_patient_sees_the_four_charts_drawn_at_desktop_and_phone_width(brows
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_charts_being_built_fill_themselves_in(browser, live_server):
+def test_charts_being_built_fill_themselves_in(open_page, live_server):
     from django.utils import timezone
 
     from tests.factories import PatientFactory
@@ -120,7 +100,7 @@ def test_charts_being_built_fill_themselves_in(browser, live_server):
     monday = services.week_start(timezone.localdate())
     PendingWeek.objects.create(patient=patient, week_start=monday, requested_at=timezone.now())
 
-    page = sign_in(browser, live_server, DESKTOP)
+    page = sign_in(open_page, DESKTOP)
     page.goto(f"{live_server.url}/trends/")
     assert page.locator("#trend-status").is_visible()
     assert page.locator(".main-svg").count() == 0
@@ -130,4 +110,3 @@ def test_charts_being_built_fill_themselves_in(browser, live_server):
     page.wait_for_selector(f"[data-trend-figure='trend-{patient.pk}-fatigue-data'] .main-svg", state="attached",
                            timeout=15000)
     assert page.locator("#trend-status").count() == 0
-    page.context.close()
