@@ -1,25 +1,18 @@
 import re
-import time
 
 import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import DEMO_TOTP_KEY, current_demo_code
 from audit.models import Action, AuditEvent
 from tests.factories import PASSWORD
+from tests.otp import totp_code
 
 NOW = "2026-03-02 09:00:00+00:00"
-
-
-def code_for(device: TOTPDevice) -> str:
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time()
-    return f"{totp.token():06d}"
 
 
 def password_login(client: Client, user) -> None:
@@ -65,7 +58,7 @@ def test_it_enrols_an_authenticator_and_shows_backup_codes_once(client, clinicia
     assert "style=" not in body
     device = TOTPDevice.objects.get(user=clinician, confirmed=False)
 
-    response = client.post(reverse("accounts:two-factor-setup"), {"code": code_for(device)})
+    response = client.post(reverse("accounts:two-factor-setup"), {"code": totp_code(device)})
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:two-factor-backup-codes")
     device.refresh_from_db()
@@ -107,7 +100,7 @@ def test_it_verifies_a_code_and_then_opens_the_page_asked_for(client, clinician)
     password_login(client, clinician)
     key_before = client.session.session_key
     response = client.post(
-        reverse("accounts:two-factor-verify"), {"code": code_for(device), "next": reverse("accounts:profile")}
+        reverse("accounts:two-factor-verify"), {"code": totp_code(device), "next": reverse("accounts:profile")}
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:profile")
@@ -119,7 +112,7 @@ def test_it_verifies_a_code_and_then_opens_the_page_asked_for(client, clinician)
 @time_machine.travel(NOW, tick=False)
 def test_it_refuses_a_code_that_was_already_used(clinician):
     device = TOTPDevice.objects.create(user=clinician, name="authenticator", confirmed=True)
-    code = code_for(device)
+    code = totp_code(device)
     first, second = Client(), Client()
     password_login(first, clinician)
     assert first.post(reverse("accounts:two-factor-verify"), {"code": code}).status_code == 302
