@@ -124,8 +124,12 @@ class Patient(SignedInUser):
             {"food": food, "amount": "1", "unit": "portion", "token": token},
             name="add meal item",
             catch_response=True,
+            allow_redirects=False,
         ) as response:
-            if response.status_code in (200, 302) and "error-summary" not in response.text:
+            # Acknowledged = the htmx answer with the meal section. A redirect (e.g. to the
+            # sign-in page) or an error page is not an acknowledgement.
+            saved = 'id="meal-lunch"' in response.text and "error-summary" not in response.text
+            if response.status_code == 200 and saved:
                 with _lock:
                     _acknowledged.append({"patient": self.account["id"], "token": token})
                 response.success()

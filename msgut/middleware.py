@@ -10,9 +10,25 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[HttpRequest], HttpResponse]
 
 
-class DatabaseUnavailableMiddleware:
-    """Answer a plain 503 page while the database is unreachable.
+def is_database_unavailable(exception: BaseException | None) -> bool:
+    return isinstance(exception, OperationalError | InterfaceError) or (
+        isinstance(exception, DatabaseError) and "connection" in str(exception).lower()
+    )
 
+
+def database_unavailable_response() -> HttpResponse:
+    """A plain page (no template tags, no database) saying nothing saved is lost."""
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "10"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer a plain 503 page while the database is unreachable, from a view.
+
+    Errors raised in other middleware (loading the session, the user) never reach
+    process_exception; msgut.views.server_error answers those with the same page.
     Django reconnects on the next request (CONN_HEALTH_CHECKS), so the site
     recovers by itself once the database is back.
     """
@@ -24,15 +40,9 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, OperationalError | InterfaceError) or (
-            isinstance(exception, DatabaseError) and "connection" in str(exception).lower()
-        ):
+        if is_database_unavailable(exception):
             logger.warning("database unavailable: %s", exception)
-            html = render_to_string("503.html")
-            response = HttpResponse(html, status=503)
-            response["Retry-After"] = "10"
-            response["Cache-Control"] = "no-store"
-            return response
+            return database_unavailable_response()
         return None
 
 

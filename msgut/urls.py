@@ -4,6 +4,7 @@ from django.urls import include, path
 from msgut import views
 
 handler403 = "msgut.views.permission_denied"
+handler500 = "msgut.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),

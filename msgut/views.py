@@ -1,13 +1,18 @@
+import sys
+
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from audit.models import Action
 from audit.services import record
+from msgut.middleware import database_unavailable_response, is_database_unavailable
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -25,6 +30,15 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 @login_not_required
 @require_GET
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page, or the plain 503 page when the error is the database being unreachable
+    (raised where process_exception cannot see it, e.g. while loading the session)."""
+    if is_database_unavailable(sys.exc_info()[1]):
+        return database_unavailable_response()
+    return HttpResponseServerError(render_to_string("500.html"))
+
+
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico whatever the page says; point them at the SVG."""
     from django.templatetags.static import static

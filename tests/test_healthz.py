@@ -3,6 +3,7 @@
 from unittest import mock
 
 from django.db import OperationalError
+from django.test import Client
 from django.urls import reverse
 
 
@@ -42,3 +43,26 @@ def test_pages_answer_a_plain_503_while_the_database_is_down(client, db):
 
 def test_it_answers_healthz_by_get_only(client, db):
     assert client.post(reverse("healthz")).status_code == 405
+
+
+def test_a_database_outage_while_loading_the_session_answers_the_plain_503_page(patient):
+    # Raised in SessionMiddleware, before any view: process_exception never sees it.
+    client = Client(raise_request_exception=False)
+    client.force_login(patient)
+    with mock.patch(
+        "django.contrib.sessions.backends.db.SessionStore.load",
+        side_effect=OperationalError("connection to server failed: Connection refused"),
+    ):
+        response = client.get("/day/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    assert b"Nothing you already saved is lost" in response.content
+
+
+def test_other_server_errors_still_answer_500(patient):
+    client = Client(raise_request_exception=False)
+    client.force_login(patient)
+    with mock.patch("tracker.views.services.day_log", side_effect=ZeroDivisionError):
+        response = client.get("/day/")
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
