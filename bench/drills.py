@@ -363,6 +363,7 @@ def main() -> None:
             if summary:
                 result["requests"] = summary["requests"]
                 result["status"] = summary["status"]
+                result["by_request"] = summary["by_name"]
                 result["p95_ms"] = summary["p95_ms"]
                 result["fault"] = summary["fault"]
             results[name] = result

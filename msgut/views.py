@@ -28,8 +28,6 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return render(request, "403.html", status=403)
 
 
-@login_not_required
-@require_GET
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 page, or the plain 503 page when the error is the database being unreachable
@@ -39,6 +37,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return HttpResponseServerError(render_to_string("500.html"))
 
 
+@login_not_required
+@require_GET
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico whatever the page says; point them at the SVG."""
     from django.templatetags.static import static

@@ -66,3 +66,16 @@ def test_other_server_errors_still_answer_500(patient):
         response = client.get("/day/")
     assert response.status_code == 500
     assert b"Something went wrong" in response.content
+
+
+def test_an_entry_posted_during_a_database_outage_gets_the_503_page(patient):
+    client = Client(raise_request_exception=False)
+    client.force_login(patient)
+    with mock.patch(
+        "django.contrib.sessions.backends.db.SessionStore.load", side_effect=OperationalError("connection refused")
+    ):
+        response = client.post(
+            "/day/2026-11-20/meals/lunch/add/", {"food": 1, "amount": "1", "unit": "portion"}, HTTP_HX_REQUEST="true"
+        )
+    assert response.status_code == 503
+    assert b"Nothing you already saved is lost" in response.content
