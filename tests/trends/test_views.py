@@ -62,6 +62,9 @@ def test_the_dashboard_shows_this_week_against_last_the_charts_and_insights(pati
     assert "not causes" in html
     assert html.count("plotly-strict-4.1.1.min.js") == 1
     assert response["Cache-Control"].startswith("no-store")
+    # Tables that scroll sideways on a phone can be reached and scrolled by keyboard.
+    assert '<div class="table-wrap" tabindex="0" role="region" aria-labelledby="compare-heading">' in html
+    assert html.count('class="table-wrap" tabindex="0" role="region"') == 5
 
 
 @time_machine.travel(TODAY)
