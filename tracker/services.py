@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -446,15 +447,25 @@ def recent_foods_by_meal(patient: User, day: date) -> dict[str, list[Food]]:
     """
     since = day - timedelta(days=RECENT_WINDOW_DAYS)
     eaten = Q(meal_items__patient=patient, meal_items__date__lte=day, meal_items__date__gte=since)
+    times = Count("meal_items")
     ranked = (
         Food.objects.filter(eaten)
         .annotate(
             eaten_at=F("meal_items__meal"),
-            times=Count("meal_items"),
+            times=times,
             last_date=Max("meal_items__date"),
             last_id=Max("meal_items__id"),
         )
-        .order_by("eaten_at", "-times", "-last_date", "-last_id")
+        # Only the few shown per meal leave the database, not every food of 45 days.
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=F("meal_items__meal"),
+                order_by=[times.desc(), Max("meal_items__date").desc(), Max("meal_items__id").desc()],
+            )
+        )
+        .filter(place__lte=RECENT_PER_MEAL)
+        .order_by("eaten_at", "place")
     )
     result: dict[str, list[Food]] = defaultdict(list)
     for food in ranked:

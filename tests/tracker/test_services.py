@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 
 from tests.tracker.conftest import TODAY
-from tests.tracker.factories import MealItemFactory, SleepFactory
+from tests.tracker.factories import FoodFactory, MealItemFactory, SleepFactory
 from tracker import services
 from tracker.models import (
     CustomSymptom,
@@ -182,3 +182,11 @@ def test_it_lists_recent_foods_per_meal_most_frequent_first(patient, day_foods):
     recent = services.recent_foods_by_meal(patient, TODAY)
     assert recent["breakfast"] == [day_foods["oats"], day_foods["yogurt"]]
     assert "lunch" not in recent
+
+
+def test_it_offers_at_most_six_recent_foods_per_meal_latest_first_among_equals(patient):
+    foods = [FoodFactory() for _ in range(8)]
+    for days, food in enumerate(foods, start=1):
+        MealItemFactory(patient=patient, date=TODAY - dt.timedelta(days=days), meal="dinner", food=food)
+    recent = services.recent_foods_by_meal(patient, TODAY)
+    assert recent["dinner"] == foods[:6]
