@@ -331,9 +331,13 @@ DRILLS = ("redis-kill", "redis-freeze", "pg-restart", "worker-kill", "concurrent
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("drills", nargs="*", default=list(DRILLS), choices=DRILLS)
+    parser.add_argument("drills", nargs="*", metavar="DRILL", help=f"any of {', '.join(DRILLS)} (default: all)")
     parser.add_argument("--users", type=int, default=20)
     args = parser.parse_args()
+    unknown = sorted(set(args.drills) - set(DRILLS))
+    if unknown:
+        parser.error(f"unknown drill {', '.join(unknown)}; choose from {', '.join(DRILLS)}")
+    args.drills = args.drills or list(DRILLS)
     for tool in ("pg_createcluster", "redis-server"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is needed for the drills")
