@@ -4,6 +4,7 @@ Flags for every granted patient come from a fixed number of aggregate queries
 and one pandas pass, whatever the number of patients (no per-patient queries).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -100,11 +101,9 @@ def window_change(frame: pd.DataFrame, today: date) -> pd.DataFrame:
     return result
 
 
-def _value_or_none(frame: pd.DataFrame, patient_id: int, column: str) -> float | None:
-    if patient_id not in frame.index:
-        return None
-    value: Any = frame.at[patient_id, column]
-    return None if pd.isna(value) else round(float(value), 1)
+def _value_or_none(values: Mapping[Any, Mapping[Any, Any]], patient_id: int, column: str) -> float | None:
+    value = values.get(patient_id, {}).get(column)
+    return None if value is None or pd.isna(value) else round(float(value), 1)
 
 
 def dashboard_rows(patients: QuerySet[User], today: date) -> list[PatientRow]:
@@ -164,8 +163,9 @@ def dashboard_rows(patients: QuerySet[User], today: date) -> list[PatientRow]:
         ),
         columns=["patient_id", "date", "value"],
     )
-    fatigue_trend = window_change(fatigue, today)
-    score_trend = window_change(scores, today)
+    # Plain dicts: looking rows up in a DataFrame one cell at a time is slow for 200 patients.
+    fatigue_trend = window_change(fatigue, today).to_dict("index")
+    score_trend = window_change(scores, today).to_dict("index")
 
     rows = []
     for person in people:
