@@ -93,6 +93,18 @@ def _meal_or_404(meal: str) -> str:
     return meal
 
 
+def past_or_today(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A day's page or write refuses a future day (in the patient's time zone)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, day: date, *args: Any, **kwargs: Any) -> HttpResponse:
+        if day > services.patient_today():
+            return _refuse_future(request)
+        return view(request, day, *args, **kwargs)
+
+    return wrapper
+
+
 # ---------------------------------------------------------------- rendering a day
 
 
@@ -198,9 +210,8 @@ def today(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @patient_required
+@past_or_today
 def day_page(request: HttpRequest, day: date) -> HttpResponse:
-    if day > services.patient_today():
-        return _refuse_future(request)
     return _render_day(request, day, _search(request) if "q" in request.GET else None)
 
 
@@ -218,10 +229,9 @@ def go_to_day(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @patient_required
+@past_or_today
 def section(request: HttpRequest, day: date, section: str) -> HttpResponse:
     """One section of a day, for htmx ("Keep it" after a delete question)."""
-    if day > services.patient_today():
-        return _refuse_future(request)
     meal = section.removeprefix("meal-")
     if section.startswith("meal-"):
         _meal_or_404(meal)
@@ -240,9 +250,8 @@ def section(request: HttpRequest, day: date, section: str) -> HttpResponse:
 
 @require_GET
 @patient_required
+@past_or_today
 def food_search(request: HttpRequest, day: date) -> HttpResponse:
-    if day > services.patient_today():
-        return _refuse_future(request)
     found = _search(request)
     if found is None:
         return redirect(_day_url(day))
@@ -265,10 +274,9 @@ def food_search(request: HttpRequest, day: date) -> HttpResponse:
 
 @require_POST
 @patient_required
+@past_or_today
 def add_item(request: HttpRequest, day: date, meal: str) -> HttpResponse:
     _meal_or_404(meal)
-    if day > services.patient_today():
-        return _refuse_future(request)
     user = _user(request)
     form = MealItemForm(request.POST, user=user)
     if not form.is_valid():
@@ -281,10 +289,9 @@ def add_item(request: HttpRequest, day: date, meal: str) -> HttpResponse:
 
 @require_POST
 @patient_required
+@past_or_today
 def copy_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
     _meal_or_404(meal)
-    if day > services.patient_today():
-        return _refuse_future(request)
     added = services.copy_meal_from_previous_day(_user(request), day, meal)
     text = ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added} if added else _("Nothing new to copy from yesterday.")
     return _respond(request, day, fragments=["meal"], meal=meal, status_text=text, anchor=f"meal-{meal}")
@@ -292,9 +299,8 @@ def copy_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
 
 @require_POST
 @patient_required
+@past_or_today
 def copy_day(request: HttpRequest, day: date) -> HttpResponse:
-    if day > services.patient_today():
-        return _refuse_future(request)
     added = services.copy_day_from_previous_day(_user(request), day)
     text = ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added} if added else _("Nothing new to copy from yesterday.")
     return _respond(request, day, fragments=["meals"], status_text=text, anchor="meals")
@@ -302,10 +308,9 @@ def copy_day(request: HttpRequest, day: date) -> HttpResponse:
 
 @require_POST
 @patient_required
+@past_or_today
 def apply_saved(request: HttpRequest, day: date, meal: str) -> HttpResponse:
     _meal_or_404(meal)
-    if day > services.patient_today():
-        return _refuse_future(request)
     user = _user(request)
     form = ApplySavedMealForm(request.POST, user=user)
     if not form.is_valid():
@@ -318,10 +323,9 @@ def apply_saved(request: HttpRequest, day: date, meal: str) -> HttpResponse:
 
 @require_POST
 @patient_required
+@past_or_today
 def save_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
     _meal_or_404(meal)
-    if day > services.patient_today():
-        return _refuse_future(request)
     user = _user(request)
     form = SaveMealForm(request.POST)
     if not form.is_valid():
@@ -334,9 +338,8 @@ def save_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
 
 @require_POST
 @patient_required
+@past_or_today
 def favorite(request: HttpRequest, day: date, food_id: int) -> HttpResponse:
-    if day > services.patient_today():
-        return _refuse_future(request)
     user = _user(request)
     food = get_object_or_404(Food.objects.available_to(user), pk=food_id)
     on = request.POST.get("favorite") == "1"
