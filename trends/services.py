@@ -469,24 +469,8 @@ def run_week_build(patient_id: int, week: date) -> BuildReport:
 
 
 # What the charts, tables and insights read from each summary (not the fingerprint or the ids).
-CHART_FIELDS = [
-    "week_start",
-    "days_logged",
-    "meal_days",
-    "sleep_nights",
-    "fatigue_days",
-    "score_days",
-    "mean_score",
-    "rule_means",
-    "fiber_g",
-    "fermented_servings",
-    "processed_servings",
-    "sleep_minutes",
-    "mid_sleep_sd_minutes",
-    "fatigue_mean",
-    "relapse_days",
-    "figure",
-]
+# What the charts read: the week and its figures, not the ISO numbering or build metadata.
+CHART_FIELDS = ["week_start", *(f for f in UPDATE_FIELDS if f not in {"iso_year", "iso_week", "fingerprint", "built_at"})]
 
 
 @dataclass
