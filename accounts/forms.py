@@ -36,7 +36,10 @@ class EmailLoginForm(AuthenticationForm):
 class SignupForm(CleanTextMixin, forms.Form):
     email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     display_name = forms.CharField(
-        label=_("Your name (optional)"), max_length=120, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Your name (optional)"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     password1 = forms.CharField(
         label=_("Password"),

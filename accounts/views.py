@@ -183,7 +183,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             "code",
             _("That code did not work. Codes change every 30 seconds and each works once; wait for the next one."),
         )
-    return render(request, "accounts/two_factor_verify.html", {"form": form, "backup_left": twofactor.backup_codes_left(user)})
+    return render(
+        request, "accounts/two_factor_verify.html", {"form": form, "backup_left": twofactor.backup_codes_left(user)}
+    )
 
 
 def two_factor_backup_codes(request: HttpRequest) -> HttpResponse:

@@ -23,7 +23,9 @@ def on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
 
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
-def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     # Django has already masked the password; keep only the typed email.
     typed = str(credentials.get("username") or credentials.get("email") or "")
     record(Action.LOGIN_FAILED, request=request, what="sign-in", actor_email=typed)

@@ -36,8 +36,12 @@ def admin_connection(url: str):  # type: ignore[no-untyped-def]
 
     parsed = urlparse(url)
     return psycopg.connect(
-        host=parsed.hostname, port=parsed.port or 5432, user=parsed.username, password=parsed.password,
-        dbname="postgres", autocommit=True,
+        host=parsed.hostname,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname="postgres",
+        autocommit=True,
     )
 
 
@@ -136,7 +140,9 @@ def main() -> None:
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL to a throw-away PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/h_guidance_bench")
+        sys.exit(
+            "Set DATABASE_URL to a throw-away PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/h_guidance_bench"
+        )
     ensure_database(url)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msgut.settings")
     os.environ.setdefault("DEBUG", "1")
@@ -164,9 +170,14 @@ def main() -> None:
     with connection.cursor() as cursor:  # a fresh, unbloated table for the rescore
         cursor.execute(f"TRUNCATE {DayScore._meta.db_table}")
 
-    complete = User.objects.filter(email__endswith="@bench.msgut").count() == args.patients and MealItem.objects.filter(
-        patient__email__endswith="@bench.msgut"
-    ).values("patient_id", "date").distinct().count() == args.patients * args.days
+    complete = (
+        User.objects.filter(email__endswith="@bench.msgut").count() == args.patients
+        and MealItem.objects.filter(patient__email__endswith="@bench.msgut")
+        .values("patient_id", "date")
+        .distinct()
+        .count()
+        == args.patients * args.days
+    )
     if not (args.reuse and complete):
         generate(args.patients, args.days)
         step("generate history (INSERT ... SELECT)", started)

@@ -106,8 +106,16 @@ def copy_frame(table: str, frame: pd.DataFrame) -> None:
         frame[field.column] = json.dumps(value) if isinstance(value, list | dict) else value
 
     buffer = io.StringIO()
-    frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N", quoting=csv.QUOTE_NONE, quotechar="\x01",
-                 escapechar="\\")
+    frame.to_csv(
+        buffer,
+        sep="\t",
+        header=False,
+        index=False,
+        na_rep="\\N",
+        quoting=csv.QUOTE_NONE,
+        quotechar="\x01",
+        escapechar="\\",
+    )
     columns = ", ".join(frame.columns)
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         copy.write(buffer.getvalue())
@@ -134,11 +142,19 @@ def generate(patients: int, weeks: int, seed: int) -> tuple[list[int], date, dat
     ids = np.array([user.pk for user in users], dtype=np.int64)
     foods = Food.objects.bulk_create(
         Food(
-            name_en=f"Bench food {n}", default_portion_g=float(rng.choice([30, 50, 100, 125, 150, 200, 250])),
-            fiber_g_per_100g=round(float(rng.gamma(1.5, 2.0)), 1), nova_group=int(rng.choice([1, 1, 1, 2, 3, 4])),
-            fermented=bool(rng.random() < 0.08), added_sugar=bool(rng.random() < 0.1),
-            groups=list(rng.choice(["vegetable", "fruit", "legume", "cheese", "processed_meat", "fish_seafood"],
-                                   size=int(rng.integers(0, 3)), replace=False)),
+            name_en=f"Bench food {n}",
+            default_portion_g=float(rng.choice([30, 50, 100, 125, 150, 200, 250])),
+            fiber_g_per_100g=round(float(rng.gamma(1.5, 2.0)), 1),
+            nova_group=int(rng.choice([1, 1, 1, 2, 3, 4])),
+            fermented=bool(rng.random() < 0.08),
+            added_sugar=bool(rng.random() < 0.1),
+            groups=list(
+                rng.choice(
+                    ["vegetable", "fruit", "legume", "cheese", "processed_meat", "fish_seafood"],
+                    size=int(rng.integers(0, 3)),
+                    replace=False,
+                )
+            ),
         )
         for n in range(300)
     )
@@ -194,8 +210,15 @@ def generate(patients: int, weeks: int, seed: int) -> tuple[list[int], date, dat
     breakdown = [
         json.dumps(
             [
-                {"key": key, "points": float(p), "possible": weight, "days_logged": 7, "window_days": 7,
-                 "waived": False, "counted": {"value": float(p)}}
+                {
+                    "key": key,
+                    "points": float(p),
+                    "possible": weight,
+                    "days_logged": 7,
+                    "window_days": 7,
+                    "waived": False,
+                    "counted": {"value": float(p)},
+                }
                 for (key, weight), p in zip(RULES, row, strict=True)
             ]
         )
@@ -214,7 +237,9 @@ def generate(patients: int, weeks: int, seed: int) -> tuple[list[int], date, dat
         {
             "patient_id": ids,
             "started_on": starts,
-            "ended_on": [s + timedelta(days=int(d)) for s, d in zip(starts, rng.integers(2, 20, size=patients), strict=True)],
+            "ended_on": [
+                s + timedelta(days=int(d)) for s, d in zip(starts, rng.integers(2, 20, size=patients), strict=True)
+            ],
             "symptoms": "bench relapse",
             "severity": "moderate",
             "lasted_over_24h": True,
@@ -229,11 +254,18 @@ def generate(patients: int, weeks: int, seed: int) -> tuple[list[int], date, dat
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for table in ("tracker_mealitem", "tracker_sleepdiary", "tracker_fatiguerating", "guidance_dayscore",
-                      "tracker_relapse"):
+        for table in (
+            "tracker_mealitem",
+            "tracker_sleepdiary",
+            "tracker_fatiguerating",
+            "guidance_dayscore",
+            "tracker_relapse",
+        ):
             cursor.execute(f"ANALYZE {table}")
-    print(f"data: {patients} patients x {weeks} weeks ({first} to {last}): {len(meals):,} meal items, "
-          f"{len(sleep):,} sleep diaries, {len(fatigue):,} fatigue ratings, {len(scores):,} day scores")
+    print(
+        f"data: {patients} patients x {weeks} weeks ({first} to {last}): {len(meals):,} meal items, "
+        f"{len(sleep):,} sleep diaries, {len(fatigue):,} fatigue ratings, {len(scores):,} day scores"
+    )
     return ids.tolist(), first, last
 
 
@@ -317,12 +349,17 @@ def run(args: argparse.Namespace) -> None:
     ids, _first, _last = generate(args.patients, args.weeks, args.seed)
     print(f"generated in {time.perf_counter() - started:.1f} s")
 
-    result, seconds = timed("cold build (nightly catch-up task, every patient-week)",
-                            lambda: tasks.catch_up_weeks_task.apply().get())
+    result, seconds = timed(
+        "cold build (nightly catch-up task, every patient-week)", lambda: tasks.catch_up_weeks_task.apply().get()
+    )
     built = WeeklySummary.objects.count()
-    print(f"  -> {built:,} patient-weeks in {seconds:.1f} s = {built / seconds:,.0f} patient-weeks/s "
-          f"(goal: {args.patients * args.weeks:,} in < 60 s)")
-    _, warm = timed("warm catch-up (nothing changed: fingerprints only)", lambda: tasks.catch_up_weeks_task.apply().get())
+    print(
+        f"  -> {built:,} patient-weeks in {seconds:.1f} s = {built / seconds:,.0f} patient-weeks/s "
+        f"(goal: {args.patients * args.weeks:,} in < 60 s)"
+    )
+    _, warm = timed(
+        "warm catch-up (nothing changed: fingerprints only)", lambda: tasks.catch_up_weeks_task.apply().get()
+    )
     print(f"  -> {result['weeks'] / warm:,.0f} patient-weeks/s checked")
     timed("weekly beat task (last week, every patient)", lambda: tasks.build_last_week_task.apply().get())
 
@@ -334,9 +371,11 @@ def run(args: argparse.Namespace) -> None:
     with override_settings(ROOT_URLCONF=__name__):
         bare_ms, page_ms = page_times(client, ["/bench-bare/", "/trends/?weeks=52"], args.requests)
     weeks_shown = WeeklySummary.objects.filter(patient=patient).count()
-    print(f"dashboard with a year of data ({weeks_shown} weekly summaries, 4 charts, insights): "
-          f"median {page_ms:.1f} ms; bare Django view through the same middleware: median {bare_ms:.1f} ms; "
-          f"ratio {page_ms / bare_ms:.1f}x (goal: within 5x)")
+    print(
+        f"dashboard with a year of data ({weeks_shown} weekly summaries, 4 charts, insights): "
+        f"median {page_ms:.1f} ms; bare Django view through the same middleware: median {bare_ms:.1f} ms; "
+        f"ratio {page_ms / bare_ms:.1f}x (goal: within 5x)"
+    )
 
 
 if __name__ == "__main__":

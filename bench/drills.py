@@ -45,14 +45,26 @@ PG_VERSION = sorted(os.listdir("/etc/postgresql"), key=float)[-1] if os.path.isd
 
 
 def pg(*args: str) -> None:
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "drill", *args], check=True, capture_output=True)
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "drill", *args], check=True, capture_output=True
+    )
 
 
 def ensure_postgres() -> None:
     if not os.path.isdir(f"/etc/postgresql/{PG_VERSION}/drill"):
         subprocess.run(
-            ["pg_createcluster", PG_VERSION, "drill", "-p", str(PG_PORT), "--", "--auth-host=trust", "--auth-local=trust"],
-            check=True, capture_output=True,
+            [
+                "pg_createcluster",
+                PG_VERSION,
+                "drill",
+                "-p",
+                str(PG_PORT),
+                "--",
+                "--auth-host=trust",
+                "--auth-local=trust",
+            ],
+            check=True,
+            capture_output=True,
         )
     status = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True).stdout
     if not any(line.split()[:2] == [PG_VERSION, "drill"] and "online" in line for line in status.splitlines()):
@@ -66,7 +78,8 @@ class Redis:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             ["redis-server", "--bind", "127.0.0.1", "--port", str(REDIS_PORT), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for _ in range(50):
             if subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "ping"], capture_output=True).returncode == 0:
@@ -127,7 +140,11 @@ print(json.dumps({{
 """
     out = subprocess.run(
         [str(loadtest.BIN / "python"), "manage.py", "shell", "-c", script],
-        cwd=ROOT, env=loadtest.app_env(), capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        env=loadtest.app_env(),
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -169,7 +186,11 @@ def drill_postgres(stack: loadtest.Stack, accounts: Path, users: int) -> dict[st
         pg("start")
         back_at = time.monotonic()
         recovery = stack.wait_healthy(30)
-        return {"down_s": round(back_at - down_at, 1), "recovery_s": round(recovery, 2), "healthz_while_down": health_while_down}
+        return {
+            "down_s": round(back_at - down_at, 1),
+            "recovery_s": round(recovery, 2),
+            "healthz_while_down": health_while_down,
+        }
 
     summary = loadtest.run_load(stack, accounts, users, 50, fault, fault_after=10)
     entries = loadtest.check_entries(summary["acknowledged"])
@@ -224,13 +245,20 @@ else:
     def run(action: str) -> Any:
         out = subprocess.run(
             [str(loadtest.BIN / "python"), "manage.py", "shell", "-c", script.format(action=action, patient=patient)],
-            cwd=ROOT, env=loadtest.app_env(), capture_output=True, text=True, check=True,
+            cwd=ROOT,
+            env=loadtest.app_env(),
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         return json.loads(out.strip().splitlines()[-1])
 
     stack.kill_worker()
     subprocess.run(
-        [str(loadtest.BIN / "celery"), "-A", "msgut", "purge", "-f"], cwd=ROOT, env=loadtest.app_env(), capture_output=True
+        [str(loadtest.BIN / "celery"), "-A", "msgut", "purge", "-f"],
+        cwd=ROOT,
+        env=loadtest.app_env(),
+        capture_output=True,
     )
     reference = run("reference")
     worker_log = stack.logs / "worker.log"
@@ -241,7 +269,10 @@ else:
     # start-up and exit take longer than the build itself.
     enqueue = subprocess.Popen(
         [str(loadtest.BIN / "python"), "manage.py", "shell", "-c", script.format(action="enqueue", patient=patient)],
-        cwd=ROOT, env=loadtest.app_env(), stdout=stack.log("enqueue.log"), stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=loadtest.app_env(),
+        stdout=stack.log("enqueue.log"),
+        stderr=subprocess.STDOUT,
     )
     started = time.monotonic()
     killed_mid_build = False
@@ -288,7 +319,9 @@ def drill_concurrent(stack: loadtest.Stack, accounts: Path) -> dict[str, Any]:
     csrf = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
     opener.open(
         stack.url + "/accounts/login/",
-        urllib.parse.urlencode({"username": patient["email"], "password": patient["password"], "csrfmiddlewaretoken": csrf}).encode(),
+        urllib.parse.urlencode(
+            {"username": patient["email"], "password": patient["password"], "csrfmiddlewaretoken": csrf}
+        ).encode(),
     )
     token = next(c.value for c in jar if c.name == "csrftoken")
     today = datetime.now().date().isoformat()  # noqa: DTZ005 - the patients' zone is the server's in the drill
@@ -299,7 +332,9 @@ def drill_concurrent(stack: loadtest.Stack, accounts: Path) -> dict[str, Any]:
     def submit(path: str, data: dict[str, str]) -> None:
         body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}).encode()
         request = urllib.request.Request(
-            stack.url + path, data=body, headers={"X-CSRFToken": token, "Referer": stack.url + path, "HX-Request": "true"}
+            stack.url + path,
+            data=body,
+            headers={"X-CSRFToken": token, "Referer": stack.url + path, "HX-Request": "true"},
         )
         barrier.wait()
         try:

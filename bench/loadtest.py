@@ -52,7 +52,12 @@ def app_env(**extra: str) -> dict[str, str]:
 
 def manage(*args: str, **env: str) -> str:
     result = subprocess.run(
-        [str(BIN / "python"), "manage.py", *args], cwd=ROOT, env=app_env(**env), capture_output=True, text=True, check=False
+        [str(BIN / "python"), "manage.py", *args],
+        cwd=ROOT,
+        env=app_env(**env),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode:
         raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -130,17 +135,45 @@ class Stack:
 
     def start_web(self) -> None:
         self.web = subprocess.Popen(
-            [str(BIN / "gunicorn"), "msgut.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(self.workers), "--threads", "2", "--timeout", "30", "--graceful-timeout", "5"],
-            cwd=ROOT, env=app_env(), stdout=self.log("web.log"), stderr=subprocess.STDOUT,
+            [
+                str(BIN / "gunicorn"),
+                "msgut.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                "2",
+                "--timeout",
+                "30",
+                "--graceful-timeout",
+                "5",
+            ],
+            cwd=ROOT,
+            env=app_env(),
+            stdout=self.log("web.log"),
+            stderr=subprocess.STDOUT,
         )
         self.wait_healthy()
 
     def start_worker(self, loglevel: str = "WARNING", **env: str) -> None:
         self.worker = subprocess.Popen(
-            [str(BIN / "celery"), "-A", "msgut", "worker", "--concurrency=1", f"--loglevel={loglevel}", "--without-gossip",
-             "--without-mingle", "-n", f"load{self.port}@%h"],
-            cwd=ROOT, env=app_env(**env), stdout=self.log("worker.log"), stderr=subprocess.STDOUT,
+            [
+                str(BIN / "celery"),
+                "-A",
+                "msgut",
+                "worker",
+                "--concurrency=1",
+                f"--loglevel={loglevel}",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"load{self.port}@%h",
+            ],
+            cwd=ROOT,
+            env=app_env(**env),
+            stdout=self.log("worker.log"),
+            stderr=subprocess.STDOUT,
         )
 
     def kill_worker(self) -> None:
@@ -177,8 +210,11 @@ def prepare(patients: int, clinicians: int, admins: int, days: int) -> Path:
     manage("generate_data", "--patients", str(patients), "--days", str(days), "--seed", "11", "--derive")
     accounts = subprocess.run(
         [str(BIN / "python"), "manage.py", "shell", "-c", SETUP_SCRIPT],
-        cwd=ROOT, env=app_env(MSGUT_LOAD_SETUP=f"{PASSWORD},{patients},{clinicians},{admins}"),
-        capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        env=app_env(MSGUT_LOAD_SETUP=f"{PASSWORD},{patients},{clinicians},{admins}"),
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     path = Path(tempfile.mkdtemp(prefix="msgut-accounts-")) / "accounts.json"
     path.write_text(accounts.strip().splitlines()[-1])
@@ -186,17 +222,42 @@ def prepare(patients: int, clinicians: int, admins: int, days: int) -> Path:
 
 
 def run_load(
-    stack: Stack, accounts: Path, users: int, duration: int, fault: Callable[[], None] | None = None, fault_after: float = 0
+    stack: Stack,
+    accounts: Path,
+    users: int,
+    duration: int,
+    fault: Callable[[], None] | None = None,
+    fault_after: float = 0,
 ) -> dict[str, Any]:
     """Run locust headless against the stack; call `fault` after `fault_after` seconds."""
     results = stack.logs / "results.json"
     stats = stack.logs / "stats"
     locust = subprocess.Popen(
-        [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--users", str(users),
-         "--spawn-rate", str(max(1, users // 5)), "--run-time", f"{duration}s", "--host", stack.url,
-         "--csv", str(stats), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"],
-        cwd=ROOT, env={**os.environ, "LOAD_ACCOUNTS": str(accounts), "LOAD_RESULTS": str(results)},
-        stdout=stack.log("locust.log"), stderr=subprocess.STDOUT,
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(max(1, users // 5)),
+            "--run-time",
+            f"{duration}s",
+            "--host",
+            stack.url,
+            "--csv",
+            str(stats),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+            "--stop-timeout",
+            "5",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "LOAD_ACCOUNTS": str(accounts), "LOAD_RESULTS": str(results)},
+        stdout=stack.log("locust.log"),
+        stderr=subprocess.STDOUT,
     )
     fault_report: Any = None
     if fault is not None:
@@ -207,7 +268,9 @@ def run_load(
     except subprocess.TimeoutExpired:
         locust.kill()
     summary = read_stats(Path(f"{stats}_stats.csv"))
-    detail = json.loads(results.read_text()) if results.exists() else {"acknowledged": [], "status": {}, "server_errors": {}}
+    detail = (
+        json.loads(results.read_text()) if results.exists() else {"acknowledged": [], "status": {}, "server_errors": {}}
+    )
     results.unlink(missing_ok=True)
     summary.update(
         status=detail["status"],
@@ -261,7 +324,9 @@ def print_summary(title: str, summary: dict[str, Any], entries: dict[str, int]) 
     print(f"  requests {summary['requests']:,}  failures {summary['failures']}  {summary['rps']} req/s")
     print(f"  p50 {summary['p50_ms']:.0f} ms  p95 {summary['p95_ms']:.0f} ms  p99 {summary['p99_ms']:.0f} ms")
     print(f"  status classes {summary['status']}")
-    print(f"  entries acknowledged {entries['acknowledged']}, lost {entries['lost']}, duplicated {entries['duplicated']}")
+    print(
+        f"  entries acknowledged {entries['acknowledged']}, lost {entries['lost']}, duplicated {entries['duplicated']}"
+    )
 
 
 def main() -> None:
@@ -289,7 +354,9 @@ def main() -> None:
     out = ROOT / "bench" / "results" / f"load-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     summary.pop("acknowledged")
-    out.write_text(json.dumps({"summary": summary, "entries": entries, "users": args.users, "duration": args.duration}, indent=2))
+    out.write_text(
+        json.dumps({"summary": summary, "entries": entries, "users": args.users, "duration": args.duration}, indent=2)
+    )
     print(f"  figures written to {out}")
     if entries["lost"] or entries["duplicated"] or summary["status"].get("5xx"):
         raise SystemExit(1)

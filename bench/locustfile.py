@@ -53,7 +53,12 @@ def count_status(request_type: str, name: str, response: Any = None, exception: 
 def write_results(**_: Any) -> None:
     with _lock, open(RESULTS_PATH, "w") as out:
         json.dump(
-            {"acknowledged": _acknowledged, "status": dict(_status), "by_name": dict(_by_name), "server_errors": _server_errors},
+            {
+                "acknowledged": _acknowledged,
+                "status": dict(_status),
+                "by_name": dict(_by_name),
+                "server_errors": _server_errors,
+            },
             out,
         )
 
@@ -72,7 +77,11 @@ class SignedInUser(HttpUser):
         page = self.client.get("/accounts/login/", name="login page")
         self.client.post(
             "/accounts/login/",
-            {"username": self.account["email"], "password": self.account["password"], "csrfmiddlewaretoken": self.csrf_from(page.text)},
+            {
+                "username": self.account["email"],
+                "password": self.account["password"],
+                "csrfmiddlewaretoken": self.csrf_from(page.text),
+            },
             name="login",
         )
         if self.account.get("totp_key"):
@@ -113,7 +122,9 @@ class Patient(SignedInUser):
     @task(2)
     def search_food(self) -> None:
         query = ACCOUNTS["search_terms"][int(time.time() * 1000) % len(ACCOUNTS["search_terms"])]
-        self.client.get(f"/day/{self.today()}/search/?q={query}&meal=lunch", headers={"HX-Request": "true"}, name="food search")
+        self.client.get(
+            f"/day/{self.today()}/search/?q={query}&meal=lunch", headers={"HX-Request": "true"}, name="food search"
+        )
 
     @task(4)
     def add_meal_item(self) -> None:

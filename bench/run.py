@@ -150,7 +150,11 @@ def weekly_figures(patient_ids: list[int], days: int) -> dict[str, Any]:
     started = time.perf_counter()
     report = trends.build_weeks(keys, force=True)
     seconds = time.perf_counter() - started
-    return {"patient_weeks": report.weeks, "patient_weeks_per_s": round(report.weeks / seconds), "seconds": round(seconds, 2)}
+    return {
+        "patient_weeks": report.weeks,
+        "patient_weeks_per_s": round(report.weeks / seconds),
+        "seconds": round(seconds, 2),
+    }
 
 
 def page_figures(data: dict[str, Any], requests: int) -> dict[str, dict[str, float]]:
@@ -189,7 +193,8 @@ def page_figures(data: dict[str, Any], requests: int) -> dict[str, dict[str, flo
 
         def save_item() -> Any:
             return writer.post(
-                add_url, {"food": food.pk, "amount": "1", "unit": "portion", "token": f"bench-{time.time_ns()}-{next(counter)}"}
+                add_url,
+                {"food": food.pk, "amount": "1", "unit": "portion", "token": f"bench-{time.time_ns()}-{next(counter)}"},
             )
 
         figures["save a meal item"] = measure(save_item, requests)
@@ -218,7 +223,9 @@ def print_table(result: dict[str, Any]) -> None:
     print(f"scoring, full rescore        {s['full_rescore_days_per_s']:>12,} days/s   ({s['full_rescore_seconds']} s)")
     w = result["weekly"]
     if w:
-        print(f"weekly summaries             {w['patient_weeks_per_s']:>12,} patient-weeks/s ({w['patient_weeks']:,} in {w['seconds']} s)")
+        print(
+            f"weekly summaries             {w['patient_weeks_per_s']:>12,} patient-weeks/s ({w['patient_weeks']:,} in {w['seconds']} s)"
+        )
 
 
 def main() -> None:

@@ -83,7 +83,10 @@ def _history(spec: DemoPatient, patient: User, today: date) -> None:
         MFISResponse.objects.get_or_create(
             patient=patient,
             date=today - timedelta(weeks=weeks_ago),
-            defaults={"items": mfis_items(rng, level + (0.3 if weeks_ago == 2 and spec.why == "fatigue" else 0)), "completed": True},
+            defaults={
+                "items": mfis_items(rng, level + (0.3 if weeks_ago == 2 and spec.why == "fatigue" else 0)),
+                "completed": True,
+            },
         )
 
 
@@ -126,7 +129,9 @@ def load(users: dict[str, Any], out: Any) -> None:
             created += 1
         _ensure_grant(patient, clinician, wording)
         if spec.why == "relapse" and not patient.clinician_notes.exists():
-            add_note(patient, clinician, "Phone call: vision worse for 3 days. Steroids started by the neurologist on call.")
+            add_note(
+                patient, clinician, "Phone call: vision worse for 3 days. Steroids started by the neurologist on call."
+            )
     out.write(
         f"clinic demo: {created} new demo patients; {clinician.email} sees {len(DEMO_PATIENTS) + 1} patients "
         f"(invite code {invite_code_for(clinician).display})"

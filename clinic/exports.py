@@ -99,9 +99,9 @@ def export_json(patient: User, *, include_clinician_content: bool) -> str:
     tables = export_tables(patient, include_clinician_content=include_clinician_content)
     mfis = [
         {"date": _plain(d), "completed": completed, **vars(mfis_scores(items))}
-        for d, completed, items in MFISResponse.objects.filter(patient=patient).order_by("date").values_list(
-            "date", "completed", "items"
-        )
+        for d, completed, items in MFISResponse.objects.filter(patient=patient)
+        .order_by("date")
+        .values_list("date", "completed", "items")
     ]
     document = {
         "format": "msgut-export",
@@ -251,8 +251,8 @@ def fhir_bundle(patient: User, start: date | None = None, end: date | None = Non
             }
         )
 
-    for pk, day, score in dated(FatigueRating.objects.filter(patient=patient)).order_by("date").values_list(
-        "pk", "date", "score"
+    for pk, day, score in (
+        dated(FatigueRating.objects.filter(patient=patient)).order_by("date").values_list("pk", "date", "score")
     ):
         resources.append(
             _observation(
@@ -264,15 +264,20 @@ def fhir_bundle(patient: User, start: date | None = None, end: date | None = Non
                 "survey",
             )
         )
-    for pk, day, minutes in dated(SleepDiary.objects.filter(patient=patient)).order_by("date").values_list(
-        "pk", "date", "total_sleep_minutes"
+    for pk, day, minutes in (
+        dated(SleepDiary.objects.filter(patient=patient))
+        .order_by("date")
+        .values_list("pk", "date", "total_sleep_minutes")
     ):
         resources.append(
             _observation(
                 patient_ref,
                 ("Sleep", pk),
                 day,
-                {"coding": [{"system": LOINC, "code": "93832-4", "display": "Sleep duration"}], "text": "Sleep duration"},
+                {
+                    "coding": [{"system": LOINC, "code": "93832-4", "display": "Sleep duration"}],
+                    "text": "Sleep duration",
+                },
                 _quantity(round(minutes / 60, 2), "h", "h"),
                 "activity",
             )
@@ -290,8 +295,8 @@ def fhir_bundle(patient: User, start: date | None = None, end: date | None = Non
                 "survey",
             )
         )
-    for pk, day, total in dated(DayScore.objects.filter(patient=patient, logged=True)).order_by("date").values_list(
-        "pk", "date", "total"
+    for pk, day, total in (
+        dated(DayScore.objects.filter(patient=patient, logged=True)).order_by("date").values_list("pk", "date", "total")
     ):
         resources.append(
             _observation(

@@ -26,7 +26,9 @@ class InviteCodeForm(forms.Form):
         code = self.cleaned_data["code"]
         self.clinician = clinician_for_code(code)
         if self.clinician is None:
-            raise forms.ValidationError(_("No clinician has this code. Check it with your clinician; codes can change."))
+            raise forms.ValidationError(
+                _("No clinician has this code. Check it with your clinician; codes can change.")
+            )
         return code
 
 
@@ -64,8 +66,12 @@ class RelapseReviewForm(forms.ModelForm):
 
 
 class DateRangeForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -149,7 +149,9 @@ class ClinicianNote(models.Model):
     """A clinician's note about a patient: read by every clinician with access, edited only by its author."""
 
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinician_notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="notes_written")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="notes_written"
+    )
     author_name = models.CharField(max_length=120, blank=True)
     body = models.TextField(_("note"), max_length=4000)
     created_at = models.DateTimeField(default=timezone.now)

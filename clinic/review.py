@@ -86,8 +86,10 @@ def day_rows(patient: User, start: date, end: date) -> list[DayRow]:
         row.mood, row.stress, row.note = mood, stress, note
     for d, bristol in StoolEvent.objects.filter(**in_range).values_list("date", "bristol_type"):
         day(d).stools.append(bristol)
-    for d, name, score in SymptomRating.objects.filter(**in_range).values_list("date", "symptom__name", "score").order_by(
-        "date", "symptom__name"
+    for d, name, score in (
+        SymptomRating.objects.filter(**in_range)
+        .values_list("date", "symptom__name", "score")
+        .order_by("date", "symptom__name")
     ):
         day(d).symptoms.append((name, score))
     counts: dict[date, int] = defaultdict(int)

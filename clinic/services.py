@@ -81,7 +81,9 @@ def grant_access(
                 )
         except IntegrityError:  # a double submit won the race: the active grant exists
             return AccessGrant.objects.active().get(patient=patient, clinician=clinician)
-        record(Action.GRANT, actor=patient, patient=patient, request=request, what=f"grant {grant.pk} v{wording.version}")
+        record(
+            Action.GRANT, actor=patient, patient=patient, request=request, what=f"grant {grant.pk} v{wording.version}"
+        )
     return grant
 
 
@@ -112,7 +114,12 @@ def pending_invitations_for(patient: User) -> list[Invitation]:
 
 
 def answer_invitation(
-    invitation: Invitation, patient: User, *, accept: bool, wording: ConsentWording | None = None, request: HttpRequest | None = None
+    invitation: Invitation,
+    patient: User,
+    *,
+    accept: bool,
+    wording: ConsentWording | None = None,
+    request: HttpRequest | None = None,
 ) -> AccessGrant | None:
     with transaction.atomic():
         invitation.answered_at = timezone.now()

@@ -86,7 +86,10 @@ def sharing(request: HttpRequest) -> HttpResponse:
     past = AccessGrant.objects.filter(patient=patient, revoked_at__isnull=False).select_related("clinician")[:20]
     views = [
         {"event": event, "page": _page_label(event.what)}
-        for event in AuditEvent.objects.for_patient(patient).reads().exclude(actor=patient).select_related("actor")[:100]
+        for event in AuditEvent.objects.for_patient(patient)
+        .reads()
+        .exclude(actor=patient)
+        .select_related("actor")[:100]
     ]
     return render(
         request,
@@ -123,7 +126,9 @@ def _preview_context(request: HttpRequest, patient: User) -> dict[str, Any]:
         "summary": review.summarise(rows),
         "sections": [
             _("your profile: name, email, MS course and year of diagnosis"),
-            _("every day you log: meals and fiber, sleep, fatigue, mood, stress, digestion, your own symptoms, lifestyle and your notes"),
+            _(
+                "every day you log: meals and fiber, sleep, fatigue, mood, stress, digestion, your own symptoms, lifestyle and your notes"
+            ),
             _("your relapses and your MFIS questionnaires"),
             _("your day scores and weekly charts"),
             _("exports of all of this (CSV, JSON, FHIR and a printable report)"),
@@ -148,7 +153,9 @@ def grant(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and form.cleaned_data["wording_version"] == wording.version:
             assert form.clinician is not None
             grant_access(patient, form.clinician, wording, request=request)
-            messages.success(request, _("%(name)s can now read your data. You can stop this at any time.") % {"name": form.clinician})
+            messages.success(
+                request, _("%(name)s can now read your data. You can stop this at any time.") % {"name": form.clinician}
+            )
             return redirect("clinic:sharing")
         clinician = getattr(form, "clinician", None)
         if clinician is None:
@@ -172,9 +179,17 @@ def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     form = InvitationConsentForm(request.POST or None, initial={"wording_version": wording.version})
     if request.method == "POST" and form.is_valid() and form.cleaned_data["wording_version"] == wording.version:
         answer_invitation(found, patient, accept=True, wording=wording, request=request)
-        messages.success(request, _("%(name)s can now read your data. You can stop this at any time.") % {"name": found.clinician})
+        messages.success(
+            request, _("%(name)s can now read your data. You can stop this at any time.") % {"name": found.clinician}
+        )
         return redirect("clinic:sharing")
-    context = {"form": form, "clinician": found.clinician, "wording": wording, "invitation": found, **_preview_context(request, patient)}
+    context = {
+        "form": form,
+        "clinician": found.clinician,
+        "wording": wording,
+        "invitation": found,
+        **_preview_context(request, patient),
+    }
     return render(request, "clinic/grant_confirm.html", context)
 
 
@@ -262,7 +277,9 @@ def invite(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         invite_patient(_user(request), form.cleaned_data["email"])
         # Same answer whether or not the address has an account: no way to probe who uses msgut.
-        messages.success(request, _("Invitation saved. If this person uses msgut, they will see it on their Sharing page."))
+        messages.success(
+            request, _("Invitation saved. If this person uses msgut, they will see it on their Sharing page.")
+        )
     else:
         messages.error(request, _("Enter a valid email address."))
     return redirect("clinic:dashboard")
@@ -277,7 +294,9 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     return _render_review(request, patient)
 
 
-def _render_review(request: HttpRequest, patient: User, note_form: NoteForm | None = None, status: int = 200) -> HttpResponse:
+def _render_review(
+    request: HttpRequest, patient: User, note_form: NoteForm | None = None, status: int = 200
+) -> HttpResponse:
     viewer = _user(request)
     range_form, start, end = DateRangeForm.for_request(request.GET)
     rows = review.day_rows(patient, start, end)
@@ -356,7 +375,10 @@ def note_add(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = NoteForm(request.POST)
     if not form.is_valid():
         # The page again with the error beside the note and the text as typed: nothing is lost.
-        messages.error(request, _("The note was not saved: %(errors)s") % {"errors": " ".join(str(e) for e in form.errors.get("body", []))})
+        messages.error(
+            request,
+            _("The note was not saved: %(errors)s") % {"errors": " ".join(str(e) for e in form.errors.get("body", []))},
+        )
         return _render_review(request, patient, note_form=form, status=422)
     add_note(patient, _user(request), form.cleaned_data["body"], request=request)
     messages.success(request, _("Note saved."))
@@ -390,4 +412,3 @@ def relapse_review(request: HttpRequest, patient_id: int, relapse_id: int) -> Ht
     else:
         messages.error(request, _("Choose your reading of this relapse."))
     return redirect(reverse("clinic:patient", args=[patient.pk]) + f"#relapse-{relapse.pk}")
-

@@ -168,11 +168,22 @@ class RuleSetVersionAdmin(AdminsOnly, admin.ModelAdmin):
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
             (
-                (spec.get("key"), spec.get("title_en"), spec.get("kind"), spec.get("weight"), json.dumps(spec.get("params")))
+                (
+                    spec.get("key"),
+                    spec.get("title_en"),
+                    spec.get("kind"),
+                    spec.get("weight"),
+                    json.dumps(spec.get("params")),
+                )
                 for spec in obj.rules
             ),
         )
         return format_html(
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
-            _("key"), _("title"), _("kind"), _("weight"), _("parameters"), rows,
+            _("key"),
+            _("title"),
+            _("kind"),
+            _("weight"),
+            _("parameters"),
+            rows,
         )

@@ -15,7 +15,7 @@ class ParamsField(forms.JSONField):
     """A JSON object; a clear message instead of a parse error."""
 
     default_error_messages = {  # noqa: RUF012 - Django's own pattern
-        "invalid": _("Enter the parameters as a JSON object, e.g. {\"measure\": \"fiber_g\", \"target\": 25}."),
+        "invalid": _('Enter the parameters as a JSON object, e.g. {"measure": "fiber_g", "target": 25}.'),
     }
 
 
@@ -31,8 +31,17 @@ class RuleAdminForm(forms.ModelForm):
     class Meta:
         model = Rule
         fields = [
-            "key", "kind", "params", "weight", "active", "order", "title_en", "title_fr",
-            "rationale_en", "rationale_fr", "source",
+            "key",
+            "kind",
+            "params",
+            "weight",
+            "active",
+            "order",
+            "title_en",
+            "title_fr",
+            "rationale_en",
+            "rationale_fr",
+            "source",
         ]
         widgets = {"source": forms.TextInput(attrs={"size": 100})}  # noqa: RUF012
 

@@ -38,7 +38,9 @@ class RuleSetVersion(models.Model):
     rules = models.JSONField(default=list)
     note = models.CharField(max_length=300, blank=True)
     published_at = models.DateTimeField(auto_now_add=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Progress of the background rescore that publishing starts (patients, in id order).
     rescore_total = models.PositiveIntegerField(default=0)
     rescore_done = models.PositiveIntegerField(default=0)

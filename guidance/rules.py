@@ -33,55 +33,198 @@ OP_CHOICES = [("at_least", gettext_lazy("at least")), ("at_most", gettext_lazy("
 
 # measure -> (label for admins, noun for sentences, amount "%(value)s ...")
 MEASURE_TEXTS: dict[str, tuple[Promise, Promise, Promise]] = {
-    "vegetable": (gettext_lazy("Vegetables (servings)"), gettext_lazy("vegetables"), gettext_lazy("%(value)s serving(s) of vegetables")),
+    "vegetable": (
+        gettext_lazy("Vegetables (servings)"),
+        gettext_lazy("vegetables"),
+        gettext_lazy("%(value)s serving(s) of vegetables"),
+    ),
     "fruit": (gettext_lazy("Fruit (servings)"), gettext_lazy("fruit"), gettext_lazy("%(value)s serving(s) of fruit")),
-    "legume": (gettext_lazy("Legumes (servings)"), gettext_lazy("legumes"), gettext_lazy("%(value)s serving(s) of legumes")),
-    "whole_grain": (gettext_lazy("Whole grains (servings)"), gettext_lazy("whole grains"), gettext_lazy("%(value)s serving(s) of whole grains")),
-    "fish_seafood": (gettext_lazy("Fish or seafood (servings)"), gettext_lazy("fish or seafood"), gettext_lazy("%(value)s serving(s) of fish or seafood")),
+    "legume": (
+        gettext_lazy("Legumes (servings)"),
+        gettext_lazy("legumes"),
+        gettext_lazy("%(value)s serving(s) of legumes"),
+    ),
+    "whole_grain": (
+        gettext_lazy("Whole grains (servings)"),
+        gettext_lazy("whole grains"),
+        gettext_lazy("%(value)s serving(s) of whole grains"),
+    ),
+    "fish_seafood": (
+        gettext_lazy("Fish or seafood (servings)"),
+        gettext_lazy("fish or seafood"),
+        gettext_lazy("%(value)s serving(s) of fish or seafood"),
+    ),
     "nuts": (gettext_lazy("Nuts (servings)"), gettext_lazy("nuts"), gettext_lazy("%(value)s serving(s) of nuts")),
-    "olive_oil": (gettext_lazy("Olive oil (servings)"), gettext_lazy("olive oil"), gettext_lazy("%(value)s serving(s) of olive oil")),
-    "other_veg_oil": (gettext_lazy("Other vegetable oils (servings)"), gettext_lazy("other vegetable oils"), gettext_lazy("%(value)s serving(s) of other vegetable oils")),
-    "red_meat": (gettext_lazy("Red meat (servings)"), gettext_lazy("red meat"), gettext_lazy("%(value)s serving(s) of red meat")),
-    "processed_meat": (gettext_lazy("Processed meat (servings)"), gettext_lazy("processed meat"), gettext_lazy("%(value)s serving(s) of processed meat")),
-    "white_meat": (gettext_lazy("White meat (servings)"), gettext_lazy("white meat (chicken, turkey, rabbit)"), gettext_lazy("%(value)s serving(s) of white meat")),
-    "butter_cream": (gettext_lazy("Butter, cream, margarine (servings)"), gettext_lazy("butter, cream or margarine"), gettext_lazy("%(value)s serving(s) of butter, cream or margarine")),
-    "cheese": (gettext_lazy("Cheese (servings)"), gettext_lazy("cheese"), gettext_lazy("%(value)s serving(s) of cheese")),
-    "sugary_drink": (gettext_lazy("Sugary drinks (servings)"), gettext_lazy("sugary drinks"), gettext_lazy("%(value)s sugary drink(s)")),
-    "sweets_pastries": (gettext_lazy("Commercial sweets and pastries (servings)"), gettext_lazy("commercial sweets and pastries"), gettext_lazy("%(value)s serving(s) of commercial sweets or pastries")),
-    "sofrito": (gettext_lazy("Sofrito (servings)"), gettext_lazy("sofrito (tomato, onion and garlic cooked in olive oil)"), gettext_lazy("%(value)s serving(s) of sofrito")),
-    "very_spicy": (gettext_lazy("Very spicy foods (servings)"), gettext_lazy("very spicy foods"), gettext_lazy("%(value)s serving(s) of very spicy foods")),
-    "raw_vegetable": (gettext_lazy("Raw vegetables and salad (servings)"), gettext_lazy("raw vegetables or salad"), gettext_lazy("%(value)s serving(s) of raw vegetables")),
-    "red_processed_meat": (gettext_lazy("Red or processed meat (servings)"), gettext_lazy("red or processed meat"), gettext_lazy("%(value)s serving(s) of red or processed meat")),
+    "olive_oil": (
+        gettext_lazy("Olive oil (servings)"),
+        gettext_lazy("olive oil"),
+        gettext_lazy("%(value)s serving(s) of olive oil"),
+    ),
+    "other_veg_oil": (
+        gettext_lazy("Other vegetable oils (servings)"),
+        gettext_lazy("other vegetable oils"),
+        gettext_lazy("%(value)s serving(s) of other vegetable oils"),
+    ),
+    "red_meat": (
+        gettext_lazy("Red meat (servings)"),
+        gettext_lazy("red meat"),
+        gettext_lazy("%(value)s serving(s) of red meat"),
+    ),
+    "processed_meat": (
+        gettext_lazy("Processed meat (servings)"),
+        gettext_lazy("processed meat"),
+        gettext_lazy("%(value)s serving(s) of processed meat"),
+    ),
+    "white_meat": (
+        gettext_lazy("White meat (servings)"),
+        gettext_lazy("white meat (chicken, turkey, rabbit)"),
+        gettext_lazy("%(value)s serving(s) of white meat"),
+    ),
+    "butter_cream": (
+        gettext_lazy("Butter, cream, margarine (servings)"),
+        gettext_lazy("butter, cream or margarine"),
+        gettext_lazy("%(value)s serving(s) of butter, cream or margarine"),
+    ),
+    "cheese": (
+        gettext_lazy("Cheese (servings)"),
+        gettext_lazy("cheese"),
+        gettext_lazy("%(value)s serving(s) of cheese"),
+    ),
+    "sugary_drink": (
+        gettext_lazy("Sugary drinks (servings)"),
+        gettext_lazy("sugary drinks"),
+        gettext_lazy("%(value)s sugary drink(s)"),
+    ),
+    "sweets_pastries": (
+        gettext_lazy("Commercial sweets and pastries (servings)"),
+        gettext_lazy("commercial sweets and pastries"),
+        gettext_lazy("%(value)s serving(s) of commercial sweets or pastries"),
+    ),
+    "sofrito": (
+        gettext_lazy("Sofrito (servings)"),
+        gettext_lazy("sofrito (tomato, onion and garlic cooked in olive oil)"),
+        gettext_lazy("%(value)s serving(s) of sofrito"),
+    ),
+    "very_spicy": (
+        gettext_lazy("Very spicy foods (servings)"),
+        gettext_lazy("very spicy foods"),
+        gettext_lazy("%(value)s serving(s) of very spicy foods"),
+    ),
+    "raw_vegetable": (
+        gettext_lazy("Raw vegetables and salad (servings)"),
+        gettext_lazy("raw vegetables or salad"),
+        gettext_lazy("%(value)s serving(s) of raw vegetables"),
+    ),
+    "red_processed_meat": (
+        gettext_lazy("Red or processed meat (servings)"),
+        gettext_lazy("red or processed meat"),
+        gettext_lazy("%(value)s serving(s) of red or processed meat"),
+    ),
     "fiber_g": (gettext_lazy("Fiber (grams)"), gettext_lazy("fiber"), gettext_lazy("%(value)s g of fiber")),
-    "fermented": (gettext_lazy("Fermented foods (servings)"), gettext_lazy("fermented foods (yogurt, kefir, sauerkraut, kimchi, miso...)"), gettext_lazy("%(value)s serving(s) of fermented foods")),
-    "nova4": (gettext_lazy("Ultra-processed foods, NOVA 4 (servings)"), gettext_lazy("ultra-processed foods"), gettext_lazy("%(value)s serving(s) of ultra-processed foods")),
-    "processed": (gettext_lazy("Processed or pro-inflammatory foods (servings)"), gettext_lazy("ultra-processed or pro-inflammatory foods (cold cuts, cheese, cream, very sugary or very spicy foods)"), gettext_lazy("%(value)s serving(s) of processed or pro-inflammatory foods")),
-    "added_sugar": (gettext_lazy("Foods with added sugar (servings)"), gettext_lazy("foods with added sugar"), gettext_lazy("%(value)s serving(s) of foods with added sugar")),
-    "olive_oil_g": (gettext_lazy("Olive oil (grams)"), gettext_lazy("olive oil"), gettext_lazy("%(value)s g of olive oil")),
-    "mid_sleep_minutes": (gettext_lazy("Mid-sleep time (minutes from midnight)"), gettext_lazy("mid-sleep time"), gettext_lazy("mid-sleep %(value)s minutes from midnight")),
-    "total_sleep_minutes": (gettext_lazy("Total sleep (minutes)"), gettext_lazy("sleep"), gettext_lazy("%(value)s minutes of sleep")),
-    "activity_minutes": (gettext_lazy("Physical activity (minutes)"), gettext_lazy("physical activity"), gettext_lazy("%(value)s minutes of physical activity")),
-    "tobacco": (gettext_lazy("Tobacco (days smoked)"), gettext_lazy("tobacco"), gettext_lazy("tobacco on %(value)s day(s)")),
+    "fermented": (
+        gettext_lazy("Fermented foods (servings)"),
+        gettext_lazy("fermented foods (yogurt, kefir, sauerkraut, kimchi, miso...)"),
+        gettext_lazy("%(value)s serving(s) of fermented foods"),
+    ),
+    "nova4": (
+        gettext_lazy("Ultra-processed foods, NOVA 4 (servings)"),
+        gettext_lazy("ultra-processed foods"),
+        gettext_lazy("%(value)s serving(s) of ultra-processed foods"),
+    ),
+    "processed": (
+        gettext_lazy("Processed or pro-inflammatory foods (servings)"),
+        gettext_lazy(
+            "ultra-processed or pro-inflammatory foods (cold cuts, cheese, cream, very sugary or very spicy foods)"
+        ),
+        gettext_lazy("%(value)s serving(s) of processed or pro-inflammatory foods"),
+    ),
+    "added_sugar": (
+        gettext_lazy("Foods with added sugar (servings)"),
+        gettext_lazy("foods with added sugar"),
+        gettext_lazy("%(value)s serving(s) of foods with added sugar"),
+    ),
+    "olive_oil_g": (
+        gettext_lazy("Olive oil (grams)"),
+        gettext_lazy("olive oil"),
+        gettext_lazy("%(value)s g of olive oil"),
+    ),
+    "mid_sleep_minutes": (
+        gettext_lazy("Mid-sleep time (minutes from midnight)"),
+        gettext_lazy("mid-sleep time"),
+        gettext_lazy("mid-sleep %(value)s minutes from midnight"),
+    ),
+    "total_sleep_minutes": (
+        gettext_lazy("Total sleep (minutes)"),
+        gettext_lazy("sleep"),
+        gettext_lazy("%(value)s minutes of sleep"),
+    ),
+    "activity_minutes": (
+        gettext_lazy("Physical activity (minutes)"),
+        gettext_lazy("physical activity"),
+        gettext_lazy("%(value)s minutes of physical activity"),
+    ),
+    "tobacco": (
+        gettext_lazy("Tobacco (days smoked)"),
+        gettext_lazy("tobacco"),
+        gettext_lazy("tobacco on %(value)s day(s)"),
+    ),
     "cigarettes": (gettext_lazy("Cigarettes"), gettext_lazy("cigarettes"), gettext_lazy("%(value)s cigarette(s)")),
-    "alcohol_units": (gettext_lazy("Alcohol (units)"), gettext_lazy("alcohol"), gettext_lazy("%(value)s unit(s) of alcohol")),
+    "alcohol_units": (
+        gettext_lazy("Alcohol (units)"),
+        gettext_lazy("alcohol"),
+        gettext_lazy("%(value)s unit(s) of alcohol"),
+    ),
 }
 MEASURE_CHOICES = [(measure, MEASURE_TEXTS[measure][0]) for measure in scoring.MEASURES]
 
 MEDAS_ITEM_TEXTS: dict[str, tuple[Promise, Promise]] = {
     # item -> (label, how to earn it)
-    "olive_oil_main_fat": (gettext_lazy("Olive oil as the main added fat"), gettext_lazy("cook and dress with olive oil rather than butter or other oils")),
-    "olive_oil_4_tbsp": (gettext_lazy("4 tablespoons of olive oil a day"), gettext_lazy("use about 4 tablespoons of olive oil over the day")),
-    "vegetables_2_one_raw": (gettext_lazy("2 servings of vegetables a day, one raw"), gettext_lazy("have 2 servings of vegetables a day, one of them raw or as salad")),
+    "olive_oil_main_fat": (
+        gettext_lazy("Olive oil as the main added fat"),
+        gettext_lazy("cook and dress with olive oil rather than butter or other oils"),
+    ),
+    "olive_oil_4_tbsp": (
+        gettext_lazy("4 tablespoons of olive oil a day"),
+        gettext_lazy("use about 4 tablespoons of olive oil over the day"),
+    ),
+    "vegetables_2_one_raw": (
+        gettext_lazy("2 servings of vegetables a day, one raw"),
+        gettext_lazy("have 2 servings of vegetables a day, one of them raw or as salad"),
+    ),
     "fruit_3": (gettext_lazy("3 servings of fruit a day"), gettext_lazy("eat fruit 3 times a day")),
-    "red_meat_under_1": (gettext_lazy("Less than 1 serving of red or processed meat a day"), gettext_lazy("keep red meat and cold cuts under one serving a day")),
-    "butter_cream_under_1": (gettext_lazy("Less than 1 serving of butter, cream or margarine a day"), gettext_lazy("keep butter, cream and margarine under one serving a day")),
-    "sugary_drinks_under_1": (gettext_lazy("Less than 1 sugary drink a day"), gettext_lazy("swap sugary drinks for water")),
-    "legumes_3": (gettext_lazy("3 servings of legumes a week"), gettext_lazy("have legumes (lentils, beans, chickpeas) 3 times a week")),
-    "fish_3": (gettext_lazy("3 servings of fish or seafood a week"), gettext_lazy("have fish or seafood 3 times a week")),
-    "sweets_under_3": (gettext_lazy("Fewer than 3 commercial sweets or pastries a week"), gettext_lazy("keep commercial sweets and pastries under 3 a week")),
+    "red_meat_under_1": (
+        gettext_lazy("Less than 1 serving of red or processed meat a day"),
+        gettext_lazy("keep red meat and cold cuts under one serving a day"),
+    ),
+    "butter_cream_under_1": (
+        gettext_lazy("Less than 1 serving of butter, cream or margarine a day"),
+        gettext_lazy("keep butter, cream and margarine under one serving a day"),
+    ),
+    "sugary_drinks_under_1": (
+        gettext_lazy("Less than 1 sugary drink a day"),
+        gettext_lazy("swap sugary drinks for water"),
+    ),
+    "legumes_3": (
+        gettext_lazy("3 servings of legumes a week"),
+        gettext_lazy("have legumes (lentils, beans, chickpeas) 3 times a week"),
+    ),
+    "fish_3": (
+        gettext_lazy("3 servings of fish or seafood a week"),
+        gettext_lazy("have fish or seafood 3 times a week"),
+    ),
+    "sweets_under_3": (
+        gettext_lazy("Fewer than 3 commercial sweets or pastries a week"),
+        gettext_lazy("keep commercial sweets and pastries under 3 a week"),
+    ),
     "nuts_3": (gettext_lazy("3 servings of nuts a week"), gettext_lazy("have a handful of nuts 3 times a week")),
-    "white_over_red_meat": (gettext_lazy("White meat rather than red meat"), gettext_lazy("choose chicken, turkey or rabbit rather than red meat or sausages")),
-    "sofrito_2": (gettext_lazy("Sofrito twice a week"), gettext_lazy("cook with sofrito (tomato, onion and garlic in olive oil) twice a week")),
+    "white_over_red_meat": (
+        gettext_lazy("White meat rather than red meat"),
+        gettext_lazy("choose chicken, turkey or rabbit rather than red meat or sausages"),
+    ),
+    "sofrito_2": (
+        gettext_lazy("Sofrito twice a week"),
+        gettext_lazy("cook with sofrito (tomato, onion and garlic in olive oil) twice a week"),
+    ),
 }
 MEDAS_ITEM_CHOICES = [(item, MEDAS_ITEM_TEXTS[item][0]) for item in scoring.MEDAS_ITEMS]
 
@@ -148,7 +291,9 @@ class RegularityParams(WindowMixin, BaseParamsForm):
 
 class MedasParams(WindowMixin, BaseParamsForm):
     items = forms.MultipleChoiceField(
-        label=gettext_lazy("items counted"), choices=MEDAS_ITEM_CHOICES, required=False,
+        label=gettext_lazy("items counted"),
+        choices=MEDAS_ITEM_CHOICES,
+        required=False,
         help_text=gettext_lazy("Leave empty for all 13 items."),
     )
 
@@ -183,13 +328,14 @@ def validate_params(kind: str, params: Any) -> tuple[dict[str, Any], list[str]]:
     if form_class is None:
         return {}, [_("Unknown rule kind “%(kind)s”.") % {"kind": kind}]
     if not isinstance(params, Mapping):
-        return {}, [_("Parameters must be a JSON object, e.g. {\"measure\": \"fiber_g\", \"target\": 25}.")]
+        return {}, [_('Parameters must be a JSON object, e.g. {"measure": "fiber_g", "target": 25}.')]
     allowed = list(form_class.base_fields)
     errors: list[str] = []
     unknown = sorted(set(params) - set(allowed))
     for name in unknown:
         errors.append(
-            _("Unknown parameter “%(name)s” for this kind. Allowed: %(allowed)s.") % {"name": name, "allowed": ", ".join(allowed)}
+            _("Unknown parameter “%(name)s” for this kind. Allowed: %(allowed)s.")
+            % {"name": name, "allowed": ", ".join(allowed)}
         )
     data: dict[str, Any] = {}
     for name, value in params.items():
@@ -218,7 +364,9 @@ def validate_params(kind: str, params: Any) -> tuple[dict[str, Any], list[str]]:
 
 
 def rule_title(spec: Mapping[str, Any], language: str) -> str:
-    return str(spec.get("title_fr") if language == "fr" and spec.get("title_fr") else spec.get("title_en") or spec["key"])
+    return str(
+        spec.get("title_fr") if language == "fr" and spec.get("title_fr") else spec.get("title_en") or spec["key"]
+    )
 
 
 def _num(value: float) -> str:
@@ -271,7 +419,8 @@ def explain(spec: Mapping[str, Any], line: Mapping[str, Any]) -> dict[str, str]:
         elif kind == "target":
             missing = max(goal_value - float(counted.get(measure, 0)), 0)
             tip = _("%(missing)s more would reach the goal of %(goal)s.") % {
-                "missing": amount(measure, missing), "goal": amount(measure, goal_value)
+                "missing": amount(measure, missing),
+                "goal": amount(measure, goal_value),
             }
         elif params.get("op") == "at_most":
             tip = _("Keep it to at most %(goal)s a day.") % {"goal": amount(measure, goal_value)}
@@ -280,38 +429,53 @@ def explain(spec: Mapping[str, Any], line: Mapping[str, Any]) -> dict[str, str]:
     elif kind == "rolling_count":
         goal_value = float(params.get("value", 0))
         total = float(counted.get(measure, 0))
-        counted_text = _("Counted over the last %(days)s days: %(amount)s.") % {"days": window, "amount": amount(measure, total)}
+        counted_text = _("Counted over the last %(days)s days: %(amount)s.") % {
+            "days": window,
+            "amount": amount(measure, total),
+        }
         if not days_logged:
             tip = _not_logged_tip(measure)
         elif params.get("op") == "at_most":
             if total > goal_value + 1e-9:
-                tip = _("Stay at or under %(goal)s over %(days)s days.") % {"goal": amount(measure, goal_value), "days": window}
+                tip = _("Stay at or under %(goal)s over %(days)s days.") % {
+                    "goal": amount(measure, goal_value),
+                    "days": window,
+                }
             else:
                 tip = _("Within the limit; logging every day of the window earns the full points.")
         else:
             tip = _("%(missing)s more over %(days)s days would reach %(goal)s.") % {
-                "missing": amount(measure, max(goal_value - total, 0)), "days": window, "goal": amount(measure, goal_value)
+                "missing": amount(measure, max(goal_value - total, 0)),
+                "days": window,
+                "goal": amount(measure, goal_value),
             }
     elif kind == "preference":
         prefer, over = str(params.get("prefer")), str(params.get("over"))
         counted_text = _("Over the last %(days)s days: %(preferred)s and %(avoided)s.") % {
-            "days": window, "preferred": amount(prefer, counted.get(prefer, 0)), "avoided": amount(over, counted.get(over, 0))
+            "days": window,
+            "preferred": amount(prefer, counted.get(prefer, 0)),
+            "avoided": amount(over, counted.get(over, 0)),
         }
-        tip = _("Choose %(prefer)s more often than %(over)s, and log every day.") % {"prefer": noun(prefer), "over": noun(over)}
+        tip = _("Choose %(prefer)s more often than %(over)s, and log every day.") % {
+            "prefer": noun(prefer),
+            "over": noun(over),
+        }
     elif kind == "regularity":
         min_days = int(params.get("min_days", 3))
         spread = float(counted.get("spread_minutes", 0))
         if days_logged >= min_days:
-            counted_text = _("Your times varied by %(spread)s minutes (standard deviation) over %(days)s days logged.") % {
-                "spread": _num(spread), "days": days_logged
-            }
+            counted_text = _(
+                "Your times varied by %(spread)s minutes (standard deviation) over %(days)s days logged."
+            ) % {"spread": _num(spread), "days": days_logged}
             tip = _("Go to bed and get up at about the same times every day, weekends included.")
         else:
             counted_text = _("At least %(min)s days logged are needed to measure regularity.") % {"min": min_days}
             tip = _not_logged_tip(measure or "mid_sleep_minutes")
     elif kind == "medas":
         counted_text = _("%(met)s of %(items)s Mediterranean items met over the last %(days)s days.") % {
-            "met": _num(float(counted.get("items_met", 0))), "items": int(counted.get("items", 13)), "days": window
+            "met": _num(float(counted.get("items_met", 0))),
+            "items": int(counted.get("items", 13)),
+            "days": window,
         }
         work_on = [str(MEDAS_ITEM_TEXTS[item][1]) for item in counted.get("work_on", []) if item in MEDAS_ITEM_TEXTS]
         if not days_logged:
@@ -338,16 +502,47 @@ def sample_weeks() -> list[tuple[str, pd.DataFrame]]:
     """Three made-up weeks the admin preview scores: what a rule change does to typical days."""
     start = date(2026, 1, 5)
     mediterranean = {
-        "logged": 1, "sleep_logged": 1, "lifestyle_logged": 1, "vegetable": 3, "raw_vegetable": 1, "fruit": 3,
-        "legume": 0.5, "fish_seafood": 0.5, "nuts": 0.5, "olive_oil": 3, "olive_oil_g": 40, "white_meat": 0.3,
-        "sofrito": 0.3, "whole_grain": 2, "fiber_g": 27, "fermented": 1, "processed": 0.5, "nova4": 0.5,
-        "activity_minutes": 30, "total_sleep_minutes": 450,
+        "logged": 1,
+        "sleep_logged": 1,
+        "lifestyle_logged": 1,
+        "vegetable": 3,
+        "raw_vegetable": 1,
+        "fruit": 3,
+        "legume": 0.5,
+        "fish_seafood": 0.5,
+        "nuts": 0.5,
+        "olive_oil": 3,
+        "olive_oil_g": 40,
+        "white_meat": 0.3,
+        "sofrito": 0.3,
+        "whole_grain": 2,
+        "fiber_g": 27,
+        "fermented": 1,
+        "processed": 0.5,
+        "nova4": 0.5,
+        "activity_minutes": 30,
+        "total_sleep_minutes": 450,
     }
     processed = {
-        "logged": 1, "sleep_logged": 1, "lifestyle_logged": 1, "vegetable": 0.5, "fruit": 0.5,
-        "red_processed_meat": 1.5, "red_meat": 0.5, "processed_meat": 1, "butter_cream": 1, "cheese": 1,
-        "sugary_drink": 1, "sweets_pastries": 1, "fiber_g": 11, "nova4": 4, "processed": 6,
-        "other_veg_oil": 1, "activity_minutes": 5, "alcohol_units": 2, "total_sleep_minutes": 380,
+        "logged": 1,
+        "sleep_logged": 1,
+        "lifestyle_logged": 1,
+        "vegetable": 0.5,
+        "fruit": 0.5,
+        "red_processed_meat": 1.5,
+        "red_meat": 0.5,
+        "processed_meat": 1,
+        "butter_cream": 1,
+        "cheese": 1,
+        "sugary_drink": 1,
+        "sweets_pastries": 1,
+        "fiber_g": 11,
+        "nova4": 4,
+        "processed": 6,
+        "other_veg_oil": 1,
+        "activity_minutes": 5,
+        "alcohol_units": 2,
+        "total_sleep_minutes": 380,
     }
     partial = dict(mediterranean, fiber_g=18, fermented=0.5, processed=2)
     med_days = [dict(mediterranean, mid_sleep_minutes=180 + (i % 2) * 20) for i in range(7)]
@@ -382,4 +577,3 @@ def preview(current: list[dict[str, Any]], proposed: list[dict[str, Any]], key: 
             }
         )
     return rows
-

@@ -132,7 +132,9 @@ class _Days:
 
     def __init__(self, facts: pd.DataFrame) -> None:
         if facts.empty:
-            frame = pd.DataFrame({"patient_id": pd.Series([], dtype="int64"), "date": pd.Series([], dtype="datetime64[s]")})
+            frame = pd.DataFrame(
+                {"patient_id": pd.Series([], dtype="int64"), "date": pd.Series([], dtype="datetime64[s]")}
+            )
         else:
             frame = facts
         dates = pd.to_datetime(frame["date"]).to_numpy().astype("datetime64[D]").astype(np.int64)

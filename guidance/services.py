@@ -36,8 +36,21 @@ SWEEP_LOOKBACK = timedelta(days=2)
 SWEEP_MAX_PATIENTS = 200
 
 # Foods "the articles name" as pro-inflammatory (seeds/003 "Effects That Also Play on Quality of Life").
-PRO_INFLAMMATORY_GROUPS = frozenset({"processed_meat", "cheese", "butter_cream", "sugary_drink", "sweets_pastries", "very_spicy"})
-SNAPSHOT_FIELDS = ("key", "kind", "params", "weight", "order", "title_en", "title_fr", "rationale_en", "rationale_fr", "source")
+PRO_INFLAMMATORY_GROUPS = frozenset(
+    {"processed_meat", "cheese", "butter_cream", "sugary_drink", "sweets_pastries", "very_spicy"}
+)
+SNAPSHOT_FIELDS = (
+    "key",
+    "kind",
+    "params",
+    "weight",
+    "order",
+    "title_en",
+    "title_fr",
+    "rationale_en",
+    "rationale_fr",
+    "source",
+)
 
 
 # ---------------------------------------------------------------- versions
@@ -268,7 +281,9 @@ def load_facts(patient_ids: Sequence[int] | None, start: date | None, end: date 
     return pd.DataFrame(frame)
 
 
-def _relapse_flags(patient_ids: Sequence[int] | None, all_keys: np.ndarray, start: date | None, end: date | None) -> np.ndarray:
+def _relapse_flags(
+    patient_ids: Sequence[int] | None, all_keys: np.ndarray, start: date | None, end: date | None
+) -> np.ndarray:
     """True on the rows that fall within a logged relapse (open relapses run to today)."""
     flags = np.zeros(len(all_keys), dtype=bool)
     if not len(all_keys):
@@ -447,7 +462,9 @@ def rescore_version_batch(version_id: int, after_patient_id: int, batch_size: in
     if version is None or latest is None or latest.pk != version.pk:
         return None
     ids = list(
-        User.objects.filter(role=Role.PATIENT, pk__gt=after_patient_id).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        User.objects.filter(role=Role.PATIENT, pk__gt=after_patient_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch_size]
     )
     if ids:
         rescore_patients(ids, None, None, version)
@@ -497,7 +514,9 @@ def schedule_rescore(patient_id: int, day: date) -> None:
     try:
         rescore_days_task.apply_async(args=(patient_id, day.isoformat(), end.isoformat()))
     except Exception:
-        logger.warning("could not enqueue the rescore of patient %s from %s; the sweep will do it", patient_id, day, exc_info=True)
+        logger.warning(
+            "could not enqueue the rescore of patient %s from %s; the sweep will do it", patient_id, day, exc_info=True
+        )
 
 
 @dataclass
@@ -526,7 +545,9 @@ def sweep(max_patients: int = SWEEP_MAX_PATIENTS) -> SweepReport:
     since = timezone.now() - SWEEP_LOOKBACK
     changed: set[tuple[int, date]] = set()
     for model in (MealItem, SleepDiary, Lifestyle, FatigueRating, SymptomLog, StoolEvent):
-        changed.update(model.objects.filter(updated_at__gte=since).order_by().values_list("patient_id", "date").distinct())
+        changed.update(
+            model.objects.filter(updated_at__gte=since).order_by().values_list("patient_id", "date").distinct()
+        )
     if changed:
         patients = sorted({p for p, _d in changed})[:max_patients]
         fresh = set(
@@ -543,13 +564,18 @@ def sweep(max_patients: int = SWEEP_MAX_PATIENTS) -> SweepReport:
             report.unscored_patients += 1
     # 3. Scores made by an older version (a publish whose rescore could not start or died).
     old = list(
-        DayScore.objects.exclude(version=version).order_by().values_list("patient_id", flat=True).distinct()[:max_patients]
+        DayScore.objects.exclude(version=version)
+        .order_by()
+        .values_list("patient_id", flat=True)
+        .distinct()[:max_patients]
     )
     for start_index in range(0, len(old), BATCH_PATIENTS):
         rescore_patients(old[start_index : start_index + BATCH_PATIENTS], None, None, version)
     report.version_patients = len(old)
     if old and version.rescore_finished_at is None and not DayScore.objects.exclude(version=version).exists():
-        RuleSetVersion.objects.filter(pk=version.pk).update(rescore_done=version.rescore_total, rescore_finished_at=timezone.now())
+        RuleSetVersion.objects.filter(pk=version.pk).update(
+            rescore_done=version.rescore_total, rescore_finished_at=timezone.now()
+        )
     return report
 
 
@@ -577,9 +603,7 @@ def day_panel(patient: User, day: date) -> DayPanel:
         return DayPanel(None, None, None, [], False, False)
     score = DayScore.objects.filter(patient=patient, date=day).select_related("version").first()
     window = _window_days(version_specs(version))
-    stale = StaleDay.objects.filter(
-        patient=patient, date__gte=day - timedelta(days=window - 1), date__lte=day
-    ).exists()
+    stale = StaleDay.objects.filter(patient=patient, date__gte=day - timedelta(days=window - 1), date__lte=day).exists()
     if score is not None and score.version_id == version.pk and not stale:
         return DayPanel(version, score, score.total, list(score.breakdown), True, False)
     facts = load_facts([patient.pk], day - timedelta(days=window - 1), day)

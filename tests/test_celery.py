@@ -69,7 +69,18 @@ def test_the_worker_command_that_compose_and_make_run_executes_tasks():
     celery_bin = Path(sys.executable).with_name("celery")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "msgut.settings", "REDIS_URL": url}
     worker = subprocess.Popen(
-        [str(celery_bin), "-A", "msgut", "worker", "--pool=solo", "--concurrency=1", "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        [
+            str(celery_bin),
+            "-A",
+            "msgut",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
         cwd=Path(__file__).resolve().parent.parent,
         env=env,
         stdout=subprocess.PIPE,

@@ -91,7 +91,12 @@ def test_the_commands_compose_runs_work_on_this_machine():
     env = {"DEBUG": "1", "PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "msgut.settings"}
     check = subprocess.run(
         [sys.executable, "manage.py", "help", "migrate"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert check.returncode == 0, check.stderr
     probe = (
@@ -99,6 +104,8 @@ def test_the_commands_compose_runs_work_on_this_machine():
         "from msgut.wsgi import application; from msgut.celery import app; "
         "import gunicorn; app.loader.import_default_modules(); print('ok', app.main)"
     )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok msgut"

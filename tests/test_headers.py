@@ -23,7 +23,9 @@ def test_the_csp_allows_only_our_own_origin(client, db):
     assert policy["default-src"] == ["'self'"]
     assert policy["object-src"] == ["'none'"]
     for sources in policy.values():
-        assert not any(s.startswith(("http:", "https:")) or "." in s.strip("'") for s in sources if s != "data:"), sources
+        assert not any(s.startswith(("http:", "https:")) or "." in s.strip("'") for s in sources if s != "data:"), (
+            sources
+        )
     assert response["X-Frame-Options"] == "DENY"
 
 

@@ -27,7 +27,15 @@ print(json.dumps({
 
 
 def run_probe(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    dropped = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HSTS_SECONDS"}
+    dropped = {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "DEBUG",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_COOKIES",
+        "SECURE_HSTS_SECONDS",
+    }
     base = {k: v for k, v in os.environ.items() if k not in dropped}
     base.update({"DJANGO_SETTINGS_MODULE": "msgut.settings", **env})
     return subprocess.run(
@@ -49,7 +57,11 @@ def test_without_database_url_it_uses_a_sqlite_file_and_without_redis_tasks_run_
 
 def test_with_urls_it_uses_postgresql_and_redis():
     result = run_probe(
-        {"DEBUG": "1", "DATABASE_URL": "postgres://u:p@db.example:5432/msgut", "REDIS_URL": "redis://cache.example:6379/2"}
+        {
+            "DEBUG": "1",
+            "DATABASE_URL": "postgres://u:p@db.example:5432/msgut",
+            "REDIS_URL": "redis://cache.example:6379/2",
+        }
     )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.strip().splitlines()[-1])
@@ -77,7 +89,11 @@ def test_with_debug_off_and_a_secret_key_it_turns_on_the_production_protections(
 
 
 def test_the_deploy_checklist_passes_with_production_values():
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECURE_SSL_REDIRECT", "SECURE_COOKIES"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SECURE_SSL_REDIRECT", "SECURE_COOKIES"}
+    }
     env.update(
         {
             "DEBUG": "0",
@@ -87,7 +103,12 @@ def test_the_deploy_checklist_passes_with_production_values():
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -34,7 +34,18 @@ PUBLIC = {
 # Every other URL belongs to one of these namespaces and needs a signed-in user.
 SIGNED_IN_NAMESPACES = {"", "accounts", "tracker", "guidance", "trends", "clinic", "admin"}
 
-SAMPLE_VALUES: list[object] = [1, "x", "MQ", "set-password", "auth", "accounts", date(2026, 1, 15), "2026-01-15", uuid.UUID(int=1), "2026-W03"]
+SAMPLE_VALUES: list[object] = [
+    1,
+    "x",
+    "MQ",
+    "set-password",
+    "auth",
+    "accounts",
+    date(2026, 1, 15),
+    "2026-01-15",
+    uuid.UUID(int=1),
+    "2026-W03",
+]
 
 
 def walk(patterns=None, namespace: str = ""):
@@ -43,7 +54,9 @@ def walk(patterns=None, namespace: str = ""):
         patterns = get_resolver().url_patterns
     for entry in patterns:
         if isinstance(entry, URLResolver):
-            inner = f"{namespace}:{entry.namespace}" if namespace and entry.namespace else (entry.namespace or namespace)
+            inner = (
+                f"{namespace}:{entry.namespace}" if namespace and entry.namespace else (entry.namespace or namespace)
+            )
             yield from walk(entry.url_patterns, inner)
         elif isinstance(entry, URLPattern):
             name = entry.name and (f"{namespace}:{entry.name}" if namespace else entry.name)

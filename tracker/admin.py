@@ -20,8 +20,19 @@ class FoodAdminForm(forms.ModelForm):
     class Meta:
         model = Food
         fields = [
-            "name_en", "name_fr", "default_portion_g", "household_measure_en", "household_measure_fr",
-            "fiber_g_per_100g", "sat_fat_g_per_100g", "added_sugar", "nova_group", "fermented", "raw", "groups", "source",
+            "name_en",
+            "name_fr",
+            "default_portion_g",
+            "household_measure_en",
+            "household_measure_fr",
+            "fiber_g_per_100g",
+            "sat_fat_g_per_100g",
+            "added_sugar",
+            "nova_group",
+            "fermented",
+            "raw",
+            "groups",
+            "source",
         ]
 
 

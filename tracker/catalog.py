@@ -206,7 +206,9 @@ def load_catalog(path: Path | str = CATALOG_CSV, model: type[models.Model] | Non
                 to_update.append(food)
         food_model.objects.bulk_create(to_create, batch_size=500)
         food_model.objects.bulk_update(to_update, _LOADED_FIELDS, batch_size=500)
-    return LoadResult(created=len(to_create), updated=len(to_update), unchanged=len(rows) - len(to_create) - len(to_update))
+    return LoadResult(
+        created=len(to_create), updated=len(to_update), unchanged=len(rows) - len(to_create) - len(to_update)
+    )
 
 
 # ---------------------------------------------------------------- search
@@ -264,7 +266,10 @@ def search_foods(user: "User | None", query: str, limit: int = 12) -> list[Food]
     foods = foods.annotate(
         is_recent=Case(When(last_eaten__isnull=False, then=Value(1)), default=Value(0), output_field=IntegerField()),
         match_rank=Case(
-            When(name_start, then=Value(0)), When(words_start, then=Value(1)), default=Value(2), output_field=IntegerField()
+            When(name_start, then=Value(0)),
+            When(words_start, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
         ),
     )
     return list(foods.order_by("-is_favourite", "-is_recent", "match_rank", "name_en", "pk")[:limit])
@@ -272,9 +277,7 @@ def search_foods(user: "User | None", query: str, limit: int = 12) -> list[Food]
 
 def recent_foods(user: "User", limit: int = 12) -> list[Food]:
     """Foods the user ate in the last 30 days, latest first (one query)."""
-    return list(
-        _ranked(user).filter(last_eaten__isnull=False).order_by("-last_eaten", "name_en", "pk")[:limit]
-    )
+    return list(_ranked(user).filter(last_eaten__isnull=False).order_by("-last_eaten", "name_en", "pk")[:limit])
 
 
 def favourite_foods(user: "User", limit: int = 50) -> list[Food]:

@@ -141,7 +141,11 @@ def _meal_plan(pools: Pools, rng: random.Random, meal: str, healthy: bool) -> li
             if rng.random() < 0.3:
                 parts.append(p.vegetables)
     else:  # snack
-        parts = [rng.choice([p.nuts, p.fruit, p.fermented])] if healthy else [rng.choice([p.sweets, p.ultra, p.sugary_drinks])]
+        parts = (
+            [rng.choice([p.nuts, p.fruit, p.fermented])]
+            if healthy
+            else [rng.choice([p.sweets, p.ultra, p.sugary_drinks])]
+        )
     chosen: list[Food] = []
     chosen_ids: set[int] = set()  # by id: comparing model instances is slow in bulk generation
     for pool in parts:
@@ -217,7 +221,9 @@ def make_history(
             healthy = rng.random() < quality
             healthy_day += int(healthy)
             for food in _meal_plan(pools, rng, meal, healthy):
-                factor = rng.choice((0.75, 1.0, 1.0, 1.0, 1.5)) if not food.groups or "olive_oil" not in food.groups else 1.0
+                factor = (
+                    rng.choice((0.75, 1.0, 1.0, 1.0, 1.5)) if not food.groups or "olive_oil" not in food.groups else 1.0
+                )
                 grams = max(1.0, round(food.default_portion_g * factor, 1))
                 meals.append(MealItem(patient=patient, date=day, meal=meal, food=food, grams=min(grams, 2000.0)))
 
@@ -234,19 +240,35 @@ def make_history(
         if rng.random() < 0.93:
             sleeps.append(
                 SleepDiary(
-                    patient=patient, date=day, in_bed_at=_clock(bed), tried_sleep_at=_clock(tried),
-                    minutes_to_fall_asleep=latency, awakenings=awakenings, minutes_awake=awake,
-                    final_wake_at=_clock(wake), out_of_bed_at=_clock(out), quality=sleep_quality,
-                    total_sleep_minutes=measures.total_sleep_minutes, time_in_bed_minutes=measures.time_in_bed_minutes,
-                    efficiency=measures.efficiency, mid_sleep_minutes=measures.mid_sleep_minutes,
+                    patient=patient,
+                    date=day,
+                    in_bed_at=_clock(bed),
+                    tried_sleep_at=_clock(tried),
+                    minutes_to_fall_asleep=latency,
+                    awakenings=awakenings,
+                    minutes_awake=awake,
+                    final_wake_at=_clock(wake),
+                    out_of_bed_at=_clock(out),
+                    quality=sleep_quality,
+                    total_sleep_minutes=measures.total_sleep_minutes,
+                    time_in_bed_minutes=measures.time_in_bed_minutes,
+                    efficiency=measures.efficiency,
+                    mid_sleep_minutes=measures.mid_sleep_minutes,
                 )
             )
-        score = 3.5 + fatigue_trend * week + (1.0 if quality < 0.5 else 0.0) + (4 - sleep_quality) * 0.5 + rng.uniform(-1.3, 1.3)
+        score = (
+            3.5
+            + fatigue_trend * week
+            + (1.0 if quality < 0.5 else 0.0)
+            + (4 - sleep_quality) * 0.5
+            + rng.uniform(-1.3, 1.3)
+        )
         fatigue.append(FatigueRating(patient=patient, date=day, score=max(0, min(10, round(score)))))
         if rng.random() < 0.8:
             symptoms.append(
                 SymptomLog(
-                    patient=patient, date=day,
+                    patient=patient,
+                    date=day,
                     mood=max(0, min(10, round(7 - score * 0.3 + rng.uniform(-1.5, 1.5)))),
                     stress=max(0, min(10, round(3 + rng.uniform(-2, 3) + (1 if not weekend else -1)))),
                     note=rng.choice(NOTES) if rng.random() < 0.15 else "",
@@ -258,12 +280,17 @@ def make_history(
         if rng.random() < 0.85:
             lifestyles.append(
                 Lifestyle(
-                    patient=patient, date=day,
-                    activity_minutes=rng.choice((0, 10, 20, 30, 30, 45, 60)) if quality >= 0.5 else rng.choice((0, 0, 10, 20)),
-                    tobacco=False, cigarettes=0,
+                    patient=patient,
+                    date=day,
+                    activity_minutes=rng.choice((0, 10, 20, 30, 30, 45, 60))
+                    if quality >= 0.5
+                    else rng.choice((0, 0, 10, 20)),
+                    tobacco=False,
+                    cigarettes=0,
                     alcohol_units=Decimal(rng.choice(("0", "0", "0", "1.5", "1.5", "3"))) if weekend else Decimal("0"),
                     vitamin_d_iu=1000 if rng.random() < 0.8 else 0,
-                    propionate_mg=0, probiotic=rng.random() < 0.3,
+                    propionate_mg=0,
+                    probiotic=rng.random() < 0.3,
                 )
             )
         day += timedelta(days=1)
@@ -333,28 +360,45 @@ def load(users: dict[str, Any], out: Any) -> None:
 
     relapse_start = today - timedelta(days=45)
     Relapse.objects.create(
-        patient=patient, started_on=relapse_start, ended_on=relapse_start + timedelta(days=12),
-        symptoms="Numbness and tingling in both legs, unsteady walking.", severity=Severity.MODERATE,
-        lasted_over_24h=True, fever_or_infection=False, steroids=True, recovery=Recovery.FULL,
+        patient=patient,
+        started_on=relapse_start,
+        ended_on=relapse_start + timedelta(days=12),
+        symptoms="Numbness and tingling in both legs, unsteady walking.",
+        severity=Severity.MODERATE,
+        lasted_over_24h=True,
+        fever_or_infection=False,
+        steroids=True,
+        recovery=Recovery.FULL,
     )
     # A flare with a fever three weeks later: the app flags it as a possible pseudo-relapse.
     Relapse.objects.create(
-        patient=patient, started_on=relapse_start + timedelta(days=24), ended_on=relapse_start + timedelta(days=25),
-        symptoms="Old leg weakness came back during a cold with fever.", severity=Severity.MILD,
-        lasted_over_24h=True, fever_or_infection=True, steroids=False, recovery=Recovery.FULL,
+        patient=patient,
+        started_on=relapse_start + timedelta(days=24),
+        ended_on=relapse_start + timedelta(days=25),
+        symptoms="Old leg weakness came back during a cold with fever.",
+        severity=Severity.MILD,
+        lasted_over_24h=True,
+        fever_or_infection=True,
+        steroids=False,
+        recovery=Recovery.FULL,
     )
     # MFIS every 4 weeks; the next one is due today.
     for weeks_ago, level in ((12, 1.6), (8, 2.2), (4, 1.9)):
         MFISResponse.objects.get_or_create(
-            patient=patient, date=today - timedelta(weeks=weeks_ago),
+            patient=patient,
+            date=today - timedelta(weeks=weeks_ago),
             defaults={"items": mfis_items(rng, level), "completed": True},
         )
 
     # Favourites and a saved meal from the foods eaten most.
     breakfast = list(
-        MealItem.objects.filter(patient=patient, meal="breakfast", date=today - timedelta(days=1)).values_list("food_id", "grams")
+        MealItem.objects.filter(patient=patient, meal="breakfast", date=today - timedelta(days=1)).values_list(
+            "food_id", "grams"
+        )
     )
-    eaten = Counter(MealItem.objects.filter(patient=patient, meal__in=["breakfast", "snack"]).values_list("food_id", flat=True))
+    eaten = Counter(
+        MealItem.objects.filter(patient=patient, meal__in=["breakfast", "snack"]).values_list("food_id", flat=True)
+    )
     for food_id, _count in eaten.most_common(3):
         FavoriteFood.objects.get_or_create(patient=patient, food_id=food_id)
     if breakfast:

@@ -59,7 +59,11 @@ class MealItemForm(forms.Form):
 
     food = forms.ModelChoiceField(queryset=Food.objects.none(), widget=forms.HiddenInput)
     amount = forms.DecimalField(
-        label=_("How much"), min_value=0.1, max_digits=7, decimal_places=2, initial=1,
+        label=_("How much"),
+        min_value=0.1,
+        max_digits=7,
+        decimal_places=2,
+        initial=1,
         error_messages={
             "min_value": _("Enter an amount above zero."),
             "invalid": _("Enter a number, like 1, 1.5 or 150."),
@@ -68,9 +72,7 @@ class MealItemForm(forms.Form):
             "max_decimal_places": _("Enter a number with at most 2 decimals, like 1.5."),
         },
     )
-    unit = forms.ChoiceField(
-        label=_("Unit"), choices=[(PORTION, _("portions")), (GRAMS, _("grams"))], initial=PORTION
-    )
+    unit = forms.ChoiceField(label=_("Unit"), choices=[(PORTION, _("portions")), (GRAMS, _("grams"))], initial=PORTION)
     token = TokenField()
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -86,7 +88,9 @@ class MealItemForm(forms.Form):
             return data
         if unit == PORTION:
             if amount > MAX_COUNT:
-                self.add_error("amount", _("At most %(n)s portions at once. Use grams for a bigger amount.") % {"n": MAX_COUNT})
+                self.add_error(
+                    "amount", _("At most %(n)s portions at once. Use grams for a bigger amount.") % {"n": MAX_COUNT}
+                )
                 return data
             grams = float(amount) * food.default_portion_g
         else:
@@ -105,7 +109,9 @@ class MealItemForm(forms.Form):
 class MealItemEditForm(forms.Form):
     meal = forms.ChoiceField(label=_("Meal"), choices=MealType.choices)
     grams = forms.FloatField(
-        label=_("Portion (grams)"), min_value=0.1, max_value=MAX_PORTION_G,
+        label=_("Portion (grams)"),
+        min_value=0.1,
+        max_value=MAX_PORTION_G,
         error_messages={"max_value": _("At most 2000 g (2 kg) for one item.")},
     )
 
@@ -134,7 +140,10 @@ NOVA_CHOICES = [
 
 class PrivateFoodForm(forms.ModelForm):
     groups = forms.MultipleChoiceField(
-        label=_("Tags"), choices=FoodGroup.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Tags"),
+        choices=FoodGroup.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick what this food is: the guidance counts these."),
     )
     nova_group = forms.TypedChoiceField(
@@ -238,7 +247,9 @@ class SleepForm(forms.ModelForm):
         if wake <= tried:
             self.add_error(
                 "final_wake_at",
-                _("Your final awakening must come after the time you tried to sleep (times from noon count as the evening before)."),
+                _(
+                    "Your final awakening must come after the time you tried to sleep (times from noon count as the evening before)."
+                ),
             )
             return data
         if out < wake:
@@ -250,7 +261,9 @@ class SleepForm(forms.ModelForm):
         if tried + to_sleep > wake:
             self.add_error("minutes_to_fall_asleep", _("That is longer than the whole night you describe."))
         elif to_sleep + awake > wake - tried:
-            self.add_error("minutes_awake", _("With these minutes awake there is no sleep left in the night: check the numbers."))
+            self.add_error(
+                "minutes_awake", _("With these minutes awake there is no sleep left in the night: check the numbers.")
+            )
         return data
 
 
@@ -275,13 +288,20 @@ RATING_ERRORS = {
 
 class SymptomsForm(forms.Form):
     mood = forms.IntegerField(
-        label=_("Mood (0 very low, 10 very good)"), min_value=0, max_value=10, required=False, error_messages=RATING_ERRORS
+        label=_("Mood (0 very low, 10 very good)"),
+        min_value=0,
+        max_value=10,
+        required=False,
+        error_messages=RATING_ERRORS,
     )
     stress = forms.IntegerField(
         label=_("Stress (0 none, 10 extreme)"), min_value=0, max_value=10, required=False, error_messages=RATING_ERRORS
     )
     note = forms.CharField(
-        label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Note"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Anything you want to remember about today (at most 2000 characters)."),
     )
 
@@ -291,7 +311,10 @@ class SymptomsForm(forms.Form):
         for symptom in symptoms:
             self.fields[f"rating_{symptom.pk}"] = forms.IntegerField(
                 label=_("%(name)s (0 none, 10 worst)") % {"name": symptom.name},
-                min_value=0, max_value=10, required=False, error_messages=RATING_ERRORS,
+                min_value=0,
+                max_value=10,
+                required=False,
+                error_messages=RATING_ERRORS,
             )
         for field in self.fields.values():
             if isinstance(field, forms.IntegerField):
@@ -317,7 +340,9 @@ BRISTOL_CHOICES = [
 
 class StoolForm(forms.Form):
     bristol_type = forms.TypedChoiceField(
-        label=_("Bristol stool type"), coerce=int, choices=BRISTOL_CHOICES,
+        label=_("Bristol stool type"),
+        coerce=int,
+        choices=BRISTOL_CHOICES,
         error_messages={"invalid_choice": _("Choose a type from 1 to 7.")},
     )
     token = TokenField()
@@ -325,7 +350,8 @@ class StoolForm(forms.Form):
 
 class CustomSymptomForm(forms.Form):
     name = forms.CharField(
-        label=_("Add a symptom to rate every day"), max_length=60,
+        label=_("Add a symptom to rate every day"),
+        max_length=60,
         help_text=_("For example tingling, bladder urgency, pain."),
     )
 
@@ -443,8 +469,13 @@ class MFISForm(forms.Form):
         super().__init__(*args, **kwargs)
         for number, question in enumerate(MFIS_QUESTIONS, start=1):
             self.fields[f"item_{number}"] = forms.TypedChoiceField(
-                label=question, choices=MFIS_ANSWERS, coerce=int, required=False, widget=forms.RadioSelect,
-                empty_value=None, error_messages={"invalid_choice": _("Choose one of the five answers.")},
+                label=question,
+                choices=MFIS_ANSWERS,
+                coerce=int,
+                required=False,
+                widget=forms.RadioSelect,
+                empty_value=None,
+                error_messages={"invalid_choice": _("Choose one of the five answers.")},
             )
 
     @classmethod
@@ -462,4 +493,6 @@ class MFISForm(forms.Form):
 
 
 class DatePickForm(forms.Form):
-    date = forms.DateField(label=_("Go to a day"), validators=[not_future], widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Go to a day"), validators=[not_future], widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -54,7 +54,9 @@ class Food(models.Model):
     )
     household_measure_en = models.CharField(_("household measure (English)"), max_length=80, blank=True)
     household_measure_fr = models.CharField(_("household measure (French)"), max_length=80, blank=True)
-    fiber_g_per_100g = models.FloatField(_("fiber g/100 g"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)])
+    fiber_g_per_100g = models.FloatField(
+        _("fiber g/100 g"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
     sat_fat_g_per_100g = models.FloatField(
         _("saturated fat g/100 g"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
@@ -279,7 +281,11 @@ class Lifestyle(PatientDayModel):
     tobacco = models.BooleanField(_("smoked tobacco"), default=False)
     cigarettes = models.PositiveSmallIntegerField(_("cigarettes"), default=0, validators=[MaxValueValidator(200)])
     alcohol_units = models.DecimalField(
-        _("alcohol (units)"), max_digits=4, decimal_places=1, default=0, validators=[MinValueValidator(0), MaxValueValidator(50)]
+        _("alcohol (units)"),
+        max_digits=4,
+        decimal_places=1,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(50)],
     )
     vitamin_d_iu = models.PositiveIntegerField(_("vitamin D (IU)"), default=0, validators=[MaxValueValidator(100000)])
     propionate_mg = models.PositiveIntegerField(_("propionate (mg)"), default=0, validators=[MaxValueValidator(10000)])
@@ -325,7 +331,8 @@ class Relapse(models.Model):
         indexes = [models.Index(fields=["patient", "started_on"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")), name="relapse_end_after_start"
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="relapse_end_after_start",
             ),
             models.UniqueConstraint(
                 fields=["patient", "client_token"], condition=~Q(client_token=""), name="relapse_token_once"

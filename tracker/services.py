@@ -148,7 +148,9 @@ def _add_items_missing(patient: User, day: date, meal: str, items: Iterable[tupl
 def copy_meal_from_previous_day(patient: User, day: date, meal: str) -> int:
     """'Same as yesterday' for one meal. Returns how many items were added."""
     check_day(day)
-    source = MealItem.objects.filter(patient=patient, date=day - timedelta(days=1), meal=meal).order_by("created_at", "id")
+    source = MealItem.objects.filter(patient=patient, date=day - timedelta(days=1), meal=meal).order_by(
+        "created_at", "id"
+    )
     added = _add_items_missing(patient, day, meal, source.values_list("food_id", "grams"))
     if added:
         entries_changed(patient.pk, day)
@@ -187,7 +189,8 @@ def save_meal_as(patient: User, day: date, meal: str, name: str) -> SavedMeal:
     saved.items.all().delete()
     items = MealItem.objects.filter(patient=patient, date=day, meal=meal).order_by("created_at", "id")
     SavedMealItem.objects.bulk_create(
-        SavedMealItem(saved_meal=saved, food_id=food_id, grams=grams) for food_id, grams in items.values_list("food_id", "grams")
+        SavedMealItem(saved_meal=saved, food_id=food_id, grams=grams)
+        for food_id, grams in items.values_list("food_id", "grams")
     )
     return saved
 
@@ -494,14 +497,19 @@ def day_log(patient: User, day: date) -> DayLog:
                 view.yesterday_count += 1
         meals.append(view)
     favorites = [
-        fav.food for fav in FavoriteFood.objects.filter(patient=patient).select_related("food").order_by("food__name_en")
+        fav.food
+        for fav in FavoriteFood.objects.filter(patient=patient).select_related("food").order_by("food__name_en")
     ]
     sleeps = list(SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2])
     sleep = sleeps[0] if sleeps and sleeps[0].date == day else None
     previous_sleep = next((s for s in sleeps if s.date != day), None)
     custom = list(CustomSymptom.objects.filter(patient=patient, active=True))
     ratings = dict(SymptomRating.objects.filter(patient=patient, date=day).values_list("symptom_id", "score"))
-    mfis = list(MFISResponse.objects.filter(patient=patient, completed=True).order_by("-date").values_list("date", flat=True)[:1])
+    mfis = list(
+        MFISResponse.objects.filter(patient=patient, completed=True)
+        .order_by("-date")
+        .values_list("date", flat=True)[:1]
+    )
     last_completed = mfis[0] if mfis else None
     mfis_open = MFISResponse.objects.filter(patient=patient, completed=False).order_by("-date").first()
     return DayLog(
@@ -556,9 +564,11 @@ def month_days(patient: User, first: date, last: date) -> dict[date, list[str]]:
         )
         for d in dates:
             found[d].append(kind)
-    for started, ended in Relapse.objects.filter(patient=patient, started_on__lte=last).filter(
-        models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=first)
-    ).values_list("started_on", "ended_on"):
+    for started, ended in (
+        Relapse.objects.filter(patient=patient, started_on__lte=last)
+        .filter(models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=first))
+        .values_list("started_on", "ended_on")
+    ):
         stop = min(ended or patient_today(), last)
         d = max(started, first)
         while d <= stop:
@@ -583,4 +593,3 @@ def relapse_flags(relapses: Iterable[Relapse]) -> dict[int, RelapseCheck]:
     """The clinical-definition check of each of one patient's relapses, keyed by id."""
     episodes = [Episode(r.pk, r.started_on, r.lasted_over_24h, r.fever_or_infection) for r in relapses]
     return {int(k): v for k, v in relapse_checks(episodes).items()}  # type: ignore[call-overload]
-

@@ -124,7 +124,15 @@ def _day_context(request: HttpRequest, log: services.DayLog, bound: dict[str, An
         # Last night is usually like the one before: start from it, the patient adjusts.
         sleep_initial = {
             name: getattr(previous, name)
-            for name in ("in_bed_at", "tried_sleep_at", "minutes_to_fall_asleep", "awakenings", "minutes_awake", "final_wake_at", "out_of_bed_at")
+            for name in (
+                "in_bed_at",
+                "tried_sleep_at",
+                "minutes_to_fall_asleep",
+                "awakenings",
+                "minutes_awake",
+                "final_wake_at",
+                "out_of_bed_at",
+            )
         }
     symptoms_initial: dict[str, Any] = {f"rating_{k}": v for k, v in log.ratings.items()}
     if log.symptoms:
@@ -140,13 +148,16 @@ def _day_context(request: HttpRequest, log: services.DayLog, bound: dict[str, An
         "date_form": DatePickForm(initial={"date": log.day}),
         "sleep_form": bound.get("sleep") or SleepForm(instance=log.sleep, initial=sleep_initial),
         "sleep_prefilled": bool(sleep_initial),
-        "fatigue_form": bound.get("fatigue") or FatigueForm(initial={"score": log.fatigue.score if log.fatigue else None}),
+        "fatigue_form": bound.get("fatigue")
+        or FatigueForm(initial={"score": log.fatigue.score if log.fatigue else None}),
         "symptoms_form": bound.get("symptoms") or SymptomsForm(initial=symptoms_initial, symptoms=log.custom_symptoms),
         "stool_form": bound.get("stool") or StoolForm(),
         "custom_symptom_form": bound.get("custom-symptom") or CustomSymptomForm(),
         "lifestyle_form": bound.get("lifestyle") or LifestyleForm(instance=log.lifestyle),
         "scale": range(11),
-        "mfis_next": (log.mfis_last_completed + timedelta(days=MFIS_INTERVAL_DAYS)) if log.mfis_last_completed else None,
+        "mfis_next": (log.mfis_last_completed + timedelta(days=MFIS_INTERVAL_DAYS))
+        if log.mfis_last_completed
+        else None,
     }
 
 
@@ -181,7 +192,9 @@ def _respond(
     return HttpResponse(html)
 
 
-def _render_day(request: HttpRequest, day: date, search: tuple[str, FoodSearchForm, list[Food]] | None = None) -> HttpResponse:
+def _render_day(
+    request: HttpRequest, day: date, search: tuple[str, FoodSearchForm, list[Food]] | None = None
+) -> HttpResponse:
     log = services.day_log(_user(request), day)
     context = _day_context(request, log)
     if search:
@@ -280,8 +293,18 @@ def add_item(request: HttpRequest, day: date, meal: str) -> HttpResponse:
     user = _user(request)
     form = MealItemForm(request.POST, user=user)
     if not form.is_valid():
-        return _respond(request, day, fragments=["meal"], meal=meal, bound={f"add-{meal}": form}, invalid=True, anchor=f"meal-{meal}")
-    item = services.add_meal_item(user, day, meal, form.cleaned_data["food"], form.cleaned_data["grams"], form.cleaned_data["token"])
+        return _respond(
+            request,
+            day,
+            fragments=["meal"],
+            meal=meal,
+            bound={f"add-{meal}": form},
+            invalid=True,
+            anchor=f"meal-{meal}",
+        )
+    item = services.add_meal_item(
+        user, day, meal, form.cleaned_data["food"], form.cleaned_data["grams"], form.cleaned_data["token"]
+    )
     label = MealType(meal).label
     text = _("Added %(food)s to %(meal)s.") % {"food": food_name(item.food), "meal": label.lower()}
     return _respond(request, day, fragments=["meal"], meal=meal, status_text=text, anchor=f"meal-{meal}")
@@ -293,7 +316,11 @@ def add_item(request: HttpRequest, day: date, meal: str) -> HttpResponse:
 def copy_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
     _meal_or_404(meal)
     added = services.copy_meal_from_previous_day(_user(request), day, meal)
-    text = ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added} if added else _("Nothing new to copy from yesterday.")
+    text = (
+        ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added}
+        if added
+        else _("Nothing new to copy from yesterday.")
+    )
     return _respond(request, day, fragments=["meal"], meal=meal, status_text=text, anchor=f"meal-{meal}")
 
 
@@ -302,7 +329,11 @@ def copy_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
 @past_or_today
 def copy_day(request: HttpRequest, day: date) -> HttpResponse:
     added = services.copy_day_from_previous_day(_user(request), day)
-    text = ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added} if added else _("Nothing new to copy from yesterday.")
+    text = (
+        ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added}
+        if added
+        else _("Nothing new to copy from yesterday.")
+    )
     return _respond(request, day, fragments=["meals"], status_text=text, anchor="meals")
 
 
@@ -314,10 +345,21 @@ def apply_saved(request: HttpRequest, day: date, meal: str) -> HttpResponse:
     user = _user(request)
     form = ApplySavedMealForm(request.POST, user=user)
     if not form.is_valid():
-        return _respond(request, day, fragments=["meal"], meal=meal, bound={f"saved-{meal}": form}, invalid=True, anchor=f"meal-{meal}")
+        return _respond(
+            request,
+            day,
+            fragments=["meal"],
+            meal=meal,
+            bound={f"saved-{meal}": form},
+            invalid=True,
+            anchor=f"meal-{meal}",
+        )
     saved = form.cleaned_data["saved_meal"]
     added = services.apply_saved_meal(user, day, meal, saved)
-    text = ngettext("Added %(n)s item from “%(name)s”.", "Added %(n)s items from “%(name)s”.", added) % {"n": added, "name": saved.name}
+    text = ngettext("Added %(n)s item from “%(name)s”.", "Added %(n)s items from “%(name)s”.", added) % {
+        "n": added,
+        "name": saved.name,
+    }
     return _respond(request, day, fragments=["meal"], meal=meal, status_text=text, anchor=f"meal-{meal}")
 
 
@@ -329,7 +371,9 @@ def save_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
     user = _user(request)
     form = SaveMealForm(request.POST)
     if not form.is_valid():
-        return _respond(request, day, fragments=["meals"], bound={f"save-{meal}": form}, invalid=True, anchor=f"meal-{meal}")
+        return _respond(
+            request, day, fragments=["meals"], bound={f"save-{meal}": form}, invalid=True, anchor=f"meal-{meal}"
+        )
     saved = services.save_meal_as(user, day, meal, form.cleaned_data["name"])
     text = _("Saved this meal as “%(name)s”. Add it to any meal from the Saved meals list.") % {"name": saved.name}
     # Every meal's "saved meals" list changes, so the whole meals block comes back.
@@ -344,7 +388,9 @@ def favorite(request: HttpRequest, day: date, food_id: int) -> HttpResponse:
     food = get_object_or_404(Food.objects.available_to(user), pk=food_id)
     on = request.POST.get("favorite") == "1"
     services.set_favorite(user, food, on)
-    text = (_("%(food)s is now a favourite.") if on else _("%(food)s is no longer a favourite.")) % {"food": food_name(food)}
+    text = (_("%(food)s is now a favourite.") if on else _("%(food)s is no longer a favourite.")) % {
+        "food": food_name(food)
+    }
     return _respond(request, day, fragments=["meals"], status_text=text, anchor="meals")
 
 
@@ -388,8 +434,12 @@ def _save_section(
 def sleep(request: HttpRequest, day: date) -> HttpResponse:
     user = _user(request)
     return _save_section(
-        request, day, "sleep", SleepForm(request.POST),
-        lambda f: services.save_sleep(user, day, f.cleaned_data), _("Sleep saved."),
+        request,
+        day,
+        "sleep",
+        SleepForm(request.POST),
+        lambda f: services.save_sleep(user, day, f.cleaned_data),
+        _("Sleep saved."),
     )
 
 
@@ -398,8 +448,12 @@ def sleep(request: HttpRequest, day: date) -> HttpResponse:
 def fatigue(request: HttpRequest, day: date) -> HttpResponse:
     user = _user(request)
     return _save_section(
-        request, day, "fatigue", FatigueForm(request.POST),
-        lambda f: services.save_fatigue(user, day, f.cleaned_data["score"]), _("Fatigue saved."),
+        request,
+        day,
+        "fatigue",
+        FatigueForm(request.POST),
+        lambda f: services.save_fatigue(user, day, f.cleaned_data["score"]),
+        _("Fatigue saved."),
     )
 
 
@@ -415,7 +469,9 @@ def symptoms(request: HttpRequest, day: date) -> HttpResponse:
             user, day, mood=data["mood"], stress=data["stress"], note=data["note"], ratings=form.ratings()
         )
 
-    return _save_section(request, day, "symptoms", SymptomsForm(request.POST, symptoms=custom), write, _("Symptoms saved."))
+    return _save_section(
+        request, day, "symptoms", SymptomsForm(request.POST, symptoms=custom), write, _("Symptoms saved.")
+    )
 
 
 @require_POST
@@ -434,9 +490,13 @@ def stool(request: HttpRequest, day: date) -> HttpResponse:
 def custom_symptom(request: HttpRequest, day: date) -> HttpResponse:
     user = _user(request)
     return _save_section(
-        request, day, "custom-symptom", CustomSymptomForm(request.POST),
+        request,
+        day,
+        "custom-symptom",
+        CustomSymptomForm(request.POST),
         lambda f: services.add_custom_symptom(user, f.cleaned_data["name"]),
-        _("Symptom added: rate it below, then save."), "symptoms",
+        _("Symptom added: rate it below, then save."),
+        "symptoms",
     )
 
 
@@ -445,8 +505,12 @@ def custom_symptom(request: HttpRequest, day: date) -> HttpResponse:
 def lifestyle(request: HttpRequest, day: date) -> HttpResponse:
     user = _user(request)
     return _save_section(
-        request, day, "lifestyle", LifestyleForm(request.POST),
-        lambda f: services.save_lifestyle(user, day, f.cleaned_data), _("Lifestyle saved."),
+        request,
+        day,
+        "lifestyle",
+        LifestyleForm(request.POST),
+        lambda f: services.save_lifestyle(user, day, f.cleaned_data),
+        _("Lifestyle saved."),
     )
 
 
@@ -545,7 +609,8 @@ def food_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         return redirect("tracker:foods")
     status = 422 if request.method == "POST" else 200
     return render(
-        request, "tracker/food_form.html",
+        request,
+        "tracker/food_form.html",
         {"form": form, "food": food, "meal": meal, "target_day": target_day},
         status=status,
     )
@@ -561,8 +626,13 @@ def delete_saved_meal(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Deleted the saved meal “%(name)s”.") % {"name": saved.name})
         return redirect("tracker:foods")
     return render(
-        request, "tracker/confirm_delete.html",
-        {"what": _("the saved meal “%(name)s”") % {"name": saved.name}, "back": reverse("tracker:foods"), "action": request.path},
+        request,
+        "tracker/confirm_delete.html",
+        {
+            "what": _("the saved meal “%(name)s”") % {"name": saved.name},
+            "back": reverse("tracker:foods"),
+            "action": request.path,
+        },
     )
 
 
@@ -574,9 +644,7 @@ def delete_saved_meal(request: HttpRequest, pk: int) -> HttpResponse:
 def relapses(request: HttpRequest) -> HttpResponse:
     episodes = list(Relapse.objects.filter(patient=_user(request)))
     flags = services.relapse_flags(episodes)
-    rows = [
-        {"relapse": r, "check": flags[r.pk], "reasons": services.relapse_reasons(flags[r.pk])} for r in episodes
-    ]
+    rows = [{"relapse": r, "check": flags[r.pk], "reasons": services.relapse_reasons(flags[r.pk])} for r in episodes]
     return render(request, "tracker/relapses.html", {"rows": rows})
 
 
@@ -603,7 +671,9 @@ def _mfis_target(user: User) -> MFISResponse | None:
     """Today's questionnaire, or one started in the last 4 weeks and not finished."""
     today = services.patient_today()
     return (
-        MFISResponse.objects.filter(patient=user, date__gte=today - timedelta(days=MFIS_INTERVAL_DAYS - 1), date__lte=today)
+        MFISResponse.objects.filter(
+            patient=user, date__gte=today - timedelta(days=MFIS_INTERVAL_DAYS - 1), date__lte=today
+        )
         .filter(models.Q(completed=False) | models.Q(date=today))
         .order_by("-date")
         .first()
@@ -666,9 +736,7 @@ def month(request: HttpRequest, year: int | None = None, month: int | None = Non
         return redirect("tracker:month")
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     found = services.month_days(_user(request), weeks[0][0], weeks[-1][-1])
-    grid = [
-        [services.MonthDay(d, d.month == month, d > today, found.get(d, [])) for d in week] for week in weeks
-    ]
+    grid = [[services.MonthDay(d, d.month == month, d > today, found.get(d, [])) for d in week] for week in weeks]
     first = date(year, month, 1)
     previous = (first - timedelta(days=1)).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)

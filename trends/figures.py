@@ -111,8 +111,19 @@ def _rule_keys(weeks: Sequence[Mapping[str, Any]]) -> list[str]:
     return keys
 
 
-def _line(name: str, x: list[str], y: list[float | None], style: tuple[str, str, str], hover: list[str], unit: str,
-          decimals: int, *, axis: str = "y", width: float = 2.5, size: int = 8) -> dict[str, Any]:
+def _line(
+    name: str,
+    x: list[str],
+    y: list[float | None],
+    style: tuple[str, str, str],
+    hover: list[str],
+    unit: str,
+    decimals: int,
+    *,
+    axis: str = "y",
+    width: float = 2.5,
+    size: int = 8,
+) -> dict[str, Any]:
     color, dash, symbol = style
     return {
         "type": "scatter",
@@ -125,7 +136,9 @@ def _line(name: str, x: list[str], y: list[float | None], style: tuple[str, str,
         "line": {"color": color, "dash": dash, "width": width},
         "marker": {"color": color, "symbol": symbol, "size": size, "line": {"color": color, "width": 1}},
         "customdata": hover,
-        "hovertemplate": f"{name}<br>%{{customdata}}: %{{y:.{decimals}f}} {unit}<extra></extra>".replace(" <extra>", "<extra>"),
+        "hovertemplate": f"{name}<br>%{{customdata}}: %{{y:.{decimals}f}} {unit}<extra></extra>".replace(
+            " <extra>", "<extra>"
+        ),
     }
 
 
@@ -142,8 +155,15 @@ def _relapse_legend(text: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def _layout(grid: list[date], tick_text: Mapping[date, str], text: Mapping[str, str], bands: list[tuple[date, date]],
-            yaxis: dict[str, Any], yaxis2: dict[str, Any] | None, separators: str) -> dict[str, Any]:
+def _layout(
+    grid: list[date],
+    tick_text: Mapping[date, str],
+    text: Mapping[str, str],
+    bands: list[tuple[date, date]],
+    yaxis: dict[str, Any],
+    yaxis2: dict[str, Any] | None,
+    separators: str,
+) -> dict[str, Any]:
     step = max(1, math.ceil(len(grid) / MAX_TICKS))
     ticks = grid[::step]
     layout: dict[str, Any] = {
@@ -155,8 +175,15 @@ def _layout(grid: list[date], tick_text: Mapping[date, str], text: Mapping[str, 
         "separators": separators,
         "hovermode": "closest",
         "showlegend": True,
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.08, "yanchor": "top", "font": {"size": 13},
-                   "traceorder": "normal"},
+        "legend": {
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": -0.08,
+            "yanchor": "top",
+            "font": {"size": 13},
+            "traceorder": "normal",
+        },
         "xaxis": {
             "type": "date",
             "range": [(grid[0] - timedelta(days=4)).isoformat(), (grid[-1] + timedelta(days=10)).isoformat()],
@@ -167,8 +194,14 @@ def _layout(grid: list[date], tick_text: Mapping[date, str], text: Mapping[str, 
             "fixedrange": True,
             "automargin": True,
         },
-        "yaxis": {"gridcolor": GRID, "linecolor": "#6b7780", "zeroline": False, "fixedrange": True, "automargin": True,
-                  **yaxis},
+        "yaxis": {
+            "gridcolor": GRID,
+            "linecolor": "#6b7780",
+            "zeroline": False,
+            "fixedrange": True,
+            "automargin": True,
+            **yaxis,
+        },
         "shapes": [
             {
                 "type": "rect",
@@ -186,14 +219,30 @@ def _layout(grid: list[date], tick_text: Mapping[date, str], text: Mapping[str, 
         ],
     }
     if yaxis2:
-        layout["yaxis2"] = {"overlaying": "y", "side": "right", "showgrid": False, "zeroline": False,
-                            "tickmode": "auto", "nticks": 6,
-                            "fixedrange": True, "automargin": True, "linecolor": "#6b7780", **yaxis2}
+        layout["yaxis2"] = {
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            "zeroline": False,
+            "tickmode": "auto",
+            "nticks": 6,
+            "fixedrange": True,
+            "automargin": True,
+            "linecolor": "#6b7780",
+            **yaxis2,
+        }
     return layout
 
 
-def _chart(chart_id: str, title: str, data: list[dict[str, Any]], layout: dict[str, Any], columns: list[Column],
-           rows: list[tuple[str, list[float | None]]], weeks_with_data: int) -> dict[str, Any]:
+def _chart(
+    chart_id: str,
+    title: str,
+    data: list[dict[str, Any]],
+    layout: dict[str, Any],
+    columns: list[Column],
+    rows: list[tuple[str, list[float | None]]],
+    weeks_with_data: int,
+) -> dict[str, Any]:
     return {
         "id": chart_id,
         "title": title,
@@ -205,7 +254,10 @@ def _chart(chart_id: str, title: str, data: list[dict[str, Any]], layout: dict[s
         "table": {
             "columns": [{"label": c.label, "decimals": c.decimals} for c in columns],
             "rows": [
-                {"week": label, "cells": [{"value": v, "decimals": c.decimals} for v, c in zip(values, columns, strict=True)]}
+                {
+                    "week": label,
+                    "cells": [{"value": v, "decimals": c.decimals} for v, c in zip(values, columns, strict=True)],
+                }
                 for label, values in rows
             ],
         },
@@ -272,23 +324,36 @@ def build_charts(
                 "name": name,
                 "x": x,
                 "y": values,
-                "marker": {"color": color, "line": {"color": "#ffffff", "width": 0.5},
-                           "pattern": {"shape": PATTERNS[i % len(PATTERNS)], "fillmode": "overlay", "fgcolor": "#1b1f23",
-                                       "fgopacity": 0.5, "size": 7}},
+                "marker": {
+                    "color": color,
+                    "line": {"color": "#ffffff", "width": 0.5},
+                    "pattern": {
+                        "shape": PATTERNS[i % len(PATTERNS)],
+                        "fillmode": "overlay",
+                        "fgcolor": "#1b1f23",
+                        "fgopacity": 0.5,
+                        "size": 7,
+                    },
+                },
                 "customdata": hover,
                 "hovertemplate": f"{name}<br>%{{customdata}}: %{{y:.1f}} {text['points_unit']}<extra></extra>",
             }
         )
     data.append(_line(text["score_name"], x, score, (BLACK, "solid", "circle"), hover, "/ 100", 0, width=3, size=9))
     data.append(legend)
-    layout = _layout(grid, ticks, text, bands, {"title": {"text": text["score_axis"]}, "range": [0, 105]}, None,
-                     separators)
+    layout = _layout(
+        grid, ticks, text, bands, {"title": {"text": text["score_axis"]}, "range": [0, 105]}, None, separators
+    )
     layout["barmode"] = "stack"
     layout["bargap"] = 0.3
     layout["height"] = 380 + 22 * len(keys)  # room for one legend line per rule on a phone
-    columns = [Column(text["score_column"], 0), *(Column(f"{rule_titles.get(k, k)} ({text['points_unit']})", 1) for k in keys)]
-    charts.append(_chart("score", text["score_title"], data, layout, columns, table_rows([score, *rule_values]),
-                         with_data(score)))
+    columns = [
+        Column(text["score_column"], 0),
+        *(Column(f"{rule_titles.get(k, k)} ({text['points_unit']})", 1) for k in keys),
+    ]
+    charts.append(
+        _chart("score", text["score_title"], data, layout, columns, table_rows([score, *rule_values]), with_data(score))
+    )
 
     # 2. Fiber (bars, grams) with the target; fermented and processed servings (lines, right axis).
     fiber = series("fiber_g")
@@ -300,8 +365,11 @@ def build_charts(
             "name": text["fiber_name"],
             "x": x,
             "y": fiber,
-            "marker": {"color": SKY_BLUE, "line": {"color": BLUE, "width": 1.5},
-                       "pattern": {"shape": "/", "fillmode": "overlay", "fgcolor": BLUE, "fgopacity": 0.6, "size": 8}},
+            "marker": {
+                "color": SKY_BLUE,
+                "line": {"color": BLUE, "width": 1.5},
+                "pattern": {"shape": "/", "fillmode": "overlay", "fgcolor": BLUE, "fgopacity": 0.6, "size": 8},
+            },
             "customdata": hover,
             "hovertemplate": f"{text['fiber_name']}<br>%{{customdata}}: %{{y:.1f}} g<extra></extra>",
         },
@@ -314,20 +382,49 @@ def build_charts(
             "line": {"color": BLACK, "dash": "dot", "width": 2},
             "hoverinfo": "skip",
         },
-        _line(text["fermented_name"], x, fermented, (BLUISH_GREEN, "solid", "diamond"), hover, text["servings_unit"], 1,
-              axis="y2"),
-        _line(text["processed_name"], x, processed, (VERMILLION, "dash", "x"), hover, text["servings_unit"], 1,
-              axis="y2"),
+        _line(
+            text["fermented_name"],
+            x,
+            fermented,
+            (BLUISH_GREEN, "solid", "diamond"),
+            hover,
+            text["servings_unit"],
+            1,
+            axis="y2",
+        ),
+        _line(
+            text["processed_name"], x, processed, (VERMILLION, "dash", "x"), hover, text["servings_unit"], 1, axis="y2"
+        ),
         legend,
     ]
     top = max([v for v in fiber if v is not None] + [FIBER_TARGET_G]) * 1.15
     top2 = max([v for v in fermented + processed if v is not None] + [3.0]) * 1.15
-    layout = _layout(grid, ticks, text, bands, {"title": {"text": text["fiber_axis"]}, "range": [0, top]},
-                     {"title": {"text": text["servings_axis"]}, "range": [0, top2]}, separators)
+    layout = _layout(
+        grid,
+        ticks,
+        text,
+        bands,
+        {"title": {"text": text["fiber_axis"]}, "range": [0, top]},
+        {"title": {"text": text["servings_axis"]}, "range": [0, top2]},
+        separators,
+    )
     layout["bargap"] = 0.35
-    columns = [Column(text["fiber_column"], 1), Column(text["fermented_column"], 1), Column(text["processed_column"], 1)]
-    charts.append(_chart("food", text["food_title"], data, layout, columns, table_rows([fiber, fermented, processed]),
-                         with_data(fiber)))
+    columns = [
+        Column(text["fiber_column"], 1),
+        Column(text["fermented_column"], 1),
+        Column(text["processed_column"], 1),
+    ]
+    charts.append(
+        _chart(
+            "food",
+            text["food_title"],
+            data,
+            layout,
+            columns,
+            table_rows([fiber, fermented, processed]),
+            with_data(fiber),
+        )
+    )
 
     # 3. Sleep duration (hours) and regularity (spread of mid-sleep, minutes; lower is more regular).
     sleep = series("sleep_minutes", 1 / 60)
@@ -339,18 +436,50 @@ def build_charts(
     ]
     top = max([v for v in sleep if v is not None] + [9.0]) * 1.15
     top2 = max([v for v in spread if v is not None] + [60.0]) * 1.15
-    layout = _layout(grid, ticks, text, bands, {"title": {"text": text["sleep_axis"]}, "range": [0, top]},
-                     {"title": {"text": text["regularity_axis"]}, "range": [0, top2]}, separators)
+    layout = _layout(
+        grid,
+        ticks,
+        text,
+        bands,
+        {"title": {"text": text["sleep_axis"]}, "range": [0, top]},
+        {"title": {"text": text["regularity_axis"]}, "range": [0, top2]},
+        separators,
+    )
     columns = [Column(text["sleep_column"], 1), Column(text["regularity_column"], 0), Column(text["relapse_column"], 0)]
-    charts.append(_chart("sleep", text["sleep_title"], data, layout, columns, table_rows([sleep, spread, relapse_days]),
-                         with_data(sleep)))
+    charts.append(
+        _chart(
+            "sleep",
+            text["sleep_title"],
+            data,
+            layout,
+            columns,
+            table_rows([sleep, spread, relapse_days]),
+            with_data(sleep),
+        )
+    )
 
     # 4. Fatigue (0-10) with the relapse bands.
     fatigue = series("fatigue_mean")
     data = [_line(text["fatigue_name"], x, fatigue, (VERMILLION, "solid", "circle"), hover, "/ 10", 1, width=3), legend]
-    layout = _layout(grid, ticks, text, bands, {"title": {"text": text["fatigue_axis"]}, "range": [0, 10.4],
-                                                "dtick": 2}, None, separators)
+    layout = _layout(
+        grid,
+        ticks,
+        text,
+        bands,
+        {"title": {"text": text["fatigue_axis"]}, "range": [0, 10.4], "dtick": 2},
+        None,
+        separators,
+    )
     columns = [Column(text["fatigue_column"], 1), Column(text["relapse_column"], 0)]
-    charts.append(_chart("fatigue", text["fatigue_title"], data, layout, columns, table_rows([fatigue, relapse_days]),
-                         with_data(fatigue)))
+    charts.append(
+        _chart(
+            "fatigue",
+            text["fatigue_title"],
+            data,
+            layout,
+            columns,
+            table_rows([fatigue, relapse_days]),
+            with_data(fatigue),
+        )
+    )
     return charts

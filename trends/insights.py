@@ -112,8 +112,12 @@ def associations(weeks: Sequence[Mapping[str, Any]]) -> list[Association]:
             for values in (fiber, fermented, sleep, fatigue):
                 values.extend([None] * gap)
         figure = week.get("figure") or {}
-        for name, values in (("fiber_g", fiber), ("fermented", fermented), ("sleep_minutes", sleep),
-                             ("fatigue", fatigue)):
+        for name, values in (
+            ("fiber_g", fiber),
+            ("fermented", fermented),
+            ("sleep_minutes", sleep),
+            ("fatigue", fatigue),
+        ):
             values.extend(figure.get(name) or [None] * 7)
         previous = week["week_start"]
     after_fiber: list[tuple[bool, float]] = []

@@ -258,8 +258,9 @@ def format_table(table: dict[str, Any]) -> None:
     lines = []
     for row in table["rows"]:
         cells = "".join(
-            "<td>" + (missing if cell["value"] is None
-                      else f"{cell['value']:.{cell['decimals']}f}".replace(".", decimal)) + "</td>"
+            "<td>"
+            + (missing if cell["value"] is None else f"{cell['value']:.{cell['decimals']}f}".replace(".", decimal))
+            + "</td>"
             for cell in row["cells"]
         )
         lines.append(f'<tr><th scope="row">{html.escape(str(row["week"]))}</th>{cells}</tr>')

@@ -174,8 +174,11 @@ def _load_sources_postgresql(ids: list[int], start: date, end: date) -> weekly.S
     sleep = day_rows(SleepDiary, ["total_sleep_minutes", "mid_sleep_minutes"])
     fatigue = day_rows(FatigueRating, ["score"])
     scores = day_rows(DayScore, ["total", "logged"], "AND logged")
-    parts = _fetch_frame(PARTS_SQL.format(table=DayScore._meta.db_table), span,
-                         ["patient_id", "day", "position", "key", "points", "possible"])
+    parts = _fetch_frame(
+        PARTS_SQL.format(table=DayScore._meta.db_table),
+        span,
+        ["patient_id", "day", "position", "key", "points", "possible"],
+    )
     relapses = _frame(
         list(
             Relapse.objects.filter(patient_id__in=ids, started_on__lte=end)
@@ -211,8 +214,14 @@ def _score_parts(patient_ids: list[int], start: date, end: date) -> list[tuple[A
     """
     rows = DayScore.objects.filter(patient_id__in=patient_ids, date__gte=start, date__lte=end, logged=True)
     return [
-        (patient_id, day, position, str(line.get("key", "")), float(line.get("points") or 0),
-         float(line.get("possible") or 0))
+        (
+            patient_id,
+            day,
+            position,
+            str(line.get("key", "")),
+            float(line.get("points") or 0),
+            float(line.get("possible") or 0),
+        )
         for patient_id, day, breakdown in rows.order_by().values_list("patient_id", "date", "breakdown")
         if isinstance(breakdown, list)
         for position, line in enumerate(breakdown)
@@ -299,7 +308,9 @@ def _build_chunk(patient_ids: list[int], keys: list[tuple[int, date]], *, force:
     weeks = [weekly.from_day_number(w) for w in data.keys["week"].tolist()]
     changed = [
         k
-        for k, (patient_id, week, fingerprint) in enumerate(zip(data.keys["patient_id"].tolist(), weeks, prints, strict=True))
+        for k, (patient_id, week, fingerprint) in enumerate(
+            zip(data.keys["patient_id"].tolist(), weeks, prints, strict=True)
+        )
         if force or existing.get((patient_id, week)) != fingerprint
     ]
     report = BuildReport(weeks=len(data.keys), written=len(changed))
@@ -415,7 +426,9 @@ def catch_up(today: date | None = None, weeks_back: int = CATCH_UP_WEEKS) -> Bui
     keys |= {(patient_id, week) for _pk, patient_id, week in pending}
     report = build_weeks(keys, today=today)
     PendingWeek.objects.filter(pk__in=[pk for pk, _p, _w in pending], enqueued_at__isnull=True).delete()
-    PendingWeek.objects.filter(pk__in=[pk for pk, _p, _w in pending], enqueued_at__lt=timezone.now() - STALE_ENQUEUE).delete()
+    PendingWeek.objects.filter(
+        pk__in=[pk for pk, _p, _w in pending], enqueued_at__lt=timezone.now() - STALE_ENQUEUE
+    ).delete()
     return report
 
 
@@ -449,7 +462,9 @@ def schedule_rebuild(patient_id: int, day: date) -> None:
     except Exception:
         logger.warning(
             "could not enqueue the rebuild of patient %s week %s; the nightly catch-up will do it",
-            patient_id, week, exc_info=True,
+            patient_id,
+            week,
+            exc_info=True,
         )
         return
     try:
@@ -470,7 +485,10 @@ def run_week_build(patient_id: int, week: date) -> BuildReport:
 
 # What the charts, tables and insights read from each summary (not the fingerprint or the ids).
 # What the charts read: the week and its figures, not the ISO numbering or build metadata.
-CHART_FIELDS = ["week_start", *(f for f in UPDATE_FIELDS if f not in {"iso_year", "iso_week", "fingerprint", "built_at"})]
+CHART_FIELDS = [
+    "week_start",
+    *(f for f in UPDATE_FIELDS if f not in {"iso_year", "iso_week", "fingerprint", "built_at"}),
+]
 
 
 @dataclass

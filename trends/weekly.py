@@ -141,8 +141,13 @@ def is_processed(nova: Any, groups: Iterable[str] | None, added_sugar: Any) -> b
 def food_flags(foods: pd.DataFrame) -> pd.DataFrame:
     """Per food id: grams per serving, fiber per gram, fermented and processed as 0/1."""
     rows = [
-        (int(food_id), float(portion or 0), float(fiber or 0) / 100.0, float(bool(fermented)),
-         float(is_processed(nova, groups, added_sugar)))
+        (
+            int(food_id),
+            float(portion or 0),
+            float(fiber or 0) / 100.0,
+            float(bool(fermented)),
+            float(is_processed(nova, groups, added_sugar)),
+        )
         for food_id, portion, fiber, nova, fermented, added_sugar, groups in zip(
             *(foods[column].tolist() for column in FOOD_COLUMNS), strict=True
         )  # one row per catalog food, not per entry
@@ -165,7 +170,15 @@ def _keyed(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
 
 def _meal_days(meals: pd.DataFrame, foods: pd.DataFrame) -> pd.DataFrame:
     if meals.empty:
-        return _typed({"patient_id": "int64", "day": "int64", "fiber_g": "float64", "fermented": "float64", "processed": "float64"})
+        return _typed(
+            {
+                "patient_id": "int64",
+                "day": "int64",
+                "fiber_g": "float64",
+                "fermented": "float64",
+                "processed": "float64",
+            }
+        )
     flags = food_flags(foods)
     index = flags.index.get_indexer(pd.Index(meals["food_id"].to_numpy(dtype=np.int64)))
     known = index >= 0  # a food deleted since cannot happen (PROTECT) but never crash on it
@@ -261,7 +274,14 @@ def prepare(sources: Sources, keys: pd.DataFrame, today: date) -> WeekData:
         part_frame = _keyed(part_frame, due).sort_values(["k", "day", "position"], ignore_index=True)
     else:
         part_frame = _typed(
-            {"k": "int64", "day": "int64", "position": "int64", "key": "object", "points": "float64", "possible": "float64"}
+            {
+                "k": "int64",
+                "day": "int64",
+                "position": "int64",
+                "key": "object",
+                "points": "float64",
+                "possible": "float64",
+            }
         )
     return WeekData(keys=due, daily=daily, parts=part_frame)
 
@@ -343,13 +363,22 @@ def summarise(data: WeekData, only: np.ndarray | None = None) -> list[dict[str, 
         rule_frame = (
             parts.assign(row=part_row)
             .groupby(["row", "key"], sort=False)
-            .agg(points=("points", "mean"), possible=("possible", "mean"), days=("day", "nunique"), order=("position", "min"))
+            .agg(
+                points=("points", "mean"),
+                possible=("possible", "mean"),
+                days=("day", "nunique"),
+                order=("position", "min"),
+            )
             .reset_index()
             .sort_values(["row", "order", "key"])
         )
         for r, key, points, possible, days in zip(
-            rule_frame["row"].tolist(), rule_frame["key"].tolist(), rule_frame["points"].tolist(),
-            rule_frame["possible"].tolist(), rule_frame["days"].tolist(), strict=True,
+            rule_frame["row"].tolist(),
+            rule_frame["key"].tolist(),
+            rule_frame["points"].tolist(),
+            rule_frame["possible"].tolist(),
+            rule_frame["days"].tolist(),
+            strict=True,
         ):
             rules[r].append({"key": key, "points": round(points, 2), "possible": round(possible, 2), "days": int(days)})
 

@@ -115,7 +115,13 @@ def test_it_accepts_a_64_character_passphrase(client, db):
 def test_it_rejects_a_common_password(client, db):
     response = client.post(
         reverse("accounts:signup"),
-        {"email": "weak@example.org", "password1": "password123", "password2": "password123", "time_zone": "UTC", "language": "en"},
+        {
+            "email": "weak@example.org",
+            "password1": "password123",
+            "password2": "password123",
+            "time_zone": "UTC",
+            "language": "en",
+        },
     )
     assert response.status_code == 200
     assert not User.objects.filter(email="weak@example.org").exists()

@@ -43,7 +43,13 @@ def test_it_ignores_a_posted_role(client, db):
 def test_it_keeps_what_was_typed_when_passwords_differ(client, db):
     response = client.post(
         reverse("accounts:signup"),
-        {"email": "kept@example.org", "password1": "one long passphrase", "password2": "another one", "time_zone": "UTC", "language": "en"},
+        {
+            "email": "kept@example.org",
+            "password1": "one long passphrase",
+            "password2": "another one",
+            "time_zone": "UTC",
+            "language": "en",
+        },
     )
     assert response.status_code == 200
     assert b"kept@example.org" in response.content

@@ -60,8 +60,12 @@ def test_a_patient_signs_up_signs_in_and_reads_home_in_french_on_a_phone(page):
 def axe_violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
-    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in results.response["violations"]]
+    results = Axe().run(
+        page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in results.response["violations"]
+    ]
 
 
 @pytest.mark.browser
@@ -80,7 +84,10 @@ def test_the_foundation_pages_pass_axe_wcag_aa_checks_on_a_phone(page):
     page.get_by_role("button", name="Create account").click()
     page.wait_for_load_state()
     found["signup with errors"] = axe_violations(page)
-    for email, pages in (("reader@example.org", ["/accounts/settings/", "/accounts/password/"]), ("doctor@example.org", ["/accounts/two-factor/setup/"])):
+    for email, pages in (
+        ("reader@example.org", ["/accounts/settings/", "/accounts/password/"]),
+        ("doctor@example.org", ["/accounts/two-factor/setup/"]),
+    ):
         page.context.clear_cookies()
         page.goto(f"{base}/accounts/login/")
         page.get_by_label("Email").fill(email)

@@ -39,17 +39,36 @@ def returning_patient(transactional_db):
         ("apple", "Apple", "Pomme", 150, "1 apple", ["fruit"]),
     ]:
         foods[key] = Food.objects.create(
-            name_en=en, name_fr=fr, default_portion_g=grams, household_measure_en=measure, groups=groups,
-            fermented=key == "yogurt", search_text=search_key(en, fr),
+            name_en=en,
+            name_fr=fr,
+            default_portion_g=grams,
+            household_measure_en=measure,
+            groups=groups,
+            fermented=key == "yogurt",
+            search_text=search_key(en, fr),
         )
     yesterday = _today() - dt.timedelta(days=1)
-    for meal, keys in (("breakfast", ["oats", "yogurt"]), ("lunch", ["lentils", "bread"]), ("dinner", ["salmon", "broccoli"])):
+    for meal, keys in (
+        ("breakfast", ["oats", "yogurt"]),
+        ("lunch", ["lentils", "bread"]),
+        ("dinner", ["salmon", "broccoli"]),
+    ):
         for key in keys:
-            MealItem.objects.create(patient=patient, date=yesterday, meal=meal, food=foods[key], grams=foods[key].default_portion_g)
+            MealItem.objects.create(
+                patient=patient, date=yesterday, meal=meal, food=foods[key], grams=foods[key].default_portion_g
+            )
     FavoriteFood.objects.create(patient=patient, food=foods["apple"])
     SleepDiary.objects.create(
-        patient=patient, date=yesterday, in_bed_at=dt.time(22, 30), tried_sleep_at=dt.time(22, 45), minutes_to_fall_asleep=15,
-        awakenings=1, minutes_awake=10, final_wake_at=dt.time(6, 45), out_of_bed_at=dt.time(7, 0), quality=3,
+        patient=patient,
+        date=yesterday,
+        in_bed_at=dt.time(22, 30),
+        tried_sleep_at=dt.time(22, 45),
+        minutes_to_fall_asleep=15,
+        awakenings=1,
+        minutes_awake=10,
+        final_wake_at=dt.time(6, 45),
+        out_of_bed_at=dt.time(7, 0),
+        quality=3,
     )
     return patient
 
@@ -188,9 +207,17 @@ def test_axe_finds_no_serious_violations(open_page, live_server, returning_patie
 
     from tracker.models import Relapse
 
-    Relapse.objects.create(patient=returning_patient, started_on=_today() - dt.timedelta(days=40), symptoms="Numb legs", fever_or_infection=True)
+    Relapse.objects.create(
+        patient=returning_patient,
+        started_on=_today() - dt.timedelta(days=40),
+        symptoms="Numb legs",
+        fever_or_infection=True,
+    )
     for width in (390, 1280):
-        page = _sign_in(open_page(viewport={"width": width, "height": 900}, bypass_csp=True, locale="en-GB"), returning_patient.email)
+        page = _sign_in(
+            open_page(viewport={"width": width, "height": 900}, bypass_csp=True, locale="en-GB"),
+            returning_patient.email,
+        )
         page.goto(f"{live_server.url}{path}")
         results = Axe().run(page)
         serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]

@@ -44,14 +44,33 @@ def history(patient, weeks: int) -> None:
             MealItem(patient=patient, date=day, meal="breakfast", food=yogurt, grams=125 * (n % 3)) if n % 3 else None,
             MealItem(patient=patient, date=day, meal="snack", food=crisps, grams=30 * (n % 4)) if n % 4 else None,
         ]
-        sleeps.append(SleepDiary(patient=patient, date=day, in_bed_at="23:00", tried_sleep_at="23:00",
-                                 minutes_to_fall_asleep=10, awakenings=1, minutes_awake=10, final_wake_at="07:00",
-                                 out_of_bed_at="07:10", quality=3, total_sleep_minutes=380 + (n * 23) % 120,
-                                 mid_sleep_minutes=150 + (n * 17) % 90))
+        sleeps.append(
+            SleepDiary(
+                patient=patient,
+                date=day,
+                in_bed_at="23:00",
+                tried_sleep_at="23:00",
+                minutes_to_fall_asleep=10,
+                awakenings=1,
+                minutes_awake=10,
+                final_wake_at="07:00",
+                out_of_bed_at="07:10",
+                quality=3,
+                total_sleep_minutes=380 + (n * 23) % 120,
+                mid_sleep_minutes=150 + (n * 17) % 90,
+            )
+        )
         fatigue.append(FatigueRating(patient=patient, date=day, score=3 + (n * 7) % 5))
         parts = [("mediterranean", 40, 10 + n % 25), ("fiber", 20, 5 + n % 15), ("fermented", 10, n % 10)]
-        scores.append(DayScore(patient=patient, date=day, version=version, total=sum(p for _k, _w, p in parts),
-                               breakdown=[{"key": k, "points": p, "possible": w} for k, w, p in parts]))
+        scores.append(
+            DayScore(
+                patient=patient,
+                date=day,
+                version=version,
+                total=sum(p for _k, _w, p in parts),
+                breakdown=[{"key": k, "points": p, "possible": w} for k, w, p in parts],
+            )
+        )
     MealItem.objects.bulk_create([m for m in meals if m is not None])
     SleepDiary.objects.bulk_create(sleeps)
     FatigueRating.objects.bulk_create(fatigue)
@@ -107,6 +126,7 @@ def test_charts_being_built_fill_themselves_in(open_page, live_server):
 
     services.run_week_build(patient.pk, monday)  # what the worker does
     services.build_patient_week(patient.pk, monday - timedelta(days=7))
-    page.wait_for_selector(f"[data-trend-figure='trend-{patient.pk}-fatigue-data'] .main-svg", state="attached",
-                           timeout=15000)
+    page.wait_for_selector(
+        f"[data-trend-figure='trend-{patient.pk}-fatigue-data'] .main-svg", state="attached", timeout=15000
+    )
     assert page.locator("#trend-status").count() == 0

@@ -63,7 +63,9 @@ def log_days(patient, end: date, days: int, fatigue: int = 4, note: str = "") ->
 
 
 def add_relapse(patient, started_on: date, **extra) -> Relapse:
-    return Relapse.objects.create(patient=patient, started_on=started_on, symptoms=extra.pop("symptoms", "numb left hand"), **extra)
+    return Relapse.objects.create(
+        patient=patient, started_on=started_on, symptoms=extra.pop("symptoms", "numb left hand"), **extra
+    )
 
 
 @pytest.fixture(autouse=True)

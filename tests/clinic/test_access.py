@@ -49,7 +49,13 @@ def world(db, request) -> World:
     else:
         me = AdminFactory()
         client = clinician_client_for(me)
-    targets = {"own": me.pk, "granted": granted.pk, "revoked": revoked.pk, "never": never.pk, "nonexistent": NONEXISTENT}
+    targets = {
+        "own": me.pk,
+        "granted": granted.pk,
+        "revoked": revoked.pk,
+        "never": never.pk,
+        "nonexistent": NONEXISTENT,
+    }
     return World(me, client, targets, note.pk, relapse.pk)
 
 
@@ -102,7 +108,9 @@ def test_it_answers_each_role_and_patient_as_the_access_matrix_says(world, targe
         assert denied == 0
 
 
-def test_visible_to_gives_each_role_its_patients(patient, clinician, admin_user, granted, revoked_patient, stranger_patient):
+def test_visible_to_gives_each_role_its_patients(
+    patient, clinician, admin_user, granted, revoked_patient, stranger_patient
+):
     assert list(visible_to(patient)) == [patient]
     assert list(visible_to(clinician)) == [patient]
     assert list(visible_to(admin_user)) == []

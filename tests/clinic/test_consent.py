@@ -43,7 +43,9 @@ def test_it_refuses_consent_without_the_box_ticked(patient_client, clinician, wo
 def test_it_asks_again_when_the_wording_changed_meanwhile(patient_client, clinician, wording):
     ConsentWording.objects.create(version=wording.version + 1, text_en="New words", text_fr="Nouveaux mots")
     code = invite_code_for(clinician).code
-    response = patient_client.post(reverse("clinic:grant"), {"code": code, "wording_version": wording.version, "agree": "on"})
+    response = patient_client.post(
+        reverse("clinic:grant"), {"code": code, "wording_version": wording.version, "agree": "on"}
+    )
     assert response.status_code == 200
     assert b"New words" in response.content
     assert not AccessGrant.objects.exists()
@@ -119,7 +121,9 @@ def test_a_patient_accepts_a_clinicians_invitation(patient, clinician, wording):
     assert str(clinician).encode() in patient_client.get(reverse("clinic:sharing")).content
     preview = patient_client.get(reverse("clinic:invitation", args=[invitation.pk]))
     assert wording.text_en[:40].encode() in preview.content
-    patient_client.post(reverse("clinic:invitation", args=[invitation.pk]), {"wording_version": wording.version, "agree": "on"})
+    patient_client.post(
+        reverse("clinic:invitation", args=[invitation.pk]), {"wording_version": wording.version, "agree": "on"}
+    )
     grant = AccessGrant.objects.active().get()
     assert grant.via == AccessGrant.Via.INVITATION
     other = PatientFactory()

@@ -88,7 +88,9 @@ def test_it_filters_and_sorts_with_plain_get_parameters(clinician, wording, toda
 
 def test_htmx_filtering_returns_only_the_list(patient, clinician, granted):
     client = clinician_client_for(clinician)
-    response = client.get(reverse("clinic:dashboard"), {"sort": "name"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="patient-list")
+    response = client.get(
+        reverse("clinic:dashboard"), {"sort": "name"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="patient-list"
+    )
     body = response.content.decode()
     assert body.lstrip().startswith('<section id="patient-list"')
     assert "<html" not in body

@@ -34,8 +34,16 @@ def fill(patient, today, note="fine"):
         day = today - timedelta(days=offset)
         FatigueRating.objects.create(patient=patient, date=day, score=offset + 3)
         SleepDiary.objects.create(
-            patient=patient, date=day, in_bed_at=time(22, 30), tried_sleep_at=time(23, 0), minutes_to_fall_asleep=15,
-            awakenings=1, minutes_awake=10, final_wake_at=time(6, 45), out_of_bed_at=time(7, 0), quality=3,
+            patient=patient,
+            date=day,
+            in_bed_at=time(22, 30),
+            tried_sleep_at=time(23, 0),
+            minutes_to_fall_asleep=15,
+            awakenings=1,
+            minutes_awake=10,
+            final_wake_at=time(6, 45),
+            out_of_bed_at=time(7, 0),
+            quality=3,
             total_sleep_minutes=440,
         )
         MealItem.objects.create(patient=patient, date=day, meal="lunch", food=food, grams=150)
@@ -54,7 +62,7 @@ def fill(patient, today, note="fine"):
 @pytest.mark.parametrize(
     ("raw", "safe"),
     [
-        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
         ("+1+1", "'+1+1"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
@@ -86,7 +94,7 @@ def test_every_download_is_an_attachment_that_is_never_cached(patient, clinician
     for fmt in ("csv", "json", "fhir"):
         response = client.get(reverse("clinic:export", args=[patient.pk, fmt]))
         assert response.status_code == 200
-        assert response["Content-Disposition"].startswith("attachment; filename=\"msgut-")
+        assert response["Content-Disposition"].startswith('attachment; filename="msgut-')
         assert "no-store" in response["Cache-Control"]
     assert client.get(reverse("clinic:export", args=[patient.pk, "xml"])).status_code == 404
 
@@ -108,7 +116,9 @@ def test_the_fhir_bundle_validates_and_holds_each_kind_of_resource(patient_clien
     fiber = [o for o in observations if o["code"]["coding"][0]["code"] == "fiber-intake"]
     assert fiber[0]["valueQuantity"]["value"] == 17.0  # 150 g lentils at 8 g + 50 g granola at 10 g
     patient_ref = document["entry"][0]["fullUrl"]
-    assert all(e["resource"].get("subject", {"reference": patient_ref})["reference"] == patient_ref for e in document["entry"])
+    assert all(
+        e["resource"].get("subject", {"reference": patient_ref})["reference"] == patient_ref for e in document["entry"]
+    )
     completed = [e["resource"] for e in document["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"]
     assert {r["status"] for r in completed} == {"completed", "in-progress"}
 

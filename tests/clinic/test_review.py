@@ -60,7 +60,11 @@ def test_wide_tables_scroll_in_regions_a_keyboard_can_reach(patient_client, pati
     FatigueRating.objects.create(patient=patient, date=today, score=5)
     MFISResponse.objects.create(patient=patient, date=today, items=[2] * 21, completed=True)
     page = clinician_client_for(clinician).get(reverse("clinic:patient", args=[patient.pk])).content.decode()
-    assert page.count('class="table-wrap"') == page.count('class="table-wrap" tabindex="0" role="region" aria-labelledby="') == 2
+    assert (
+        page.count('class="table-wrap"')
+        == page.count('class="table-wrap" tabindex="0" role="region" aria-labelledby="')
+        == 2
+    )
     assert 'aria-labelledby="mfis-heading"' in page and 'aria-labelledby="days-heading"' in page
     sharing = patient_client.get(reverse("clinic:sharing")).content.decode()
     assert 'class="table-wrap" tabindex="0" role="region" aria-labelledby="views-heading"' in sharing

@@ -59,6 +59,9 @@ class DayScoreFactory(DjangoModelFactory):
     version = factory.SubFactory(RuleSetVersionFactory)
     total = 50.0
     breakdown = factory.LazyFunction(
-        lambda: [{"key": "fiber", "points": 10.0, "possible": 20.0}, {"key": "fermented", "points": 5.0, "possible": 10.0}]
+        lambda: [
+            {"key": "fiber", "points": 10.0, "possible": 20.0},
+            {"key": "fermented", "points": 5.0, "possible": 10.0},
+        ]
     )
     logged = True

@@ -11,9 +11,16 @@ CHANGE_URL = "admin:guidance_rule_change"
 
 def rule_post(rule: Rule, **changes) -> dict:
     data = {
-        "key": rule.key, "kind": rule.kind, "params": json.dumps(rule.params), "weight": rule.weight,
-        "active": "on" if rule.active else "", "order": rule.order, "title_en": rule.title_en,
-        "title_fr": rule.title_fr, "rationale_en": rule.rationale_en, "rationale_fr": rule.rationale_fr,
+        "key": rule.key,
+        "kind": rule.kind,
+        "params": json.dumps(rule.params),
+        "weight": rule.weight,
+        "active": "on" if rule.active else "",
+        "order": rule.order,
+        "title_en": rule.title_en,
+        "title_fr": rule.title_fr,
+        "rationale_en": rule.rationale_en,
+        "rationale_fr": rule.rationale_fr,
         "source": rule.source,
     }
     data.update(changes)
@@ -32,12 +39,22 @@ def fiber(db):
         ("target", {"measure": "gold", "target": 25}, "measure: Select a valid choice."),
         ("target", {"measure": "fiber_g", "target": 25, "goal": 3}, "Unknown parameter “goal” for this kind."),
         ("target", {"measure": "fiber_g", "target": 0}, "target: Ensure this value is greater than or equal to 0.1."),
-        ("rolling_count", {"measure": "legume", "op": "at_least", "value": 3, "window": 40},
-         "window: Ensure this value is less than or equal to 28."),
+        (
+            "rolling_count",
+            {"measure": "legume", "op": "at_least", "value": 3, "window": 40},
+            "window: Ensure this value is less than or equal to 28.",
+        ),
         ("daily_threshold", {"measure": "fermented", "op": "more", "value": 1}, "op: Select a valid choice."),
-        ("regularity", {"measure": "mid_sleep_minutes", "min_days": 3, "full_at": 60, "zero_at": 30},
-         "zero_at: Must be above the full-points spread."),
-        ("preference", {"prefer": "white_meat", "over": "white_meat"}, "The preferred measure and the other one must differ."),
+        (
+            "regularity",
+            {"measure": "mid_sleep_minutes", "min_days": 3, "full_at": 60, "zero_at": 30},
+            "zero_at: Must be above the full-points spread.",
+        ),
+        (
+            "preference",
+            {"prefer": "white_meat", "over": "white_meat"},
+            "The preferred measure and the other one must differ.",
+        ),
         ("medas", {"items": ["fruit_3", "wine"]}, "items: Select a valid choice."),
     ],
 )
@@ -80,7 +97,9 @@ def test_the_preview_scores_the_sample_weeks_without_saving(admin_client, fiber)
     assert RuleSetVersion.objects.count() == 1
 
 
-def test_save_and_publish_makes_a_new_version_and_rescores(admin_client, fiber, patient, django_capture_on_commit_callbacks):
+def test_save_and_publish_makes_a_new_version_and_rescores(
+    admin_client, fiber, patient, django_capture_on_commit_callbacks
+):
     from tests.guidance.factories import FoodFactory, MealItemFactory
 
     MealItemFactory(patient=patient, food=FoodFactory(fiber_g_per_100g=10), grams=100, date="2026-03-02")

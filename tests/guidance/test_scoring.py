@@ -25,11 +25,27 @@ RULES = [{k: r[k] for k in ("key", "kind", "params", "weight")} for r in DEFAULT
 START = date(2026, 3, 2)
 
 MEDITERRANEAN_DAY = {
-    "logged": 1, "sleep_logged": 1, "lifestyle_logged": 1,
-    "vegetable": 3, "raw_vegetable": 1, "fruit": 3, "olive_oil": 3, "olive_oil_g": 60,
-    "legume": 0.5, "fish_seafood": 0.5, "nuts": 0.5, "sofrito": 0.3, "white_meat": 0.3,
-    "fiber_g": 30, "fermented": 1, "processed": 0, "nova4": 0,
-    "mid_sleep_minutes": 180, "activity_minutes": 30, "tobacco": 0, "alcohol_units": 0,
+    "logged": 1,
+    "sleep_logged": 1,
+    "lifestyle_logged": 1,
+    "vegetable": 3,
+    "raw_vegetable": 1,
+    "fruit": 3,
+    "olive_oil": 3,
+    "olive_oil_g": 60,
+    "legume": 0.5,
+    "fish_seafood": 0.5,
+    "nuts": 0.5,
+    "sofrito": 0.3,
+    "white_meat": 0.3,
+    "fiber_g": 30,
+    "fermented": 1,
+    "processed": 0,
+    "nova4": 0,
+    "mid_sleep_minutes": 180,
+    "activity_minutes": 30,
+    "tobacco": 0,
+    "alcohol_units": 0,
 }
 
 
@@ -70,10 +86,24 @@ def test_it_gives_a_full_mediterranean_week_every_point():
 
 def test_it_scores_a_processed_food_week_low():
     day = {
-        "logged": 1, "sleep_logged": 1, "lifestyle_logged": 1,
-        "vegetable": 0.5, "fruit": 0.5, "red_processed_meat": 1.5, "butter_cream": 1, "sugary_drink": 1,
-        "sweets_pastries": 1, "other_veg_oil": 1, "fiber_g": 10, "fermented": 0, "processed": 6, "nova4": 4,
-        "activity_minutes": 10, "tobacco": 1, "cigarettes": 10, "alcohol_units": 2,
+        "logged": 1,
+        "sleep_logged": 1,
+        "lifestyle_logged": 1,
+        "vegetable": 0.5,
+        "fruit": 0.5,
+        "red_processed_meat": 1.5,
+        "butter_cream": 1,
+        "sugary_drink": 1,
+        "sweets_pastries": 1,
+        "other_veg_oil": 1,
+        "fiber_g": 10,
+        "fermented": 0,
+        "processed": 6,
+        "nova4": 4,
+        "activity_minutes": 10,
+        "tobacco": 1,
+        "cigarettes": 10,
+        "alcohol_units": 2,
     }
     # Mid-sleep 120, 150, ... 300: population SD = 30 * sqrt((7^2 - 1) / 12) = 60 minutes.
     days = [dict(day, mid_sleep_minutes=120 + 30 * i) for i in range(7)]
@@ -111,10 +141,26 @@ def test_it_lets_unlogged_days_earn_nothing_in_a_week_logged_3_of_7_days():
 
 
 EDGE_DAY = {
-    "logged": 1, "sleep_logged": 0, "lifestyle_logged": 1,
-    "vegetable": 2, "raw_vegetable": 1, "fruit": 3, "olive_oil": 1, "other_veg_oil": 1, "olive_oil_g": 54,
-    "legume": 0.5, "fish_seafood": 0.5, "nuts": 0.5, "sweets_pastries": 0.5, "white_meat": 0.2,
-    "sofrito": 0.5, "fiber_g": 25, "fermented": 1, "processed": 2, "activity_minutes": 30, "alcohol_units": 1,
+    "logged": 1,
+    "sleep_logged": 0,
+    "lifestyle_logged": 1,
+    "vegetable": 2,
+    "raw_vegetable": 1,
+    "fruit": 3,
+    "olive_oil": 1,
+    "other_veg_oil": 1,
+    "olive_oil_g": 54,
+    "legume": 0.5,
+    "fish_seafood": 0.5,
+    "nuts": 0.5,
+    "sweets_pastries": 0.5,
+    "white_meat": 0.2,
+    "sofrito": 0.5,
+    "fiber_g": 25,
+    "fermented": 1,
+    "processed": 2,
+    "activity_minutes": 30,
+    "alcohol_units": 1,
 }
 
 
@@ -216,7 +262,9 @@ def test_it_rejects_unknown_kinds_and_measures():
     with pytest.raises(ValueError):
         scoring.score_days(frame, [{"key": "x", "kind": "nope", "params": {}, "weight": 1}])
     with pytest.raises(ValueError):
-        scoring.score_days(frame, [{"key": "x", "kind": "target", "params": {"measure": "gold", "target": 1}, "weight": 1}])
+        scoring.score_days(
+            frame, [{"key": "x", "kind": "target", "params": {"measure": "gold", "target": 1}, "weight": 1}]
+        )
 
 
 def test_importing_the_scoring_core_loads_no_django_module():
@@ -239,8 +287,21 @@ def fact_frames(draw: st.DrawFn) -> pd.DataFrame:
             row = {"patient_id": patient_id, "date": START + timedelta(days=offset)}
             for flag in ("logged", "sleep_logged", "lifestyle_logged", "relapse"):
                 row[flag] = draw(st.booleans())
-            for measure in ("vegetable", "fruit", "legume", "fish_seafood", "nuts", "red_processed_meat", "sweets_pastries",
-                            "white_meat", "fermented", "processed", "nova4", "activity_minutes", "alcohol_units"):
+            for measure in (
+                "vegetable",
+                "fruit",
+                "legume",
+                "fish_seafood",
+                "nuts",
+                "red_processed_meat",
+                "sweets_pastries",
+                "white_meat",
+                "fermented",
+                "processed",
+                "nova4",
+                "activity_minutes",
+                "alcohol_units",
+            ):
                 row[measure] = draw(MEASURE_VALUES)
             row["fiber_g"] = draw(st.floats(min_value=0, max_value=60, allow_nan=False))
             row["mid_sleep_minutes"] = draw(st.integers(min_value=-120, max_value=400))

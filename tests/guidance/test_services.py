@@ -48,8 +48,9 @@ def test_it_turns_entries_into_day_facts(patient, foods):
     MealItemFactory(patient=patient, date=day, food=foods["cola"], grams=330)  # NOVA 4 and sugary: counted once
     MealItemFactory(patient=patient, date=day, food=foods["olive"], grams=27)
     SleepDiaryFactory(patient=patient, date=day, mid_sleep_minutes=195)
-    LifestyleFactory(patient=patient, date=day + timedelta(days=1), activity_minutes=40, cigarettes=3,
-                     alcohol_units=Decimal("1.5"))
+    LifestyleFactory(
+        patient=patient, date=day + timedelta(days=1), activity_minutes=40, cigarettes=3, alcohol_units=Decimal("1.5")
+    )
     facts = services.load_facts([patient.pk], None, None)
     assert len(facts) == 2
     first = facts.iloc[0]
@@ -83,14 +84,21 @@ def test_each_score_records_its_version(patient, foods):
     assert score.version == version and version.number == 1
     fermented = next(line for line in score.breakdown if line["key"] == "fermented")
     assert fermented == {
-        "key": "fermented", "points": 10.0, "possible": 10.0, "days_logged": 1, "window_days": 1,
-        "waived": False, "counted": {"fermented": 1.0},
+        "key": "fermented",
+        "points": 10.0,
+        "possible": 10.0,
+        "days_logged": 1,
+        "window_days": 1,
+        "waived": False,
+        "counted": {"fermented": 1.0},
     }
 
 
 def test_it_rescores_stored_days_after_a_rule_edit(patient, admin_user, foods, django_capture_on_commit_callbacks):
     for offset in range(3):
-        MealItemFactory(patient=patient, date=dt.date(2026, 3, 2) + timedelta(days=offset), food=foods["lentils"], grams=150)
+        MealItemFactory(
+            patient=patient, date=dt.date(2026, 3, 2) + timedelta(days=offset), food=foods["lentils"], grams=150
+        )
     services.rescore_patients([patient.pk], None, None, services.current_version())
     before = {s.date: s.total for s in DayScore.objects.filter(patient=patient)}
     Rule.objects.filter(key="fiber").update(params={"measure": "fiber_g", "target": 12})  # 12 g of lentil fiber = full
@@ -125,7 +133,9 @@ def test_the_version_rescore_is_batched_and_idempotent(foods, django_user_model)
     assert version.rescore_finished_at is not None
 
 
-def test_saving_an_entry_rescores_that_day_and_the_next_six(patient, foods, pinned_today, django_capture_on_commit_callbacks):
+def test_saving_an_entry_rescores_that_day_and_the_next_six(
+    patient, foods, pinned_today, django_capture_on_commit_callbacks
+):
     day = TODAY - timedelta(days=3)
     for offset in range(-2, 4):
         MealItemFactory(patient=patient, date=day + timedelta(days=offset), food=foods["salad"])
@@ -264,7 +274,9 @@ def test_big_batches_upsert_through_copy_on_postgresql(patient, foods, monkeypat
     need(connection.vendor == "postgresql", "PostgreSQL is not configured (DATABASE_URL)")
     monkeypatch.setattr(services, "COPY_THRESHOLD", 1)
     for offset in range(3):
-        MealItemFactory(patient=patient, date=dt.date(2026, 3, 2) + timedelta(days=offset), food=foods["yogurt"], grams=125)
+        MealItemFactory(
+            patient=patient, date=dt.date(2026, 3, 2) + timedelta(days=offset), food=foods["yogurt"], grams=125
+        )
     version = services.current_version()
     assert services.rescore_patients([patient.pk], None, None, version) == 3
     MealItemFactory(patient=patient, date=dt.date(2026, 3, 4), food=foods["lentils"], grams=150)

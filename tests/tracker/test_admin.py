@@ -12,8 +12,17 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_fills_the_search_key_when_an_admin_saves_a_food(admin_user):
-    form = FoodAdminForm({"name_en": "Crème brûlée", "name_fr": "Crème brûlée", "default_portion_g": "100",
-                          "fiber_g_per_100g": "0", "sat_fat_g_per_100g": "10", "nova_group": "4", "groups": ["sweets_pastries"]})
+    form = FoodAdminForm(
+        {
+            "name_en": "Crème brûlée",
+            "name_fr": "Crème brûlée",
+            "default_portion_g": "100",
+            "fiber_g_per_100g": "0",
+            "sat_fat_g_per_100g": "10",
+            "nova_group": "4",
+            "groups": ["sweets_pastries"],
+        }
+    )
     assert form.is_valid(), form.errors
     food = form.save(commit=False)
     request = RequestFactory().post("/admin/")

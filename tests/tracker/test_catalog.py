@@ -394,7 +394,9 @@ def test_favourite_foods_are_by_name(db, patient, other_patient):
 
 def make_history(patient, foods: list[Food], days: int) -> None:
     MealItem.objects.bulk_create(
-        MealItem(patient=patient, food=foods[(d * 4 + m) % len(foods)], date=TODAY - timedelta(days=d), meal=meal, grams=80)
+        MealItem(
+            patient=patient, food=foods[(d * 4 + m) % len(foods)], date=TODAY - timedelta(days=d), meal=meal, grams=80
+        )
         for d in range(days)
         for m, meal in enumerate(MealType.values)
     )

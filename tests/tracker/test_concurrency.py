@@ -14,8 +14,14 @@ from tracker.models import FatigueRating, MealItem, SleepDiary
 
 DAY = dt.date(2025, 6, 1)
 SLEEP = {
-    "in_bed_at": dt.time(23, 0), "tried_sleep_at": dt.time(23, 10), "minutes_to_fall_asleep": 10, "awakenings": 0,
-    "minutes_awake": 0, "final_wake_at": dt.time(7, 0), "out_of_bed_at": dt.time(7, 5), "quality": 4,
+    "in_bed_at": dt.time(23, 0),
+    "tried_sleep_at": dt.time(23, 10),
+    "minutes_to_fall_asleep": 10,
+    "awakenings": 0,
+    "minutes_awake": 0,
+    "final_wake_at": dt.time(7, 0),
+    "out_of_bed_at": dt.time(7, 5),
+    "quality": 4,
 }
 
 

@@ -57,7 +57,10 @@ def test_it_makes_styles_and_fatigue_trends_differ(patient, other_patient, demo_
     assert share(patient, "processed_meat") < share(other_patient, "processed_meat")
     late = FatigueRating.objects.filter(patient=other_patient, date__gte=end - dt.timedelta(days=14))
     late_mean = sum(r.score for r in late) / late.count()
-    early_mean = sum(r.score for r in FatigueRating.objects.filter(patient=patient)) / FatigueRating.objects.filter(patient=patient).count()
+    early_mean = (
+        sum(r.score for r in FatigueRating.objects.filter(patient=patient))
+        / FatigueRating.objects.filter(patient=patient).count()
+    )
     assert late_mean > early_mean + 2
     assert FatigueRating.objects.filter(patient=other_patient).count() < 50
 

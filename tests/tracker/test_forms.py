@@ -22,8 +22,14 @@ from tracker.models import CustomSymptom
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 
 GOOD_SLEEP = {
-    "in_bed_at": "22:30", "tried_sleep_at": "22:45", "minutes_to_fall_asleep": "15", "awakenings": "1",
-    "minutes_awake": "10", "final_wake_at": "06:30", "out_of_bed_at": "06:50", "quality": "4",
+    "in_bed_at": "22:30",
+    "tried_sleep_at": "22:45",
+    "minutes_to_fall_asleep": "15",
+    "awakenings": "1",
+    "minutes_awake": "10",
+    "final_wake_at": "06:30",
+    "out_of_bed_at": "06:50",
+    "quality": "4",
 }
 
 
@@ -90,7 +96,9 @@ def test_it_explains_impossible_nights(changes, field):
     assert field in form.errors
 
 
-@pytest.mark.parametrize(("value", "ok"), [("0", True), ("10", True), ("11", False), ("-1", False), ("", False), ("x", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"), [("0", True), ("10", True), ("11", False), ("-1", False), ("", False), ("x", False)]
+)
 def test_it_takes_fatigue_from_0_to_10(value, ok):
     assert FatigueForm({"score": value}).is_valid() is ok
 
@@ -123,7 +131,15 @@ def test_it_takes_bristol_types_1_to_7(value, ok):
 
 
 def test_it_takes_a_lifestyle_day():
-    form = LifestyleForm({"activity_minutes": "30", "cigarettes": "0", "alcohol_units": "1.5", "vitamin_d_iu": "1000", "propionate_mg": "0"})
+    form = LifestyleForm(
+        {
+            "activity_minutes": "30",
+            "cigarettes": "0",
+            "alcohol_units": "1.5",
+            "vitamin_d_iu": "1000",
+            "propionate_mg": "0",
+        }
+    )
     assert form.is_valid(), form.errors
 
 
@@ -144,8 +160,14 @@ def test_it_refuses_bad_lifestyle_numbers(data, field):
 
 
 def test_it_takes_a_relapse_and_refuses_future_or_reversed_dates():
-    good = {"started_on": "2026-10-01", "ended_on": "2026-10-10", "symptoms": "Numb legs", "severity": "mild",
-            "lasted_over_24h": "on", "recovery": "full"}
+    good = {
+        "started_on": "2026-10-01",
+        "ended_on": "2026-10-10",
+        "symptoms": "Numb legs",
+        "severity": "mild",
+        "lasted_over_24h": "on",
+        "recovery": "full",
+    }
     assert RelapseForm(good).is_valid()
     future = RelapseForm({**good, "started_on": "2026-11-21", "ended_on": ""})
     assert not future.is_valid() and "future" in future.errors["started_on"][0]
@@ -167,7 +189,12 @@ def test_it_saves_mfis_part_way_but_needs_every_answer_to_finish():
 
 
 def test_it_checks_private_foods():
-    good = {"name_en": "Grandma's soup", "default_portion_g": "250", "nova_group": "1", "groups": ["vegetable", "legume"]}
+    good = {
+        "name_en": "Grandma's soup",
+        "default_portion_g": "250",
+        "nova_group": "1",
+        "groups": ["vegetable", "legume"],
+    }
     form = PrivateFoodForm(good)
     assert form.is_valid(), form.errors
     assert form.cleaned_data["fiber_g_per_100g"] == 0.0

@@ -19,7 +19,9 @@ D = dt.date
 
 
 def test_it_accepts_an_episode_that_meets_all_three_criteria():
-    check = relapse_check(D(2026, 3, 1), lasted_over_24h=True, fever_or_infection=False, previous_started_on=D(2026, 1, 30))
+    check = relapse_check(
+        D(2026, 3, 1), lasted_over_24h=True, fever_or_infection=False, previous_started_on=D(2026, 1, 30)
+    )
     assert check.meets_definition
     assert check.reasons == ()
     assert check.days_since_previous_onset == 30
@@ -33,13 +35,17 @@ def test_it_flags_symptoms_shorter_than_24_hours():
 
 
 def test_it_flags_an_onset_less_than_30_days_after_the_previous_one():
-    check = relapse_check(D(2026, 3, 1), lasted_over_24h=True, fever_or_infection=False, previous_started_on=D(2026, 2, 1))
+    check = relapse_check(
+        D(2026, 3, 1), lasted_over_24h=True, fever_or_infection=False, previous_started_on=D(2026, 2, 1)
+    )
     assert check.reasons == (REASON_TOO_SOON,)
     assert check.days_since_previous_onset == 28
 
 
 def test_it_flags_fever_or_infection_and_lists_every_failed_reason():
-    check = relapse_check(D(2026, 3, 1), lasted_over_24h=False, fever_or_infection=True, previous_started_on=D(2026, 2, 20))
+    check = relapse_check(
+        D(2026, 3, 1), lasted_over_24h=False, fever_or_infection=True, previous_started_on=D(2026, 2, 20)
+    )
     assert check.reasons == (REASON_SHORT, REASON_TOO_SOON, REASON_FEVER)
 
 

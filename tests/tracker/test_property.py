@@ -23,20 +23,63 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 
 TABLES = [MealItem, SleepDiary, FatigueRating, SymptomLog, SymptomRating, StoolEvent, Lifestyle]
 ENDPOINTS = {
-    "sleep": ["in_bed_at", "tried_sleep_at", "minutes_to_fall_asleep", "awakenings", "minutes_awake", "final_wake_at", "out_of_bed_at", "quality"],
+    "sleep": [
+        "in_bed_at",
+        "tried_sleep_at",
+        "minutes_to_fall_asleep",
+        "awakenings",
+        "minutes_awake",
+        "final_wake_at",
+        "out_of_bed_at",
+        "quality",
+    ],
     "fatigue": ["score"],
     "symptoms": ["mood", "stress", "note", "rating_SYMPTOM"],
     "stool": ["bristol_type", "token"],
-    "lifestyle": ["activity_minutes", "tobacco", "cigarettes", "alcohol_units", "vitamin_d_iu", "propionate_mg", "probiotic", "other_supplements"],
+    "lifestyle": [
+        "activity_minutes",
+        "tobacco",
+        "cigarettes",
+        "alcohol_units",
+        "vitamin_d_iu",
+        "propionate_mg",
+        "probiotic",
+        "other_supplements",
+    ],
     "meals/lunch/add": ["food", "amount", "unit", "token"],
 }
 
 texts = st.one_of(
     st.text(max_size=40),
     st.text(alphabet=st.characters(codec="utf-8"), min_size=2001, max_size=2100),
-    st.sampled_from(["", "0", "-1", "10", "11", "7", "1e400", "NaN", "inf", "23:59", "12:00", "25:61", "06:30", "22:30",
-                     "2026-11-21", "\x00", "on", "portion", "g", "999999999999999999999", "3.5", " 4 ", "<script>"]),
-    st.integers(min_value=-10**6, max_value=10**6).map(str),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "-1",
+            "10",
+            "11",
+            "7",
+            "1e400",
+            "NaN",
+            "inf",
+            "23:59",
+            "12:00",
+            "25:61",
+            "06:30",
+            "22:30",
+            "2026-11-21",
+            "\x00",
+            "on",
+            "portion",
+            "g",
+            "999999999999999999999",
+            "3.5",
+            " 4 ",
+            "<script>",
+        ]
+    ),
+    st.integers(min_value=-(10**6), max_value=10**6).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
 )
 days = st.sampled_from([TODAY, TODAY - dt.timedelta(days=1), TODAY + dt.timedelta(days=1), dt.date(2020, 2, 29)])
@@ -46,10 +89,19 @@ def _snapshot():
     return {model.__name__: model.objects.count() for model in TABLES}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(endpoint=st.sampled_from(sorted(ENDPOINTS)), values=st.lists(texts, min_size=8, max_size=8), day=days,
-       extra_patient=st.booleans(), htmx=st.booleans())
-def test_it_never_answers_500_and_never_writes_half_a_form(patient_client, patient, other_patient, day_foods, endpoint, values, day, extra_patient, htmx):
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    endpoint=st.sampled_from(sorted(ENDPOINTS)),
+    values=st.lists(texts, min_size=8, max_size=8),
+    day=days,
+    extra_patient=st.booleans(),
+    htmx=st.booleans(),
+)
+def test_it_never_answers_500_and_never_writes_half_a_form(
+    patient_client, patient, other_patient, day_foods, endpoint, values, day, extra_patient, htmx
+):
     symptom = CustomSymptom.objects.get_or_create(patient=patient, name="Tingling")[0]
     data = {}
     for name, value in zip(ENDPOINTS[endpoint], values, strict=False):
@@ -64,8 +116,15 @@ def test_it_never_answers_500_and_never_writes_half_a_form(patient_client, patie
         after = _snapshot()
         assert response.status_code < 500
         changed = {name for name in before if before[name] != after[name]}
-        saved = response.status_code == 302 and "#" in response.get("Location", "") or (
-            response.status_code == 200 and htmx and "hx-swap-oob" in response.content.decode() and "day-score" in response.content.decode()
+        saved = (
+            response.status_code == 302
+            and "#" in response.get("Location", "")
+            or (
+                response.status_code == 200
+                and htmx
+                and "hx-swap-oob" in response.content.decode()
+                and "day-score" in response.content.decode()
+            )
         )
         if not saved or day > TODAY:
             assert not changed, (endpoint, data, response.status_code)

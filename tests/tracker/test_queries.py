@@ -34,10 +34,15 @@ def _long_history(patient):
     symptom = CustomSymptom.objects.create(patient=patient, name="Tingling")
     assert symptom
     for year in (2025, 2026):
-        Relapse.objects.create(patient=patient, started_on=dt.date(year, 3, 1), ended_on=dt.date(year, 3, 20), symptoms="x")
+        Relapse.objects.create(
+            patient=patient, started_on=dt.date(year, 3, 1), ended_on=dt.date(year, 3, 20), symptoms="x"
+        )
 
 
-@pytest.mark.parametrize(("path", "budget"), [("/day/", TODAY_BUDGET), ("/day/month/", MONTH_BUDGET), (f"/day/{TODAY - dt.timedelta(days=1)}/", TODAY_BUDGET)])
+@pytest.mark.parametrize(
+    ("path", "budget"),
+    [("/day/", TODAY_BUDGET), ("/day/month/", MONTH_BUDGET), (f"/day/{TODAY - dt.timedelta(days=1)}/", TODAY_BUDGET)],
+)
 def test_it_runs_a_constant_number_of_queries(client, patient, other_patient, demo_catalog, path, budget):
     # One day logged (a meal, fatigue) against two years of every kind of entry.
     # (The score panel's own queries depend on whether the day has data, so the small history has some.)

@@ -150,7 +150,9 @@ def test_it_refuses_to_delete_another_patients_entry(patient, other_patient):
 
 def test_it_flags_relapses_with_reasons_in_words(patient):
     first = Relapse.objects.create(patient=patient, started_on=dt.date(2026, 9, 1), symptoms="a")
-    second = Relapse.objects.create(patient=patient, started_on=dt.date(2026, 9, 10), symptoms="b", fever_or_infection=True)
+    second = Relapse.objects.create(
+        patient=patient, started_on=dt.date(2026, 9, 10), symptoms="b", fever_or_infection=True
+    )
     flags = services.relapse_flags([second, first])
     assert flags[first.pk].meets_definition
     assert not flags[second.pk].meets_definition
@@ -158,7 +160,10 @@ def test_it_flags_relapses_with_reasons_in_words(patient):
 
 
 def test_it_enqueues_rescoring_only_after_commit(patient, django_capture_on_commit_callbacks):
-    with mock.patch("guidance.services.schedule_rescore") as rescore, mock.patch("trends.services.schedule_rebuild") as rebuild:
+    with (
+        mock.patch("guidance.services.schedule_rescore") as rescore,
+        mock.patch("trends.services.schedule_rebuild") as rebuild,
+    ):
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             services.save_fatigue(patient, TODAY, 4)
             rescore.assert_not_called()

@@ -24,8 +24,14 @@ from tracker.models import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 YESTERDAY = TODAY - dt.timedelta(days=1)
 SLEEP = {
-    "in_bed_at": "22:30", "tried_sleep_at": "22:45", "minutes_to_fall_asleep": "15", "awakenings": "1",
-    "minutes_awake": "10", "final_wake_at": "06:30", "out_of_bed_at": "06:50", "quality": "4",
+    "in_bed_at": "22:30",
+    "tried_sleep_at": "22:45",
+    "minutes_to_fall_asleep": "15",
+    "awakenings": "1",
+    "minutes_awake": "10",
+    "final_wake_at": "06:30",
+    "out_of_bed_at": "06:50",
+    "quality": "4",
 }
 
 
@@ -37,7 +43,15 @@ def test_it_shows_today_with_every_section_and_the_score_slot(patient_client):
     response = patient_client.get(url("today"))
     assert response.status_code == 200
     html = response.content.decode()
-    for section in ('id="fatigue"', 'id="sleep"', 'id="meal-breakfast"', 'id="meal-snack"', 'id="symptoms"', 'id="lifestyle"', '<section id="day-score"'):
+    for section in (
+        'id="fatigue"',
+        'id="sleep"',
+        'id="meal-breakfast"',
+        'id="meal-snack"',
+        'id="symptoms"',
+        'id="lifestyle"',
+        '<section id="day-score"',
+    ):
         assert section in html
     assert response["Cache-Control"].startswith("no-store")
 
@@ -67,7 +81,9 @@ def test_it_keeps_the_daily_log_to_patients(client):
 
 
 def test_it_adds_a_food_with_a_plain_form_and_redirects_back(patient_client, patient, day_foods):
-    response = patient_client.post(url("meal-add", TODAY, "lunch"), {"food": day_foods["lentils"].pk, "amount": "1", "unit": "portion"})
+    response = patient_client.post(
+        url("meal-add", TODAY, "lunch"), {"food": day_foods["lentils"].pk, "amount": "1", "unit": "portion"}
+    )
     assert response.status_code == 302
     assert response.url == url("today") + "#meal-lunch"
     assert MealItem.objects.get(patient=patient).grams == 150
@@ -91,7 +107,17 @@ def test_it_answers_htmx_with_only_the_fragment(patient_client, patient, day_foo
         ("sleep", SLEEP, '<section id="sleep"'),
         ("fatigue", {"score": "3"}, '<section id="fatigue"'),
         ("symptoms", {"mood": "5", "stress": "2", "note": ""}, '<section id="symptoms"'),
-        ("lifestyle", {"activity_minutes": "20", "cigarettes": "0", "alcohol_units": "0", "vitamin_d_iu": "0", "propionate_mg": "0"}, '<section id="lifestyle"'),
+        (
+            "lifestyle",
+            {
+                "activity_minutes": "20",
+                "cigarettes": "0",
+                "alcohol_units": "0",
+                "vitamin_d_iu": "0",
+                "propionate_mg": "0",
+            },
+            '<section id="lifestyle"',
+        ),
         ("stool", {"bristol_type": "4"}, '<section id="symptoms"'),
     ],
 )
@@ -115,7 +141,9 @@ def test_it_keeps_what_was_typed_when_a_form_fails(patient_client, htmx):
 
 
 def test_it_keeps_the_portion_typed_when_an_add_fails(patient_client, day_foods, htmx):
-    response = patient_client.post(url("meal-add", TODAY, "dinner"), {"food": day_foods["lentils"].pk, "amount": "6000", "unit": "g"}, **htmx)
+    response = patient_client.post(
+        url("meal-add", TODAY, "dinner"), {"food": day_foods["lentils"].pk, "amount": "6000", "unit": "g"}, **htmx
+    )
     html = response.content.decode()
     assert "more than 2 kg" in html and 'value="6000"' in html
     assert not MealItem.objects.exists()
@@ -130,7 +158,10 @@ def test_it_makes_one_row_from_double_submits(patient_client, patient, day_foods
     for _ in range(2):
         patient_client.post(url("fatigue", TODAY), {"score": "7"})
         patient_client.post(url("sleep", TODAY), SLEEP)
-        patient_client.post(url("meal-add", TODAY, "lunch"), {"food": day_foods["oats"].pk, "amount": "1", "unit": "portion", "token": "t-1"})
+        patient_client.post(
+            url("meal-add", TODAY, "lunch"),
+            {"food": day_foods["oats"].pk, "amount": "1", "unit": "portion", "token": "t-1"},
+        )
         patient_client.post(url("stool", TODAY), {"bristol_type": "4", "token": "t-2"})
         patient_client.post(url("copy-day", TODAY))
     assert FatigueRating.objects.count() == 1
@@ -180,17 +211,24 @@ def test_it_counts_copied_items_in_words_that_agree_with_the_number(patient_clie
     assert "1 aliment copié depuis hier." in french
 
 
-def test_it_names_foods_in_the_patients_language_in_messages_and_delete_questions(patient_client, patient, day_foods, htmx):
+def test_it_names_foods_in_the_patients_language_in_messages_and_delete_questions(
+    patient_client, patient, day_foods, htmx
+):
     patient_client.cookies["django_language"] = "fr"
     french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
     added = patient_client.post(
-        url("meal-add", TODAY, "breakfast"), {"food": day_foods["oats"].pk, "amount": "1", "unit": "portion", "token": "t-fr"}, **htmx, **french
+        url("meal-add", TODAY, "breakfast"),
+        {"food": day_foods["oats"].pk, "amount": "1", "unit": "portion", "token": "t-fr"},
+        **htmx,
+        **french,
     ).content.decode()
     assert "Flocons d&#x27;avoine" in added.split('id="day-status"')[1] and "Oat flakes" not in added
     item = MealItem.objects.get(patient=patient)
     question = patient_client.get(url("delete", "meal-item", item.pk), **htmx, **french).content.decode()
     assert "Flocons d&#x27;avoine 40 g" in question and "Oat flakes" not in question
-    favourite = patient_client.post(url("favorite", TODAY, day_foods["oats"].pk), {"favorite": "1"}, **htmx, **french).content.decode()
+    favourite = patient_client.post(
+        url("favorite", TODAY, day_foods["oats"].pk), {"favorite": "1"}, **htmx, **french
+    ).content.decode()
     assert "Flocons d&#x27;avoine" in favourite.split('id="day-status"')[1]
 
 
@@ -275,8 +313,16 @@ def test_it_shows_the_month_with_logged_days(patient_client, patient):
 
 
 def test_it_logs_a_relapse_and_shows_the_definition_check(patient_client, patient):
-    data = {"started_on": "2026-11-01", "ended_on": "", "symptoms": "Blurred vision", "severity": "moderate",
-            "lasted_over_24h": "on", "fever_or_infection": "on", "recovery": "ongoing", "token": "tok"}
+    data = {
+        "started_on": "2026-11-01",
+        "ended_on": "",
+        "symptoms": "Blurred vision",
+        "severity": "moderate",
+        "lasted_over_24h": "on",
+        "fever_or_infection": "on",
+        "recovery": "ongoing",
+        "token": "tok",
+    }
     assert patient_client.get(url("relapse-new")).status_code == 200
     patient_client.post(url("relapse-new"), data)
     patient_client.post(url("relapse-new"), data)
@@ -331,7 +377,9 @@ def test_it_refuses_non_patients_even_past_two_factor(rf):
         views.today(request)
 
 
-@pytest.mark.parametrize(("zone", "allowed"), [("Pacific/Kiritimati", True), ("Europe/Paris", False), ("Pacific/Honolulu", False)])
+@pytest.mark.parametrize(
+    ("zone", "allowed"), [("Pacific/Kiritimati", True), ("Europe/Paris", False), ("Pacific/Honolulu", False)]
+)
 def test_it_uses_the_patients_own_time_zone_for_today(client, patient, zone, allowed):
     import time_machine
 
@@ -350,4 +398,3 @@ def test_it_keeps_type_ahead_cheap(patient_client, day_foods, htmx, django_asser
     patient_client.get(url("today"))
     with django_assert_max_num_queries(12):
         patient_client.get(url("food-search", TODAY), {"q": "len", "meal": "dinner"}, **htmx)
-

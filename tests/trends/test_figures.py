@@ -7,13 +7,40 @@ import pytest
 
 from trends import figures
 
-TEXT = {key: key.upper() for key in (
-    "relapse", "score_title", "score_axis", "points_unit", "score_name", "score_column", "food_title", "fiber_axis",
-    "fiber_name", "fiber_target", "servings_axis", "servings_unit", "fermented_name", "processed_name", "fiber_column",
-    "fermented_column", "processed_column", "sleep_title", "sleep_axis", "sleep_name", "regularity_axis",
-    "regularity_name", "sleep_column", "regularity_column", "relapse_column", "fatigue_title", "fatigue_axis",
-    "fatigue_name", "fatigue_column",
-)}
+TEXT = {
+    key: key.upper()
+    for key in (
+        "relapse",
+        "score_title",
+        "score_axis",
+        "points_unit",
+        "score_name",
+        "score_column",
+        "food_title",
+        "fiber_axis",
+        "fiber_name",
+        "fiber_target",
+        "servings_axis",
+        "servings_unit",
+        "fermented_name",
+        "processed_name",
+        "fiber_column",
+        "fermented_column",
+        "processed_column",
+        "sleep_title",
+        "sleep_axis",
+        "sleep_name",
+        "regularity_axis",
+        "regularity_name",
+        "sleep_column",
+        "regularity_column",
+        "relapse_column",
+        "fatigue_title",
+        "fatigue_axis",
+        "fatigue_name",
+        "fatigue_column",
+    )
+}
 START = date(2026, 1, 5)  # a Monday
 
 
@@ -21,7 +48,10 @@ def week(monday: date, **values) -> dict:
     base = {
         "week_start": monday,
         "mean_score": 60.0,
-        "rule_means": [{"key": "fiber", "points": 12.0, "possible": 20.0}, {"key": "fermented", "points": 5.0, "possible": 10.0}],
+        "rule_means": [
+            {"key": "fiber", "points": 12.0, "possible": 20.0},
+            {"key": "fermented", "points": 5.0, "possible": 10.0},
+        ],
         "fiber_g": 20.0,
         "fermented_servings": 1.0,
         "processed_servings": 2.0,

@@ -43,8 +43,13 @@ def week_of_data(patient):
     FatigueFactory(patient=patient, date=MONDAY + timedelta(days=6), score=7)
     DayScoreFactory(patient=patient, date=MONDAY, total=70)
     DayScoreFactory(
-        patient=patient, date=MONDAY + timedelta(days=2), total=30,
-        breakdown=[{"key": "fiber", "points": 2.0, "possible": 20.0}, {"key": "fermented", "points": 1.0, "possible": 10.0}],
+        patient=patient,
+        date=MONDAY + timedelta(days=2),
+        total=30,
+        breakdown=[
+            {"key": "fiber", "points": 2.0, "possible": 20.0},
+            {"key": "fermented", "points": 1.0, "possible": 10.0},
+        ],
     )
     RelapseFactory(patient=patient, started_on=MONDAY + timedelta(days=5), ended_on=MONDAY + timedelta(days=9))
     return patient
@@ -156,7 +161,9 @@ def test_the_catch_up_rebuilds_only_the_weeks_whose_data_changed(week_of_data, o
     FatigueFactory(patient=week_of_data, date=MONDAY + timedelta(days=2), score=9)
     second = services.catch_up()
     assert (second.weeks, second.written) == (3, 1)
-    assert WeeklySummary.objects.get(patient=week_of_data, week_start=MONDAY).fatigue_mean == pytest.approx(19 / 3, abs=1e-3)
+    assert WeeklySummary.objects.get(patient=week_of_data, week_start=MONDAY).fatigue_mean == pytest.approx(
+        19 / 3, abs=1e-3
+    )
 
 
 @time_machine.travel(TODAY)
@@ -209,8 +216,9 @@ def eager():
     app.conf.task_always_eager = before
 
 
-def test_without_a_broker_the_rebuild_runs_inline_and_leaves_no_marker(patient, django_capture_on_commit_callbacks,
-                                                                        eager):
+def test_without_a_broker_the_rebuild_runs_inline_and_leaves_no_marker(
+    patient, django_capture_on_commit_callbacks, eager
+):
     from msgut.events import entries_changed
 
     FatigueFactory(patient=patient, date=MONDAY, score=6)
@@ -222,8 +230,9 @@ def test_without_a_broker_the_rebuild_runs_inline_and_leaves_no_marker(patient, 
 
 
 @time_machine.travel(TODAY)
-def test_a_failed_enqueue_keeps_the_save_and_the_catch_up_builds_the_week(patient_client, patient,
-                                                                          django_capture_on_commit_callbacks):
+def test_a_failed_enqueue_keeps_the_save_and_the_catch_up_builds_the_week(
+    patient_client, patient, django_capture_on_commit_callbacks
+):
     day = TODAY - timedelta(days=1)
     with (
         mock.patch.object(tasks.build_week_task, "apply_async", side_effect=ConnectionError("broker down")),

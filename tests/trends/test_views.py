@@ -30,14 +30,35 @@ def add_weeks(patient, count: int, last: date = MONDAY) -> None:
         iso = monday.isocalendar()
         rows.append(
             WeeklySummary(
-                patient=patient, week_start=monday, iso_year=iso.year, iso_week=iso.week, days_logged=6, meal_days=6,
-                sleep_nights=6, fatigue_days=6, score_days=6, mean_score=60 + i % 5,
+                patient=patient,
+                week_start=monday,
+                iso_year=iso.year,
+                iso_week=iso.week,
+                days_logged=6,
+                meal_days=6,
+                sleep_nights=6,
+                fatigue_days=6,
+                score_days=6,
+                mean_score=60 + i % 5,
                 rule_means=[{"key": "fiber", "points": 12.0, "possible": 20.0, "days": 6}],
-                fiber_g=20 + i % 7, fermented_servings=1.0, processed_servings=2.0, sleep_minutes=450,
-                mid_sleep_sd_minutes=20, fatigue_mean=4 + i % 3, relapse_days=1 if i == 2 else 0,
-                figure={"v": 1, "start": monday.isoformat(), "fiber_g": [10, 30] * 3 + [10], "fatigue": [5, 3] * 3 + [5],
-                        "sleep_minutes": [400] * 7, "fermented": [1] * 7, "relapse": [1 if i == 2 else 0] * 7},
-                fingerprint=f"test-{i}", built_at="2026-03-11T10:00:00Z",
+                fiber_g=20 + i % 7,
+                fermented_servings=1.0,
+                processed_servings=2.0,
+                sleep_minutes=450,
+                mid_sleep_sd_minutes=20,
+                fatigue_mean=4 + i % 3,
+                relapse_days=1 if i == 2 else 0,
+                figure={
+                    "v": 1,
+                    "start": monday.isoformat(),
+                    "fiber_g": [10, 30] * 3 + [10],
+                    "fatigue": [5, 3] * 3 + [5],
+                    "sleep_minutes": [400] * 7,
+                    "fermented": [1] * 7,
+                    "relapse": [1 if i == 2 else 0] * 7,
+                },
+                fingerprint=f"test-{i}",
+                built_at="2026-03-11T10:00:00Z",
             )
         )
     WeeklySummary.objects.bulk_create(rows)
@@ -176,8 +197,11 @@ def test_the_charts_page_works_without_htmx_and_rejects_bad_ranges_politely(pati
     add_weeks(patient, 3)
     ok = patient_client.get(reverse("trends:charts"), {"start": "2026-02-01", "end": "2026-03-11"})
     assert ok.status_code == 200 and "<table>" in ok.content.decode()
-    for query in ({"start": "2026-03-11", "end": "2026-01-01"}, {"start": "x", "end": "\x00"},
-                  {"start": "2000-01-01", "end": "2026-03-11"}):
+    for query in (
+        {"start": "2026-03-11", "end": "2026-01-01"},
+        {"start": "x", "end": "\x00"},
+        {"start": "2000-01-01", "end": "2026-03-11"},
+    ):
         response = patient_client.get(reverse("trends:charts"), query)
         assert response.status_code == 200
         assert "error-summary" in response.content.decode()
@@ -189,9 +213,13 @@ def test_the_tag_shows_a_patients_charts_to_a_clinician_without_polling(patient,
     PendingWeek.objects.create(patient=patient, week_start=MONDAY, requested_at="2026-03-11T09:00:00Z")
     request = RequestFactory().get("/clinic/patients/1/")
     request.user = clinician
-    template = Template("{% load trends_tags %}{% trend_charts patient start end %}{% trend_charts patient start end %}")
+    template = Template(
+        "{% load trends_tags %}{% trend_charts patient start end %}{% trend_charts patient start end %}"
+    )
     with CaptureQueriesContext(connection) as queries:
-        html = template.render(Context({"request": request, "patient": patient, "start": date(2026, 2, 1), "end": TODAY}))
+        html = template.render(
+            Context({"request": request, "patient": patient, "start": date(2026, 2, 1), "end": TODAY})
+        )
 
     assert f'id="trend-{patient.pk}-score-data"' in html
     assert "hx-get" not in html and "Reload the page" in html

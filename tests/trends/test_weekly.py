@@ -165,8 +165,12 @@ def test_a_relapse_with_an_end_date_counts_its_days_in_each_week():
 def test_the_fingerprint_is_stable_and_follows_the_data():
     first = weekly.fingerprints(weekly.prepare(sources(), keys((1, MONDAY), (2, MONDAY)), TODAY))
     again = weekly.fingerprints(weekly.prepare(sources(), keys((1, MONDAY), (2, MONDAY)), TODAY))
-    changed_fatigue = pd.DataFrame.from_records([(1, d(2), 5), (1, d(4), 6), (1, d(8), 8)], columns=weekly.FATIGUE_COLUMNS)
-    changed = weekly.fingerprints(weekly.prepare(sources(fatigue=changed_fatigue), keys((1, MONDAY), (2, MONDAY)), TODAY))
+    changed_fatigue = pd.DataFrame.from_records(
+        [(1, d(2), 5), (1, d(4), 6), (1, d(8), 8)], columns=weekly.FATIGUE_COLUMNS
+    )
+    changed = weekly.fingerprints(
+        weekly.prepare(sources(fatigue=changed_fatigue), keys((1, MONDAY), (2, MONDAY)), TODAY)
+    )
     changed_part = sources()
     changed_part.score_parts.loc[0, "points"] = 16.0
     part = weekly.fingerprints(weekly.prepare(changed_part, keys((1, MONDAY), (2, MONDAY)), TODAY))

@@ -47,8 +47,9 @@ def test_a_real_worker_over_redis_builds_the_week_of_a_change(monkeypatch):
         connections.close_all()  # the worker thread's connection, so the test database can be dropped
 
     task_postrun.connect(close_worker_connections, weak=False)
-    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
-                      shutdown_timeout=15):
+    with start_worker(
+        app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=15
+    ):
         services.schedule_rebuild(patient.pk, date(2026, 3, 4))  # the on-demand path: marker + enqueue
         deadline = time.monotonic() + 30
         while not WeeklySummary.objects.filter(patient=patient).exists() and time.monotonic() < deadline:

@@ -49,10 +49,13 @@ class Command(BaseCommand):
         devices = [ensure_demo_device(users[str(role)]) for role in (Role.CLINICIAN, Role.ADMIN)]
         secret = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
         self.stdout.write(
-            self.style.SUCCESS("Clinician and admin sign-in also asks for a two-factor code (demo key, never for real use):")
+            self.style.SUCCESS(
+                "Clinician and admin sign-in also asks for a two-factor code (demo key, never for real use):"
+            )
         )
         self.stdout.write(f"  key (base32): {secret}")
         for device in devices:
             self.stdout.write(f"  {device.config_url}")
-        self.stdout.write("  Add it to an authenticator app, or print the current code with: python manage.py demo_code")
-
+        self.stdout.write(
+            "  Add it to an authenticator app, or print the current code with: python manage.py demo_code"
+        )
