@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -84,6 +85,21 @@ class Food(models.Model):
 
     def __str__(self) -> str:
         return self.name_en
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (English when the French one is missing): pages and messages alike."""
+        return self.name_fr if self.name_fr and _french() else self.name_en
+
+    @property
+    def display_measure(self) -> str:
+        """The household measure ("1 bowl") in the active language, else "1 portion"."""
+        measure = self.household_measure_fr if self.household_measure_fr and _french() else self.household_measure_en
+        return measure or gettext("1 portion")
+
+
+def _french() -> bool:
+    return (get_language() or "en").startswith("fr")
 
 
 class MealType(models.TextChoices):

@@ -47,7 +47,6 @@ from tracker.forms import (
 )
 from tracker.measures import MFIS_INTERVAL_DAYS, mfis_scores
 from tracker.models import Food, MealItem, MealType, MFISResponse, Relapse, SavedMeal
-from tracker.templatetags.tracker_tags import food_name
 
 SEARCH_LIMIT = 8
 DAY_SECTIONS = ("sleep", "fatigue", "symptoms", "lifestyle", "meals")
@@ -306,7 +305,7 @@ def add_item(request: HttpRequest, day: date, meal: str) -> HttpResponse:
         user, day, meal, form.cleaned_data["food"], form.cleaned_data["grams"], form.cleaned_data["token"]
     )
     label = MealType(meal).label
-    text = _("Added %(food)s to %(meal)s.") % {"food": food_name(item.food), "meal": label.lower()}
+    text = _("Added %(food)s to %(meal)s.") % {"food": item.food.display_name, "meal": label.lower()}
     return _respond(request, day, fragments=["meal"], meal=meal, status_text=text, anchor=f"meal-{meal}")
 
 
@@ -389,7 +388,7 @@ def favorite(request: HttpRequest, day: date, food_id: int) -> HttpResponse:
     on = request.POST.get("favorite") == "1"
     services.set_favorite(user, food, on)
     text = (_("%(food)s is now a favourite.") if on else _("%(food)s is no longer a favourite.")) % {
-        "food": food_name(food)
+        "food": food.display_name
     }
     return _respond(request, day, fragments=["meals"], status_text=text, anchor="meals")
 
@@ -402,7 +401,7 @@ def edit_item(request: HttpRequest, pk: int) -> HttpResponse:
     form = MealItemEditForm(request.POST or None, initial={"meal": item.meal, "grams": item.grams})
     if request.method == "POST" and form.is_valid():
         services.update_meal_item(user, item, form.cleaned_data["meal"], form.cleaned_data["grams"])
-        messages.success(request, _("Saved %(food)s.") % {"food": food_name(item.food)})
+        messages.success(request, _("Saved %(food)s.") % {"food": item.food.display_name})
         return redirect(_day_url(item.date, f"meal-{item.meal}"))
     status = 422 if request.method == "POST" else 200
     return render(request, "tracker/item_edit.html", {"item": item, "form": form, "day": item.date}, status=status)
@@ -553,7 +552,7 @@ def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     else:
         back = _day_url(day, section_id)
     if request.method == "GET":
-        what = f"{food_name(entry.food)} {entry.grams:g} g" if isinstance(entry, MealItem) else DELETE_LABELS[kind]
+        what = f"{entry.food.display_name} {entry.grams:g} g" if isinstance(entry, MealItem) else DELETE_LABELS[kind]
         context = {"kind": kind, "entry": entry, "what": what, "back": back, "day": day, "section_id": section_id}
         template = "tracker/confirm_delete.html#confirm" if is_htmx and in_day else "tracker/confirm_delete.html"
         return render(request, template, context)
@@ -603,9 +602,9 @@ def food_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         saved = services.save_private_food(user, data, food)
         if food is None and meal and target_day:
             services.add_meal_item(user, target_day, meal, saved, saved.default_portion_g)
-            messages.success(request, _("Added your food %(food)s.") % {"food": food_name(saved)})
+            messages.success(request, _("Added your food %(food)s.") % {"food": saved.display_name})
             return redirect(_day_url(target_day, f"meal-{meal}"))
-        messages.success(request, _("Saved your food %(food)s.") % {"food": food_name(saved)})
+        messages.success(request, _("Saved your food %(food)s.") % {"food": saved.display_name})
         return redirect("tracker:foods")
     status = 422 if request.method == "POST" else 200
     return render(

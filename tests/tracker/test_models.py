@@ -62,3 +62,20 @@ def test_it_refuses_the_same_client_token_twice_but_allows_blank_tokens(patient)
     _fails(lambda: MealItemFactory(patient=patient, client_token="t1"))
     MealItemFactory(patient=patient)
     MealItemFactory(patient=patient)
+
+
+def test_a_food_shows_its_name_and_measure_in_the_active_language():
+    from django.utils import translation
+
+    from tracker.models import Food
+
+    both = Food(
+        name_en="Oat flakes", name_fr="Flocons d'avoine", household_measure_en="1 bowl", household_measure_fr="1 bol"
+    )
+    english_only = Food(name_en="Kefir", name_fr="", household_measure_en="", household_measure_fr="")
+    with translation.override("fr"):
+        assert (both.display_name, both.display_measure) == ("Flocons d'avoine", "1 bol")
+        assert (english_only.display_name, english_only.display_measure) == ("Kefir", "1 portion")
+    with translation.override("en"):
+        assert (both.display_name, both.display_measure) == ("Oat flakes", "1 bowl")
+        assert english_only.display_measure == "1 portion"

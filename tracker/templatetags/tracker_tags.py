@@ -2,7 +2,6 @@
 
 from django import template
 from django.utils import formats
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tracker.forms import new_token as make_token
@@ -11,27 +10,10 @@ from tracker.models import Food, MealItem
 register = template.Library()
 
 
-def _french() -> bool:
-    return (get_language() or "en").startswith("fr")
-
-
 @register.simple_tag
 def new_token() -> str:
     """A fresh one-time token for a form that adds something."""
     return make_token()
-
-
-@register.filter
-def food_name(food: Food) -> str:
-    if _french() and food.name_fr:
-        return food.name_fr
-    return food.name_en
-
-
-@register.filter
-def measure(food: Food) -> str:
-    text = food.household_measure_fr if _french() and food.household_measure_fr else food.household_measure_en
-    return text or _("1 portion")
 
 
 def _grams(value: float) -> str:
@@ -41,7 +23,7 @@ def _grams(value: float) -> str:
 @register.filter
 def default_portion(food: Food) -> str:
     """'1 bowl · 40 g'."""
-    return _("%(measure)s · %(grams)s g") % {"measure": measure(food), "grams": _grams(food.default_portion_g)}
+    return _("%(measure)s · %(grams)s g") % {"measure": food.display_measure, "grams": _grams(food.default_portion_g)}
 
 
 @register.filter
@@ -54,8 +36,12 @@ def portion(item: MealItem) -> str:
         if abs(count * 2 - round(count * 2)) < 0.02 and count >= 0.5:
             n = formats.number_format(round(count, 1)) if count != int(count) else str(int(count))
             if n == "1":
-                return _("%(measure)s · %(grams)s g") % {"measure": measure(item.food), "grams": grams}
-            return _("%(n)s × %(measure)s · %(grams)s g") % {"n": n, "measure": measure(item.food), "grams": grams}
+                return _("%(measure)s · %(grams)s g") % {"measure": item.food.display_measure, "grams": grams}
+            return _("%(n)s × %(measure)s · %(grams)s g") % {
+                "n": n,
+                "measure": item.food.display_measure,
+                "grams": grams,
+            }
     return _("%(grams)s g") % {"grams": grams}
 
 
