@@ -1,17 +1,18 @@
 """Clinic pages. Every read of a patient's data finds the patient through clinic.access."""
 
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.decorators import clinician_required, patient_required
 from accounts.models import Role, User
 from audit.models import Action, AuditEvent
 from audit.services import record
@@ -43,28 +44,8 @@ from clinic.services import (
     review_relapse,
     revoke_access,
 )
+from msgut.http import AuthenticatedHttpRequest, ClinicianHttpRequest, PatientHttpRequest
 from tracker.models import Relapse
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def role_required(role: str):  # type: ignore[no-untyped-def]
-    """Pages of one role. Others get a 404 (nothing to see here), as for a patient they cannot read."""
-
-    def decorator(view):  # type: ignore[no-untyped-def]
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if getattr(request.user, "role", None) != role:
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _download(body: str, content_type: str, filename: str) -> HttpResponse:
@@ -78,10 +59,10 @@ def _download(body: str, content_type: str, filename: str) -> HttpResponse:
 # Patient: sharing ------------------------------------------------------------------------------
 
 
-@role_required(Role.PATIENT)
 @require_GET
-def sharing(request: HttpRequest) -> HttpResponse:
-    patient = _user(request)
+@patient_required
+def sharing(request: PatientHttpRequest) -> HttpResponse:
+    patient = request.user
     grants = AccessGrant.objects.active().filter(patient=patient).select_related("clinician", "wording")
     past = AccessGrant.objects.filter(patient=patient, revoked_at__isnull=False).select_related("clinician")[:20]
     views = [
@@ -116,7 +97,7 @@ def _page_label(what: str) -> str:
     return str(labels.get(what, what))
 
 
-def _preview_context(request: HttpRequest, patient: User) -> dict[str, Any]:
+def _preview_context(patient: User) -> dict[str, Any]:
     """Exactly what a clinician is shown: the same lists the review page shows, for the last 12 weeks."""
     start, end = DateRangeForm({}).range()
     rows = review.day_rows(patient, start, end)
@@ -136,11 +117,11 @@ def _preview_context(request: HttpRequest, patient: User) -> dict[str, Any]:
     }
 
 
-@role_required(Role.PATIENT)
 @require_POST
-def grant(request: HttpRequest) -> HttpResponse:
+@patient_required
+def grant(request: PatientHttpRequest) -> HttpResponse:
     """Step 1 (code only): show who and what before consent. Step 2 (agree ticked): record the grant."""
-    patient = _user(request)
+    patient = request.user
     wording = ConsentWording.current()
     if "agree" not in request.POST and "wording_version" not in request.POST:
         code_form = InviteCodeForm(request.POST)
@@ -160,14 +141,14 @@ def grant(request: HttpRequest) -> HttpResponse:
         clinician = getattr(form, "clinician", None)
         if clinician is None:
             return render(request, "clinic/grant_code.html", {"code_form": InviteCodeForm(request.POST)})
-    context = {"form": form, "clinician": clinician, "wording": wording, **_preview_context(request, patient)}
+    context = {"form": form, "clinician": clinician, "wording": wording, **_preview_context(patient)}
     return render(request, "clinic/grant_confirm.html", context)
 
 
-@role_required(Role.PATIENT)
 @require_http_methods(["GET", "POST"])
-def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    patient = _user(request)
+@patient_required
+def invitation(request: PatientHttpRequest, invitation_id: int) -> HttpResponse:
+    patient = request.user
     found = next((i for i in pending_invitations_for(patient) if i.pk == invitation_id), None)
     if found is None:
         raise Http404
@@ -188,15 +169,15 @@ def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
         "clinician": found.clinician,
         "wording": wording,
         "invitation": found,
-        **_preview_context(request, patient),
+        **_preview_context(patient),
     }
     return render(request, "clinic/grant_confirm.html", context)
 
 
-@role_required(Role.PATIENT)
 @require_POST
-def revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
-    grant_row = get_object_or_404(AccessGrant.objects.active(), pk=grant_id, patient=_user(request))
+@patient_required
+def revoke(request: PatientHttpRequest, grant_id: int) -> HttpResponse:
+    grant_row = get_object_or_404(AccessGrant.objects.active(), pk=grant_id, patient=request.user)
     revoke_access(grant_row, request=request)
     messages.success(request, _("%(name)s can no longer read your data.") % {"name": grant_row.clinician})
     return redirect("clinic:sharing")
@@ -205,17 +186,17 @@ def revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
 # Patient: my data -------------------------------------------------------------------------------
 
 
-@role_required(Role.PATIENT)
 @require_GET
-def my_data(request: HttpRequest) -> HttpResponse:
-    patient = _user(request)
+@patient_required
+def my_data(request: PatientHttpRequest) -> HttpResponse:
+    patient = request.user
     return render(request, "clinic/my_data.html", {"patient": patient, "range_form": DateRangeForm.for_request({})[0]})
 
 
-@role_required(Role.PATIENT)
 @require_http_methods(["GET", "POST"])
-def erase(request: HttpRequest) -> HttpResponse:
-    patient = _user(request)
+@patient_required
+def erase(request: PatientHttpRequest) -> HttpResponse:
+    patient = request.user
     form = EraseForm(request.POST or None, user=patient)
     if request.method == "POST" and form.is_valid():
         # Sign out first: the sign-out event is then scrubbed with the rest of the patient's traces.
@@ -228,10 +209,10 @@ def erase(request: HttpRequest) -> HttpResponse:
 # Clinician --------------------------------------------------------------------------------------
 
 
-@role_required(Role.CLINICIAN)
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    clinician = _user(request)
+@clinician_required
+def dashboard(request: ClinicianHttpRequest) -> HttpResponse:
+    clinician = request.user
     form = DashboardForm(request.GET or None)
     query, flag, sort = "", "", "attention"
     if form.is_valid():
@@ -241,8 +222,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     patients = visible_to(clinician)
     total = patients.count()
     if query:
-        from django.db.models import Q
-
         patients = patients.filter(Q(display_name__icontains=query) | Q(email__icontains=query))
     rows = dash.dashboard_rows(patients, timezone.localdate())
     rows = dash.sort_rows(dash.filter_rows(rows, flag), sort)
@@ -257,25 +236,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "invite_form": InviteForm(),
         "flag_labels": dash.FLAG_LABELS,
     }
-    if getattr(request, "htmx", False) and request.htmx.target == "patient-list":  # type: ignore[attr-defined]
+    if request.htmx and request.htmx.target == "patient-list":
         return render(request, "clinic/dashboard.html#patient-list", context)
     return render(request, "clinic/dashboard.html", context)
 
 
-@role_required(Role.CLINICIAN)
 @require_POST
-def regenerate_code(request: HttpRequest) -> HttpResponse:
-    regenerate_invite_code(_user(request))
+@clinician_required
+def regenerate_code(request: ClinicianHttpRequest) -> HttpResponse:
+    regenerate_invite_code(request.user)
     messages.success(request, _("Your new invite code is ready. The old one no longer works; existing access stays."))
     return redirect("clinic:dashboard")
 
 
-@role_required(Role.CLINICIAN)
 @require_POST
-def invite(request: HttpRequest) -> HttpResponse:
+@clinician_required
+def invite(request: ClinicianHttpRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
-        invite_patient(_user(request), form.cleaned_data["email"])
+        invite_patient(request.user, form.cleaned_data["email"])
         # Same answer whether or not the address has an account: no way to probe who uses msgut.
         messages.success(
             request, _("Invitation saved. If this person uses msgut, they will see it on their Sharing page.")
@@ -289,15 +268,15 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
+def patient_review(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_or_404(request, patient_id, what="clinic:patient")
     return _render_review(request, patient)
 
 
 def _render_review(
-    request: HttpRequest, patient: User, note_form: NoteForm | None = None, status: int = 200
+    request: AuthenticatedHttpRequest, patient: User, note_form: NoteForm | None = None, status: int = 200
 ) -> HttpResponse:
-    viewer = _user(request)
+    viewer = request.user
     range_form, start, end = DateRangeForm.for_request(request.GET)
     rows = review.day_rows(patient, start, end)
     is_clinician = viewer.role == Role.CLINICIAN
@@ -327,11 +306,11 @@ EXPORT_FORMATS = {
 
 
 @require_GET
-def patient_export(request: HttpRequest, patient_id: int, fmt: str) -> HttpResponse:
+def patient_export(request: AuthenticatedHttpRequest, patient_id: int, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_FORMATS:
         raise Http404
     patient = patient_or_404(request, patient_id, what=f"clinic:export {fmt}", audit_read=False)
-    viewer = _user(request)
+    viewer = request.user
     is_clinician = viewer.role == Role.CLINICIAN
     if is_clinician:
         record(Action.EXPORT, request=request, patient=patient, what=f"clinic:export {fmt}")
@@ -347,9 +326,9 @@ def patient_export(request: HttpRequest, patient_id: int, fmt: str) -> HttpRespo
 
 
 @require_GET
-def patient_report(request: HttpRequest, patient_id: int) -> HttpResponse:
+def patient_report(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_or_404(request, patient_id, what="clinic:report", audit_read=False)
-    viewer = _user(request)
+    viewer = request.user
     if viewer.role == Role.CLINICIAN:
         record(Action.EXPORT, request=request, patient=patient, what="clinic:report")
     range_form, start, end = DateRangeForm.for_request(request.GET)
@@ -370,7 +349,7 @@ def patient_report(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @require_POST
-def note_add(request: HttpRequest, patient_id: int) -> HttpResponse:
+def note_add(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient = clinician_patient_or_404(request, patient_id, what="clinic:note-add")
     form = NoteForm(request.POST)
     if not form.is_valid():
@@ -380,15 +359,15 @@ def note_add(request: HttpRequest, patient_id: int) -> HttpResponse:
             _("The note was not saved: %(errors)s") % {"errors": " ".join(str(e) for e in form.errors.get("body", []))},
         )
         return _render_review(request, patient, note_form=form, status=422)
-    add_note(patient, _user(request), form.cleaned_data["body"], request=request)
+    add_note(patient, request.user, form.cleaned_data["body"], request=request)
     messages.success(request, _("Note saved."))
     return redirect(reverse("clinic:patient", args=[patient.pk]) + "#notes")
 
 
 @require_http_methods(["GET", "POST"])
-def note_edit(request: HttpRequest, patient_id: int, note_id: int) -> HttpResponse:
+def note_edit(request: AuthenticatedHttpRequest, patient_id: int, note_id: int) -> HttpResponse:
     patient = clinician_patient_or_404(request, patient_id, what="clinic:note-edit")
-    note = ClinicianNote.objects.filter(pk=note_id, patient=patient, author=_user(request)).first()
+    note = ClinicianNote.objects.filter(pk=note_id, patient=patient, author=request.user).first()
     if note is None:
         deny(request, patient_id, "clinic:note-edit")
     form = NoteForm(request.POST or None, instance=note)
@@ -400,14 +379,14 @@ def note_edit(request: HttpRequest, patient_id: int, note_id: int) -> HttpRespon
 
 
 @require_POST
-def relapse_review(request: HttpRequest, patient_id: int, relapse_id: int) -> HttpResponse:
+def relapse_review(request: AuthenticatedHttpRequest, patient_id: int, relapse_id: int) -> HttpResponse:
     patient = clinician_patient_or_404(request, patient_id, what="clinic:relapse-review")
     relapse = Relapse.objects.filter(pk=relapse_id, patient=patient).first()
     if relapse is None:
         deny(request, patient_id, "clinic:relapse-review")
     form = RelapseReviewForm(request.POST)
     if form.is_valid():
-        review_relapse(relapse, _user(request), form.cleaned_data["verdict"], form.cleaned_data["note"])
+        review_relapse(relapse, request.user, form.cleaned_data["verdict"], form.cleaned_data["note"])
         messages.success(request, _("Your reading of this relapse is saved."))
     else:
         messages.error(request, _("Choose your reading of this relapse."))

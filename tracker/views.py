@@ -14,7 +14,6 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.decorators import patient_required
 from accounts.models import User
 from tracker import catalog, services
 from tracker.forms import (
@@ -51,19 +51,6 @@ from tracker.models import Food, MealItem, MealType, MFISResponse, Relapse, Save
 SEARCH_LIMIT = 8
 DAY_SECTIONS = ("sleep", "fatigue", "symptoms", "lifestyle", "meals")
 MEALS = set(MealType.values)
-
-
-def patient_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Only patients keep a daily log."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if not isinstance(user, User) or not user.is_patient:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _user(request: HttpRequest) -> User:

@@ -1,29 +1,24 @@
+"""Trend pages show the signed-in patient's own data."""
+
 from datetime import timedelta
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_htmx.http import reswap, retarget
-from django_htmx.middleware import HtmxDetails
 
-from accounts.models import User
+from accounts.decorators import patient_required
+from msgut.http import PatientHttpRequest
 from trends import insights, presenters, services
 from trends.forms import ChartRangeForm, RangeForm
 
 
-def _patient(request: HttpRequest) -> User:
-    """Trend pages show the signed-in patient's own data; other roles have none (404)."""
-    user = request.user
-    if not isinstance(user, User) or not user.is_patient:
-        raise Http404
-    return user
-
-
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+@patient_required
+def dashboard(request: PatientHttpRequest) -> HttpResponse:
     """This week against last, the trend charts over the chosen period, and insights."""
-    patient = _patient(request)
+    patient = request.user
     form = RangeForm(request.GET or None)
     weeks = form.weeks_or_default()
     today = timezone.localdate()
@@ -52,19 +47,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "trends/dashboard.html", context)
 
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
 @require_GET
-def charts(request: HtmxHttpRequest) -> HttpResponse:
+@patient_required
+def charts(request: PatientHttpRequest) -> HttpResponse:
     """The charts of a range: polled by htmx while a rebuild is pending, a plain page otherwise.
 
     While still pending, an htmx poll gets only the status line back (the charts
     on screen stay as they are); once built, the whole #trend-charts block
     replaces itself, without the polling attribute.
     """
-    patient = _patient(request)
+    patient = request.user
     form = ChartRangeForm(request.GET)
     if not form.is_valid():
         today = timezone.localdate()

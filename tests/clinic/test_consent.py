@@ -131,8 +131,8 @@ def test_a_patient_accepts_a_clinicians_invitation(patient, clinician, wording):
     assert patient_client.get(reverse("clinic:invitation", args=[invitation.pk])).status_code == 404
 
 
-def test_clinicians_and_admins_have_no_sharing_page(clinician, admin_user):
+def test_clinicians_and_admins_are_not_allowed_on_the_sharing_pages(clinician, admin_user):
     for user in (clinician, admin_user):
         client = clinician_client_for(user)
-        assert client.get(reverse("clinic:sharing")).status_code == 404
-        assert client.get(reverse("clinic:my-data")).status_code == 404
+        assert client.get(reverse("clinic:sharing")).status_code == 403
+        assert client.get(reverse("clinic:my-data")).status_code == 403

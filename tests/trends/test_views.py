@@ -133,10 +133,10 @@ def test_the_dashboard_query_count_does_not_grow_with_history(patient_client, pa
     assert len(long.captured_queries) <= 10
 
 
-def test_other_roles_have_no_trends_page(clinician_client, admin_client):
+def test_other_roles_are_not_allowed_on_the_trends_pages(clinician_client, admin_client):
     for client in (clinician_client, admin_client):
-        assert client.get(URL).status_code == 404
-        assert client.get(reverse("trends:charts")).status_code == 404
+        assert client.get(URL).status_code == 403
+        assert client.get(reverse("trends:charts")).status_code == 403
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client):
