@@ -2,7 +2,7 @@ from datetime import date
 
 from django.urls import path, register_converter
 
-from . import views
+from tracker.views import day, entries, foods, meals, mfis, month, relapses, sections
 
 
 class IsoDateConverter:
@@ -22,33 +22,33 @@ register_converter(IsoDateConverter, "isodate")
 app_name = "tracker"
 
 urlpatterns = [
-    path("", views.today, name="today"),
-    path("go/", views.go_to_day, name="go"),
-    path("month/", views.month, name="month"),
-    path("month/<int:year>/<int:month>/", views.month, name="month-of"),
-    path("<isodate:day>/", views.day_page, name="day"),
-    path("<isodate:day>/section/<str:section>/", views.section, name="section"),
-    path("<isodate:day>/search/", views.food_search, name="food-search"),
-    path("<isodate:day>/meals/same-as-yesterday/", views.copy_day, name="copy-day"),
-    path("<isodate:day>/meals/<str:meal>/add/", views.add_item, name="meal-add"),
-    path("<isodate:day>/meals/<str:meal>/same-as-yesterday/", views.copy_meal, name="copy-meal"),
-    path("<isodate:day>/meals/<str:meal>/saved/", views.apply_saved, name="apply-saved"),
-    path("<isodate:day>/meals/<str:meal>/save-as/", views.save_meal, name="save-meal"),
-    path("<isodate:day>/favorite/<int:food_id>/", views.favorite, name="favorite"),
-    path("<isodate:day>/sleep/", views.sleep, name="sleep"),
-    path("<isodate:day>/fatigue/", views.fatigue, name="fatigue"),
-    path("<isodate:day>/symptoms/", views.symptoms, name="symptoms"),
-    path("<isodate:day>/stool/", views.stool, name="stool"),
-    path("<isodate:day>/custom-symptom/", views.custom_symptom, name="custom-symptom"),
-    path("<isodate:day>/lifestyle/", views.lifestyle, name="lifestyle"),
-    path("items/<int:pk>/edit/", views.edit_item, name="item-edit"),
-    path("delete/<str:kind>/<int:pk>/", views.delete, name="delete"),
-    path("foods/", views.my_foods, name="foods"),
-    path("foods/new/", views.food_form, name="food-new"),
-    path("foods/<int:pk>/edit/", views.food_form, name="food-edit"),
-    path("saved-meals/<int:pk>/delete/", views.delete_saved_meal, name="saved-meal-delete"),
-    path("relapses/", views.relapses, name="relapses"),
-    path("relapses/new/", views.relapse_form, name="relapse-new"),
-    path("relapses/<int:pk>/edit/", views.relapse_form, name="relapse-edit"),
-    path("mfis/", views.mfis, name="mfis"),
+    path("", day.today, name="today"),
+    path("go/", day.go_to_day, name="go"),
+    path("month/", month.month, name="month"),
+    path("month/<int:year>/<int:month>/", month.month, name="month-of"),
+    path("<isodate:day>/", day.day_page, name="day"),
+    path("<isodate:day>/section/<str:section>/", day.section, name="section"),
+    path("<isodate:day>/search/", meals.food_search, name="food-search"),
+    path("<isodate:day>/meals/same-as-yesterday/", meals.copy_day, name="copy-day"),
+    path("<isodate:day>/meals/<str:meal>/add/", meals.add_item, name="meal-add"),
+    path("<isodate:day>/meals/<str:meal>/same-as-yesterday/", meals.copy_meal, name="copy-meal"),
+    path("<isodate:day>/meals/<str:meal>/saved/", meals.apply_saved, name="apply-saved"),
+    path("<isodate:day>/meals/<str:meal>/save-as/", meals.save_meal, name="save-meal"),
+    path("<isodate:day>/favorite/<int:food_id>/", meals.favorite, name="favorite"),
+    path("<isodate:day>/sleep/", sections.sleep, name="sleep"),
+    path("<isodate:day>/fatigue/", sections.fatigue, name="fatigue"),
+    path("<isodate:day>/symptoms/", sections.symptoms, name="symptoms"),
+    path("<isodate:day>/stool/", sections.stool, name="stool"),
+    path("<isodate:day>/custom-symptom/", sections.custom_symptom, name="custom-symptom"),
+    path("<isodate:day>/lifestyle/", sections.lifestyle, name="lifestyle"),
+    path("items/<int:pk>/edit/", meals.edit_item, name="item-edit"),
+    path("delete/<str:kind>/<int:pk>/", entries.delete, name="delete"),
+    path("foods/", foods.my_foods, name="foods"),
+    path("foods/new/", foods.food_form, name="food-new"),
+    path("foods/<int:pk>/edit/", foods.food_form, name="food-edit"),
+    path("saved-meals/<int:pk>/delete/", foods.delete_saved_meal, name="saved-meal-delete"),
+    path("relapses/", relapses.relapses, name="relapses"),
+    path("relapses/new/", relapses.relapse_form, name="relapse-new"),
+    path("relapses/<int:pk>/edit/", relapses.relapse_form, name="relapse-edit"),
+    path("mfis/", mfis.mfis, name="mfis"),
 ]

@@ -369,12 +369,12 @@ def test_it_shows_the_mfis_scores_once_in_the_page_and_never_in_the_title_or_hea
 def test_it_refuses_non_patients_even_past_two_factor(rf):
     from django.core.exceptions import PermissionDenied
 
-    from tracker import views
+    from tracker.views import day
 
     request = rf.get(url("today"))
     request.user = ClinicianFactory()
     with pytest.raises(PermissionDenied):
-        views.today(request)
+        day.today(request)
 
 
 @pytest.mark.parametrize(

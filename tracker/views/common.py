@@ -1,0 +1,168 @@
+"""What the daily log's views share: the day's address, the future-day refusal, the day's
+context and the answer to a write (a fragment for htmx, the page again, or a redirect)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from tracker import catalog, services
+from tracker.forms import (
+    ApplySavedMealForm,
+    CustomSymptomForm,
+    DatePickForm,
+    FatigueForm,
+    FoodSearchForm,
+    LifestyleForm,
+    SaveMealForm,
+    SleepForm,
+    StoolForm,
+    SymptomsForm,
+)
+from tracker.measures import MFIS_INTERVAL_DAYS
+from tracker.models import Food, MealType
+
+SEARCH_LIMIT = 8
+DAY_SECTIONS = ("sleep", "fatigue", "symptoms", "lifestyle", "meals")
+MEALS = set(MealType.values)
+
+
+def user_of(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def day_url(day: date, anchor: str = "") -> str:
+    url = reverse("tracker:today") if day == services.patient_today() else reverse("tracker:day", args=[day])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def refuse_future(request: HttpRequest) -> HttpResponse:
+    messages.error(request, _("You cannot log a day in the future. Here is today."))
+    response: HttpResponse = redirect("tracker:today")
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = reverse("tracker:today")
+    return response
+
+
+def meal_or_404(meal: str) -> str:
+    if meal not in MEALS:
+        raise Http404
+    return meal
+
+
+def past_or_today(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A day's page or write refuses a future day (in the patient's time zone)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, day: date, *args: Any, **kwargs: Any) -> HttpResponse:
+        if day > services.patient_today():
+            return refuse_future(request)
+        return view(request, day, *args, **kwargs)
+
+    return wrapper
+
+
+def day_context(request: HttpRequest, log: services.DayLog, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+    bound = bound or {}
+    user = log.patient
+    for meal in log.meals:
+        meal.forms = {
+            "search": bound.get(f"search-{meal.meal}") or FoodSearchForm(initial={"meal": meal.meal}),
+            "add": bound.get(f"add-{meal.meal}"),
+            "save": bound.get(f"save-{meal.meal}") or SaveMealForm(),
+            "saved": bound.get(f"saved-{meal.meal}") or ApplySavedMealForm(user=user),
+        }
+    previous = log.previous_sleep
+    sleep_initial = {}
+    if log.sleep is None and previous is not None:
+        # Last night is usually like the one before: start from it, the patient adjusts.
+        sleep_initial = {
+            name: getattr(previous, name)
+            for name in (
+                "in_bed_at",
+                "tried_sleep_at",
+                "minutes_to_fall_asleep",
+                "awakenings",
+                "minutes_awake",
+                "final_wake_at",
+                "out_of_bed_at",
+            )
+        }
+    symptoms_initial: dict[str, Any] = {f"rating_{k}": v for k, v in log.ratings.items()}
+    if log.symptoms:
+        symptoms_initial.update(mood=log.symptoms.mood, stress=log.symptoms.stress, note=log.symptoms.note)
+    today = services.patient_today()
+    return {
+        "log": log,
+        "day": log.day,
+        "today": today,
+        "is_today": log.day == today,
+        "previous_day": log.day - timedelta(days=1),
+        "next_day": log.day + timedelta(days=1) if log.day < today else None,
+        "date_form": DatePickForm(initial={"date": log.day}),
+        "sleep_form": bound.get("sleep") or SleepForm(instance=log.sleep, initial=sleep_initial),
+        "sleep_prefilled": bool(sleep_initial),
+        "fatigue_form": bound.get("fatigue")
+        or FatigueForm(initial={"score": log.fatigue.score if log.fatigue else None}),
+        "symptoms_form": bound.get("symptoms") or SymptomsForm(initial=symptoms_initial, symptoms=log.custom_symptoms),
+        "stool_form": bound.get("stool") or StoolForm(),
+        "custom_symptom_form": bound.get("custom-symptom") or CustomSymptomForm(),
+        "lifestyle_form": bound.get("lifestyle") or LifestyleForm(instance=log.lifestyle),
+        "scale": range(11),
+        "mfis_next": (log.mfis_last_completed + timedelta(days=MFIS_INTERVAL_DAYS))
+        if log.mfis_last_completed
+        else None,
+    }
+
+
+def respond(
+    request: HttpRequest,
+    day: date,
+    *,
+    fragments: list[str],
+    bound: dict[str, Any] | None = None,
+    meal: str | None = None,
+    status_text: str = "",
+    anchor: str = "",
+    invalid: bool = False,
+) -> HttpResponse:
+    """Fragments (htmx) or the whole page (invalid plain POST), or a redirect back (valid plain POST)."""
+    is_htmx = bool(getattr(request, "htmx", False))
+    if not is_htmx and not invalid:
+        if status_text:
+            messages.success(request, status_text)
+        return HttpResponseRedirect(day_url(day, anchor))
+    log = services.day_log(user_of(request), day)
+    context = day_context(request, log, bound)
+    if meal:
+        context["meal"] = next(m for m in log.meals if m.meal == meal)
+    if not is_htmx:
+        return render(request, "tracker/day.html", context, status=422)
+    context["status_text"] = status_text or (_("Please check the highlighted fields.") if invalid else "")
+    names = [*fragments, "status-oob"]
+    if not invalid:
+        names.append("day-score-oob")
+    html = "".join(render_to_string(f"tracker/day.html#{name}", context, request=request) for name in names)
+    return HttpResponse(html)
+
+
+def search_from_query(request: HttpRequest) -> tuple[str, FoodSearchForm, list[Food]] | None:
+    form = FoodSearchForm(request.GET)
+    if not form.is_valid():
+        return None
+    query = form.cleaned_data["q"]
+    results = catalog.search_foods(user_of(request), query, limit=SEARCH_LIMIT) if query else []
+    return form.cleaned_data["meal"], form, results

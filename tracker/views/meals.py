@@ -1,0 +1,168 @@
+"""Meals: type-ahead search, adding and changing foods, copying from yesterday, saved meals, favourites."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import patient_required
+from tracker import services
+from tracker.forms import (
+    ApplySavedMealForm,
+    MealItemEditForm,
+    MealItemForm,
+    SaveMealForm,
+)
+from tracker.models import Food, MealItem, MealType
+from tracker.views.common import day_url, meal_or_404, past_or_today, respond, search_from_query, user_of
+
+
+@require_GET
+@patient_required
+@past_or_today
+def food_search(request: HttpRequest, day: date) -> HttpResponse:
+    found = search_from_query(request)
+    if found is None:
+        return redirect(day_url(day))
+    if not getattr(request, "htmx", False):
+        meal_value = found[0]
+        url = day_url(day).split("#")[0]
+        return redirect(f"{url}?{request.GET.urlencode()}#meal-{meal_value}")
+    meal_value, form, results = found
+    # The results list needs only the meal, not the whole day: keep type-ahead cheap.
+    view = services.MealView(meal=meal_value, label=str(MealType(meal_value).label))
+    view.forms["search"] = form
+    view.results = results
+    view.searched = bool(form.cleaned_data["q"])
+    context = {"meal": view, "day": day}
+    return HttpResponse(render_to_string("tracker/day.html#results", context, request=request))
+
+
+@require_POST
+@patient_required
+@past_or_today
+def add_item(request: HttpRequest, day: date, meal: str) -> HttpResponse:
+    meal_or_404(meal)
+    user = user_of(request)
+    form = MealItemForm(request.POST, user=user)
+    if not form.is_valid():
+        return respond(
+            request,
+            day,
+            fragments=["meal"],
+            meal=meal,
+            bound={f"add-{meal}": form},
+            invalid=True,
+            anchor=f"meal-{meal}",
+        )
+    item = services.add_meal_item(
+        user, day, meal, form.cleaned_data["food"], form.cleaned_data["grams"], form.cleaned_data["token"]
+    )
+    label = MealType(meal).label
+    text = _("Added %(food)s to %(meal)s.") % {"food": item.food.display_name, "meal": label.lower()}
+    return respond(request, day, fragments=["meal"], meal=meal, status_text=text, anchor=f"meal-{meal}")
+
+
+@require_POST
+@patient_required
+@past_or_today
+def copy_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
+    meal_or_404(meal)
+    added = services.copy_meal_from_previous_day(user_of(request), day, meal)
+    text = (
+        ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added}
+        if added
+        else _("Nothing new to copy from yesterday.")
+    )
+    return respond(request, day, fragments=["meal"], meal=meal, status_text=text, anchor=f"meal-{meal}")
+
+
+@require_POST
+@patient_required
+@past_or_today
+def copy_day(request: HttpRequest, day: date) -> HttpResponse:
+    added = services.copy_day_from_previous_day(user_of(request), day)
+    text = (
+        ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added}
+        if added
+        else _("Nothing new to copy from yesterday.")
+    )
+    return respond(request, day, fragments=["meals"], status_text=text, anchor="meals")
+
+
+@require_POST
+@patient_required
+@past_or_today
+def apply_saved(request: HttpRequest, day: date, meal: str) -> HttpResponse:
+    meal_or_404(meal)
+    user = user_of(request)
+    form = ApplySavedMealForm(request.POST, user=user)
+    if not form.is_valid():
+        return respond(
+            request,
+            day,
+            fragments=["meal"],
+            meal=meal,
+            bound={f"saved-{meal}": form},
+            invalid=True,
+            anchor=f"meal-{meal}",
+        )
+    saved = form.cleaned_data["saved_meal"]
+    added = services.apply_saved_meal(user, day, meal, saved)
+    text = ngettext("Added %(n)s item from “%(name)s”.", "Added %(n)s items from “%(name)s”.", added) % {
+        "n": added,
+        "name": saved.name,
+    }
+    return respond(request, day, fragments=["meal"], meal=meal, status_text=text, anchor=f"meal-{meal}")
+
+
+@require_POST
+@patient_required
+@past_or_today
+def save_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
+    meal_or_404(meal)
+    user = user_of(request)
+    form = SaveMealForm(request.POST)
+    if not form.is_valid():
+        return respond(
+            request, day, fragments=["meals"], bound={f"save-{meal}": form}, invalid=True, anchor=f"meal-{meal}"
+        )
+    saved = services.save_meal_as(user, day, meal, form.cleaned_data["name"])
+    text = _("Saved this meal as “%(name)s”. Add it to any meal from the Saved meals list.") % {"name": saved.name}
+    # Every meal's "saved meals" list changes, so the whole meals block comes back.
+    return respond(request, day, fragments=["meals"], status_text=text, anchor=f"meal-{meal}")
+
+
+@require_POST
+@patient_required
+@past_or_today
+def favorite(request: HttpRequest, day: date, food_id: int) -> HttpResponse:
+    user = user_of(request)
+    food = get_object_or_404(Food.objects.available_to(user), pk=food_id)
+    on = request.POST.get("favorite") == "1"
+    services.set_favorite(user, food, on)
+    text = (_("%(food)s is now a favourite.") if on else _("%(food)s is no longer a favourite.")) % {
+        "food": food.display_name
+    }
+    return respond(request, day, fragments=["meals"], status_text=text, anchor="meals")
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def edit_item(request: HttpRequest, pk: int) -> HttpResponse:
+    user = user_of(request)
+    item = get_object_or_404(MealItem.objects.select_related("food"), pk=pk, patient=user)
+    form = MealItemEditForm(request.POST or None, initial={"meal": item.meal, "grams": item.grams})
+    if request.method == "POST" and form.is_valid():
+        services.update_meal_item(user, item, form.cleaned_data["meal"], form.cleaned_data["grams"])
+        messages.success(request, _("Saved %(food)s.") % {"food": item.food.display_name})
+        return redirect(day_url(item.date, f"meal-{item.meal}"))
+    status = 422 if request.method == "POST" else 200
+    return render(request, "tracker/item_edit.html", {"item": item, "form": form, "day": item.date}, status=status)

@@ -1,0 +1,46 @@
+"""A month at a glance: which days have entries."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from accounts.decorators import patient_required
+from tracker import services
+from tracker.views.common import user_of
+
+
+@require_GET
+@patient_required
+def month(request: HttpRequest, year: int | None = None, month: int | None = None) -> HttpResponse:
+    today = services.patient_today()
+    year = year or today.year
+    month = month or today.month
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise Http404
+    if (year, month) > (today.year, today.month):
+        return redirect("tracker:month")
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    found = services.month_days(user_of(request), weeks[0][0], weeks[-1][-1])
+    grid = [[services.MonthDay(d, d.month == month, d > today, found.get(d, [])) for d in week] for week in weeks]
+    first = date(year, month, 1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    logged = sum(1 for week in grid for d in week if d.in_month and d.logged)
+    return render(
+        request,
+        "tracker/month.html",
+        {
+            "grid": grid,
+            "first": first,
+            "previous": previous,
+            "following": following if following <= today else None,
+            "logged": logged,
+            "weekdays": weeks[0],
+            "today": today,
+        },
+    )

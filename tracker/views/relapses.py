@@ -1,0 +1,43 @@
+"""The patient's relapses."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.decorators import patient_required
+from tracker import services
+from tracker.forms import (
+    RelapseForm,
+    new_token,
+)
+from tracker.models import Relapse
+from tracker.views.common import user_of
+
+
+@require_GET
+@patient_required
+def relapses(request: HttpRequest) -> HttpResponse:
+    episodes = list(Relapse.objects.filter(patient=user_of(request)))
+    flags = services.relapse_flags(episodes)
+    rows = [{"relapse": r, "check": flags[r.pk], "reasons": services.relapse_reasons(flags[r.pk])} for r in episodes]
+    return render(request, "tracker/relapses.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def relapse_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = user_of(request)
+    relapse = get_object_or_404(Relapse, pk=pk, patient=user) if pk else None
+    initial = {} if relapse else {"started_on": services.patient_today(), "token": new_token()}
+    form = RelapseForm(request.POST or None, instance=relapse, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in RelapseForm.Meta.fields}
+        services.save_relapse(user, data, relapse, token=form.cleaned_data.get("token") or "")
+        messages.success(request, _("Relapse saved."))
+        return redirect("tracker:relapses")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "tracker/relapse_form.html", {"form": form, "relapse": relapse}, status=status)

@@ -1,0 +1,126 @@
+"""The day's other sections: sleep, fatigue, symptoms (with stools and the patient's own symptoms), lifestyle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import patient_required
+from tracker import services
+from tracker.forms import (
+    CustomSymptomForm,
+    FatigueForm,
+    LifestyleForm,
+    SleepForm,
+    StoolForm,
+    SymptomsForm,
+)
+from tracker.views.common import refuse_future, respond, user_of
+
+
+def _save_section(
+    request: HttpRequest,
+    day: date,
+    name: str,
+    form: Any,
+    write: Callable[[Any], object],
+    text: str,
+    fragment: str | None = None,
+) -> HttpResponse:
+    if day > services.patient_today():
+        return refuse_future(request)
+    fragment = fragment or name
+    if not form.is_valid():
+        return respond(request, day, fragments=[fragment], bound={name: form}, invalid=True, anchor=fragment)
+    write(form)
+    return respond(request, day, fragments=[fragment], status_text=text, anchor=fragment)
+
+
+@require_POST
+@patient_required
+def sleep(request: HttpRequest, day: date) -> HttpResponse:
+    user = user_of(request)
+    return _save_section(
+        request,
+        day,
+        "sleep",
+        SleepForm(request.POST),
+        lambda f: services.save_sleep(user, day, f.cleaned_data),
+        _("Sleep saved."),
+    )
+
+
+@require_POST
+@patient_required
+def fatigue(request: HttpRequest, day: date) -> HttpResponse:
+    user = user_of(request)
+    return _save_section(
+        request,
+        day,
+        "fatigue",
+        FatigueForm(request.POST),
+        lambda f: services.save_fatigue(user, day, f.cleaned_data["score"]),
+        _("Fatigue saved."),
+    )
+
+
+@require_POST
+@patient_required
+def symptoms(request: HttpRequest, day: date) -> HttpResponse:
+    user = user_of(request)
+    custom = services.day_log(user, day).custom_symptoms if day <= services.patient_today() else []
+
+    def write(form: SymptomsForm) -> object:
+        data = form.cleaned_data
+        return services.save_symptoms(
+            user, day, mood=data["mood"], stress=data["stress"], note=data["note"], ratings=form.ratings()
+        )
+
+    return _save_section(
+        request, day, "symptoms", SymptomsForm(request.POST, symptoms=custom), write, _("Symptoms saved.")
+    )
+
+
+@require_POST
+@patient_required
+def stool(request: HttpRequest, day: date) -> HttpResponse:
+    user = user_of(request)
+
+    def write(form: StoolForm) -> object:
+        return services.add_stool_event(user, day, form.cleaned_data["bristol_type"], form.cleaned_data["token"])
+
+    return _save_section(request, day, "stool", StoolForm(request.POST), write, _("Bowel movement added."), "symptoms")
+
+
+@require_POST
+@patient_required
+def custom_symptom(request: HttpRequest, day: date) -> HttpResponse:
+    user = user_of(request)
+    return _save_section(
+        request,
+        day,
+        "custom-symptom",
+        CustomSymptomForm(request.POST),
+        lambda f: services.add_custom_symptom(user, f.cleaned_data["name"]),
+        _("Symptom added: rate it below, then save."),
+        "symptoms",
+    )
+
+
+@require_POST
+@patient_required
+def lifestyle(request: HttpRequest, day: date) -> HttpResponse:
+    user = user_of(request)
+    return _save_section(
+        request,
+        day,
+        "lifestyle",
+        LifestyleForm(request.POST),
+        lambda f: services.save_lifestyle(user, day, f.cleaned_data),
+        _("Lifestyle saved."),
+    )
