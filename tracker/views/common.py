@@ -6,16 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.models import User
+from msgut.http import PatientHttpRequest
 from tracker import catalog, services
 from tracker.forms import (
     ApplySavedMealForm,
@@ -36,11 +37,8 @@ SEARCH_LIMIT = 8
 DAY_SECTIONS = ("sleep", "fatigue", "symptoms", "lifestyle", "meals")
 MEALS = set(MealType.values)
 
-
-def user_of(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+P = ParamSpec("P")
+DayView = Callable[Concatenate[PatientHttpRequest, date, P], HttpResponse]
 
 
 def day_url(day: date, anchor: str = "") -> str:
@@ -48,13 +46,11 @@ def day_url(day: date, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def refuse_future(request: HttpRequest) -> HttpResponse:
+def refuse_future(request: PatientHttpRequest) -> HttpResponse:
     messages.error(request, _("You cannot log a day in the future. Here is today."))
-    response: HttpResponse = redirect("tracker:today")
-    if getattr(request, "htmx", False):
-        response = HttpResponse(status=200)
-        response["HX-Redirect"] = reverse("tracker:today")
-    return response
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("tracker:today"))
+    return redirect("tracker:today")
 
 
 def meal_or_404(meal: str) -> str:
@@ -63,11 +59,11 @@ def meal_or_404(meal: str) -> str:
     return meal
 
 
-def past_or_today(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def past_or_today(view: DayView[P]) -> DayView[P]:
     """A day's page or write refuses a future day (in the patient's time zone)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, day: date, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: PatientHttpRequest, day: date, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         if day > services.patient_today():
             return refuse_future(request)
         return view(request, day, *args, **kwargs)
@@ -75,7 +71,7 @@ def past_or_today(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return wrapper
 
 
-def day_context(request: HttpRequest, log: services.DayLog, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+def day_context(log: services.DayLog, bound: dict[str, Any] | None = None) -> dict[str, Any]:
     bound = bound or {}
     user = log.patient
     for meal in log.meals:
@@ -129,7 +125,7 @@ def day_context(request: HttpRequest, log: services.DayLog, bound: dict[str, Any
 
 
 def respond(
-    request: HttpRequest,
+    request: PatientHttpRequest,
     day: date,
     *,
     fragments: list[str],
@@ -140,16 +136,15 @@ def respond(
     invalid: bool = False,
 ) -> HttpResponse:
     """Fragments (htmx) or the whole page (invalid plain POST), or a redirect back (valid plain POST)."""
-    is_htmx = bool(getattr(request, "htmx", False))
-    if not is_htmx and not invalid:
+    if not request.htmx and not invalid:
         if status_text:
             messages.success(request, status_text)
         return HttpResponseRedirect(day_url(day, anchor))
-    log = services.day_log(user_of(request), day)
-    context = day_context(request, log, bound)
+    log = services.day_log(request.user, day)
+    context = day_context(log, bound)
     if meal:
         context["meal"] = next(m for m in log.meals if m.meal == meal)
-    if not is_htmx:
+    if not request.htmx:
         return render(request, "tracker/day.html", context, status=422)
     context["status_text"] = status_text or (_("Please check the highlighted fields.") if invalid else "")
     names = [*fragments, "status-oob"]
@@ -159,10 +154,10 @@ def respond(
     return HttpResponse(html)
 
 
-def search_from_query(request: HttpRequest) -> tuple[str, FoodSearchForm, list[Food]] | None:
+def search_from_query(request: PatientHttpRequest) -> tuple[str, FoodSearchForm, list[Food]] | None:
     form = FoodSearchForm(request.GET)
     if not form.is_valid():
         return None
     query = form.cleaned_data["q"]
-    results = catalog.search_foods(user_of(request), query, limit=SEARCH_LIMIT) if query else []
+    results = catalog.search_foods(request.user, query, limit=SEARCH_LIMIT) if query else []
     return form.cleaned_data["meal"], form, results

@@ -5,34 +5,24 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import patient_required
+from msgut.http import PatientHttpRequest
 from tracker import services
-from tracker.forms import (
-    DatePickForm,
-    FoodSearchForm,
-)
+from tracker.forms import DatePickForm, FoodSearchForm
 from tracker.models import Food
-from tracker.views.common import (
-    DAY_SECTIONS,
-    day_context,
-    day_url,
-    meal_or_404,
-    past_or_today,
-    search_from_query,
-    user_of,
-)
+from tracker.views.common import DAY_SECTIONS, day_context, day_url, meal_or_404, past_or_today, search_from_query
 
 
 def _render_day(
-    request: HttpRequest, day: date, search: tuple[str, FoodSearchForm, list[Food]] | None = None
+    request: PatientHttpRequest, day: date, search: tuple[str, FoodSearchForm, list[Food]] | None = None
 ) -> HttpResponse:
-    log = services.day_log(user_of(request), day)
-    context = day_context(request, log)
+    log = services.day_log(request.user, day)
+    context = day_context(log)
     if search:
         meal_value, form, results = search
         view = next(m for m in log.meals if m.meal == meal_value)
@@ -44,20 +34,20 @@ def _render_day(
 
 @require_GET
 @patient_required
-def today(request: HttpRequest) -> HttpResponse:
+def today(request: PatientHttpRequest) -> HttpResponse:
     return _render_day(request, services.patient_today(), search_from_query(request) if "q" in request.GET else None)
 
 
 @require_GET
 @patient_required
 @past_or_today
-def day_page(request: HttpRequest, day: date) -> HttpResponse:
+def day_page(request: PatientHttpRequest, day: date) -> HttpResponse:
     return _render_day(request, day, search_from_query(request) if "q" in request.GET else None)
 
 
 @require_GET
 @patient_required
-def go_to_day(request: HttpRequest) -> HttpResponse:
+def go_to_day(request: PatientHttpRequest) -> HttpResponse:
     form = DatePickForm(request.GET)
     if form.is_valid():
         return redirect(day_url(form.cleaned_data["date"]))
@@ -70,17 +60,17 @@ def go_to_day(request: HttpRequest) -> HttpResponse:
 @require_GET
 @patient_required
 @past_or_today
-def section(request: HttpRequest, day: date, section: str) -> HttpResponse:
+def section(request: PatientHttpRequest, day: date, section: str) -> HttpResponse:
     """One section of a day, for htmx ("Keep it" after a delete question)."""
     meal = section.removeprefix("meal-")
     if section.startswith("meal-"):
         meal_or_404(meal)
     elif section not in DAY_SECTIONS:
         raise Http404
-    if not getattr(request, "htmx", False):
+    if not request.htmx:
         return redirect(day_url(day, section))
-    log = services.day_log(user_of(request), day)
-    context = day_context(request, log)
+    log = services.day_log(request.user, day)
+    context = day_context(log)
     name = section
     if section.startswith("meal-"):
         context["meal"] = next(m for m in log.meals if m.meal == meal)

@@ -5,25 +5,24 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import patient_required
+from msgut.http import PatientHttpRequest
 from tracker import services
-from tracker.forms import (
-    PrivateFoodForm,
-)
+from tracker.forms import PrivateFoodForm
 from tracker.models import Food, SavedMeal
-from tracker.views.common import MEALS, day_url, user_of
+from tracker.views.common import MEALS, day_url
 
 
 @require_GET
 @patient_required
-def my_foods(request: HttpRequest) -> HttpResponse:
-    user = user_of(request)
+def my_foods(request: PatientHttpRequest) -> HttpResponse:
+    user = request.user
     return render(
         request,
         "tracker/foods.html",
@@ -36,8 +35,8 @@ def my_foods(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def food_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    user = user_of(request)
+def food_form(request: PatientHttpRequest, pk: int | None = None) -> HttpResponse:
+    user = request.user
     food = get_object_or_404(Food, pk=pk, owner=user) if pk else None
     # Coming from a meal: the new food goes straight into it.
     meal = request.GET.get("meal", "")
@@ -69,8 +68,8 @@ def food_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def delete_saved_meal(request: HttpRequest, pk: int) -> HttpResponse:
-    user = user_of(request)
+def delete_saved_meal(request: PatientHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
     saved = get_object_or_404(SavedMeal, pk=pk, patient=user)
     if request.method == "POST":
         services.delete_saved_meal(user, saved)

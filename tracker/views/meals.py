@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -13,25 +13,21 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import patient_required
+from msgut.http import PatientHttpRequest
 from tracker import services
-from tracker.forms import (
-    ApplySavedMealForm,
-    MealItemEditForm,
-    MealItemForm,
-    SaveMealForm,
-)
+from tracker.forms import ApplySavedMealForm, MealItemEditForm, MealItemForm, SaveMealForm
 from tracker.models import Food, MealItem, MealType
-from tracker.views.common import day_url, meal_or_404, past_or_today, respond, search_from_query, user_of
+from tracker.views.common import day_url, meal_or_404, past_or_today, respond, search_from_query
 
 
 @require_GET
 @patient_required
 @past_or_today
-def food_search(request: HttpRequest, day: date) -> HttpResponse:
+def food_search(request: PatientHttpRequest, day: date) -> HttpResponse:
     found = search_from_query(request)
     if found is None:
         return redirect(day_url(day))
-    if not getattr(request, "htmx", False):
+    if not request.htmx:
         meal_value = found[0]
         url = day_url(day).split("#")[0]
         return redirect(f"{url}?{request.GET.urlencode()}#meal-{meal_value}")
@@ -48,9 +44,9 @@ def food_search(request: HttpRequest, day: date) -> HttpResponse:
 @require_POST
 @patient_required
 @past_or_today
-def add_item(request: HttpRequest, day: date, meal: str) -> HttpResponse:
+def add_item(request: PatientHttpRequest, day: date, meal: str) -> HttpResponse:
     meal_or_404(meal)
-    user = user_of(request)
+    user = request.user
     form = MealItemForm(request.POST, user=user)
     if not form.is_valid():
         return respond(
@@ -73,9 +69,9 @@ def add_item(request: HttpRequest, day: date, meal: str) -> HttpResponse:
 @require_POST
 @patient_required
 @past_or_today
-def copy_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
+def copy_meal(request: PatientHttpRequest, day: date, meal: str) -> HttpResponse:
     meal_or_404(meal)
-    added = services.copy_meal_from_previous_day(user_of(request), day, meal)
+    added = services.copy_meal_from_previous_day(request.user, day, meal)
     text = (
         ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added}
         if added
@@ -87,8 +83,8 @@ def copy_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
 @require_POST
 @patient_required
 @past_or_today
-def copy_day(request: HttpRequest, day: date) -> HttpResponse:
-    added = services.copy_day_from_previous_day(user_of(request), day)
+def copy_day(request: PatientHttpRequest, day: date) -> HttpResponse:
+    added = services.copy_day_from_previous_day(request.user, day)
     text = (
         ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added}
         if added
@@ -100,9 +96,9 @@ def copy_day(request: HttpRequest, day: date) -> HttpResponse:
 @require_POST
 @patient_required
 @past_or_today
-def apply_saved(request: HttpRequest, day: date, meal: str) -> HttpResponse:
+def apply_saved(request: PatientHttpRequest, day: date, meal: str) -> HttpResponse:
     meal_or_404(meal)
-    user = user_of(request)
+    user = request.user
     form = ApplySavedMealForm(request.POST, user=user)
     if not form.is_valid():
         return respond(
@@ -126,9 +122,9 @@ def apply_saved(request: HttpRequest, day: date, meal: str) -> HttpResponse:
 @require_POST
 @patient_required
 @past_or_today
-def save_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
+def save_meal(request: PatientHttpRequest, day: date, meal: str) -> HttpResponse:
     meal_or_404(meal)
-    user = user_of(request)
+    user = request.user
     form = SaveMealForm(request.POST)
     if not form.is_valid():
         return respond(
@@ -143,8 +139,8 @@ def save_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
 @require_POST
 @patient_required
 @past_or_today
-def favorite(request: HttpRequest, day: date, food_id: int) -> HttpResponse:
-    user = user_of(request)
+def favorite(request: PatientHttpRequest, day: date, food_id: int) -> HttpResponse:
+    user = request.user
     food = get_object_or_404(Food.objects.available_to(user), pk=food_id)
     on = request.POST.get("favorite") == "1"
     services.set_favorite(user, food, on)
@@ -156,8 +152,8 @@ def favorite(request: HttpRequest, day: date, food_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def edit_item(request: HttpRequest, pk: int) -> HttpResponse:
-    user = user_of(request)
+def edit_item(request: PatientHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
     item = get_object_or_404(MealItem.objects.select_related("food"), pk=pk, patient=user)
     form = MealItemEditForm(request.POST or None, initial={"meal": item.meal, "grams": item.grams})
     if request.method == "POST" and form.is_valid():

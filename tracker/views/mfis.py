@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,14 +14,11 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import patient_required
 from accounts.models import User
+from msgut.http import PatientHttpRequest
 from tracker import services
-from tracker.forms import (
-    FINISH,
-    MFISForm,
-)
+from tracker.forms import FINISH, MFISForm
 from tracker.measures import MFIS_INTERVAL_DAYS, mfis_scores
 from tracker.models import MFISResponse
-from tracker.views.common import user_of
 
 
 def _mfis_target(user: User) -> MFISResponse | None:
@@ -39,8 +36,8 @@ def _mfis_target(user: User) -> MFISResponse | None:
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def mfis(request: HttpRequest) -> HttpResponse:
-    user = user_of(request)
+def mfis(request: PatientHttpRequest) -> HttpResponse:
+    user = request.user
     target = _mfis_target(user)
     day = target.date if target else services.patient_today()
     if request.method == "POST":

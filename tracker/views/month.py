@@ -5,18 +5,18 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import patient_required
+from msgut.http import PatientHttpRequest
 from tracker import services
-from tracker.views.common import user_of
 
 
 @require_GET
 @patient_required
-def month(request: HttpRequest, year: int | None = None, month: int | None = None) -> HttpResponse:
+def month(request: PatientHttpRequest, year: int | None = None, month: int | None = None) -> HttpResponse:
     today = services.patient_today()
     year = year or today.year
     month = month or today.month
@@ -25,7 +25,7 @@ def month(request: HttpRequest, year: int | None = None, month: int | None = Non
     if (year, month) > (today.year, today.month):
         return redirect("tracker:month")
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
-    found = services.month_days(user_of(request), weeks[0][0], weeks[-1][-1])
+    found = services.month_days(request.user, weeks[0][0], weeks[-1][-1])
     grid = [[services.MonthDay(d, d.month == month, d > today, found.get(d, [])) for d in week] for week in weeks]
     first = date(year, month, 1)
     previous = (first - timedelta(days=1)).replace(day=1)

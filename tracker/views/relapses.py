@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import patient_required
+from msgut.http import PatientHttpRequest
 from tracker import services
-from tracker.forms import (
-    RelapseForm,
-    new_token,
-)
+from tracker.forms import RelapseForm, new_token
 from tracker.models import Relapse
-from tracker.views.common import user_of
 
 
 @require_GET
 @patient_required
-def relapses(request: HttpRequest) -> HttpResponse:
-    episodes = list(Relapse.objects.filter(patient=user_of(request)))
+def relapses(request: PatientHttpRequest) -> HttpResponse:
+    episodes = list(Relapse.objects.filter(patient=request.user))
     flags = services.relapse_flags(episodes)
     rows = [{"relapse": r, "check": flags[r.pk], "reasons": services.relapse_reasons(flags[r.pk])} for r in episodes]
     return render(request, "tracker/relapses.html", {"rows": rows})
@@ -29,8 +26,8 @@ def relapses(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def relapse_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    user = user_of(request)
+def relapse_form(request: PatientHttpRequest, pk: int | None = None) -> HttpResponse:
+    user = request.user
     relapse = get_object_or_404(Relapse, pk=pk, patient=user) if pk else None
     initial = {} if relapse else {"started_on": services.patient_today(), "token": new_token()}
     form = RelapseForm(request.POST or None, instance=relapse, initial=initial)

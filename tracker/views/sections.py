@@ -4,36 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TypeVar
 
-from django.http import HttpRequest, HttpResponse
+from django import forms
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import patient_required
+from msgut.http import PatientHttpRequest
 from tracker import services
-from tracker.forms import (
-    CustomSymptomForm,
-    FatigueForm,
-    LifestyleForm,
-    SleepForm,
-    StoolForm,
-    SymptomsForm,
-)
-from tracker.views.common import refuse_future, respond, user_of
+from tracker.forms import CustomSymptomForm, FatigueForm, LifestyleForm, SleepForm, StoolForm, SymptomsForm
+from tracker.views.common import past_or_today, respond
+
+F = TypeVar("F", bound=forms.BaseForm)
 
 
 def _save_section(
-    request: HttpRequest,
+    request: PatientHttpRequest,
     day: date,
     name: str,
-    form: Any,
-    write: Callable[[Any], object],
+    form: F,
+    write: Callable[[F], object],
     text: str,
     fragment: str | None = None,
 ) -> HttpResponse:
-    if day > services.patient_today():
-        return refuse_future(request)
+    """Validate, write, answer. The future-day refusal is the views' `past_or_today`, before any of this."""
     fragment = fragment or name
     if not form.is_valid():
         return respond(request, day, fragments=[fragment], bound={name: form}, invalid=True, anchor=fragment)
@@ -43,8 +39,9 @@ def _save_section(
 
 @require_POST
 @patient_required
-def sleep(request: HttpRequest, day: date) -> HttpResponse:
-    user = user_of(request)
+@past_or_today
+def sleep(request: PatientHttpRequest, day: date) -> HttpResponse:
+    user = request.user
     return _save_section(
         request,
         day,
@@ -57,8 +54,9 @@ def sleep(request: HttpRequest, day: date) -> HttpResponse:
 
 @require_POST
 @patient_required
-def fatigue(request: HttpRequest, day: date) -> HttpResponse:
-    user = user_of(request)
+@past_or_today
+def fatigue(request: PatientHttpRequest, day: date) -> HttpResponse:
+    user = request.user
     return _save_section(
         request,
         day,
@@ -71,9 +69,10 @@ def fatigue(request: HttpRequest, day: date) -> HttpResponse:
 
 @require_POST
 @patient_required
-def symptoms(request: HttpRequest, day: date) -> HttpResponse:
-    user = user_of(request)
-    custom = services.day_log(user, day).custom_symptoms if day <= services.patient_today() else []
+@past_or_today
+def symptoms(request: PatientHttpRequest, day: date) -> HttpResponse:
+    user = request.user
+    custom = services.day_log(user, day).custom_symptoms
 
     def write(form: SymptomsForm) -> object:
         data = form.cleaned_data
@@ -88,8 +87,9 @@ def symptoms(request: HttpRequest, day: date) -> HttpResponse:
 
 @require_POST
 @patient_required
-def stool(request: HttpRequest, day: date) -> HttpResponse:
-    user = user_of(request)
+@past_or_today
+def stool(request: PatientHttpRequest, day: date) -> HttpResponse:
+    user = request.user
 
     def write(form: StoolForm) -> object:
         return services.add_stool_event(user, day, form.cleaned_data["bristol_type"], form.cleaned_data["token"])
@@ -99,8 +99,9 @@ def stool(request: HttpRequest, day: date) -> HttpResponse:
 
 @require_POST
 @patient_required
-def custom_symptom(request: HttpRequest, day: date) -> HttpResponse:
-    user = user_of(request)
+@past_or_today
+def custom_symptom(request: PatientHttpRequest, day: date) -> HttpResponse:
+    user = request.user
     return _save_section(
         request,
         day,
@@ -114,8 +115,9 @@ def custom_symptom(request: HttpRequest, day: date) -> HttpResponse:
 
 @require_POST
 @patient_required
-def lifestyle(request: HttpRequest, day: date) -> HttpResponse:
-    user = user_of(request)
+@past_or_today
+def lifestyle(request: PatientHttpRequest, day: date) -> HttpResponse:
+    user = request.user
     return _save_section(
         request,
         day,
