@@ -1,9 +1,10 @@
 """The day pages: full page or fragment, plain-form fallbacks, ownership, future days."""
 
 import datetime as dt
+from html.parser import HTMLParser
 
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from tests.factories import ClinicianFactory
 from tests.tracker.conftest import TODAY
@@ -398,3 +399,62 @@ def test_it_keeps_type_ahead_cheap(patient_client, day_foods, htmx, django_asser
     patient_client.get(url("today"))
     with django_assert_max_num_queries(12):
         patient_client.get(url("food-search", TODAY), {"q": "len", "meal": "dinner"}, **htmx)
+
+
+class _Forms(HTMLParser):
+    """Each htmx form of a page with the attributes of its enclosing elements, innermost first."""
+
+    VOID = {"input", "br", "img", "meta", "link", "hr", "source"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[dict[str, str | None]] = []
+        self.forms: list[tuple[dict[str, str | None], list[dict[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        element = {"tag": tag, **dict(attrs)}
+        if tag == "form" and ("hx-post" in element or "hx-get" in element):
+            self.forms.append((element, list(reversed(self.stack))))
+        if tag not in self.VOID:
+            self.stack.append(element)
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()["tag"] != tag:
+            pass
+
+
+def test_sections_give_their_forms_the_htmx_target_and_every_form_still_posts_without_javascript(
+    patient_client, patient, day_foods
+):
+    """htmx attributes shared by a section's forms sit once on the section; a form names only what differs.
+    Every htmx form keeps its plain action and method, so the page works with JavaScript off."""
+    MealItemFactory(patient=patient, date=YESTERDAY, meal="breakfast", food=day_foods["oats"], grams=40)
+    MealItemFactory(patient=patient, date=TODAY, meal="lunch", food=day_foods["lentils"], grams=150)
+    patient_client.post(url("save-meal", TODAY, "lunch"), {"name": "Lentil lunch"})
+    patient_client.post(url("stool", TODAY), {"bristol_type": "4"})
+    html = patient_client.get(url("today"), {"q": "yog", "meal": "lunch"}).content.decode()
+    parser = _Forms()
+    parser.feed(html)
+    names = {resolve(form["action"]).url_name for form, _ancestors in parser.forms}
+    assert names == {
+        *("fatigue", "sleep", "symptoms", "stool", "custom-symptom", "lifestyle"),
+        *("copy-day", "copy-meal", "meal-add", "apply-saved", "save-meal", "favorite", "food-search"),
+    }
+    for form, ancestors in parser.forms:
+        verb = "post" if "hx-post" in form else "get"
+        assert form.get("method") == verb and form.get("action") == form[f"hx-{verb}"], form
+        assert "hx-swap" not in form, form
+        section = next(a for a in ancestors if a["tag"] in ("section", "div") and a.get("hx-target") == "this")
+        assert section.get("hx-swap") == "outerHTML"
+        assert form.get("hx-target") in (None, "#meals") or form["hx-target"].startswith("#results-"), form
+        if form.get("hx-target") is None and section["id"] != "meals":
+            # What the form answers with is the section that holds it.
+            assert section["id"] in ("fatigue", "sleep", "symptoms", "lifestyle") or section["id"].startswith("meal-")
+
+
+def test_it_asks_before_deleting_in_the_patients_language(patient_client, patient):
+    patient.profile.language = "fr"
+    patient.profile.save()
+    sleep = SleepFactory(patient=patient, date=TODAY)
+    page = patient_client.get(url("delete", "sleep", sleep.pk)).content.decode()
+    assert "agenda de sommeil de cette nuit" in page
