@@ -7,10 +7,12 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import twofactor
 from accounts.models import User
 from accounts.services import profile_of
+from msgut.http import HtmxHttpRequest
 
 
 class UserPreferencesMiddleware:
@@ -21,8 +23,8 @@ class UserPreferencesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated:
-            profile = profile_of(user)  # type: ignore[arg-type]
+        if isinstance(user, User):
+            profile = profile_of(user)
             try:
                 timezone.activate(zoneinfo.ZoneInfo(profile.time_zone))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -60,8 +62,9 @@ class OTPRequiredMiddleware:
         return self.get_response(request)
 
     def process_view(
-        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+        self, request: HtmxHttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
+        # process_view runs after every middleware's __call__, so django-htmx has set request.htmx.
         user = request.user
         if not isinstance(user, User) or not twofactor.needs_second_factor(user) or twofactor.is_verified(user):
             return None
@@ -75,8 +78,6 @@ class OTPRequiredMiddleware:
         url = reverse(target)
         if next_url:
             url = f"{url}?{urlencode({'next': next_url})}"
-        if getattr(request, "htmx", False):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = url
-            return response
+        if request.htmx:
+            return HttpResponseClientRedirect(url)
         return HttpResponseRedirect(url)

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from msgut.http import AuthenticatedHttpRequest
 
 BACKUP_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "authenticator"
@@ -84,14 +85,13 @@ def confirm_authenticator(request: HttpRequest, device: TOTPDevice, code: str) -
     return True
 
 
-def verify_code(request: HttpRequest, code: str) -> bool:
+def verify_code(request: AuthenticatedHttpRequest, code: str) -> bool:
     """Check a 6-digit code or a backup code; on success the session is verified.
 
     TOTP codes are refused when already used (django-otp keeps the last time
     step); backup codes are deleted when used.
     """
     user = request.user
-    assert isinstance(user, User)
     token = normalise_code(code)
     if not token:
         return False

@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.services import profile_of, register_user
 from audit.models import Action
 from audit.services import record
+from msgut.http import AuthenticatedHttpRequest
 
 BACKUP_CODES_SESSION_KEY = "fresh_backup_codes"
 
@@ -51,9 +52,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"form": form})
 
 
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
     form = ProfileForm(request.POST or None, instance=profile_of(user))
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -134,10 +134,9 @@ def safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:
     return default
 
 
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code, type the first code."""
     user = request.user
-    assert isinstance(user, User)
     if twofactor.has_authenticator(user) and not twofactor.is_verified(user):
         # Only a verified session may replace an authenticator; otherwise a stolen password would do.
         return redirect(f"{reverse('accounts:two-factor-verify')}?next={quote(request.GET.get('next', ''))}")
@@ -162,10 +161,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor_setup.html", context)
 
 
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Second step of sign-in for clinicians and admins."""
     user = request.user
-    assert isinstance(user, User)
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"), reverse("home"))
     if twofactor.is_verified(user):
         return redirect(next_url)
@@ -188,10 +186,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     )
 
 
-def two_factor_backup_codes(request: HttpRequest) -> HttpResponse:
+def two_factor_backup_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show freshly made backup codes once; POST makes a new set (the old ones stop working)."""
     user = request.user
-    assert isinstance(user, User)
     if not twofactor.needs_second_factor(user):
         return redirect("accounts:profile")
     if request.method == "POST":

@@ -1,25 +1,26 @@
 import sys
 
+import redis
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
-from accounts.models import User
 from audit.models import Action
 from audit.services import record
+from msgut.http import AuthenticatedHttpRequest
 from msgut.middleware import database_unavailable_response, is_database_unavailable
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send each role to its own start page."""
-    user = request.user
-    assert isinstance(user, User)
-    return redirect(user.home_url())
+    return redirect(request.user.home_url())
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -41,19 +42,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
 @require_GET
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico whatever the page says; point them at the SVG."""
-    from django.templatetags.static import static
-
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 def broker_status() -> str:
-    from django.conf import settings
-
     if not settings.REDIS_URL:
         return "inline"
     try:
-        import redis
-
         client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
         client.ping()
     except Exception:

@@ -35,6 +35,15 @@ def test_it_sends_a_clinician_with_a_device_to_verification(client, clinician):
     assert response["Location"] == reverse("accounts:two-factor-verify") + "?next=%2Faccounts%2Fsettings%2F"
 
 
+def test_an_htmx_request_before_the_second_factor_sends_the_whole_page_to_verification(client, clinician):
+    TOTPDevice.objects.create(user=clinician, name="authenticator", confirmed=True)
+    password_login(client, clinician)
+    response = client.get(reverse("clinic:dashboard"), {"q": "x"}, headers={"HX-Request": "true"})
+    # htmx follows HX-Redirect with a full page load; a 302 would be followed inside the fragment.
+    assert response.status_code == 200 and "Location" not in response
+    assert response["HX-Redirect"] == reverse("accounts:two-factor-verify") + "?next=%2Fclinic%2F%3Fq%3Dx"
+
+
 def test_it_lets_an_unverified_clinician_sign_out(client, clinician):
     password_login(client, clinician)
     response = client.post(reverse("accounts:logout"))

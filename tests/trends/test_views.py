@@ -11,6 +11,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_htmx.middleware import HtmxDetails
 
 from tests.guidance.factories import MealItemFactory
 from tests.tracker.factories import FatigueFactory
@@ -213,6 +214,7 @@ def test_the_tag_shows_a_patients_charts_to_a_clinician_without_polling(patient,
     PendingWeek.objects.create(patient=patient, week_start=MONDAY, requested_at="2026-03-11T09:00:00Z")
     request = RequestFactory().get("/clinic/patients/1/")
     request.user = clinician
+    request.htmx = HtmxDetails(request)  # as django-htmx's middleware sets it on every request
     template = Template(
         "{% load trends_tags %}{% trend_charts patient start end %}{% trend_charts patient start end %}"
     )

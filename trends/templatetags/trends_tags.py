@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from msgut.http import HtmxHttpRequest
 from trends import presenters
 
 register = template.Library()
@@ -19,12 +20,13 @@ def trend_charts(context: template.Context, patient: Any, start: date, end: date
     (not in htmx fragments: the page has them already). Reuses `trend_data` from
     the context when a view loaded the same patient and range already.
     """
-    request = context.get("request")
+    request: HtmxHttpRequest | None = context.get("request")
     preloaded = context.get("trend_data")
     data = preloaded if getattr(preloaded, "key", None) == (patient.pk, start, end) else None
     values = presenters.charts_context(request, patient, start, end, data=data)
     flags = context.render_context
-    values["include_assets"] = not getattr(request, "htmx", False) and not flags.get("trends_assets")
+    in_fragment = request is not None and bool(request.htmx)
+    values["include_assets"] = not in_fragment and not flags.get("trends_assets")
     flags["trends_assets"] = True
     return values
 
