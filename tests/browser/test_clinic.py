@@ -94,3 +94,24 @@ def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fh
     # plotly.js tries to inject a <style> element, which our CSP refuses (trends.css carries those rules).
     errors = [e for e in page.console_errors if "Applying inline style violates" not in e]  # type: ignore[attr-defined]
     assert errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_report_prints_once_and_hides_its_print_button_without_javascript(open_page, settings):
+    from tests.browser.test_tracker_day import _sign_in
+    from tests.factories import PatientFactory
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    patient = PatientFactory()
+    page = _sign_in(open_page(viewport=DESKTOP, locale="en-GB"), patient.email)
+    page.add_init_script("window.prints = 0; window.print = function () { window.prints += 1; };")
+    page.goto(f"{page.base_url}/clinic/patients/{patient.pk}/report/")
+    page.get_by_role("button", name="Print or save as PDF").click()
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.prints") == 1
+
+    plain = _sign_in(open_page(viewport=DESKTOP, locale="en-GB", java_script_enabled=False), patient.email)
+    plain.goto(f"{plain.base_url}/clinic/patients/{patient.pk}/report/")
+    # A button that could do nothing without scripts is not shown; the browser's own print still works.
+    assert not plain.get_by_role("button", name="Print or save as PDF").is_visible()
