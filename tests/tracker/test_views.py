@@ -458,3 +458,12 @@ def test_it_asks_before_deleting_in_the_patients_language(patient_client, patien
     sleep = SleepFactory(patient=patient, date=TODAY)
     page = patient_client.get(url("delete", "sleep", sleep.pk)).content.decode()
     assert "agenda de sommeil de cette nuit" in page
+
+
+def test_it_starts_the_sleep_diary_from_the_night_before_but_asks_for_the_quality_again(patient_client, patient):
+    SleepFactory(patient=patient, date=YESTERDAY, in_bed_at=dt.time(23, 10), awakenings=3, quality=2)
+    html = patient_client.get(url("today")).content.decode()
+    sleep = html.split('<section id="sleep"')[1].split("</section>")[0]
+    assert "Filled in from your last diary" in sleep
+    assert 'name="in_bed_at" value="23:10"' in sleep and 'name="awakenings" value="3"' in sleep
+    assert "checked" not in sleep

@@ -85,18 +85,8 @@ def day_context(log: services.DayLog, bound: dict[str, Any] | None = None) -> di
     sleep_initial = {}
     if log.sleep is None and previous is not None:
         # Last night is usually like the one before: start from it, the patient adjusts.
-        sleep_initial = {
-            name: getattr(previous, name)
-            for name in (
-                "in_bed_at",
-                "tried_sleep_at",
-                "minutes_to_fall_asleep",
-                "awakenings",
-                "minutes_awake",
-                "final_wake_at",
-                "out_of_bed_at",
-            )
-        }
+        # Every time and count of the diary; the quality of the night is rated anew.
+        sleep_initial = {name: getattr(previous, name) for name in SleepForm.Meta.fields if name != "quality"}
     symptoms_initial: dict[str, Any] = {f"rating_{k}": v for k, v in log.ratings.items()}
     if log.symptoms:
         symptoms_initial.update(mood=log.symptoms.mood, stress=log.symptoms.stress, note=log.symptoms.note)
