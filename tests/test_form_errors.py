@@ -87,6 +87,7 @@ def test_the_questionnaire_says_what_finishing_needs_and_links_every_missing_ans
     page = read(html)
     assert_linked_both_ways(page)
     assert len(page.links) == 20
+    assert "Question 2</a> — Answer this question to finish" in html  # numbered: the questions themselves are long
 
 
 @pytest.mark.django_db
