@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from guidance import scoring
 from guidance.models import DayScore, RawJSON, Rule, RuleSetVersion, StaleDay
+from tracker.measures import NOVA_ULTRA_PROCESSED, is_processed
 from tracker.models import FatigueRating, Food, Lifestyle, MealItem, Relapse, SleepDiary, StoolEvent, SymptomLog
 
 logger = logging.getLogger(__name__)
@@ -35,10 +36,6 @@ COPY_THRESHOLD = 5000  # rows from which PostgreSQL upserts go through COPY (see
 SWEEP_LOOKBACK = timedelta(days=2)
 SWEEP_MAX_PATIENTS = 200
 
-# Foods "the articles name" as pro-inflammatory (seeds/003 "Effects That Also Play on Quality of Life").
-PRO_INFLAMMATORY_GROUPS = frozenset(
-    {"processed_meat", "cheese", "butter_cream", "sugary_drink", "sweets_pastries", "very_spicy"}
-)
 SNAPSHOT_FIELDS = (
     "key",
     "kind",
@@ -191,14 +188,14 @@ def _food_weights(foods: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str
     records: list[dict[Any, Any]] = foods.to_dict("records")
     for i, food in enumerate(records):  # one row per food eaten, not per entry
         groups = set(food["groups"] or [])
-        nova4 = food["nova"] == 4
+        nova4 = food["nova"] == NOVA_ULTRA_PROCESSED
         flags = {group: group in groups for group in scoring.FOOD_GROUPS}
         flags["raw_vegetable"] = bool(food["raw"]) and "vegetable" in groups
         flags["red_processed_meat"] = bool(groups & {"red_meat", "processed_meat"})
         flags["fermented"] = bool(food["fermented"])
         flags["nova4"] = nova4
         flags["added_sugar"] = bool(food["added_sugar"])
-        flags["processed"] = nova4 or bool(groups & PRO_INFLAMMATORY_GROUPS) or bool(food["added_sugar"])
+        flags["processed"] = is_processed(food["nova"], groups, food["added_sugar"])
         per_serving[i] = [1.0 if flags[m] else 0.0 for m in serving_measures]
         per_gram[i] = [float(food["fiber"] or 0) / 100.0, 1.0 if "olive_oil" in groups else 0.0]
     return per_serving, per_gram, serving_measures, gram_measures

@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
+from tracker.measures import NOVA_GROUPS
 from tracker.models import FavoriteFood, Food, FoodGroup, MealItem
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def _parse_row(raw: dict[str, Any]) -> FoodRow:
             raise ValueError(f"{name} {raw[name]!r} is not 0/1/yes/no")
         values[name] = flag in _TRUE
     nova = raw["nova_group"].strip()
-    if nova not in {"1", "2", "3", "4"}:
+    if nova not in {str(group) for group in NOVA_GROUPS}:
         raise ValueError(f"nova_group {nova!r} is not 1, 2, 3 or 4")
     values["nova_group"] = int(nova)
     groups = [g.strip() for g in raw["groups"].split(";") if g.strip()]

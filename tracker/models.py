@@ -12,12 +12,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tracker.measures import BRISTOL_MAX, BRISTOL_MIN, NOVA_MAX, NOVA_MIN
+
 if TYPE_CHECKING:
     from accounts.models import User
 
 
 class FoodGroup(models.TextChoices):
-    """The food-group tags the guidance rules count (design.md, Food catalog)."""
+    """The food-group tags a food carries (a food may have several): the guidance rules count servings by tag."""
 
     VEGETABLE = "vegetable", _("Vegetable")
     FRUIT = "fruit", _("Fruit")
@@ -62,7 +64,7 @@ class Food(models.Model):
     )
     added_sugar = models.BooleanField(_("added sugar"), default=False)
     nova_group = models.PositiveSmallIntegerField(
-        _("NOVA group"), default=1, validators=[MinValueValidator(1), MaxValueValidator(4)]
+        _("NOVA group"), default=NOVA_MIN, validators=[MinValueValidator(NOVA_MIN), MaxValueValidator(NOVA_MAX)]
     )
     fermented = models.BooleanField(_("fermented"), default=False)
     raw = models.BooleanField(_("eaten raw (salad, raw vegetable)"), default=False)
@@ -79,7 +81,9 @@ class Food(models.Model):
     class Meta:
         ordering = ["name_en"]
         constraints = [
-            models.CheckConstraint(condition=Q(nova_group__gte=1, nova_group__lte=4), name="food_nova_1_4"),
+            models.CheckConstraint(
+                condition=Q(nova_group__gte=NOVA_MIN, nova_group__lte=NOVA_MAX), name="food_nova_1_4"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -230,7 +234,8 @@ class SymptomLog(PatientDayModel):
 
 class StoolEvent(PatientDayModel):
     bristol_type = models.PositiveSmallIntegerField(
-        _("Bristol stool form (1-7)"), validators=[MinValueValidator(1), MaxValueValidator(7)]
+        _("Bristol stool form (1-7)"),
+        validators=[MinValueValidator(BRISTOL_MIN), MaxValueValidator(BRISTOL_MAX)],
     )
     client_token = models.CharField(max_length=36, blank=True, default="", editable=False)
 
@@ -238,7 +243,9 @@ class StoolEvent(PatientDayModel):
         ordering = ["date", "created_at"]
         indexes = [models.Index(fields=["patient", "date"])]
         constraints = [
-            models.CheckConstraint(condition=Q(bristol_type__gte=1, bristol_type__lte=7), name="bristol_1_7"),
+            models.CheckConstraint(
+                condition=Q(bristol_type__gte=BRISTOL_MIN, bristol_type__lte=BRISTOL_MAX), name="bristol_1_7"
+            ),
             models.UniqueConstraint(
                 fields=["patient", "client_token"], condition=~Q(client_token=""), name="stool_token_once"
             ),

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from guidance.models import DayScore
+from tracker.measures import NOVA_ULTRA_PROCESSED, PRO_INFLAMMATORY_GROUPS
 from tracker.models import FatigueRating, Food, MealItem, Relapse, SleepDiary
 from trends import weekly
 from trends.models import PendingWeek, WeeklySummary
@@ -141,12 +142,12 @@ def _fetch_frame(sql: str, params: Sequence[Any], columns: list[str]) -> pd.Data
 
 
 # The per-day food sums, done by PostgreSQL: the same definitions as trends.weekly (servings =
-# grams / default portion; processed = NOVA 4, added sugar or a named pro-inflammatory group).
+# grams / default portion) and tracker.measures.is_processed, whose constants are the parameters.
 MEAL_DAYS_SQL = """
     SELECT m.patient_id, m.date - DATE '1970-01-01',
            SUM(m.grams * f.fiber_g_per_100g / 100.0),
            SUM(CASE WHEN f.fermented THEN m.grams / NULLIF(f.default_portion_g, 0) ELSE 0 END),
-           SUM(CASE WHEN f.nova_group = 4 OR f.added_sugar OR (jsonb_typeof(f.groups) = 'array' AND f.groups ?| %s)
+           SUM(CASE WHEN f.nova_group = %s OR f.added_sugar OR (jsonb_typeof(f.groups) = 'array' AND f.groups ?| %s)
                     THEN m.grams / NULLIF(f.default_portion_g, 0) ELSE 0 END)
     FROM {meals} m JOIN {foods} f ON f.id = m.food_id
     WHERE m.patient_id = ANY(%s) AND m.date >= %s AND m.date <= %s
@@ -163,7 +164,7 @@ def _load_sources_postgresql(ids: list[int], start: date, end: date) -> weekly.S
     span = [ids, start, end]
     meal_days = _fetch_frame(
         MEAL_DAYS_SQL.format(meals=MealItem._meta.db_table, foods=Food._meta.db_table),
-        [sorted(weekly.PRO_INFLAMMATORY_GROUPS), *span],
+        [NOVA_ULTRA_PROCESSED, sorted(PRO_INFLAMMATORY_GROUPS), *span],
         ["patient_id", "day", "fiber_g", "fermented", "processed"],
     )
 
