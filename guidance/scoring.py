@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -94,9 +94,28 @@ MEDAS_WEEKLY_ITEMS: tuple[str, ...] = (
 MEDAS_ITEMS: tuple[str, ...] = MEDAS_DAILY_ITEMS + MEDAS_WEEKLY_ITEMS
 MEDAS_TIPS = 3  # how many unmet MEDAS items a day's breakdown names
 
-_DAY_OFFSET = 1 << 20  # shifts day numbers (days since 1970) to positive values
-_PATIENT_STRIDE = 1 << 22  # > any day number + offset: keys of two patients never overlap
 _DECIMALS = 6  # window sums are rounded so that 0.1 + 0.2 servings still reach 0.3
+
+# A patient-day as one integer that sorts by (patient, date): scoring and storing look rows up by it.
+DAY_OFFSET = 1 << 20  # shifts day numbers (days since 1970) to positive values
+PATIENT_STRIDE = 1 << 22  # > any day number + offset: keys of two patients never overlap
+
+Key = TypeVar("Key", int, np.ndarray)
+
+
+def day_keys(patients: Key, days: Key) -> Key:
+    """The keys of (patient, day number since 1970-01-01) pairs: plain integers or numpy arrays."""
+    return patients * PATIENT_STRIDE + days + DAY_OFFSET
+
+
+def key_patients(keys: Key) -> Key:
+    """The patients of day keys (the inverse of `day_keys`)."""
+    return keys // PATIENT_STRIDE
+
+
+def key_days(keys: Key) -> Key:
+    """The day numbers (days since 1970-01-01) of day keys (the inverse of `day_keys`)."""
+    return keys % PATIENT_STRIDE - DAY_OFFSET
 
 
 @dataclass(frozen=True)
@@ -145,7 +164,7 @@ class _Days:
         codes = np.zeros(len(order), dtype=np.int64)
         if len(order):
             codes[1:] = np.cumsum(self.patients[1:] != self.patients[:-1])
-        self.keys = codes * _PATIENT_STRIDE + self.days + _DAY_OFFSET
+        self.keys = day_keys(codes, self.days)
         if len(self.keys) > 1 and np.any(self.keys[1:] == self.keys[:-1]):
             raise ValueError("the facts frame has more than one row for a patient-day")
         self.n = len(order)

@@ -119,7 +119,7 @@ def _day_numbers(values: Sequence[Any]) -> np.ndarray:
 
 
 class DayKey(Func):
-    """patient_id * 2**22 + (days since 1970-01-01) + 2**20, computed by the database.
+    """scoring.day_keys(patient_id, days since 1970-01-01), computed by the database.
 
     One integer per patient-day: the rows come back without date objects to convert.
     """
@@ -134,11 +134,13 @@ class DayKey(Func):
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
         patient_sql, date_sql, params = self._parts(compiler, connection)
-        return f"({patient_sql} * {1 << 22} + ({date_sql} - DATE '1970-01-01') + {1 << 20})", params
+        days = f"({date_sql} - DATE '1970-01-01')"
+        return f"({patient_sql} * {scoring.PATIENT_STRIDE} + {days} + {scoring.DAY_OFFSET})", params
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
         patient_sql, date_sql, params = self._parts(compiler, connection)
-        return f"({patient_sql} * {1 << 22} + CAST(julianday({date_sql}) - 2440587.5 AS INTEGER) + {1 << 20})", params
+        days = f"CAST(julianday({date_sql}) - 2440587.5 AS INTEGER)"
+        return f"({patient_sql} * {scoring.PATIENT_STRIDE} + {days} + {scoring.DAY_OFFSET})", params
 
 
 def _keyed(queryset: Any, *fields: str) -> np.ndarray:
@@ -229,8 +231,8 @@ def load_facts(patient_ids: Sequence[int] | None, start: date | None, end: date 
     n = len(all_keys)
     has_meals = len(meals) > 0
     frame: dict[str, Any] = {
-        "patient_id": all_keys >> 22,
-        "date": ((all_keys & ((1 << 22) - 1)) - (1 << 20)).astype("datetime64[D]"),
+        "patient_id": scoring.key_patients(all_keys),
+        "date": scoring.key_days(all_keys).astype("datetime64[D]"),
     }
 
     # Food measures: servings (grams / default portion) times per-food weights, summed per day.
@@ -296,9 +298,9 @@ def _relapse_flags(
     if not rows:
         return flags
     today = timezone.localdate()
-    patients = np.array([r[0] for r in rows], dtype=np.int64) * (1 << 22)
-    begin = patients + _day_numbers([r[1] for r in rows]) + (1 << 20)
-    finish = patients + _day_numbers([r[2] or max(today, r[1]) for r in rows]) + (1 << 20)
+    patients = np.array([r[0] for r in rows], dtype=np.int64)
+    begin = scoring.day_keys(patients, _day_numbers([r[1] for r in rows]))
+    finish = scoring.day_keys(patients, _day_numbers([r[2] or max(today, r[1]) for r in rows]))
     # A difference array over the sorted keys: +1 where a relapse starts, -1 after it ends.
     diff = np.zeros(len(all_keys) + 1, dtype=np.int64)
     np.add.at(diff, np.searchsorted(all_keys, begin, side="left"), 1)
@@ -407,15 +409,16 @@ def _delete_days_without_entries(
     if end is not None:
         existing = existing.filter(date__lte=end)
     stored_keys = _keyed(existing.order_by())[:, 0].astype(np.int64)
-    kept = scored["patient_id"].to_numpy(dtype=np.int64) * (1 << 22) + (
-        scored["date"].to_numpy().astype("datetime64[D]").astype(np.int64) + (1 << 20)
+    kept = scoring.day_keys(
+        scored["patient_id"].to_numpy(dtype=np.int64),
+        scored["date"].to_numpy().astype("datetime64[D]").astype(np.int64),
     )
     gone_keys = np.setdiff1d(stored_keys, kept)
     if len(gone_keys):
         gone = Q()
         for key in gone_keys.tolist():
-            day = date(1970, 1, 1) + timedelta(days=(key & ((1 << 22) - 1)) - (1 << 20))
-            gone |= Q(patient_id=key >> 22, date=day)
+            day = date.fromordinal(_EPOCH_ORDINAL + scoring.key_days(key))
+            gone |= Q(patient_id=scoring.key_patients(key), date=day)
         DayScore.objects.filter(gone).delete()
 
 

@@ -349,3 +349,14 @@ def test_the_result_does_not_depend_on_row_order(facts, rng):
     rng.shuffle(order)
     shuffled = facts.iloc[order].reset_index(drop=True)
     pd.testing.assert_frame_equal(scoring.score_days(facts, RULES), scoring.score_days(shuffled, RULES))
+
+
+def test_day_keys_sort_by_patient_then_day_and_decode_back():
+    patients = np.array([2, 1, 1, 70_000], dtype=np.int64)
+    days = np.array([-3, 20_000, -40_000, 0], dtype=np.int64)  # 1969-12-29, 2024-10-04, 1860-..., 1970-01-01
+    keys = scoring.day_keys(patients, days)
+    assert list(np.argsort(keys)) == [2, 1, 0, 3]
+    assert list(scoring.key_patients(keys)) == list(patients)
+    assert list(scoring.key_days(keys)) == list(days)
+    assert scoring.key_days(scoring.day_keys(5, 19_000)) == 19_000
+    assert scoring.key_patients(scoring.day_keys(5, 19_000)) == 5
