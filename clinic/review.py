@@ -128,9 +128,10 @@ class RelapseItem:
 
 def relapse_items(patient: User, start: date, end: date, viewer: User | None) -> list[RelapseItem]:
     """Relapses overlapping [start, end], with the 30-day/24-hour/fever check against all earlier ones."""
-    everything = list(Relapse.objects.filter(patient=patient, started_on__lte=end))
-    checks = check_relapses(everything)
-    shown = [r for r in everything if r.ended_on is None or r.ended_on >= start]
+    relapses = Relapse.objects.filter(patient=patient)
+    # Every episode up to `end` counts in the check, also those that ended before `start`.
+    checks = check_relapses(relapses.overlapping(None, end))
+    shown = list(relapses.overlapping(start, end))
     reviews: dict[int, list[RelapseReview]] = defaultdict(list)
     for review in RelapseReview.objects.filter(relapse__in=[r.pk for r in shown]).order_by("-updated_at"):
         reviews[review.relapse_id].append(review)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from guidance import scoring
 from guidance.models import DayScore, RawJSON, Rule, RuleSetVersion, StaleDay
-from tracker.measures import NOVA_ULTRA_PROCESSED, is_processed
+from tracker.measures import NOVA_ULTRA_PROCESSED, episode_last_day, is_processed
 from tracker.models import FatigueRating, Food, Lifestyle, MealItem, Relapse, SleepDiary, StoolEvent, SymptomLog
 
 logger = logging.getLogger(__name__)
@@ -287,20 +287,16 @@ def _relapse_flags(
     flags = np.zeros(len(all_keys), dtype=bool)
     if not len(all_keys):
         return flags
-    relapses = Relapse.objects.order_by()
+    relapses = Relapse.objects.order_by().overlapping(start, end)
     if patient_ids is not None:
         relapses = relapses.filter(patient_id__in=list(patient_ids))
-    if end is not None:
-        relapses = relapses.filter(started_on__lte=end)
-    if start is not None:
-        relapses = relapses.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
     rows = list(relapses.values_list("patient_id", "started_on", "ended_on"))
     if not rows:
         return flags
     today = timezone.localdate()
     patients = np.array([r[0] for r in rows], dtype=np.int64)
     begin = scoring.day_keys(patients, _day_numbers([r[1] for r in rows]))
-    finish = scoring.day_keys(patients, _day_numbers([r[2] or max(today, r[1]) for r in rows]))
+    finish = scoring.day_keys(patients, _day_numbers([episode_last_day(r[1], r[2], today) for r in rows]))
     # A difference array over the sorted keys: +1 where a relapse starts, -1 after it ends.
     diff = np.zeros(len(all_keys) + 1, dtype=np.int64)
     np.add.at(diff, np.searchsorted(all_keys, begin, side="left"), 1)

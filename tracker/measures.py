@@ -199,6 +199,11 @@ REASON_TOO_SOON = "too_soon"  # onset less than 30 days after the previous onset
 REASON_FEVER = "fever"  # fever or infection at onset (a possible pseudo-relapse)
 
 
+def episode_last_day(started_on: date, ended_on: date | None, today: date) -> date:
+    """The last day an episode covers: its end date, or today while it goes on (never before it began)."""
+    return ended_on or max(today, started_on)
+
+
 @dataclass(frozen=True)
 class RelapseCheck:
     """The outcome of the clinical-definition check; `reasons` lists the codes that failed."""

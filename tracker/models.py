@@ -4,6 +4,7 @@ Derived values (sleep totals, MFIS scores) are computed by plain functions in
 `tracker.measures` so the scoring and charts code can reuse them on frames.
 """
 
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
@@ -319,6 +320,20 @@ class Recovery(models.TextChoices):
     NONE = "none", _("No recovery")
 
 
+class RelapseQuerySet(models.QuerySet["Relapse"]):
+    def overlapping(self, start: date | None, end: date | None) -> "RelapseQuerySet":
+        """Relapses with at least one day in [start, end], both days included; None leaves that side open.
+
+        A relapse without an end date is still going on: it overlaps every period from its start.
+        """
+        relapses = self
+        if end is not None:
+            relapses = relapses.filter(started_on__lte=end)
+        if start is not None:
+            relapses = relapses.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+        return relapses
+
+
 class Relapse(models.Model):
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     started_on = models.DateField(_("start date"))
@@ -332,6 +347,8 @@ class Relapse(models.Model):
     client_token = models.CharField(max_length=36, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[RelapseQuerySet] = RelapseQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["-started_on", "-id"]

@@ -29,6 +29,7 @@ from tracker.measures import (
     REASON_TOO_SOON,
     Episode,
     RelapseCheck,
+    episode_last_day,
     mfis_due,
     relapse_checks,
     sleep_measures,
@@ -564,12 +565,11 @@ def month_days(patient: User, first: date, last: date) -> dict[date, list[str]]:
         )
         for d in dates:
             found[d].append(kind)
+    today = patient_today()
     for started, ended in (
-        Relapse.objects.filter(patient=patient, started_on__lte=last)
-        .filter(models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=first))
-        .values_list("started_on", "ended_on")
+        Relapse.objects.filter(patient=patient).overlapping(first, last).values_list("started_on", "ended_on")
     ):
-        stop = min(ended or patient_today(), last)
+        stop = min(episode_last_day(started, ended, today), last)
         d = max(started, first)
         while d <= stop:
             found[d].append("relapse")

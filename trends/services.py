@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Role, User
 from guidance.models import DayScore
-from tracker.measures import NOVA_ULTRA_PROCESSED, PRO_INFLAMMATORY_GROUPS
+from tracker.measures import NOVA_ULTRA_PROCESSED, PRO_INFLAMMATORY_GROUPS, episode_last_day
 from tracker.models import FatigueRating, Food, MealItem, Relapse, SleepDiary
 from trends import weekly
 from trends.models import PendingWeek, WeeklySummary
@@ -123,16 +123,14 @@ def load_sources(patient_ids: Sequence[int], start: date, end: date) -> weekly.S
         list(DayScore.objects.filter(**span).order_by().values_list(*weekly.SCORE_COLUMNS)), weekly.SCORE_COLUMNS
     )
     parts = _frame(_score_parts(ids, start, end), weekly.PART_COLUMNS)
-    relapses = _frame(
-        list(
-            Relapse.objects.filter(patient_id__in=ids, started_on__lte=end)
-            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
-            .order_by()
-            .values_list(*weekly.RELAPSE_COLUMNS)
-        ),
-        weekly.RELAPSE_COLUMNS,
-    )
+    relapses = _relapses(ids, start, end)
     return weekly.Sources(meals, foods, sleep, fatigue, scores, parts, relapses)
+
+
+def _relapses(patient_ids: list[int], start: date, end: date) -> pd.DataFrame:
+    """The patients' relapses overlapping [start, end] (one query)."""
+    rows = Relapse.objects.filter(patient_id__in=patient_ids).overlapping(start, end).order_by()
+    return _frame(list(rows.values_list(*weekly.RELAPSE_COLUMNS)), weekly.RELAPSE_COLUMNS)
 
 
 def _fetch_frame(sql: str, params: Sequence[Any], columns: list[str]) -> pd.DataFrame:
@@ -180,15 +178,7 @@ def _load_sources_postgresql(ids: list[int], start: date, end: date) -> weekly.S
         span,
         ["patient_id", "day", "position", "key", "points", "possible"],
     )
-    relapses = _frame(
-        list(
-            Relapse.objects.filter(patient_id__in=ids, started_on__lte=end)
-            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
-            .order_by()
-            .values_list(*weekly.RELAPSE_COLUMNS)
-        ),
-        weekly.RELAPSE_COLUMNS,
-    )
+    relapses = _relapses(ids, start, end)
     blank = weekly.Sources.blank()
     return weekly.Sources(blank.meals, blank.foods, sleep, fatigue, scores, parts, relapses, meal_days=meal_days)
 
@@ -258,13 +248,13 @@ def data_weeks(patient_ids: Sequence[int] | None, start: date, end: date) -> set
 
 def _relapse_weeks(patient_ids: Sequence[int] | None, start: date, end: date) -> set[tuple[int, date]]:
     found: set[tuple[int, date]] = set()
-    relapses = Relapse.objects.filter(started_on__lte=end).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+    relapses = Relapse.objects.overlapping(start, end)
     if patient_ids is not None:
         relapses = relapses.filter(patient_id__in=list(patient_ids))
     today = timezone.localdate()
     for patient_id, started, ended in relapses.order_by().values_list("patient_id", "started_on", "ended_on"):
         day = max(weekly.week_start(started), weekly.week_start(start))
-        last = min(ended or max(today, started), end)
+        last = min(episode_last_day(started, ended, today), end)
         while day <= last:
             found.add((patient_id, day))
             day += timedelta(days=7)

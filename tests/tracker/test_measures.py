@@ -16,6 +16,7 @@ from tracker.measures import (
     REASON_SHORT,
     REASON_TOO_SOON,
     Episode,
+    episode_last_day,
     is_processed,
     mfis_due,
     mfis_padded,
@@ -100,3 +101,10 @@ def test_the_instruments_have_their_published_shape():
 def test_mfis_answers_are_padded_or_cut_to_21():
     assert mfis_padded([1, 2]) == [1, 2] + [None] * 19
     assert mfis_padded([0] * 30) == [0] * 21
+
+
+def test_an_episode_without_an_end_runs_to_today_and_never_before_it_began():
+    today = D(2026, 3, 10)
+    assert episode_last_day(D(2026, 3, 1), D(2026, 3, 4), today) == D(2026, 3, 4)
+    assert episode_last_day(D(2026, 3, 1), None, today) == today
+    assert episode_last_day(D(2026, 3, 12), None, today) == D(2026, 3, 12)
