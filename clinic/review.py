@@ -7,13 +7,11 @@ from typing import Any
 
 from django.db.models import F, FloatField, QuerySet, Sum
 from django.db.models.functions import Cast
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from clinic.models import ClinicianNote, RelapseReview
-from clinic.relapses import check_relapses
 from guidance.models import DayScore
-from tracker.measures import mfis_scores
+from tracker.measures import MFISScores, mfis_scores
 from tracker.models import (
     FatigueRating,
     Lifestyle,
@@ -25,6 +23,7 @@ from tracker.models import (
     SymptomLog,
     SymptomRating,
 )
+from tracker.selectors import check_relapses, relapse_reasons
 
 
 @dataclass
@@ -123,7 +122,7 @@ class RelapseItem:
 
     @property
     def reason_labels(self) -> list[str]:
-        return [str(RELAPSE_REASONS[key]) for key in self.reasons]
+        return relapse_reasons(self.reasons)
 
 
 def relapse_items(patient: User, start: date, end: date, viewer: User | None) -> list[RelapseItem]:
@@ -142,23 +141,12 @@ def relapse_items(patient: User, start: date, end: date, viewer: User | None) ->
     return items
 
 
-RELAPSE_REASONS = {
-    "short": _("symptoms lasted less than 24 hours"),
-    "fever": _("fever or infection at onset"),
-    "too_soon": _("began less than 30 days after the previous relapse began"),
-}
+@dataclass(frozen=True)
+class MFISRow(MFISScores):
+    """The scores of one MFIS response, with its date and whether it was finished."""
 
-
-@dataclass
-class MFISRow:
     date: date
     completed: bool
-    total: int | None
-    physical: int | None
-    cognitive: int | None
-    psychosocial: int | None
-    mfis5: int | None
-    answered: int
 
 
 def mfis_history(patient: User, start: date | None = None, end: date | None = None) -> list[MFISRow]:
@@ -167,19 +155,7 @@ def mfis_history(patient: User, start: date | None = None, end: date | None = No
         responses = responses.filter(date__range=(start, end))
     rows = []
     for response in responses.order_by("-date"):
-        scores = mfis_scores(response.items)
-        rows.append(
-            MFISRow(
-                response.date,
-                response.completed,
-                scores.total,
-                scores.physical,
-                scores.cognitive,
-                scores.psychosocial,
-                scores.mfis5,
-                scores.answered,
-            )
-        )
+        rows.append(MFISRow(**vars(mfis_scores(response.items)), date=response.date, completed=response.completed))
     return rows
 
 

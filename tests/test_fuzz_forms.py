@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from tests.conftest import verified_login
 from tests.factories import PASSWORD
 from tracker.models import Food, Relapse
+from tracker.services import add_meal_item
 
 # Forms whose success ends the session or the account: fuzzed elsewhere (their own tests).
 SKIP_ACTIONS = ("/accounts/logout/", "/accounts/language/")
@@ -129,16 +131,12 @@ def fuzz(client: Client, forms: dict[str, dict[str, str]], data: st.DataObject) 
 
 @pytest.fixture
 def patient_pages(patient_client, patient) -> tuple[Client, dict[str, dict[str, str]]]:
-    from django.core.management import call_command
-
     call_command("load_foods", verbosity=0)
     today = timezone.localdate()
     relapse = Relapse.objects.create(patient=patient, started_on=today - timedelta(days=40), symptoms="numb leg")
     food = Food.objects.filter(owner__isnull=True).first()
     assert food is not None
-    from tracker.services import add_meal_item
-
-    add_meal_item(patient, today - timedelta(days=1), "lunch", food, 100.0)
+    add_meal_item(patient=patient, day=today - timedelta(days=1), meal="lunch", food=food, grams=100.0)
     pages = [
         reverse("tracker:today"),
         reverse("tracker:today") + "?meal=lunch&q=apple",

@@ -29,7 +29,7 @@ from tracker.models import (
     SavedMeal,
     SleepDiary,
 )
-from tracker.services import patient_today
+from tracker.selectors import patient_today
 
 MAX_PORTION_G = 2000
 MAX_COUNT = 20

@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from tracker import catalog, services
+from tracker import selectors, services
 from tracker.forms import (
     FINISH,
     ApplySavedMealForm,
@@ -74,7 +74,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _day_url(day: date, anchor: str = "") -> str:
-    url = reverse("tracker:today") if day == services.patient_today() else reverse("tracker:day", args=[day])
+    url = reverse("tracker:today") if day == selectors.patient_today() else reverse("tracker:day", args=[day])
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -98,7 +98,7 @@ def past_or_today(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
     @wraps(view)
     def wrapper(request: HttpRequest, day: date, *args: Any, **kwargs: Any) -> HttpResponse:
-        if day > services.patient_today():
+        if day > selectors.patient_today():
             return _refuse_future(request)
         return view(request, day, *args, **kwargs)
 
@@ -108,7 +108,7 @@ def past_or_today(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 # ---------------------------------------------------------------- rendering a day
 
 
-def _day_context(request: HttpRequest, log: services.DayLog, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+def _day_context(request: HttpRequest, log: selectors.DayLog, bound: dict[str, Any] | None = None) -> dict[str, Any]:
     bound = bound or {}
     user = log.patient
     for meal in log.meals:
@@ -137,7 +137,7 @@ def _day_context(request: HttpRequest, log: services.DayLog, bound: dict[str, An
     symptoms_initial: dict[str, Any] = {f"rating_{k}": v for k, v in log.ratings.items()}
     if log.symptoms:
         symptoms_initial.update(mood=log.symptoms.mood, stress=log.symptoms.stress, note=log.symptoms.note)
-    today = services.patient_today()
+    today = selectors.patient_today()
     return {
         "log": log,
         "day": log.day,
@@ -178,7 +178,7 @@ def _respond(
         if status_text:
             messages.success(request, status_text)
         return HttpResponseRedirect(_day_url(day, anchor))
-    log = services.day_log(_user(request), day)
+    log = selectors.day_log(_user(request), day)
     context = _day_context(request, log, bound)
     if meal:
         context["meal"] = next(m for m in log.meals if m.meal == meal)
@@ -195,7 +195,7 @@ def _respond(
 def _render_day(
     request: HttpRequest, day: date, search: tuple[str, FoodSearchForm, list[Food]] | None = None
 ) -> HttpResponse:
-    log = services.day_log(_user(request), day)
+    log = selectors.day_log(_user(request), day)
     context = _day_context(request, log)
     if search:
         meal_value, form, results = search
@@ -211,14 +211,14 @@ def _search(request: HttpRequest) -> tuple[str, FoodSearchForm, list[Food]] | No
     if not form.is_valid():
         return None
     query = form.cleaned_data["q"]
-    results = catalog.search_foods(_user(request), query, limit=SEARCH_LIMIT) if query else []
+    results = selectors.search_foods(_user(request), query, limit=SEARCH_LIMIT) if query else []
     return form.cleaned_data["meal"], form, results
 
 
 @require_GET
 @patient_required
 def today(request: HttpRequest) -> HttpResponse:
-    return _render_day(request, services.patient_today(), _search(request) if "q" in request.GET else None)
+    return _render_day(request, selectors.patient_today(), _search(request) if "q" in request.GET else None)
 
 
 @require_GET
@@ -252,7 +252,7 @@ def section(request: HttpRequest, day: date, section: str) -> HttpResponse:
         raise Http404
     if not getattr(request, "htmx", False):
         return redirect(_day_url(day, section))
-    log = services.day_log(_user(request), day)
+    log = selectors.day_log(_user(request), day)
     context = _day_context(request, log)
     name = section
     if section.startswith("meal-"):
@@ -274,7 +274,7 @@ def food_search(request: HttpRequest, day: date) -> HttpResponse:
         return redirect(f"{url}?{request.GET.urlencode()}#meal-{meal_value}")
     meal_value, form, results = found
     # The results list needs only the meal, not the whole day: keep type-ahead cheap.
-    view = services.MealView(meal=meal_value, label=str(MealType(meal_value).label))
+    view = selectors.MealView(meal=meal_value, label=str(MealType(meal_value).label))
     view.forms["search"] = form
     view.results = results
     view.searched = bool(form.cleaned_data["q"])
@@ -303,7 +303,12 @@ def add_item(request: HttpRequest, day: date, meal: str) -> HttpResponse:
             anchor=f"meal-{meal}",
         )
     item = services.add_meal_item(
-        user, day, meal, form.cleaned_data["food"], form.cleaned_data["grams"], form.cleaned_data["token"]
+        patient=user,
+        day=day,
+        meal=meal,
+        food=form.cleaned_data["food"],
+        grams=form.cleaned_data["grams"],
+        token=form.cleaned_data["token"],
     )
     label = MealType(meal).label
     text = _("Added %(food)s to %(meal)s.") % {"food": food_name(item.food), "meal": label.lower()}
@@ -315,7 +320,7 @@ def add_item(request: HttpRequest, day: date, meal: str) -> HttpResponse:
 @past_or_today
 def copy_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
     _meal_or_404(meal)
-    added = services.copy_meal_from_previous_day(_user(request), day, meal)
+    added = services.copy_meal_from_previous_day(patient=_user(request), day=day, meal=meal)
     text = (
         ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added}
         if added
@@ -328,7 +333,7 @@ def copy_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
 @patient_required
 @past_or_today
 def copy_day(request: HttpRequest, day: date) -> HttpResponse:
-    added = services.copy_day_from_previous_day(_user(request), day)
+    added = services.copy_day_from_previous_day(patient=_user(request), day=day)
     text = (
         ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added}
         if added
@@ -355,7 +360,7 @@ def apply_saved(request: HttpRequest, day: date, meal: str) -> HttpResponse:
             anchor=f"meal-{meal}",
         )
     saved = form.cleaned_data["saved_meal"]
-    added = services.apply_saved_meal(user, day, meal, saved)
+    added = services.apply_saved_meal(patient=user, day=day, meal=meal, saved_meal=saved)
     text = ngettext("Added %(n)s item from “%(name)s”.", "Added %(n)s items from “%(name)s”.", added) % {
         "n": added,
         "name": saved.name,
@@ -374,7 +379,7 @@ def save_meal(request: HttpRequest, day: date, meal: str) -> HttpResponse:
         return _respond(
             request, day, fragments=["meals"], bound={f"save-{meal}": form}, invalid=True, anchor=f"meal-{meal}"
         )
-    saved = services.save_meal_as(user, day, meal, form.cleaned_data["name"])
+    saved = services.save_meal_as(patient=user, day=day, meal=meal, name=form.cleaned_data["name"])
     text = _("Saved this meal as “%(name)s”. Add it to any meal from the Saved meals list.") % {"name": saved.name}
     # Every meal's "saved meals" list changes, so the whole meals block comes back.
     return _respond(request, day, fragments=["meals"], status_text=text, anchor=f"meal-{meal}")
@@ -387,7 +392,7 @@ def favorite(request: HttpRequest, day: date, food_id: int) -> HttpResponse:
     user = _user(request)
     food = get_object_or_404(Food.objects.available_to(user), pk=food_id)
     on = request.POST.get("favorite") == "1"
-    services.set_favorite(user, food, on)
+    services.set_favorite(patient=user, food=food, favorite=on)
     text = (_("%(food)s is now a favourite.") if on else _("%(food)s is no longer a favourite.")) % {
         "food": food_name(food)
     }
@@ -401,7 +406,9 @@ def edit_item(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(MealItem.objects.select_related("food"), pk=pk, patient=user)
     form = MealItemEditForm(request.POST or None, initial={"meal": item.meal, "grams": item.grams})
     if request.method == "POST" and form.is_valid():
-        services.update_meal_item(user, item, form.cleaned_data["meal"], form.cleaned_data["grams"])
+        services.update_meal_item(
+            patient=user, item=item, meal=form.cleaned_data["meal"], grams=form.cleaned_data["grams"]
+        )
         messages.success(request, _("Saved %(food)s.") % {"food": food_name(item.food)})
         return redirect(_day_url(item.date, f"meal-{item.meal}"))
     status = 422 if request.method == "POST" else 200
@@ -420,7 +427,7 @@ def _save_section(
     text: str,
     fragment: str | None = None,
 ) -> HttpResponse:
-    if day > services.patient_today():
+    if day > selectors.patient_today():
         return _refuse_future(request)
     fragment = fragment or name
     if not form.is_valid():
@@ -438,7 +445,7 @@ def sleep(request: HttpRequest, day: date) -> HttpResponse:
         day,
         "sleep",
         SleepForm(request.POST),
-        lambda f: services.save_sleep(user, day, f.cleaned_data),
+        lambda f: services.save_sleep(patient=user, day=day, data=f.cleaned_data),
         _("Sleep saved."),
     )
 
@@ -452,7 +459,7 @@ def fatigue(request: HttpRequest, day: date) -> HttpResponse:
         day,
         "fatigue",
         FatigueForm(request.POST),
-        lambda f: services.save_fatigue(user, day, f.cleaned_data["score"]),
+        lambda f: services.save_fatigue(patient=user, day=day, score=f.cleaned_data["score"]),
         _("Fatigue saved."),
     )
 
@@ -461,12 +468,12 @@ def fatigue(request: HttpRequest, day: date) -> HttpResponse:
 @patient_required
 def symptoms(request: HttpRequest, day: date) -> HttpResponse:
     user = _user(request)
-    custom = services.day_log(user, day).custom_symptoms if day <= services.patient_today() else []
+    custom = selectors.day_log(user, day).custom_symptoms if day <= selectors.patient_today() else []
 
     def write(form: SymptomsForm) -> object:
         data = form.cleaned_data
         return services.save_symptoms(
-            user, day, mood=data["mood"], stress=data["stress"], note=data["note"], ratings=form.ratings()
+            patient=user, day=day, mood=data["mood"], stress=data["stress"], note=data["note"], ratings=form.ratings()
         )
 
     return _save_section(
@@ -480,7 +487,9 @@ def stool(request: HttpRequest, day: date) -> HttpResponse:
     user = _user(request)
 
     def write(form: StoolForm) -> object:
-        return services.add_stool_event(user, day, form.cleaned_data["bristol_type"], form.cleaned_data["token"])
+        return services.add_stool_event(
+            patient=user, day=day, bristol_type=form.cleaned_data["bristol_type"], token=form.cleaned_data["token"]
+        )
 
     return _save_section(request, day, "stool", StoolForm(request.POST), write, _("Bowel movement added."), "symptoms")
 
@@ -494,7 +503,7 @@ def custom_symptom(request: HttpRequest, day: date) -> HttpResponse:
         day,
         "custom-symptom",
         CustomSymptomForm(request.POST),
-        lambda f: services.add_custom_symptom(user, f.cleaned_data["name"]),
+        lambda f: services.add_custom_symptom(patient=user, name=f.cleaned_data["name"]),
         _("Symptom added: rate it below, then save."),
         "symptoms",
     )
@@ -509,7 +518,7 @@ def lifestyle(request: HttpRequest, day: date) -> HttpResponse:
         day,
         "lifestyle",
         LifestyleForm(request.POST),
-        lambda f: services.save_lifestyle(user, day, f.cleaned_data),
+        lambda f: services.save_lifestyle(patient=user, day=day, data=f.cleaned_data),
         _("Lifestyle saved."),
     )
 
@@ -557,7 +566,7 @@ def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         context = {"kind": kind, "entry": entry, "what": what, "back": back, "day": day, "section_id": section_id}
         template = "tracker/confirm_delete.html#confirm" if is_htmx and in_day else "tracker/confirm_delete.html"
         return render(request, template, context)
-    services.delete_entry(user, entry)
+    services.delete_entry(patient=user, entry=entry)
     text = _("Deleted.")
     if in_day and is_htmx:
         meal = section_id.removeprefix("meal-") if section_id.startswith("meal-") else None
@@ -595,14 +604,14 @@ def food_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         target_day = date.fromisoformat(day_text) if day_text else None
     except ValueError:
         target_day = None
-    if meal not in MEALS or target_day is None or target_day > services.patient_today():
+    if meal not in MEALS or target_day is None or target_day > selectors.patient_today():
         meal, target_day = "", None
     form = PrivateFoodForm(request.POST or None, instance=food)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        saved = services.save_private_food(user, data, food)
+        saved = services.save_private_food(patient=user, data=data, food=food)
         if food is None and meal and target_day:
-            services.add_meal_item(user, target_day, meal, saved, saved.default_portion_g)
+            services.add_meal_item(patient=user, day=target_day, meal=meal, food=saved, grams=saved.default_portion_g)
             messages.success(request, _("Added your food %(food)s.") % {"food": food_name(saved)})
             return redirect(_day_url(target_day, f"meal-{meal}"))
         messages.success(request, _("Saved your food %(food)s.") % {"food": food_name(saved)})
@@ -622,7 +631,7 @@ def delete_saved_meal(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     saved = get_object_or_404(SavedMeal, pk=pk, patient=user)
     if request.method == "POST":
-        services.delete_saved_meal(user, saved)
+        services.delete_saved_meal(patient=user, saved_meal=saved)
         messages.success(request, _("Deleted the saved meal “%(name)s”.") % {"name": saved.name})
         return redirect("tracker:foods")
     return render(
@@ -643,8 +652,11 @@ def delete_saved_meal(request: HttpRequest, pk: int) -> HttpResponse:
 @patient_required
 def relapses(request: HttpRequest) -> HttpResponse:
     episodes = list(Relapse.objects.filter(patient=_user(request)))
-    flags = services.relapse_flags(episodes)
-    rows = [{"relapse": r, "check": flags[r.pk], "reasons": services.relapse_reasons(flags[r.pk])} for r in episodes]
+    flags = selectors.check_relapses(episodes)
+    rows = [
+        {"relapse": r, "check": flags[r.pk], "reasons": selectors.relapse_reasons(flags[r.pk].reasons)}
+        for r in episodes
+    ]
     return render(request, "tracker/relapses.html", {"rows": rows})
 
 
@@ -653,11 +665,11 @@ def relapses(request: HttpRequest) -> HttpResponse:
 def relapse_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = _user(request)
     relapse = get_object_or_404(Relapse, pk=pk, patient=user) if pk else None
-    initial = {} if relapse else {"started_on": services.patient_today(), "token": new_token()}
+    initial = {} if relapse else {"started_on": selectors.patient_today(), "token": new_token()}
     form = RelapseForm(request.POST or None, instance=relapse, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in RelapseForm.Meta.fields}
-        services.save_relapse(user, data, relapse, token=form.cleaned_data.get("token") or "")
+        services.save_relapse(patient=user, data=data, relapse=relapse, token=form.cleaned_data.get("token") or "")
         messages.success(request, _("Relapse saved."))
         return redirect("tracker:relapses")
     status = 422 if request.method == "POST" else 200
@@ -669,7 +681,7 @@ def relapse_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 def _mfis_target(user: User) -> MFISResponse | None:
     """Today's questionnaire, or one started in the last 4 weeks and not finished."""
-    today = services.patient_today()
+    today = selectors.patient_today()
     return (
         MFISResponse.objects.filter(
             patient=user, date__gte=today - timedelta(days=MFIS_INTERVAL_DAYS - 1), date__lte=today
@@ -685,12 +697,12 @@ def _mfis_target(user: User) -> MFISResponse | None:
 def mfis(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     target = _mfis_target(user)
-    day = target.date if target else services.patient_today()
+    day = target.date if target else selectors.patient_today()
     if request.method == "POST":
         form = MFISForm(request.POST)
         finishing = request.POST.get("action") == FINISH
         if form.is_valid() and (not finishing or form.check_complete()):
-            response = services.save_mfis(user, day, form.items())
+            response = services.save_mfis(patient=user, day=day, items=form.items())
             if response.completed:
                 messages.success(request, _("Thank you. Your questionnaire is complete; your scores are below."))
                 return redirect(f"{reverse('tracker:mfis')}#results")
@@ -727,7 +739,7 @@ def mfis(request: HttpRequest) -> HttpResponse:
 @require_GET
 @patient_required
 def month(request: HttpRequest, year: int | None = None, month: int | None = None) -> HttpResponse:
-    today = services.patient_today()
+    today = selectors.patient_today()
     year = year or today.year
     month = month or today.month
     if not 1 <= month <= 12 or not 2000 <= year <= 2100:
@@ -735,8 +747,8 @@ def month(request: HttpRequest, year: int | None = None, month: int | None = Non
     if (year, month) > (today.year, today.month):
         return redirect("tracker:month")
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
-    found = services.month_days(_user(request), weeks[0][0], weeks[-1][-1])
-    grid = [[services.MonthDay(d, d.month == month, d > today, found.get(d, [])) for d in week] for week in weeks]
+    found = selectors.month_days(_user(request), weeks[0][0], weeks[-1][-1])
+    grid = [[selectors.MonthDay(d, d.month == month, d > today, found.get(d, [])) for d in week] for week in weeks]
     first = date(year, month, 1)
     previous = (first - timedelta(days=1)).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)

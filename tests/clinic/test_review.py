@@ -5,7 +5,9 @@ from django.urls import reverse
 
 from clinic.services import add_note
 from tests.clinic.conftest import add_relapse, clinician_client_for
+from tracker.measures import REASON_FEVER, REASON_SHORT, REASON_TOO_SOON
 from tracker.models import CustomSymptom, FatigueRating, SymptomLog, SymptomRating
+from tracker.selectors import relapse_reasons
 
 PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 
@@ -43,7 +45,7 @@ def test_the_review_page_shows_the_range_with_entries_relapses_mfis_and_notes(pa
     page = client.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
     assert "optic neuritis" in page and "tingling feet" in page
     assert "Possible pseudo-relapse" in page
-    assert "fever or infection at onset" in page
+    assert "there was a fever or an infection at the start" in page
     assert "discussed sleep" in page
     assert f"relapse-{first.pk}" in page
     # The range narrows the day entries.
@@ -122,3 +124,21 @@ def test_the_report_has_a_print_stylesheet_and_the_range(patient, clinician, gra
     assert "css/clinic.css" in body
     assert "1 January 2026" in body and "1 March 2026" in body
     assert response["Cache-Control"].startswith("no-store")
+
+
+def test_patient_and_clinician_read_the_same_words_for_a_flagged_relapse(
+    patient, patient_client, clinician, granted, today
+):
+    add_relapse(patient, today - timedelta(days=40), symptoms="optic neuritis")
+    add_relapse(
+        patient, today - timedelta(days=30), symptoms="tingling", lasted_over_24h=False, fever_or_infection=True
+    )
+    clinician_page = clinician_client_for(clinician).get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+    report = clinician_client_for(clinician).get(reverse("clinic:report", args=[patient.pk])).content.decode()
+    patient_page = patient_client.get(reverse("tracker:relapses")).content.decode()
+    reasons = relapse_reasons([REASON_SHORT, REASON_TOO_SOON, REASON_FEVER])
+    assert len(set(reasons)) == 3
+    for reason in reasons:
+        assert reason in clinician_page
+        assert reason in report
+        assert reason in patient_page

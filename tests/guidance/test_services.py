@@ -142,7 +142,9 @@ def test_saving_an_entry_rescores_that_day_and_the_next_six(
     services.rescore_patients([patient.pk], None, None, services.current_version())
     before = {s.date: s.total for s in DayScore.objects.filter(patient=patient)}
     with django_capture_on_commit_callbacks(execute=True):
-        tracker_services.add_meal_item(patient, day, "lunch", foods["lentils"], 450)  # 3 servings of legumes
+        tracker_services.add_meal_item(
+            patient=patient, day=day, meal="lunch", food=foods["lentils"], grams=450
+        )  # 3 servings of legumes
     after = {s.date: s.total for s in DayScore.objects.filter(patient=patient)}
     assert after[day] > before[day]
     for later in range(1, 4):  # their 7-day windows now hold 3 servings of legumes (a MEDAS item)
@@ -158,7 +160,7 @@ def test_with_the_broker_down_the_entry_is_saved_and_the_sweep_scores_it_later(
         mock.patch("guidance.tasks.rescore_days_task.apply_async", side_effect=OSError("redis is down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        item = tracker_services.add_meal_item(patient, TODAY, "lunch", foods["yogurt"], 125)
+        item = tracker_services.add_meal_item(patient=patient, day=TODAY, meal="lunch", food=foods["yogurt"], grams=125)
     assert item.pk is not None
     assert not DayScore.objects.filter(patient=patient).exists()
     assert StaleDay.objects.filter(patient=patient, date=TODAY).exists()
