@@ -94,6 +94,7 @@ MEDAS_WEEKLY_ITEMS: tuple[str, ...] = (
 MEDAS_ITEMS: tuple[str, ...] = MEDAS_DAILY_ITEMS + MEDAS_WEEKLY_ITEMS
 MEDAS_TIPS = 3  # how many unmet MEDAS items a day's breakdown names
 
+DEFAULT_WINDOW_DAYS = 7  # a rule without a window looks at the day and the 6 days before it
 _DECIMALS = 6  # window sums are rounded so that 0.1 + 0.2 servings still reach 0.3
 
 # A patient-day as one integer that sorts by (patient, date): scoring and storing look rows up by it.
@@ -214,8 +215,13 @@ def _require_measure(name: Any) -> str:
     return str(name)
 
 
+def window_of(params: Mapping[str, Any]) -> int:
+    """How many days a rule looks at (its `window` parameter; a week when not given)."""
+    return int(params.get("window", DEFAULT_WINDOW_DAYS))
+
+
 def _window(params: Mapping[str, Any]) -> int:
-    window = int(params.get("window", 7))
+    window = window_of(params)
     if not 1 <= window <= 366:
         raise ValueError("window must be between 1 and 366 days")
     return window

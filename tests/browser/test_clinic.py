@@ -45,7 +45,7 @@ def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fh
     Relapse.objects.create(patient=flagged, started_on=today - timedelta(days=6), symptoms="Double vision")
     from trends.services import rebuild_patient
 
-    rebuild_patient(flagged.pk)  # the weekly summaries the charts draw
+    rebuild_patient(patient_id=flagged.pk)  # the weekly summaries the charts draw
 
     page = browser_page
     base = page.base_url

@@ -152,8 +152,8 @@ def test_it_refuses_to_delete_another_patients_entry(patient, other_patient):
 
 def test_it_enqueues_rescoring_only_after_commit(patient, django_capture_on_commit_callbacks):
     with (
-        mock.patch("guidance.services.schedule_rescore") as rescore,
-        mock.patch("trends.services.schedule_rebuild") as rebuild,
+        mock.patch("guidance.tasks.schedule_rescore") as rescore,
+        mock.patch("trends.tasks.schedule_rebuild") as rebuild,
     ):
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             services.save_fatigue(patient=patient, day=TODAY, score=4)
