@@ -96,7 +96,7 @@ def _build_derived(patient: User) -> None:
 
 def _ensure_grant(patient: User, clinician: User, wording: ConsentWording) -> None:
     if not AccessGrant.objects.active().filter(patient=patient, clinician=clinician).exists():
-        grant_access(patient, clinician, wording)
+        grant_access(patient=patient, clinician=clinician, wording=wording)
 
 
 def load(users: dict[str, Any], out: Any) -> None:
@@ -105,7 +105,7 @@ def load(users: dict[str, Any], out: Any) -> None:
     if clinician is None:
         return
     wording = ConsentWording.current()
-    invite_code_for(clinician)
+    invite_code_for(clinician=clinician)
     today = timezone.localdate()
     demo_patient = users.get("patient")
     if demo_patient is not None:
@@ -123,9 +123,11 @@ def load(users: dict[str, Any], out: Any) -> None:
         _ensure_grant(patient, clinician, wording)
         if spec.why == "relapse" and not patient.clinician_notes.exists():
             add_note(
-                patient, clinician, "Phone call: vision worse for 3 days. Steroids started by the neurologist on call."
+                patient=patient,
+                author=clinician,
+                body="Phone call: vision worse for 3 days. Steroids started by the neurologist on call.",
             )
     out.write(
         f"clinic demo: {created} new demo patients; {clinician.email} sees {len(DEMO_PATIENTS) + 1} patients "
-        f"(invite code {invite_code_for(clinician).display})"
+        f"(invite code {invite_code_for(clinician=clinician).display})"
     )

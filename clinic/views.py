@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from accounts.models import Role, User
 from audit.models import Action, AuditEvent
 from audit.services import record
 from clinic import dashboard as dash
-from clinic import exports, review
+from clinic import exports, selectors
 from clinic.access import clinician_patient_or_404, deny, patient_or_404, visible_to
 from clinic.forms import (
     ConsentForm,
@@ -38,7 +39,6 @@ from clinic.services import (
     grant_access,
     invite_code_for,
     invite_patient,
-    pending_invitations_for,
     regenerate_invite_code,
     review_relapse,
     revoke_access,
@@ -97,7 +97,7 @@ def sharing(request: HttpRequest) -> HttpResponse:
         {
             "grants": grants,
             "past_grants": past,
-            "invitations": pending_invitations_for(patient),
+            "invitations": selectors.pending_invitations_for(patient),
             "code_form": InviteCodeForm(),
             "views": views,
         },
@@ -116,14 +116,14 @@ def _page_label(what: str) -> str:
     return str(labels.get(what, what))
 
 
-def _preview_context(request: HttpRequest, patient: User) -> dict[str, Any]:
+def _preview_context(patient: User) -> dict[str, Any]:
     """Exactly what a clinician is shown: the same lists the review page shows, for the last 12 weeks."""
     start, end = DateRangeForm({}).range()
-    rows = review.day_rows(patient, start, end)
+    rows = selectors.day_rows(patient, start, end)
     return {
         "start": start,
         "end": end,
-        "summary": review.summarise(rows),
+        "summary": selectors.summarise(rows),
         "sections": [
             _("your profile: name, email, MS course and year of diagnosis"),
             _(
@@ -152,7 +152,7 @@ def grant(request: HttpRequest) -> HttpResponse:
         form = ConsentForm(request.POST)
         if form.is_valid() and form.cleaned_data["wording_version"] == wording.version:
             assert form.clinician is not None
-            grant_access(patient, form.clinician, wording, request=request)
+            grant_access(patient=patient, clinician=form.clinician, wording=wording, request=request)
             messages.success(
                 request, _("%(name)s can now read your data. You can stop this at any time.") % {"name": form.clinician}
             )
@@ -160,7 +160,7 @@ def grant(request: HttpRequest) -> HttpResponse:
         clinician = getattr(form, "clinician", None)
         if clinician is None:
             return render(request, "clinic/grant_code.html", {"code_form": InviteCodeForm(request.POST)})
-    context = {"form": form, "clinician": clinician, "wording": wording, **_preview_context(request, patient)}
+    context = {"form": form, "clinician": clinician, "wording": wording, **_preview_context(patient)}
     return render(request, "clinic/grant_confirm.html", context)
 
 
@@ -168,17 +168,17 @@ def grant(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     patient = _user(request)
-    found = next((i for i in pending_invitations_for(patient) if i.pk == invitation_id), None)
+    found = next((i for i in selectors.pending_invitations_for(patient) if i.pk == invitation_id), None)
     if found is None:
         raise Http404
     wording = ConsentWording.current()
     if request.method == "POST" and request.POST.get("decline"):
-        answer_invitation(found, patient, accept=False)
+        answer_invitation(invitation=found, patient=patient, accept=False)
         messages.success(request, _("Invitation declined."))
         return redirect("clinic:sharing")
     form = InvitationConsentForm(request.POST or None, initial={"wording_version": wording.version})
     if request.method == "POST" and form.is_valid() and form.cleaned_data["wording_version"] == wording.version:
-        answer_invitation(found, patient, accept=True, wording=wording, request=request)
+        answer_invitation(invitation=found, patient=patient, accept=True, wording=wording, request=request)
         messages.success(
             request, _("%(name)s can now read your data. You can stop this at any time.") % {"name": found.clinician}
         )
@@ -188,7 +188,7 @@ def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
         "clinician": found.clinician,
         "wording": wording,
         "invitation": found,
-        **_preview_context(request, patient),
+        **_preview_context(patient),
     }
     return render(request, "clinic/grant_confirm.html", context)
 
@@ -197,7 +197,7 @@ def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
 @require_POST
 def revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
     grant_row = get_object_or_404(AccessGrant.objects.active(), pk=grant_id, patient=_user(request))
-    revoke_access(grant_row, request=request)
+    revoke_access(grant=grant_row, request=request)
     messages.success(request, _("%(name)s can no longer read your data.") % {"name": grant_row.clinician})
     return redirect("clinic:sharing")
 
@@ -220,7 +220,7 @@ def erase(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # Sign out first: the sign-out event is then scrubbed with the rest of the patient's traces.
         logout(request)
-        erase_patient(patient, request=request)
+        erase_patient(patient=patient)
         return render(request, "clinic/erased.html")
     return render(request, "clinic/erase.html", {"form": form})
 
@@ -241,8 +241,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     patients = visible_to(clinician)
     total = patients.count()
     if query:
-        from django.db.models import Q
-
         patients = patients.filter(Q(display_name__icontains=query) | Q(email__icontains=query))
     rows = dash.dashboard_rows(patients, timezone.localdate())
     rows = dash.sort_rows(dash.filter_rows(rows, flag), sort)
@@ -253,7 +251,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "flag": flag,
         "query": query,
-        "invite": invite_code_for(clinician),
+        "invite": invite_code_for(clinician=clinician),
         "invite_form": InviteForm(),
         "flag_labels": dash.FLAG_LABELS,
     }
@@ -265,7 +263,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @role_required(Role.CLINICIAN)
 @require_POST
 def regenerate_code(request: HttpRequest) -> HttpResponse:
-    regenerate_invite_code(_user(request))
+    regenerate_invite_code(clinician=_user(request))
     messages.success(request, _("Your new invite code is ready. The old one no longer works; existing access stays."))
     return redirect("clinic:dashboard")
 
@@ -275,7 +273,7 @@ def regenerate_code(request: HttpRequest) -> HttpResponse:
 def invite(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
-        invite_patient(_user(request), form.cleaned_data["email"])
+        invite_patient(clinician=_user(request), email=form.cleaned_data["email"])
         # Same answer whether or not the address has an account: no way to probe who uses msgut.
         messages.success(
             request, _("Invitation saved. If this person uses msgut, they will see it on their Sharing page.")
@@ -299,7 +297,7 @@ def _render_review(
 ) -> HttpResponse:
     viewer = _user(request)
     range_form, start, end = DateRangeForm.for_request(request.GET)
-    rows = review.day_rows(patient, start, end)
+    rows = selectors.day_rows(patient, start, end)
     is_clinician = viewer.role == Role.CLINICIAN
     context = {
         "patient": patient,
@@ -308,10 +306,10 @@ def _render_review(
         "start": start,
         "end": end,
         "days": rows,
-        "summary": review.summarise(rows),
-        "relapses": review.relapse_items(patient, start, end, viewer if is_clinician else None),
-        "mfis": review.mfis_history(patient),
-        "notes": review.notes_for(patient) if is_clinician else [],
+        "summary": selectors.summarise(rows),
+        "relapses": selectors.relapse_items(patient, start, end, viewer if is_clinician else None),
+        "mfis": selectors.mfis_history(patient),
+        "notes": selectors.notes_for(patient) if is_clinician else [],
         "note_form": note_form or NoteForm(),
         "flags": dash.dashboard_rows(visible_to(viewer).filter(pk=patient.pk), timezone.localdate())[0].flag_items,
         "verdicts": RelapseReviewForm.base_fields["verdict"].choices,  # type: ignore[attr-defined]
@@ -353,16 +351,16 @@ def patient_report(request: HttpRequest, patient_id: int) -> HttpResponse:
     if viewer.role == Role.CLINICIAN:
         record(Action.EXPORT, request=request, patient=patient, what="clinic:report")
     range_form, start, end = DateRangeForm.for_request(request.GET)
-    rows = review.day_rows(patient, start, end)
+    rows = selectors.day_rows(patient, start, end)
     context = {
         "patient": patient,
         "start": start,
         "end": end,
         "range_form": range_form,
         "days": rows,
-        "summary": review.summarise(rows),
-        "relapses": review.relapse_items(patient, start, end, None),
-        "mfis": review.mfis_history(patient, start, end),
+        "summary": selectors.summarise(rows),
+        "relapses": selectors.relapse_items(patient, start, end, None),
+        "mfis": selectors.mfis_history(patient, start, end),
         "printed_at": timezone.localtime(),
         "printed_by": viewer,
     }
@@ -380,7 +378,7 @@ def note_add(request: HttpRequest, patient_id: int) -> HttpResponse:
             _("The note was not saved: %(errors)s") % {"errors": " ".join(str(e) for e in form.errors.get("body", []))},
         )
         return _render_review(request, patient, note_form=form, status=422)
-    add_note(patient, _user(request), form.cleaned_data["body"], request=request)
+    add_note(patient=patient, author=_user(request), body=form.cleaned_data["body"], request=request)
     messages.success(request, _("Note saved."))
     return redirect(reverse("clinic:patient", args=[patient.pk]) + "#notes")
 
@@ -393,7 +391,7 @@ def note_edit(request: HttpRequest, patient_id: int, note_id: int) -> HttpRespon
         deny(request, patient_id, "clinic:note-edit")
     form = NoteForm(request.POST or None, instance=note)
     if request.method == "POST" and form.is_valid():
-        edit_note(note, form.cleaned_data["body"])
+        edit_note(note=note, body=form.cleaned_data["body"])
         messages.success(request, _("Note saved."))
         return redirect(reverse("clinic:patient", args=[patient.pk]) + "#notes")
     return render(request, "clinic/note_edit.html", {"form": form, "patient": patient, "note": note})
@@ -407,7 +405,12 @@ def relapse_review(request: HttpRequest, patient_id: int, relapse_id: int) -> Ht
         deny(request, patient_id, "clinic:relapse-review")
     form = RelapseReviewForm(request.POST)
     if form.is_valid():
-        review_relapse(relapse, _user(request), form.cleaned_data["verdict"], form.cleaned_data["note"])
+        review_relapse(
+            relapse=relapse,
+            reviewer=_user(request),
+            verdict=form.cleaned_data["verdict"],
+            note=form.cleaned_data["note"],
+        )
         messages.success(request, _("Your reading of this relapse is saved."))
     else:
         messages.error(request, _("Choose your reading of this relapse."))

@@ -18,6 +18,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from clinic.models import ConsentWording
+from clinic.services import grant_access
 from tests.conftest import verified_login
 from tests.factories import PASSWORD
 from tracker.models import Food, Relapse
@@ -166,11 +168,8 @@ def test_it_never_answers_a_patient_form_with_a_server_error(patient_pages, data
 
 @pytest.fixture
 def clinician_pages(clinician, patient) -> tuple[Client, dict[str, dict[str, str]]]:
-    from clinic.models import ConsentWording
-    from clinic.services import grant_access
-
     Relapse.objects.create(patient=patient, started_on=timezone.localdate() - timedelta(days=3), symptoms="vision")
-    grant_access(patient, clinician, ConsentWording.current())
+    grant_access(patient=patient, clinician=clinician, wording=ConsentWording.current())
     client = Client()
     verified_login(client, clinician)
     forms = post_forms(client, [reverse("clinic:dashboard"), reverse("clinic:patient", args=[patient.pk])])

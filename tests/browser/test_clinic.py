@@ -38,7 +38,7 @@ def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fh
     quiet = PatientFactory(display_name="Quiet Patient")
     today = timezone.localdate()
     for patient in (flagged, quiet):
-        grant_access(patient, clinician, ConsentWording.current())
+        grant_access(patient=patient, clinician=clinician, wording=ConsentWording.current())
         FatigueRating.objects.bulk_create(
             FatigueRating(patient=patient, date=today - timedelta(days=d), score=4) for d in range(0, 20)
         )

@@ -188,4 +188,4 @@ class Command(BaseCommand):
         clinician = User.objects.get(email=email, role=Role.CLINICIAN)
         wording = ConsentWording.current()
         for patient in patients:
-            grant_access(patient, clinician, wording)
+            grant_access(patient=patient, clinician=clinician, wording=wording)

@@ -1,23 +1,32 @@
-"""What the patient review page and the printable report read: a fixed set of queries per page."""
+"""Every read of the clinic app: what the patient review page and the printable report show (a fixed
+set of queries per page), the patient's own rows for exports and erasure, invitations and invite codes.
+
+The writes are in `clinic.services`; who may read a patient is `clinic.access`.
+"""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
+from django.db import models
 from django.db.models import F, FloatField, QuerySet, Sum
 from django.db.models.functions import Cast
 
-from accounts.models import User
-from clinic.models import ClinicianNote, RelapseReview
+from accounts.models import Role, User
+from clinic.models import AccessGrant, ClinicianNote, Invitation, InviteCode, RelapseReview, normalise_code
 from guidance.models import DayScore
 from tracker.measures import MFISScores, mfis_scores
 from tracker.models import (
     FatigueRating,
+    Food,
     Lifestyle,
     MealItem,
     MFISResponse,
     Relapse,
+    SavedMealItem,
     SleepDiary,
     StoolEvent,
     SymptomLog,
@@ -189,4 +198,68 @@ def summarise(rows: list[DayRow]) -> Summary:
         sleep_mean_minutes=round(sleep) if sleep is not None else None,
         fiber_mean=mean([r.fiber_g for r in rows if r.fiber_g is not None]),
         score_mean=mean([r.score for r in rows if r.score is not None]),
+    )
+
+
+# ---------------------------------------------------------------- the patient's own rows
+
+# `patient_owned_querysets` is the one list of "what is this patient's": the JSON and CSV exports
+# read it, and erasure deletes it. It finds every model with a `patient` foreign key to the user
+# model, so a table added later is exported and erased without touching this file. Audit events are
+# not the patient's rows (they stay, without health content, as the record of who did what).
+EXCLUDED_APPS = {"audit", "admin", "auth", "contenttypes", "sessions", "axes", "otp_totp", "otp_static", "django_otp"}
+# Written by clinicians about the patient: in a clinician's export, not in the patient's own.
+CLINICIAN_CONTENT = {ClinicianNote, RelapseReview}
+
+
+def patient_models() -> list[type[models.Model]]:
+    """Every installed model with a `patient` foreign key to the user model."""
+    found = []
+    for model in apps.get_models():
+        if model._meta.app_label in EXCLUDED_APPS:
+            continue
+        try:
+            field = model._meta.get_field("patient")
+        except Exception:
+            continue
+        if isinstance(field, models.ForeignKey) and field.related_model is apps.get_model(settings.AUTH_USER_MODEL):
+            found.append(model)
+    return sorted(found, key=lambda m: m._meta.label)
+
+
+def patient_owned_querysets(patient: User, *, include_clinician_content: bool) -> list[tuple[str, models.QuerySet]]:
+    """(label, queryset) pairs of all the patient's rows; parents before the rows that point to them."""
+    pairs: list[tuple[str, models.QuerySet]] = [
+        ("tracker.Food", Food.objects.filter(owner=patient).order_by("pk")),
+    ]
+    for model in patient_models():
+        if model in CLINICIAN_CONTENT and not include_clinician_content:
+            continue
+        pairs.append((model._meta.label, model._default_manager.filter(patient=patient).order_by("pk")))
+    pairs.append(("tracker.SavedMealItem", SavedMealItem.objects.filter(saved_meal__patient=patient).order_by("pk")))
+    if include_clinician_content:
+        pairs.append(("clinic.RelapseReview", RelapseReview.objects.filter(relapse__patient=patient).order_by("pk")))
+    return pairs
+
+
+# ---------------------------------------------------------------- sharing
+
+
+def clinician_for_code(raw_code: str) -> User | None:
+    code = normalise_code(raw_code)
+    if not code:
+        return None
+    invite = InviteCode.objects.select_related("clinician").filter(code=code).first()
+    if invite is None or not invite.clinician.is_active or invite.clinician.role != Role.CLINICIAN:
+        return None
+    return invite.clinician
+
+
+def pending_invitations_for(patient: User) -> list[Invitation]:
+    already = AccessGrant.objects.active().filter(patient=patient).values("clinician_id")
+    return list(
+        Invitation.objects.pending()
+        .filter(email__iexact=patient.email, clinician__is_active=True)
+        .exclude(clinician_id__in=already)
+        .select_related("clinician")
     )
