@@ -22,7 +22,7 @@ class UserPreferencesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated:
-            profile = profile_of(user)  # type: ignore[arg-type]
+            profile = profile_of(user=user)  # type: ignore[arg-type]
             try:
                 timezone.activate(zoneinfo.ZoneInfo(profile.time_zone))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -114,7 +114,7 @@ def load(users: dict[str, Any], out: Any) -> None:
     for spec in DEMO_PATIENTS:
         patient = User.objects.filter(email=spec.email).first()
         if patient is None:
-            patient = register_user(spec.email, None, role=Role.PATIENT, display_name=spec.name)
+            patient = register_user(email=spec.email, password=None, role=Role.PATIENT, display_name=spec.name)
             Profile.objects.filter(user=patient).update(ms_course=spec.course, diagnosis_year=spec.diagnosed)
             if not MealItem.objects.filter(patient=patient).exists():
                 _history(spec, patient, today)

@@ -73,7 +73,11 @@ def grant_access(
         except IntegrityError:  # a double submit won the race: the active grant exists
             return AccessGrant.objects.active().get(patient=patient, clinician=clinician)
         record(
-            Action.GRANT, actor=patient, patient=patient, request=request, what=f"grant {grant.pk} v{wording.version}"
+            action=Action.GRANT,
+            actor=patient,
+            patient=patient,
+            request=request,
+            what=f"grant {grant.pk} v{wording.version}",
         )
     return grant
 
@@ -84,7 +88,7 @@ def revoke_access(*, grant: AccessGrant, request: HttpRequest | None = None) -> 
         return
     grant.revoked_at = timezone.now()
     grant.save(update_fields=["revoked_at"])
-    record(Action.REVOKE, actor=grant.patient, patient=grant.patient, request=request, what=f"grant {grant.pk}")
+    record(action=Action.REVOKE, actor=grant.patient, patient=grant.patient, request=request, what=f"grant {grant.pk}")
 
 
 def invite_patient(*, clinician: User, email: str) -> Invitation:
@@ -120,7 +124,7 @@ def answer_invitation(
 
 def add_note(*, patient: User, author: User, body: str, request: HttpRequest | None = None) -> ClinicianNote:
     note = ClinicianNote.objects.create(patient=patient, author=author, author_name=str(author), body=body)
-    record(Action.NOTE_ADDED, actor=author, patient=patient, request=request, what=f"note {note.pk}")
+    record(action=Action.NOTE_ADDED, actor=author, patient=patient, request=request, what=f"note {note.pk}")
     return note
 
 

@@ -332,7 +332,7 @@ def patient_export(request: HttpRequest, patient_id: int, fmt: str) -> HttpRespo
     viewer = _user(request)
     is_clinician = viewer.role == Role.CLINICIAN
     if is_clinician:
-        record(Action.EXPORT, request=request, patient=patient, what=f"clinic:export {fmt}")
+        record(action=Action.EXPORT, request=request, patient=patient, what=f"clinic:export {fmt}")
     if fmt == "csv":
         body = exports.export_csv(patient, include_clinician_content=is_clinician)
     elif fmt == "json":
@@ -349,7 +349,7 @@ def patient_report(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_or_404(request, patient_id, what="clinic:report", audit_read=False)
     viewer = _user(request)
     if viewer.role == Role.CLINICIAN:
-        record(Action.EXPORT, request=request, patient=patient, what="clinic:report")
+        record(action=Action.EXPORT, request=request, patient=patient, what="clinic:report")
     range_form, start, end = DateRangeForm.for_request(request.GET)
     rows = selectors.day_rows(patient, start, end)
     context = {
