@@ -1,10 +1,13 @@
 import sys
 
+import redis
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
@@ -41,19 +44,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
 @require_GET
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico whatever the page says; point them at the SVG."""
-    from django.templatetags.static import static
-
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 def broker_status() -> str:
-    from django.conf import settings
-
     if not settings.REDIS_URL:
         return "inline"
     try:
-        import redis
-
         client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
         client.ping()
     except Exception:

@@ -1,4 +1,4 @@
-"""/healthz and the plain 503 page while the database is away (issue 2, item 4)."""
+"""/healthz and the plain 503 page while the database is away."""
 
 from unittest import mock
 

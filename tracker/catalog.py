@@ -11,15 +11,12 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import models, transaction
 
 from tracker.measures import NOVA_GROUPS
 from tracker.models import Food, FoodGroup
-
-if TYPE_CHECKING:
-    pass
 
 CATALOG_CSV = Path(__file__).resolve().parent / "data" / "foods.csv"
 
