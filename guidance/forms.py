@@ -30,19 +30,8 @@ class RuleAdminForm(forms.ModelForm):
 
     class Meta:
         model = Rule
-        fields = [
-            "key",
-            "kind",
-            "params",
-            "weight",
-            "active",
-            "order",
-            "title_en",
-            "title_fr",
-            "rationale_en",
-            "rationale_fr",
-            "source",
-        ]
+        # What a published version keeps of a rule, and whether the rule is in the next one.
+        fields = [*selectors.SNAPSHOT_FIELDS, "active"]
         widgets = {"source": forms.TextInput(attrs={"size": 100})}  # noqa: RUF012
 
     # Set by the admin when the "Preview" button was pressed: validate, preview, never save.

@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+# The food-group tags of the catalog (tracker.models.FoodGroup; this module cannot import Django,
+# a test keeps the two equal), each a measure: servings of foods with that tag.
 FOOD_GROUPS: tuple[str, ...] = (
     "vegetable",
     "fruit",

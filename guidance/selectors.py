@@ -234,28 +234,49 @@ def load_facts(patient_ids: Sequence[int] | None, start: date | None, end: date 
             frame[measure] = np.round(np.bincount(row, weights=grams * per_gram[item_food, j], minlength=n), 6)
         frame["logged"] = np.bincount(row, minlength=n) > 0
 
-    frame["sleep_logged"] = np.zeros(n, dtype=bool)
-    for measure in scoring.SLEEP_MEASURES:
-        frame[measure] = np.zeros(n)
-    if len(sleep):
-        row = np.searchsorted(all_keys, sleep_keys)
-        frame["sleep_logged"][row] = True
-        frame["mid_sleep_minutes"][row] = sleep[:, 1]
-        frame["total_sleep_minutes"][row] = sleep[:, 2]
-
-    frame["lifestyle_logged"] = np.zeros(n, dtype=bool)
-    for measure in scoring.LIFESTYLE_MEASURES:
-        frame[measure] = np.zeros(n)
-    if len(lifestyle):
-        row = np.searchsorted(all_keys, life_keys)
-        frame["lifestyle_logged"][row] = True
-        frame["activity_minutes"][row] = lifestyle[:, 1]
-        frame["cigarettes"][row] = lifestyle[:, 3]
-        frame["tobacco"][row] = ((lifestyle[:, 2] != 0) | (lifestyle[:, 3] > 0)).astype(np.float64)
-        frame["alcohol_units"][row] = lifestyle[:, 4]
+    _one_per_day(
+        frame,
+        all_keys,
+        sleep_keys,
+        "sleep_logged",
+        scoring.SLEEP_MEASURES,
+        {"mid_sleep_minutes": sleep[:, 1], "total_sleep_minutes": sleep[:, 2]},
+    )
+    _one_per_day(
+        frame,
+        all_keys,
+        life_keys,
+        "lifestyle_logged",
+        scoring.LIFESTYLE_MEASURES,
+        {
+            "activity_minutes": lifestyle[:, 1],
+            "cigarettes": lifestyle[:, 3],
+            # A cigarette count means tobacco was smoked, whatever the box says.
+            "tobacco": ((lifestyle[:, 2] != 0) | (lifestyle[:, 3] > 0)).astype(np.float64),
+            "alcohol_units": lifestyle[:, 4],
+        },
+    )
 
     frame["relapse"] = _relapse_flags(patient_ids, all_keys, start, end)
     return pd.DataFrame(frame)
+
+
+def _one_per_day(
+    frame: dict[str, Any],
+    all_keys: np.ndarray,
+    keys: np.ndarray,
+    logged: str,
+    measures: Sequence[str],
+    values: dict[str, np.ndarray],
+) -> None:
+    """The columns of a one-row-per-day record (rows at `keys`); days without a row are 0 and not logged."""
+    frame[logged] = np.zeros(len(all_keys), dtype=bool)
+    for measure in measures:
+        frame[measure] = np.zeros(len(all_keys))
+    row = np.searchsorted(all_keys, keys)
+    frame[logged][row] = True
+    for name, column in values.items():
+        frame[name][row] = column
 
 
 def _relapse_flags(

@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guidance import scoring
+from tracker.models import FoodGroup
 
 DEFAULTS = importlib.import_module("guidance.migrations.0003_default_rules").DEFAULT_RULES
 RULES = [{k: r[k] for k in ("key", "kind", "params", "weight")} for r in DEFAULTS]
@@ -360,3 +361,8 @@ def test_day_keys_sort_by_patient_then_day_and_decode_back():
     assert list(scoring.key_days(keys)) == list(days)
     assert scoring.key_days(scoring.day_keys(5, 19_000)) == 19_000
     assert scoring.key_patients(scoring.day_keys(5, 19_000)) == 5
+
+
+def test_every_food_group_tag_is_a_scoring_measure():
+    # The pure core cannot import the Django choices: this keeps its list and the catalog's tags one list.
+    assert set(scoring.FOOD_GROUPS) == set(FoodGroup.values)
