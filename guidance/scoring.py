@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 import numpy as np
@@ -98,6 +99,20 @@ MEDAS_TIPS = 3  # how many unmet MEDAS items a day's breakdown names
 
 DEFAULT_WINDOW_DAYS = 7  # a rule without a window looks at the day and the 6 days before it
 _DECIMALS = 6  # window sums are rounded so that 0.1 + 0.2 servings still reach 0.3
+
+# Days are numbered from 1970-01-01 (as numpy's datetime64[D] counts them).
+EPOCH = date(1970, 1, 1)
+
+
+def day_number(value: date) -> int:
+    """Days since 1970-01-01."""
+    return (value - EPOCH).days
+
+
+def from_day_number(number: int) -> date:
+    """The date of a day number (the inverse of `day_number`)."""
+    return EPOCH + timedelta(days=int(number))
+
 
 # A patient-day as one integer that sorts by (patient, date): scoring and storing look rows up by it.
 DAY_OFFSET = 1 << 20  # shifts day numbers (days since 1970) to positive values

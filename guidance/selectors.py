@@ -75,19 +75,11 @@ def score_frame(facts: pd.DataFrame, version: RuleSetVersion) -> pd.DataFrame:
 # ---------------------------------------------------------------- facts
 
 
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-
-def day_from_number(number: int) -> date:
-    """The date of a day number (days since 1970-01-01)."""
-    return date.fromordinal(_EPOCH_ORDINAL + int(number))
-
-
 def _day_number(value: date | str) -> int:
     """Days since 1970-01-01 (raw SQLite rows give ISO text, PostgreSQL gives dates)."""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    return value.toordinal() - _EPOCH_ORDINAL
+    return scoring.day_number(value)
 
 
 def _day_numbers(values: Sequence[Any]) -> np.ndarray:

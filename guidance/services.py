@@ -155,7 +155,7 @@ def _delete_days_without_entries(
     if len(gone_keys):
         gone = Q()
         for key in gone_keys.tolist():
-            day = selectors.day_from_number(scoring.key_days(key))
+            day = scoring.from_day_number(scoring.key_days(key))
             gone |= Q(patient_id=scoring.key_patients(key), date=day)
         DayScore.objects.filter(gone).delete()
 

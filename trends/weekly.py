@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from guidance.scoring import day_number, from_day_number
 from tracker.measures import is_processed
 
 # Bump when the summary's meaning or shape changes: every week's fingerprint changes and all are rebuilt.
 FORMAT_VERSION = 1
-EPOCH = date(1970, 1, 1)  # a Thursday
 
 MEAL_COLUMNS = ["patient_id", "date", "food_id", "grams"]
 FOOD_COLUMNS = ["id", "portion", "fiber", "nova", "fermented", "added_sugar", "groups"]
@@ -53,14 +53,6 @@ SERIES: dict[str, int] = {
     "fatigue": 1,
 }
 _FINGERPRINT_COLUMNS = ["patient_id", "day", "meal_logged", "relapse", *SERIES]
-
-
-def day_number(value: date) -> int:
-    return (value - EPOCH).days
-
-
-def from_day_number(number: int) -> date:
-    return EPOCH + timedelta(days=int(number))
 
 
 def week_start(value: date) -> date:
