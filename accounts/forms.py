@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIME_ZONE_CHOICES, MSCourse, Profile, User
@@ -100,8 +101,6 @@ class ProfileForm(CleanTextMixin, forms.ModelForm):
             del self.fields["diagnosis_year"]
 
     def clean_diagnosis_year(self) -> int | None:
-        from django.utils import timezone
-
         year: int | None = self.cleaned_data.get("diagnosis_year")
         if year is not None and not 1950 <= year <= timezone.now().year:
             raise forms.ValidationError(_("Enter a year between 1950 and this year."))

@@ -24,7 +24,7 @@ class UserPreferencesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if isinstance(user, User):
-            profile = profile_of(user)
+            profile = profile_of(user=user)
             try:
                 timezone.activate(zoneinfo.ZoneInfo(profile.time_zone))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):

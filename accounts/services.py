@@ -1,3 +1,5 @@
+"""Account writes: creating a user with their profile, and the profile made on first use."""
+
 from django.db import transaction
 
 from accounts.models import Profile, Role, User
@@ -5,9 +7,9 @@ from accounts.models import Profile, Role, User
 
 @transaction.atomic
 def register_user(
+    *,
     email: str,
     password: str | None,
-    *,
     role: str = Role.PATIENT,
     display_name: str = "",
     time_zone: str = "Europe/Paris",
@@ -19,7 +21,7 @@ def register_user(
     return user
 
 
-def profile_of(user: User) -> Profile:
+def profile_of(*, user: User) -> Profile:
     """The user's profile, created with defaults if an admin made the user."""
     try:
         return user.profile

@@ -38,8 +38,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = register_user(
-            data["email"],
-            data["password1"],
+            email=data["email"],
+            password=data["password1"],
             display_name=data["display_name"],
             time_zone=data["time_zone"],
             language=data["language"],
@@ -54,7 +54,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    form = ProfileForm(request.POST or None, instance=profile_of(user))
+    form = ProfileForm(request.POST or None, instance=profile_of(user=user))
     if request.method == "POST" and form.is_valid():
         form.save()
         user.display_name = form.cleaned_data["display_name"]
@@ -83,7 +83,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     language = form.cleaned_data["language"]
     user = request.user
     if isinstance(user, User):
-        settings_row = profile_of(user)
+        settings_row = profile_of(user=user)
         settings_row.language = language
         settings_row.save(update_fields=["language"])
     response = HttpResponseRedirect(target)
@@ -123,7 +123,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         response = super().form_valid(form)
-        record(Action.PASSWORD_CHANGED, request=self.request)
+        record(action=Action.PASSWORD_CHANGED, request=self.request)
         messages.success(self.request, _("Your password is changed. Other devices have been signed out."))
         return response
 
@@ -146,11 +146,11 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = EnrolCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if twofactor.confirm_authenticator(request, device, form.cleaned_data["code"]):
-            record(Action.OTP_ENROLLED, request=request)
+            record(action=Action.OTP_ENROLLED, request=request)
             request.session[BACKUP_CODES_SESSION_KEY] = twofactor.new_backup_codes(user)
             messages.success(request, _("Two-factor sign-in is on."))
             return redirect("accounts:two-factor-backup-codes")
-        record(Action.OTP_FAILED, request=request)
+        record(action=Action.OTP_FAILED, request=request)
         form.add_error("code", _("That code did not match. Check the time on your phone and type the newest code."))
     context = {
         "form": form,
@@ -172,11 +172,11 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OTPCodeForm(request.POST or None, initial={"next": next_url})
     if request.method == "POST" and form.is_valid():
         if twofactor.verify_code(request, form.cleaned_data["code"]):
-            record(Action.OTP_VERIFIED, request=request)
+            record(action=Action.OTP_VERIFIED, request=request)
             # A new session key once the second factor is proven, as at password sign-in.
             request.session.cycle_key()
             return redirect(next_url)
-        record(Action.OTP_FAILED, request=request)
+        record(action=Action.OTP_FAILED, request=request)
         form.add_error(
             "code",
             _("That code did not work. Codes change every 30 seconds and each works once; wait for the next one."),

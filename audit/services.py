@@ -31,8 +31,8 @@ def page_name(request: HttpRequest) -> str:
 
 
 def record(
-    action: Action | str,
     *,
+    action: Action | str,
     actor: "User | None" = None,
     patient: "User | None" = None,
     request: HttpRequest | None = None,

@@ -13,13 +13,13 @@ from audit.services import record
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
 def on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    record(Action.LOGIN, actor=user, request=request, what="sign-in")
+    record(action=Action.LOGIN, actor=user, request=request, what="sign-in")
 
 
 @receiver(user_logged_out, dispatch_uid="audit_logout")
 def on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        record(Action.LOGOUT, actor=user, request=request, what="sign-out")
+        record(action=Action.LOGOUT, actor=user, request=request, what="sign-out")
 
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
@@ -28,9 +28,9 @@ def on_login_failed(
 ) -> None:
     # Django has already masked the password; keep only the typed email.
     typed = str(credentials.get("username") or credentials.get("email") or "")
-    record(Action.LOGIN_FAILED, request=request, what="sign-in", actor_email=typed)
+    record(action=Action.LOGIN_FAILED, request=request, what="sign-in", actor_email=typed)
 
 
 @receiver(user_locked_out, dispatch_uid="audit_locked_out")
 def on_locked_out(sender: Any, request: HttpRequest | None = None, username: str | None = None, **kwargs: Any) -> None:
-    record(Action.LOCKED_OUT, request=request, what="sign-in", actor_email=username or "")
+    record(action=Action.LOCKED_OUT, request=request, what="sign-in", actor_email=username or "")

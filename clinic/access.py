@@ -33,7 +33,7 @@ def visible_to(user: Any) -> QuerySet[User]:
 
 def deny(request: HttpRequest, patient_id: int, what: str = "") -> NoReturn:
     """Record the refusal (the page and the id asked for, nothing more) and answer 404."""
-    record(Action.ACCESS_DENIED, request=request, what=f"{what or page_name(request)} id={patient_id}")
+    record(action=Action.ACCESS_DENIED, request=request, what=f"{what or page_name(request)} id={patient_id}")
     raise Http404
 
 
@@ -48,7 +48,7 @@ def patient_or_404(request: HttpRequest, patient_id: int, *, what: str = "", aud
     if patient is None:
         deny(request, patient_id, what)
     if audit_read and getattr(user, "role", "") == Role.CLINICIAN:
-        record(Action.PATIENT_READ, request=request, patient=patient, what=what)
+        record(action=Action.PATIENT_READ, request=request, patient=patient, what=what)
     return patient
 
 

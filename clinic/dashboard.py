@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -132,11 +132,8 @@ def dashboard_rows(patients: QuerySet[User], today: date) -> list[PatientRow]:
 
     recent_relapse = set(
         Relapse.objects.filter(patient__in=ids)
-        .filter(
-            Q(started_on__gte=today - timedelta(days=RECENT_RELAPSE_DAYS))
-            | Q(ended_on__gte=today - timedelta(days=RECENT_RELAPSE_DAYS))
-            | Q(ended_on__isnull=True, started_on__gte=today - timedelta(days=OPEN_RELAPSE_DAYS))
-        )
+        .overlapping(today - timedelta(days=RECENT_RELAPSE_DAYS), today)
+        .exclude(ended_on__isnull=True, started_on__lt=today - timedelta(days=OPEN_RELAPSE_DAYS))
         .values_list("patient_id", flat=True)
     )
 

@@ -18,7 +18,11 @@ from accounts.models import MSCourse, Profile, Role, User
 from accounts.services import register_user
 from clinic.models import AccessGrant, ConsentWording
 from clinic.services import add_note, grant_access, invite_code_for
+from guidance import selectors as guidance_selectors
+from guidance import services as guidance_services
+from tracker.demo import make_history, mfis_items
 from tracker.models import FatigueRating, MealItem, MFISResponse, Recovery, Relapse, Severity
+from trends import services as trends_services
 
 HISTORY_DAYS = 84
 
@@ -42,27 +46,19 @@ DEMO_PATIENTS = [
 ]
 
 
-def _make_history(patient: User, start: date, end: date, **options: Any) -> None:
-    from tracker.demo import make_history
-
-    make_history(patient, start, end, **options)
-
-
 def _history(spec: DemoPatient, patient: User, today: date) -> None:
-    from tracker.demo import mfis_items
-
     start = today - timedelta(days=HISTORY_DAYS)
     rng = random.Random(spec.seed)
     if spec.why == "adherence":
         # Good Mediterranean weeks, then two weeks of processed food: the day score drops.
-        _make_history(patient, start, today - timedelta(days=15), seed=spec.seed, style="mediterranean")
-        _make_history(patient, today - timedelta(days=14), today, seed=spec.seed + 100, style="processed")
+        make_history(patient, start, today - timedelta(days=15), seed=spec.seed, style="mediterranean")
+        make_history(patient, today - timedelta(days=14), today, seed=spec.seed + 100, style="processed")
     elif spec.why == "inactive":
-        _make_history(patient, start, today - timedelta(days=9), seed=spec.seed, style="mixed", log_probability=0.85)
+        make_history(patient, start, today - timedelta(days=9), seed=spec.seed, style="mixed", log_probability=0.85)
     elif spec.why == "well":
-        _make_history(patient, start, today, seed=spec.seed, style="mediterranean", fatigue_trend=-0.05)
+        make_history(patient, start, today, seed=spec.seed, style="mediterranean", fatigue_trend=-0.05)
     else:
-        _make_history(patient, start, today, seed=spec.seed, style="mixed")
+        make_history(patient, start, today, seed=spec.seed, style="mixed")
     if spec.why == "fatigue":
         # The last two weeks are clearly more tiring than the two before.
         FatigueRating.objects.filter(patient=patient, date__gt=today - timedelta(days=14)).update(
@@ -92,18 +88,15 @@ def _history(spec: DemoPatient, patient: User, today: date) -> None:
 
 def _build_derived(patient: User) -> None:
     """Day scores and weekly summaries for a generated history, through the guidance and trends services."""
-    from guidance import services as guidance_services
-    from trends import services as trends_services
-
-    version = guidance_services.current_version()
+    version = guidance_selectors.current_version()
     if version is not None:
-        guidance_services.rescore_patients([patient.pk], None, None, version)
-    trends_services.rebuild_patient(patient.pk)
+        guidance_services.rescore_patients(patient_ids=[patient.pk], start=None, end=None, version=version)
+    trends_services.rebuild_patient(patient_id=patient.pk)
 
 
 def _ensure_grant(patient: User, clinician: User, wording: ConsentWording) -> None:
     if not AccessGrant.objects.active().filter(patient=patient, clinician=clinician).exists():
-        grant_access(patient, clinician, wording)
+        grant_access(patient=patient, clinician=clinician, wording=wording)
 
 
 def load(users: dict[str, Any], out: Any) -> None:
@@ -112,7 +105,7 @@ def load(users: dict[str, Any], out: Any) -> None:
     if clinician is None:
         return
     wording = ConsentWording.current()
-    invite_code_for(clinician)
+    invite_code_for(clinician=clinician)
     today = timezone.localdate()
     demo_patient = users.get("patient")
     if demo_patient is not None:
@@ -121,7 +114,7 @@ def load(users: dict[str, Any], out: Any) -> None:
     for spec in DEMO_PATIENTS:
         patient = User.objects.filter(email=spec.email).first()
         if patient is None:
-            patient = register_user(spec.email, None, role=Role.PATIENT, display_name=spec.name)
+            patient = register_user(email=spec.email, password=None, role=Role.PATIENT, display_name=spec.name)
             Profile.objects.filter(user=patient).update(ms_course=spec.course, diagnosis_year=spec.diagnosed)
             if not MealItem.objects.filter(patient=patient).exists():
                 _history(spec, patient, today)
@@ -130,9 +123,11 @@ def load(users: dict[str, Any], out: Any) -> None:
         _ensure_grant(patient, clinician, wording)
         if spec.why == "relapse" and not patient.clinician_notes.exists():
             add_note(
-                patient, clinician, "Phone call: vision worse for 3 days. Steroids started by the neurologist on call."
+                patient=patient,
+                author=clinician,
+                body="Phone call: vision worse for 3 days. Steroids started by the neurologist on call.",
             )
     out.write(
         f"clinic demo: {created} new demo patients; {clinician.email} sees {len(DEMO_PATIENTS) + 1} patients "
-        f"(invite code {invite_code_for(clinician).display})"
+        f"(invite code {invite_code_for(clinician=clinician).display})"
     )

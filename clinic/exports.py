@@ -1,10 +1,7 @@
 """Exports of one patient's data: JSON (everything), CSV (everything, one long table) and FHIR R4.
 
-`patient_owned_querysets` is the one list of "what is this patient's": the
-JSON and CSV exports read it, and erasure deletes it. It finds every model with
-a `patient` foreign key to the user model, so a table added later is exported
-and erased without touching this file. Audit events are not the patient's
-rows (they stay, without health content, as the record of who did what).
+The JSON and CSV exports hold every row of `clinic.selectors.patient_owned_querysets`,
+the one list of "what is this patient's" (erasure deletes the same list).
 """
 
 import csv
@@ -16,51 +13,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
 from accounts.models import Profile, User
-from clinic.models import ClinicianNote, RelapseReview
-from tracker.measures import mfis_scores
-from tracker.models import FatigueRating, Food, MFISResponse, SavedMealItem, SleepDiary
+from clinic.selectors import fiber_by_day, patient_owned_querysets
+from guidance.models import DayScore
+from tracker.measures import mfis_padded, mfis_scores
+from tracker.models import FatigueRating, MFISResponse, SleepDiary
 
-EXCLUDED_APPS = {"audit", "admin", "auth", "contenttypes", "sessions", "axes", "otp_totp", "otp_static", "django_otp"}
-# Written by clinicians about the patient: in a clinician's export, not in the patient's own.
-CLINICIAN_CONTENT = {ClinicianNote, RelapseReview}
 EXPORT_VERSION = 1
-
-
-def patient_models() -> list[type[models.Model]]:
-    """Every installed model with a `patient` foreign key to the user model."""
-    found = []
-    for model in apps.get_models():
-        if model._meta.app_label in EXCLUDED_APPS:
-            continue
-        try:
-            field = model._meta.get_field("patient")
-        except Exception:
-            continue
-        if isinstance(field, models.ForeignKey) and field.related_model is apps.get_model(settings.AUTH_USER_MODEL):
-            found.append(model)
-    return sorted(found, key=lambda m: m._meta.label)
-
-
-def patient_owned_querysets(patient: User, *, include_clinician_content: bool) -> list[tuple[str, models.QuerySet]]:
-    """(label, queryset) pairs of all the patient's rows; parents before the rows that point to them."""
-    pairs: list[tuple[str, models.QuerySet]] = [
-        ("tracker.Food", Food.objects.filter(owner=patient).order_by("pk")),
-    ]
-    for model in patient_models():
-        if model in CLINICIAN_CONTENT and not include_clinician_content:
-            continue
-        pairs.append((model._meta.label, model._default_manager.filter(patient=patient).order_by("pk")))
-    pairs.append(("tracker.SavedMealItem", SavedMealItem.objects.filter(saved_meal__patient=patient).order_by("pk")))
-    if include_clinician_content:
-        pairs.append(("clinic.RelapseReview", RelapseReview.objects.filter(relapse__patient=patient).order_by("pk")))
-    return pairs
 
 
 def _plain(value: Any) -> Any:
@@ -204,9 +168,6 @@ def _quantity(value: float, unit: str, ucum: str) -> dict[str, Any]:
 
 def fhir_bundle(patient: User, start: date | None = None, end: date | None = None) -> dict[str, Any]:
     """A FHIR R4 collection Bundle: Patient, a QuestionnaireResponse per MFIS, Observations per day."""
-    from clinic.review import fiber_by_day
-    from guidance.models import DayScore
-
     patient_id = _stable_id("Patient", patient.pk)
     patient_ref = _ref(patient_id)
     profile = Profile.objects.filter(user=patient).first()
@@ -234,7 +195,7 @@ def fhir_bundle(patient: User, start: date | None = None, end: date | None = Non
         scores = mfis_scores(response.items)
         items = [
             {"linkId": str(number), "answer": [{"valueInteger": int(value)}]}
-            for number, value in enumerate((list(response.items) + [None] * 21)[:21], start=1)
+            for number, value in enumerate(mfis_padded(response.items), start=1)
             if value is not None
         ]
         if scores.total is not None:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from clinic.dashboard import FLAG_LABELS, SORTS
 from clinic.models import ClinicianNote, RelapseReview
-from clinic.services import clinician_for_code
+from clinic.selectors import clinician_for_code
 
 DEFAULT_RANGE_DAYS = 84  # 12 weeks: a clinic visit's usual look-back
 MAX_RANGE_DAYS = 3 * 366

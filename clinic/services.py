@@ -1,5 +1,6 @@
 """Every write of the clinic app: one function per change, with its audit event."""
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -17,20 +18,20 @@ from clinic.models import (
     InviteCode,
     RelapseReview,
     new_invite_code,
-    normalise_code,
 )
+from clinic.selectors import patient_owned_querysets
 from tracker.models import Relapse
 
 
-def invite_code_for(clinician: User) -> InviteCode:
+def invite_code_for(*, clinician: User) -> InviteCode:
     """The clinician's current invite code, made on first use."""
     existing = InviteCode.objects.filter(clinician=clinician).first()
     if existing is not None:
         return existing
-    return regenerate_invite_code(clinician)
+    return regenerate_invite_code(clinician=clinician)
 
 
-def regenerate_invite_code(clinician: User) -> InviteCode:
+def regenerate_invite_code(*, clinician: User) -> InviteCode:
     """A fresh code; the old one stops working at once. Existing grants stay."""
     for _attempt in range(10):
         try:
@@ -44,21 +45,11 @@ def regenerate_invite_code(clinician: User) -> InviteCode:
     raise RuntimeError("could not draw a unique invite code")
 
 
-def clinician_for_code(raw_code: str) -> User | None:
-    code = normalise_code(raw_code)
-    if not code:
-        return None
-    invite = InviteCode.objects.select_related("clinician").filter(code=code).first()
-    if invite is None or not invite.clinician.is_active or invite.clinician.role != Role.CLINICIAN:
-        return None
-    return invite.clinician
-
-
 def grant_access(
+    *,
     patient: User,
     clinician: User,
     wording: ConsentWording,
-    *,
     via: str = AccessGrant.Via.CODE,
     request: HttpRequest | None = None,
 ) -> AccessGrant:
@@ -82,41 +73,35 @@ def grant_access(
         except IntegrityError:  # a double submit won the race: the active grant exists
             return AccessGrant.objects.active().get(patient=patient, clinician=clinician)
         record(
-            Action.GRANT, actor=patient, patient=patient, request=request, what=f"grant {grant.pk} v{wording.version}"
+            action=Action.GRANT,
+            actor=patient,
+            patient=patient,
+            request=request,
+            what=f"grant {grant.pk} v{wording.version}",
         )
     return grant
 
 
-def revoke_access(grant: AccessGrant, *, request: HttpRequest | None = None) -> None:
+def revoke_access(*, grant: AccessGrant, request: HttpRequest | None = None) -> None:
     """Close the grant now: the clinician's next request answers 404."""
     if grant.revoked_at is not None:
         return
     grant.revoked_at = timezone.now()
     grant.save(update_fields=["revoked_at"])
-    record(Action.REVOKE, actor=grant.patient, patient=grant.patient, request=request, what=f"grant {grant.pk}")
+    record(action=Action.REVOKE, actor=grant.patient, patient=grant.patient, request=request, what=f"grant {grant.pk}")
 
 
-def invite_patient(clinician: User, email: str) -> Invitation:
+def invite_patient(*, clinician: User, email: str) -> Invitation:
     """Leave an invitation the patient with this email sees on their Sharing page."""
     email = email.strip().lower()
     invitation, _created = Invitation.objects.get_or_create(clinician=clinician, email=email, answered_at=None)
     return invitation
 
 
-def pending_invitations_for(patient: User) -> list[Invitation]:
-    already = AccessGrant.objects.active().filter(patient=patient).values("clinician_id")
-    return list(
-        Invitation.objects.pending()
-        .filter(email__iexact=patient.email, clinician__is_active=True)
-        .exclude(clinician_id__in=already)
-        .select_related("clinician")
-    )
-
-
 def answer_invitation(
+    *,
     invitation: Invitation,
     patient: User,
-    *,
     accept: bool,
     wording: ConsentWording | None = None,
     request: HttpRequest | None = None,
@@ -128,35 +113,39 @@ def answer_invitation(
         if not accept:
             return None
         assert wording is not None
-        return grant_access(patient, invitation.clinician, wording, via=AccessGrant.Via.INVITATION, request=request)
+        return grant_access(
+            patient=patient,
+            clinician=invitation.clinician,
+            wording=wording,
+            via=AccessGrant.Via.INVITATION,
+            request=request,
+        )
 
 
-def add_note(patient: User, author: User, body: str, *, request: HttpRequest | None = None) -> ClinicianNote:
+def add_note(*, patient: User, author: User, body: str, request: HttpRequest | None = None) -> ClinicianNote:
     note = ClinicianNote.objects.create(patient=patient, author=author, author_name=str(author), body=body)
-    record(Action.NOTE_ADDED, actor=author, patient=patient, request=request, what=f"note {note.pk}")
+    record(action=Action.NOTE_ADDED, actor=author, patient=patient, request=request, what=f"note {note.pk}")
     return note
 
 
-def edit_note(note: ClinicianNote, body: str) -> ClinicianNote:
+def edit_note(*, note: ClinicianNote, body: str) -> ClinicianNote:
     note.body = body
     note.save(update_fields=["body", "updated_at"])
     return note
 
 
-def review_relapse(relapse: Relapse, reviewer: User, verdict: str, note: str) -> RelapseReview:
+def review_relapse(*, relapse: Relapse, reviewer: User, verdict: str, note: str) -> RelapseReview:
     review, _created = RelapseReview.objects.update_or_create(
         relapse=relapse, reviewer=reviewer, defaults={"verdict": verdict, "note": note, "reviewer_name": str(reviewer)}
     )
     return review
 
 
-def erase_patient(patient: User, *, request: HttpRequest | None = None) -> int:
+def erase_patient(*, patient: User) -> int:
     """Delete the patient's account and everything they logged; leave a tombstone without health data.
 
     Returns the erased patient's id (the tombstone's `patient_ref`).
     """
-    from clinic.exports import patient_owned_querysets
-
     if patient.role != Role.PATIENT:
         raise ValueError("only patients erase their data here")
     patient_id = patient.pk
@@ -175,7 +164,5 @@ def erase_patient(patient: User, *, request: HttpRequest | None = None) -> int:
 
 
 def _forget_sign_in_attempts(email: str) -> None:
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         model.objects.filter(username__iexact=email).delete()

@@ -17,7 +17,7 @@ from accounts.models import Role, User
 from audit.models import Action, AuditEvent
 from audit.services import record
 from clinic import dashboard as dash
-from clinic import exports, review
+from clinic import exports, selectors
 from clinic.access import clinician_patient_or_404, deny, patient_or_404, visible_to
 from clinic.forms import (
     ConsentForm,
@@ -39,7 +39,6 @@ from clinic.services import (
     grant_access,
     invite_code_for,
     invite_patient,
-    pending_invitations_for,
     regenerate_invite_code,
     review_relapse,
     revoke_access,
@@ -78,7 +77,7 @@ def sharing(request: PatientHttpRequest) -> HttpResponse:
         {
             "grants": grants,
             "past_grants": past,
-            "invitations": pending_invitations_for(patient),
+            "invitations": selectors.pending_invitations_for(patient),
             "code_form": InviteCodeForm(),
             "views": views,
         },
@@ -100,11 +99,11 @@ def _page_label(what: str) -> str:
 def _preview_context(patient: User) -> dict[str, Any]:
     """Exactly what a clinician is shown: the same lists the review page shows, for the last 12 weeks."""
     start, end = DateRangeForm({}).range()
-    rows = review.day_rows(patient, start, end)
+    rows = selectors.day_rows(patient, start, end)
     return {
         "start": start,
         "end": end,
-        "summary": review.summarise(rows),
+        "summary": selectors.summarise(rows),
         "sections": [
             _("your profile: name, email, MS course and year of diagnosis"),
             _(
@@ -133,7 +132,7 @@ def grant(request: PatientHttpRequest) -> HttpResponse:
         form = ConsentForm(request.POST)
         if form.is_valid() and form.cleaned_data["wording_version"] == wording.version:
             assert form.clinician is not None
-            grant_access(patient, form.clinician, wording, request=request)
+            grant_access(patient=patient, clinician=form.clinician, wording=wording, request=request)
             messages.success(
                 request, _("%(name)s can now read your data. You can stop this at any time.") % {"name": form.clinician}
             )
@@ -149,17 +148,17 @@ def grant(request: PatientHttpRequest) -> HttpResponse:
 @patient_required
 def invitation(request: PatientHttpRequest, invitation_id: int) -> HttpResponse:
     patient = request.user
-    found = next((i for i in pending_invitations_for(patient) if i.pk == invitation_id), None)
+    found = next((i for i in selectors.pending_invitations_for(patient) if i.pk == invitation_id), None)
     if found is None:
         raise Http404
     wording = ConsentWording.current()
     if request.method == "POST" and request.POST.get("decline"):
-        answer_invitation(found, patient, accept=False)
+        answer_invitation(invitation=found, patient=patient, accept=False)
         messages.success(request, _("Invitation declined."))
         return redirect("clinic:sharing")
     form = InvitationConsentForm(request.POST or None, initial={"wording_version": wording.version})
     if request.method == "POST" and form.is_valid() and form.cleaned_data["wording_version"] == wording.version:
-        answer_invitation(found, patient, accept=True, wording=wording, request=request)
+        answer_invitation(invitation=found, patient=patient, accept=True, wording=wording, request=request)
         messages.success(
             request, _("%(name)s can now read your data. You can stop this at any time.") % {"name": found.clinician}
         )
@@ -178,7 +177,7 @@ def invitation(request: PatientHttpRequest, invitation_id: int) -> HttpResponse:
 @patient_required
 def revoke(request: PatientHttpRequest, grant_id: int) -> HttpResponse:
     grant_row = get_object_or_404(AccessGrant.objects.active(), pk=grant_id, patient=request.user)
-    revoke_access(grant_row, request=request)
+    revoke_access(grant=grant_row, request=request)
     messages.success(request, _("%(name)s can no longer read your data.") % {"name": grant_row.clinician})
     return redirect("clinic:sharing")
 
@@ -201,7 +200,7 @@ def erase(request: PatientHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # Sign out first: the sign-out event is then scrubbed with the rest of the patient's traces.
         logout(request)
-        erase_patient(patient, request=request)
+        erase_patient(patient=patient)
         return render(request, "clinic/erased.html")
     return render(request, "clinic/erase.html", {"form": form})
 
@@ -232,7 +231,7 @@ def dashboard(request: ClinicianHttpRequest) -> HttpResponse:
         "sort": sort,
         "flag": flag,
         "query": query,
-        "invite": invite_code_for(clinician),
+        "invite": invite_code_for(clinician=clinician),
         "invite_form": InviteForm(),
         "flag_labels": dash.FLAG_LABELS,
     }
@@ -244,7 +243,7 @@ def dashboard(request: ClinicianHttpRequest) -> HttpResponse:
 @require_POST
 @clinician_required
 def regenerate_code(request: ClinicianHttpRequest) -> HttpResponse:
-    regenerate_invite_code(request.user)
+    regenerate_invite_code(clinician=request.user)
     messages.success(request, _("Your new invite code is ready. The old one no longer works; existing access stays."))
     return redirect("clinic:dashboard")
 
@@ -254,7 +253,7 @@ def regenerate_code(request: ClinicianHttpRequest) -> HttpResponse:
 def invite(request: ClinicianHttpRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
-        invite_patient(request.user, form.cleaned_data["email"])
+        invite_patient(clinician=request.user, email=form.cleaned_data["email"])
         # Same answer whether or not the address has an account: no way to probe who uses msgut.
         messages.success(
             request, _("Invitation saved. If this person uses msgut, they will see it on their Sharing page.")
@@ -278,7 +277,7 @@ def _render_review(
 ) -> HttpResponse:
     viewer = request.user
     range_form, start, end = DateRangeForm.for_request(request.GET)
-    rows = review.day_rows(patient, start, end)
+    rows = selectors.day_rows(patient, start, end)
     is_clinician = viewer.role == Role.CLINICIAN
     context = {
         "patient": patient,
@@ -287,10 +286,10 @@ def _render_review(
         "start": start,
         "end": end,
         "days": rows,
-        "summary": review.summarise(rows),
-        "relapses": review.relapse_items(patient, start, end, viewer if is_clinician else None),
-        "mfis": review.mfis_history(patient),
-        "notes": review.notes_for(patient) if is_clinician else [],
+        "summary": selectors.summarise(rows),
+        "relapses": selectors.relapse_items(patient, start, end, viewer if is_clinician else None),
+        "mfis": selectors.mfis_history(patient),
+        "notes": selectors.notes_for(patient) if is_clinician else [],
         "note_form": note_form or NoteForm(),
         "flags": dash.dashboard_rows(visible_to(viewer).filter(pk=patient.pk), timezone.localdate())[0].flag_items,
         "verdicts": RelapseReviewForm.base_fields["verdict"].choices,  # type: ignore[attr-defined]
@@ -313,7 +312,7 @@ def patient_export(request: AuthenticatedHttpRequest, patient_id: int, fmt: str)
     viewer = request.user
     is_clinician = viewer.role == Role.CLINICIAN
     if is_clinician:
-        record(Action.EXPORT, request=request, patient=patient, what=f"clinic:export {fmt}")
+        record(action=Action.EXPORT, request=request, patient=patient, what=f"clinic:export {fmt}")
     if fmt == "csv":
         body = exports.export_csv(patient, include_clinician_content=is_clinician)
     elif fmt == "json":
@@ -330,18 +329,18 @@ def patient_report(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
     patient = patient_or_404(request, patient_id, what="clinic:report", audit_read=False)
     viewer = request.user
     if viewer.role == Role.CLINICIAN:
-        record(Action.EXPORT, request=request, patient=patient, what="clinic:report")
+        record(action=Action.EXPORT, request=request, patient=patient, what="clinic:report")
     range_form, start, end = DateRangeForm.for_request(request.GET)
-    rows = review.day_rows(patient, start, end)
+    rows = selectors.day_rows(patient, start, end)
     context = {
         "patient": patient,
         "start": start,
         "end": end,
         "range_form": range_form,
         "days": rows,
-        "summary": review.summarise(rows),
-        "relapses": review.relapse_items(patient, start, end, None),
-        "mfis": review.mfis_history(patient, start, end),
+        "summary": selectors.summarise(rows),
+        "relapses": selectors.relapse_items(patient, start, end, None),
+        "mfis": selectors.mfis_history(patient, start, end),
         "printed_at": timezone.localtime(),
         "printed_by": viewer,
     }
@@ -359,7 +358,7 @@ def note_add(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
             _("The note was not saved: %(errors)s") % {"errors": " ".join(str(e) for e in form.errors.get("body", []))},
         )
         return _render_review(request, patient, note_form=form, status=422)
-    add_note(patient, request.user, form.cleaned_data["body"], request=request)
+    add_note(patient=patient, author=request.user, body=form.cleaned_data["body"], request=request)
     messages.success(request, _("Note saved."))
     return redirect(reverse("clinic:patient", args=[patient.pk]) + "#notes")
 
@@ -372,7 +371,7 @@ def note_edit(request: AuthenticatedHttpRequest, patient_id: int, note_id: int) 
         deny(request, patient_id, "clinic:note-edit")
     form = NoteForm(request.POST or None, instance=note)
     if request.method == "POST" and form.is_valid():
-        edit_note(note, form.cleaned_data["body"])
+        edit_note(note=note, body=form.cleaned_data["body"])
         messages.success(request, _("Note saved."))
         return redirect(reverse("clinic:patient", args=[patient.pk]) + "#notes")
     return render(request, "clinic/note_edit.html", {"form": form, "patient": patient, "note": note})
@@ -386,7 +385,12 @@ def relapse_review(request: AuthenticatedHttpRequest, patient_id: int, relapse_i
         deny(request, patient_id, "clinic:relapse-review")
     form = RelapseReviewForm(request.POST)
     if form.is_valid():
-        review_relapse(relapse, request.user, form.cleaned_data["verdict"], form.cleaned_data["note"])
+        review_relapse(
+            relapse=relapse,
+            reviewer=request.user,
+            verdict=form.cleaned_data["verdict"],
+            note=form.cleaned_data["note"],
+        )
         messages.success(request, _("Your reading of this relapse is saved."))
     else:
         messages.error(request, _("Choose your reading of this relapse."))

@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from guidance import rules, services
+from guidance import rules, selectors, services
 from guidance.forms import RuleAdminForm
 from guidance.models import Rule, RuleSetVersion
 
@@ -43,7 +43,7 @@ class AdminsOnly:
 
 
 def publish_and_report(request: HttpRequest, note: str) -> RuleSetVersion:
-    version = services.publish(request.user if request.user.is_authenticated else None, note)  # type: ignore[arg-type]
+    version = services.publish(user=request.user if request.user.is_authenticated else None, note=note)  # type: ignore[arg-type]
     version.refresh_from_db()
     messages.success(
         request,
@@ -83,8 +83,8 @@ class RuleAdmin(AdminsOnly, admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         context = {
-            "current_version": services.current_version(),
-            "unpublished": services.has_unpublished_changes(),
+            "current_version": selectors.current_version(),
+            "unpublished": selectors.has_unpublished_changes(),
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context=context)
@@ -125,9 +125,9 @@ def _publish_view(model_admin: RuleAdmin, request: HttpRequest) -> HttpResponse:
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
         "title": _("Publish the rule set"),
-        "current_version": services.current_version(),
-        "unpublished": services.has_unpublished_changes(),
-        "active_rules": services.active_rule_snapshots(),
+        "current_version": selectors.current_version(),
+        "unpublished": selectors.has_unpublished_changes(),
+        "active_rules": selectors.active_rule_snapshots(),
     }
     return TemplateResponse(request, "admin/guidance/rule/publish.html", context)
 

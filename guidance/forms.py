@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guidance import rules, services
+from guidance import rules, selectors
 from guidance.models import Rule
 
 
@@ -30,19 +30,8 @@ class RuleAdminForm(forms.ModelForm):
 
     class Meta:
         model = Rule
-        fields = [
-            "key",
-            "kind",
-            "params",
-            "weight",
-            "active",
-            "order",
-            "title_en",
-            "title_fr",
-            "rationale_en",
-            "rationale_fr",
-            "source",
-        ]
+        # What a published version keeps of a rule, and whether the rule is in the next one.
+        fields = [*selectors.SNAPSHOT_FIELDS, "active"]
         widgets = {"source": forms.TextInput(attrs={"size": 100})}  # noqa: RUF012
 
     # Set by the admin when the "Preview" button was pressed: validate, preview, never save.
@@ -68,10 +57,10 @@ class RuleAdminForm(forms.ModelForm):
 
     def proposed_specs(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The published rules, and the same with this form's change applied."""
-        version = services.current_version()
-        current = services.version_specs(version) if version else []
+        version = selectors.current_version()
+        current = selectors.version_specs(version) if version else []
         data = self.cleaned_data
-        changed = {name: data.get(name) for name in services.SNAPSHOT_FIELDS}
+        changed = {name: data.get(name) for name in selectors.SNAPSHOT_FIELDS}
         old_key = self.instance.key if self.instance.pk else None
         proposed = [spec for spec in current if spec["key"] not in {old_key, changed["key"]}]
         if data.get("active"):

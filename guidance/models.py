@@ -72,7 +72,7 @@ class Rule(models.Model):
     title_fr = models.CharField(_("title (French)"), max_length=120)
     rationale_en = models.TextField(_("rationale (English)"), max_length=2000)
     rationale_fr = models.TextField(_("rationale (French)"), max_length=2000)
-    # e.g. "seeds/000_483052ed36bc9e50.txt §3"
+    # The article and the section the rule comes from, as the rationale page shows it.
     source = models.CharField(_("source article and section"), max_length=200)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -237,13 +237,21 @@ class BaseParamsForm(forms.Form):
     )
 
 
+# The longest window an admin may give a rule: four weeks of days logged at most.
+MAX_WINDOW_DAYS = 28
+
+
 class WindowMixin(forms.Form):
     window = forms.IntegerField(
-        label=gettext_lazy("window (days)"), min_value=1, max_value=28, initial=7, required=False
+        label=gettext_lazy("window (days)"),
+        min_value=1,
+        max_value=MAX_WINDOW_DAYS,
+        initial=scoring.DEFAULT_WINDOW_DAYS,
+        required=False,
     )
 
     def clean_window(self) -> int:
-        return self.cleaned_data.get("window") or 7
+        return self.cleaned_data.get("window") or scoring.DEFAULT_WINDOW_DAYS
 
 
 class DailyThresholdParams(BaseParamsForm):
@@ -274,7 +282,9 @@ class PreferenceParams(WindowMixin, BaseParamsForm):
 
 class RegularityParams(WindowMixin, BaseParamsForm):
     measure = forms.ChoiceField(label=gettext_lazy("measure"), choices=MEASURE_CHOICES, initial="mid_sleep_minutes")
-    min_days = forms.IntegerField(label=gettext_lazy("minimum days logged"), min_value=2, max_value=28, initial=3)
+    min_days = forms.IntegerField(
+        label=gettext_lazy("minimum days logged"), min_value=2, max_value=MAX_WINDOW_DAYS, initial=3
+    )
     full_at = forms.FloatField(label=gettext_lazy("full points at or below this spread"), min_value=0, max_value=600)
     zero_at = forms.FloatField(label=gettext_lazy("no points at or above this spread"), min_value=1, max_value=720)
 
@@ -283,7 +293,7 @@ class RegularityParams(WindowMixin, BaseParamsForm):
         full_at, zero_at = data.get("full_at"), data.get("zero_at")
         if full_at is not None and zero_at is not None and zero_at <= full_at:
             self.add_error("zero_at", gettext_lazy("Must be above the full-points spread."))
-        window, min_days = data.get("window") or 7, data.get("min_days")
+        window, min_days = data.get("window") or scoring.DEFAULT_WINDOW_DAYS, data.get("min_days")
         if min_days is not None and min_days > window:
             self.add_error("min_days", gettext_lazy("Cannot be more than the window."))
         return data

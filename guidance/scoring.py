@@ -21,11 +21,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
+# The food-group tags of the catalog (tracker.models.FoodGroup; this module cannot import Django,
+# a test keeps the two equal), each a measure: servings of foods with that tag.
 FOOD_GROUPS: tuple[str, ...] = (
     "vegetable",
     "fruit",
@@ -94,9 +97,43 @@ MEDAS_WEEKLY_ITEMS: tuple[str, ...] = (
 MEDAS_ITEMS: tuple[str, ...] = MEDAS_DAILY_ITEMS + MEDAS_WEEKLY_ITEMS
 MEDAS_TIPS = 3  # how many unmet MEDAS items a day's breakdown names
 
-_DAY_OFFSET = 1 << 20  # shifts day numbers (days since 1970) to positive values
-_PATIENT_STRIDE = 1 << 22  # > any day number + offset: keys of two patients never overlap
+DEFAULT_WINDOW_DAYS = 7  # a rule without a window looks at the day and the 6 days before it
 _DECIMALS = 6  # window sums are rounded so that 0.1 + 0.2 servings still reach 0.3
+
+# Days are numbered from 1970-01-01 (as numpy's datetime64[D] counts them).
+EPOCH = date(1970, 1, 1)
+
+
+def day_number(value: date) -> int:
+    """Days since 1970-01-01."""
+    return (value - EPOCH).days
+
+
+def from_day_number(number: int) -> date:
+    """The date of a day number (the inverse of `day_number`)."""
+    return EPOCH + timedelta(days=int(number))
+
+
+# A patient-day as one integer that sorts by (patient, date): scoring and storing look rows up by it.
+DAY_OFFSET = 1 << 20  # shifts day numbers (days since 1970) to positive values
+PATIENT_STRIDE = 1 << 22  # > any day number + offset: keys of two patients never overlap
+
+Key = TypeVar("Key", int, np.ndarray)
+
+
+def day_keys(patients: Key, days: Key) -> Key:
+    """The keys of (patient, day number since 1970-01-01) pairs: plain integers or numpy arrays."""
+    return patients * PATIENT_STRIDE + days + DAY_OFFSET
+
+
+def key_patients(keys: Key) -> Key:
+    """The patients of day keys (the inverse of `day_keys`)."""
+    return keys // PATIENT_STRIDE
+
+
+def key_days(keys: Key) -> Key:
+    """The day numbers (days since 1970-01-01) of day keys (the inverse of `day_keys`)."""
+    return keys % PATIENT_STRIDE - DAY_OFFSET
 
 
 @dataclass(frozen=True)
@@ -145,7 +182,7 @@ class _Days:
         codes = np.zeros(len(order), dtype=np.int64)
         if len(order):
             codes[1:] = np.cumsum(self.patients[1:] != self.patients[:-1])
-        self.keys = codes * _PATIENT_STRIDE + self.days + _DAY_OFFSET
+        self.keys = day_keys(codes, self.days)
         if len(self.keys) > 1 and np.any(self.keys[1:] == self.keys[:-1]):
             raise ValueError("the facts frame has more than one row for a patient-day")
         self.n = len(order)
@@ -195,8 +232,13 @@ def _require_measure(name: Any) -> str:
     return str(name)
 
 
+def window_of(params: Mapping[str, Any]) -> int:
+    """How many days a rule looks at (its `window` parameter; a week when not given)."""
+    return int(params.get("window", DEFAULT_WINDOW_DAYS))
+
+
 def _window(params: Mapping[str, Any]) -> int:
-    window = int(params.get("window", 7))
+    window = window_of(params)
     if not 1 <= window <= 366:
         raise ValueError("window must be between 1 and 366 days")
     return window

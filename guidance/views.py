@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from guidance import rules, services
+from guidance import rules, selectors
 from guidance.models import Rule
 
 
@@ -26,9 +26,9 @@ def _localized(spec: dict[str, Any], language: str) -> dict[str, Any]:
 
 @require_GET
 def rule_list(request: HttpRequest) -> HttpResponse:
-    version = services.current_version()
+    version = selectors.current_version()
     language = (get_language() or "en")[:2]
-    specs = [_localized(spec, language) for spec in (services.version_specs(version) if version else [])]
+    specs = [_localized(spec, language) for spec in (selectors.version_specs(version) if version else [])]
     return render(request, "guidance/rules.html", {"rules": specs, "version": version})
 
 
@@ -36,11 +36,11 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 def rule_detail(request: HttpRequest, key: str) -> HttpResponse:
     """The rule as published (the current version first, else the newest version that had it)."""
     language = (get_language() or "en")[:2]
-    version = services.current_version()
-    spec = next((s for s in (services.version_specs(version) if version else []) if s["key"] == key), None)
+    version = selectors.current_version()
+    spec = next((s for s in (selectors.version_specs(version) if version else []) if s["key"] == key), None)
     if spec is None:
         rule = Rule.objects.filter(key=key).first()
         if rule is None:
             raise Http404
-        spec = services.rule_snapshot(rule)
+        spec = selectors.rule_snapshot(rule)
     return render(request, "guidance/rule.html", {"rule": _localized(spec, language), "version": version})

@@ -1,6 +1,8 @@
 import os
+from typing import Any
 
 from celery import Celery
+from django.db import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msgut.settings")
 
@@ -8,3 +10,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msgut.settings")
 app = Celery("msgut", include=["msgut.tasks"])
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The retry policy of every idempotent job: exponential backoff (5 s, then 10, 20, 40... with
+# jitter, at most 5 minutes apart) on I/O errors only, when the database or the broker is out
+# of reach for a while. Any other error is a bug and fails at once.
+RETRY_ON_IO_ERRORS: dict[str, Any] = {
+    "autoretry_for": (OperationalError, InterfaceError, ConnectionError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 6,
+}

@@ -1,9 +1,13 @@
-"""The one place that says what follows a change to a patient's logged day.
+"""The one place that says what follows a change, and the only way domain code reaches the task queue.
 
-Tracker services call `entries_changed` inside their transaction; the derived
-work (rescoring, weekly charts) is enqueued after commit with robust=True, so a
-dead broker never fails or slows the patient's save. A periodic sweep in each
-app catches up whatever could not be enqueued.
+Services call these inside their transaction; the derived work (rescoring,
+weekly charts) is enqueued by each app's `tasks` module after commit with
+robust=True, so a dead broker never fails or slows the save. A periodic sweep
+in each app catches up whatever could not be enqueued.
+
+The tasks modules are imported when an event fires, not at the top: they import
+the services that call these functions (guidance.services -> msgut.events ->
+guidance.tasks -> guidance.services), so a top-level import would be a cycle.
 """
 
 from datetime import date
@@ -12,16 +16,27 @@ from django.db import transaction
 
 
 def entries_changed(patient_id: int, day: date) -> None:
-    from guidance.services import schedule_rescore
-    from trends.services import schedule_rebuild
+    """A patient's entries of `day` changed: rescore the days whose windows hold it, rebuild its week."""
+    from guidance import tasks as guidance_tasks
+    from trends import tasks as trends_tasks
 
     # Plain functions, not functools.partial: robust on_commit logs a failing
     # callback by its __qualname__, which a partial does not have.
     def rescore() -> None:
-        schedule_rescore(patient_id, day)
+        guidance_tasks.schedule_rescore(patient_id, day)
 
     def rebuild() -> None:
-        schedule_rebuild(patient_id, day)
+        trends_tasks.schedule_rebuild(patient_id, day)
 
     transaction.on_commit(rescore, robust=True)
     transaction.on_commit(rebuild, robust=True)
+
+
+def rules_published(version_id: int) -> None:
+    """A rule-set version was published: rescore every patient under it, in batches."""
+    from guidance import tasks as guidance_tasks
+
+    def rescore_everyone() -> None:
+        guidance_tasks.start_version_rescore(version_id)
+
+    transaction.on_commit(rescore_everyone, robust=True)

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts import twofactor
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -42,8 +44,6 @@ NAVIGATION: dict[str, list[NavItem]] = {
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    from accounts import twofactor
-
     user = request.user
     if not user.is_authenticated:
         return {"nav_items": []}

@@ -25,7 +25,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """403 page; the refusal goes to the audit trail (who, which page; nothing else)."""
-    record(Action.ACCESS_DENIED, request=request)
+    record(action=Action.ACCESS_DENIED, request=request)
     return render(request, "403.html", status=403)
 
 

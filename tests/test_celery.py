@@ -1,19 +1,25 @@
-"""Celery for real: configuration, and a task run by a worker over Redis (issue 2, item 4)."""
+"""Celery for real: configuration, the retry policy, and a task run by a worker over Redis."""
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
-from msgut.celery import app
+from guidance import tasks as guidance_tasks
+from msgut.celery import RETRY_ON_IO_ERRORS, app
 from msgut.tasks import ping_task
 from tests.conftest import need
+from trends import tasks as trends_tasks
 
 
 def redis_reachable(url: str) -> bool:
     try:
-        import redis
-
         return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
     except Exception:
         return False
@@ -36,6 +42,25 @@ def test_the_beat_schedule_lives_in_settings_and_names_real_tasks():
         assert entry["task"] in app.tasks, f"beat entry {name} names an unknown task {entry['task']}"
 
 
+@pytest.mark.parametrize(
+    "task",
+    [
+        guidance_tasks.rescore_days_task,
+        guidance_tasks.rescore_version_task,
+        guidance_tasks.sweep_stale_scores_task,
+        trends_tasks.build_week_task,
+        trends_tasks.build_last_week_task,
+        trends_tasks.catch_up_weeks_task,
+    ],
+    ids=lambda task: task.name,
+)
+def test_every_scoring_and_chart_job_retries_with_backoff_on_io_errors_only(task):
+    assert set(task.autoretry_for) == {OperationalError, InterfaceError, ConnectionError}
+    assert ValueError not in task.autoretry_for
+    assert task.retry_backoff == RETRY_ON_IO_ERRORS["retry_backoff"] and task.retry_jitter
+    assert task.max_retries == RETRY_ON_IO_ERRORS["max_retries"]
+
+
 def test_tasks_run_inline_exactly_when_there_is_no_redis():
     assert app.conf.task_always_eager is (not settings.REDIS_URL)
     if app.conf.task_always_eager:
@@ -44,8 +69,6 @@ def test_tasks_run_inline_exactly_when_there_is_no_redis():
 
 @pytest.mark.services
 def test_a_real_worker_runs_a_task_sent_over_redis():
-    from celery.contrib.testing.worker import start_worker
-
     url = os.environ.get("REDIS_URL", "")
     need(bool(url), "REDIS_URL is not set")
     need(redis_reachable(url), f"Redis at {url} is not reachable")
@@ -59,10 +82,6 @@ def test_a_real_worker_runs_a_task_sent_over_redis():
 @pytest.mark.services
 def test_the_worker_command_that_compose_and_make_run_executes_tasks():
     """`celery -A msgut worker` in its own process: proves the task modules are registered there too."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
     url = os.environ.get("REDIS_URL", "")
     need(bool(url), "REDIS_URL is not set")
     need(redis_reachable(url), f"Redis at {url} is not reachable")

@@ -1,4 +1,4 @@
-"""docker-compose.yml runs the full stack with commands that work here (issue 2, item 8).
+"""docker-compose.yml runs the full stack with commands that work here.
 
 There is no Docker engine on this machine, so the file is parsed and each
 command it runs is checked against the project: the management commands

@@ -8,8 +8,8 @@ from msgut.events import entries_changed
 
 def test_a_failing_follow_up_never_fails_the_save(db, django_capture_on_commit_callbacks, caplog):
     with (
-        mock.patch("guidance.services.schedule_rescore", side_effect=ConnectionError("broker down")),
-        mock.patch("trends.services.schedule_rebuild") as rebuild,
+        mock.patch("guidance.tasks.schedule_rescore", side_effect=ConnectionError("broker down")),
+        mock.patch("trends.tasks.schedule_rebuild") as rebuild,
         django_capture_on_commit_callbacks(execute=True),
         transaction.atomic(),
     ):

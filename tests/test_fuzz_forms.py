@@ -11,15 +11,19 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from clinic.models import ConsentWording
+from clinic.services import grant_access
 from tests.conftest import verified_login
 from tests.factories import PASSWORD
 from tracker.models import Food, Relapse
+from tracker.services import add_meal_item
 
 # Forms whose success ends the session or the account: fuzzed elsewhere (their own tests).
 SKIP_ACTIONS = ("/accounts/logout/", "/accounts/language/")
@@ -129,16 +133,12 @@ def fuzz(client: Client, forms: dict[str, dict[str, str]], data: st.DataObject) 
 
 @pytest.fixture
 def patient_pages(patient_client, patient) -> tuple[Client, dict[str, dict[str, str]]]:
-    from django.core.management import call_command
-
     call_command("load_foods", verbosity=0)
     today = timezone.localdate()
     relapse = Relapse.objects.create(patient=patient, started_on=today - timedelta(days=40), symptoms="numb leg")
     food = Food.objects.filter(owner__isnull=True).first()
     assert food is not None
-    from tracker.services import add_meal_item
-
-    add_meal_item(patient, today - timedelta(days=1), "lunch", food, 100.0)
+    add_meal_item(patient=patient, day=today - timedelta(days=1), meal="lunch", food=food, grams=100.0)
     pages = [
         reverse("tracker:today"),
         reverse("tracker:today") + "?meal=lunch&q=apple",
@@ -168,11 +168,8 @@ def test_it_never_answers_a_patient_form_with_a_server_error(patient_pages, data
 
 @pytest.fixture
 def clinician_pages(clinician, patient) -> tuple[Client, dict[str, dict[str, str]]]:
-    from clinic.models import ConsentWording
-    from clinic.services import grant_access
-
     Relapse.objects.create(patient=patient, started_on=timezone.localdate() - timedelta(days=3), symptoms="vision")
-    grant_access(patient, clinician, ConsentWording.current())
+    grant_access(patient=patient, clinician=clinician, wording=ConsentWording.current())
     client = Client()
     verified_login(client, clinician)
     forms = post_forms(client, [reverse("clinic:dashboard"), reverse("clinic:patient", args=[patient.pk])])

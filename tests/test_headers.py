@@ -1,4 +1,4 @@
-"""Content-Security-Policy, caching and framing headers (security.md 'Input and output')."""
+"""Content-Security-Policy, caching and framing headers: nothing runs that we did not ship, nothing private is cached."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""Settings come from the environment with safe fallbacks (issue 2, item 1)."""
+"""Settings come from the environment with safe fallbacks."""
 
 import json
 import os

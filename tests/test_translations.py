@@ -1,4 +1,4 @@
-"""Every French catalogue in the repository is complete and compiled (issue 2, item 3)."""
+"""Every French catalogue in the repository is complete and compiled: no page shows an English string in French."""
 
 import gettext
 import shutil

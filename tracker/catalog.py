@@ -1,7 +1,7 @@
-"""The food catalog: search keys, the shipped CSV, its loader and type-ahead search.
+"""The food catalog: search keys, the shipped CSV and its loader.
 
 `tracker/data/foods.csv` is the curated shared catalog (see tracker/data/README.md);
-`load_catalog` upserts it, `search_foods` serves the type-ahead in either language.
+`load_catalog` upserts it. The type-ahead search over it is `tracker.selectors.search_foods`.
 """
 
 import csv
@@ -10,21 +10,15 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.utils import timezone
 
-from tracker.models import FavoriteFood, Food, FoodGroup, MealItem
-
-if TYPE_CHECKING:
-    from accounts.models import User
+from tracker.measures import NOVA_GROUPS
+from tracker.models import Food, FoodGroup
 
 CATALOG_CSV = Path(__file__).resolve().parent / "data" / "foods.csv"
-RECENT_DAYS = 30
 
 _NON_WORD = re.compile(r"[\W_]+")
 # Letters that NFKD does not split into a base letter and an accent.
@@ -37,7 +31,7 @@ def normalize(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
-def _words(text: str) -> str:
+def words(text: str) -> str:
     """Normalized text with punctuation turned into single spaces: "Pain d'épices" -> 'pain d epices'."""
     return " ".join(_NON_WORD.sub(" ", normalize(text)).split())
 
@@ -45,7 +39,7 @@ def _words(text: str) -> str:
 def search_key(name_en: str, name_fr: str) -> str:
     """What `Food.search_text` holds: 'apple | pomme'. Words are separated by single spaces,
     so a word prefix is either the start of the key or follows a space."""
-    return f"{_words(name_en)} | {_words(name_fr)}"[:300]
+    return f"{words(name_en)} | {words(name_fr)}"[:300]
 
 
 # ---------------------------------------------------------------- the CSV
@@ -125,7 +119,7 @@ def _parse_row(raw: dict[str, Any]) -> FoodRow:
             raise ValueError(f"{name} {raw[name]!r} is not 0/1/yes/no")
         values[name] = flag in _TRUE
     nova = raw["nova_group"].strip()
-    if nova not in {"1", "2", "3", "4"}:
+    if nova not in {str(group) for group in NOVA_GROUPS}:
         raise ValueError(f"nova_group {nova!r} is not 1, 2, 3 or 4")
     values["nova_group"] = int(nova)
     groups = [g.strip() for g in raw["groups"].split(";") if g.strip()]
@@ -208,84 +202,6 @@ def load_catalog(path: Path | str = CATALOG_CSV, model: type[models.Model] | Non
         food_model.objects.bulk_update(to_update, _LOADED_FIELDS, batch_size=500)
     return LoadResult(
         created=len(to_create), updated=len(to_update), unchanged=len(rows) - len(to_create) - len(to_update)
-    )
-
-
-# ---------------------------------------------------------------- search
-
-
-MAX_QUERY_CHARS = 80
-MAX_QUERY_TERMS = 6
-
-
-def _query_terms(query: str) -> list[str]:
-    """The normalized words of a query, bounded so a pasted essay cannot build a huge statement."""
-    return _words(query[:MAX_QUERY_CHARS]).split()[:MAX_QUERY_TERMS]
-
-
-def _ranked(user: "User | None") -> Any:
-    """Foods the user may see, annotated with is_favourite and last_eaten (one SQL statement)."""
-    if user is None or not user.is_authenticated:
-        return Food.objects.filter(owner__isnull=True).annotate(
-            is_favourite=Value(False, output_field=models.BooleanField()),
-            last_eaten=Value(None, output_field=models.DateField()),
-        )
-    since = timezone.localdate() - timedelta(days=RECENT_DAYS)
-    last_eaten = (
-        MealItem.objects.filter(patient=user, food=OuterRef("pk"), date__gte=since).order_by("-date").values("date")[:1]
-    )
-    return Food.objects.available_to(user).annotate(
-        is_favourite=Exists(FavoriteFood.objects.filter(patient=user, food=OuterRef("pk"))),
-        last_eaten=Subquery(last_eaten, output_field=models.DateField()),
-    )
-
-
-def search_foods(user: "User | None", query: str, limit: int = 12) -> list[Food]:
-    """Type-ahead over the shared catalog and the user's own foods, in English or French.
-
-    Case and accents are ignored; every word typed must appear in the name. Order: the user's
-    favourites, then foods eaten in the last 30 days, then names starting with the query,
-    then names with a word starting with it, then other matches; ties by name. One query.
-    An empty query gives the favourites, then the recent foods (latest first).
-    """
-    terms = _query_terms(query)
-    foods = _ranked(user)
-    if not terms:
-        return list(
-            foods.filter(Q(is_favourite=True) | Q(last_eaten__isnull=False)).order_by(
-                "-is_favourite", models.F("last_eaten").desc(nulls_last=True), "name_en", "pk"
-            )[:limit]
-        )
-    phrase = " ".join(terms)
-    for term in terms:
-        foods = foods.filter(search_text__contains=term)
-    name_start = Q(search_text__startswith=phrase) | Q(search_text__contains=f"| {phrase}")
-    words_start = Q()
-    for term in terms:
-        words_start &= Q(search_text__startswith=term) | Q(search_text__contains=f" {term}")
-    foods = foods.annotate(
-        is_recent=Case(When(last_eaten__isnull=False, then=Value(1)), default=Value(0), output_field=IntegerField()),
-        match_rank=Case(
-            When(name_start, then=Value(0)),
-            When(words_start, then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        ),
-    )
-    return list(foods.order_by("-is_favourite", "-is_recent", "match_rank", "name_en", "pk")[:limit])
-
-
-def recent_foods(user: "User", limit: int = 12) -> list[Food]:
-    """Foods the user ate in the last 30 days, latest first (one query)."""
-    return list(_ranked(user).filter(last_eaten__isnull=False).order_by("-last_eaten", "name_en", "pk")[:limit])
-
-
-def favourite_foods(user: "User", limit: int = 50) -> list[Food]:
-    """The user's favourite foods by name (one query). Never another user's private food."""
-    return list(
-        Food.objects.available_to(user)
-        .filter(Exists(FavoriteFood.objects.filter(patient=user, food=OuterRef("pk"))))
-        .order_by("name_en", "pk")[:limit]
     )
 
 

@@ -21,7 +21,14 @@ from django.core.management.base import CommandError
 from django.db import models, transaction
 from django.utils import timezone
 
-from tracker.measures import MFIS_COGNITIVE, MFIS_PHYSICAL, sleep_measures
+from tracker.measures import (
+    MFIS_COGNITIVE,
+    MFIS_ITEMS,
+    MFIS_MAX_ANSWER,
+    MFIS_PHYSICAL,
+    NOVA_ULTRA_PROCESSED,
+    sleep_measures,
+)
 from tracker.models import (
     CustomSymptom,
     FatigueRating,
@@ -93,7 +100,11 @@ class Pools:
             grains=named(("oat", "muesli", "porridge"), whole),
             breads=named(("wholemeal bread", "whole wheat bread", "wholegrain bread", "rye bread"), whole),
             fruit=group("fruit"),
-            fermented=[f for f in foods if f.fermented and "cheese" not in (f.groups or []) and f.nova_group < 4],
+            fermented=[
+                f
+                for f in foods
+                if f.fermented and "cheese" not in (f.groups or []) and f.nova_group < NOVA_ULTRA_PROCESSED
+            ],
             nuts=group("nuts"),
             vegetables=vegetables,
             raw_vegetables=[f for f in vegetables if f.raw] or vegetables,
@@ -108,7 +119,7 @@ class Pools:
             butter=group("butter_cream"),
             sweets=group("sweets_pastries"),
             sugary_drinks=group("sugary_drink"),
-            ultra=[f for f in foods if f.nova_group == 4 and not f.fermented],
+            ultra=[f for f in foods if f.nova_group == NOVA_ULTRA_PROCESSED and not f.fermented],
         )
 
 
@@ -318,9 +329,9 @@ def bulk_insert(model: type[models.Model], rows: list[Any]) -> None:
 def mfis_items(rng: random.Random, level: float) -> list[int | None]:
     """21 plausible answers around `level` (0-4), physical items a little higher."""
     items: list[int | None] = []
-    for number in range(1, 22):
+    for number in range(1, MFIS_ITEMS + 1):
         bias = 0.4 if number in MFIS_PHYSICAL else (0.0 if number in MFIS_COGNITIVE else -0.3)
-        items.append(max(0, min(4, round(level + bias + rng.uniform(-0.8, 0.8)))))
+        items.append(max(0, min(MFIS_MAX_ANSWER, round(level + bias + rng.uniform(-0.8, 0.8)))))
     return items
 
 

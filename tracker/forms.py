@@ -10,7 +10,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from tracker.measures import MFIS_ITEMS, clock_minutes
+from tracker.measures import (
+    BRISTOL_TYPES,
+    MFIS_ANSWERS,
+    MFIS_ITEMS,
+    MFIS_QUESTIONS,
+    NOVA_GROUPS,
+    NOVA_MIN,
+    clock_minutes,
+)
 from tracker.models import (
     CustomSymptom,
     Food,
@@ -21,7 +29,7 @@ from tracker.models import (
     SavedMeal,
     SleepDiary,
 )
-from tracker.services import patient_today
+from tracker.selectors import patient_today
 
 MAX_PORTION_G = 2000
 MAX_COUNT = 20
@@ -130,12 +138,7 @@ class ApplySavedMealForm(forms.Form):
         self.fields["saved_meal"].queryset = SavedMeal.objects.filter(patient=user)  # type: ignore[attr-defined]
 
 
-NOVA_CHOICES = [
-    (1, _("Not processed (fresh, dried, frozen)")),
-    (2, _("A cooking ingredient (oil, butter, sugar, salt)")),
-    (3, _("Processed (cheese, canned food, fresh bread)")),
-    (4, _("Ultra-processed (ready meals, sodas, industrial snacks)")),
-]
+NOVA_CHOICES = [(group, _(text)) for group, text in NOVA_GROUPS.items()]
 
 
 class PrivateFoodForm(forms.ModelForm):
@@ -147,7 +150,7 @@ class PrivateFoodForm(forms.ModelForm):
         help_text=_("Tick what this food is: the guidance counts these."),
     )
     nova_group = forms.TypedChoiceField(
-        label=_("How processed is it?"), choices=NOVA_CHOICES, coerce=int, initial=1, widget=forms.RadioSelect
+        label=_("How processed is it?"), choices=NOVA_CHOICES, coerce=int, initial=NOVA_MIN, widget=forms.RadioSelect
     )
 
     class Meta:
@@ -327,15 +330,7 @@ class SymptomsForm(forms.Form):
         return {s.pk: self.cleaned_data.get(f"rating_{s.pk}") for s in self.symptoms}
 
 
-BRISTOL_CHOICES = [
-    (1, _("Type 1: separate hard lumps")),
-    (2, _("Type 2: lumpy and sausage-like")),
-    (3, _("Type 3: sausage with cracks")),
-    (4, _("Type 4: smooth, soft sausage")),
-    (5, _("Type 5: soft blobs with clear edges")),
-    (6, _("Type 6: mushy, ragged edges")),
-    (7, _("Type 7: watery, no solid pieces")),
-]
+BRISTOL_CHOICES = [(number, _(text)) for number, text in BRISTOL_TYPES.items()]
 
 
 class StoolForm(forms.Form):
@@ -435,30 +430,7 @@ class RelapseForm(forms.ModelForm):
         return data
 
 
-MFIS_QUESTIONS = [
-    _("I have been less alert."),
-    _("I have had difficulty paying attention for long periods of time."),
-    _("I have been unable to think clearly."),
-    _("I have been clumsy and uncoordinated."),
-    _("I have been forgetful."),
-    _("I have had to pace myself in my physical activities."),
-    _("I have been less motivated to do anything that requires physical effort."),
-    _("I have been less motivated to participate in social activities."),
-    _("I have been limited in my ability to do things away from home."),
-    _("I have had trouble maintaining physical effort for long periods."),
-    _("I have had difficulty making decisions."),
-    _("I have been less motivated to do anything that requires thinking."),
-    _("My muscles have felt weak."),
-    _("I have been physically uncomfortable."),
-    _("I have had trouble finishing tasks that require thinking."),
-    _("I have had difficulty organizing my thoughts when doing things at home or at work."),
-    _("I have been less able to complete tasks that require physical effort."),
-    _("My thinking has been slowed down."),
-    _("I have had trouble concentrating."),
-    _("I have limited my physical activities."),
-    _("I have needed to rest more often or for longer periods of time."),
-]
-MFIS_ANSWERS = [(0, _("Never")), (1, _("Rarely")), (2, _("Sometimes")), (3, _("Often")), (4, _("Almost always"))]
+MFIS_ANSWER_CHOICES = [(value, _(text)) for value, text in MFIS_ANSWERS.items()]
 FINISH = "finish"
 
 
@@ -469,8 +441,8 @@ class MFISForm(forms.Form):
         super().__init__(*args, **kwargs)
         for number, question in enumerate(MFIS_QUESTIONS, start=1):
             self.fields[f"item_{number}"] = forms.TypedChoiceField(
-                label=question,
-                choices=MFIS_ANSWERS,
+                label=_(question),
+                choices=MFIS_ANSWER_CHOICES,
                 coerce=int,
                 required=False,
                 widget=forms.RadioSelect,

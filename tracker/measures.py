@@ -1,14 +1,151 @@
-"""Pure derived measures (no Django import): sleep diary and MFIS scoring."""
+"""The instruments a patient fills in and the measures derived from them, in one place.
+
+MFIS (questions, answers, subscales, scoring, schedule), the Bristol stool form
+scale, the NOVA processing groups and what counts as a processed food, the
+Consensus Sleep Diary measures and the clinical definition of a relapse.
+
+No Django import (a test checks it): the pure scoring and charts code and the
+weekly aggregation use these on frames. Texts are only marked for the
+translation catalogue here; forms and pages translate them when they show them.
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
+from typing import Any
+
+
+def gettext_noop(message: str) -> str:
+    """Mark `message` for the translation catalogue (makemessages looks for this name) without translating it."""
+    return message
+
+
+# ---------------------------------------------------------------- MFIS
 
 MFIS_ITEMS = 21
 MFIS_PHYSICAL = (4, 6, 7, 10, 13, 14, 17, 20, 21)
 MFIS_COGNITIVE = (1, 2, 3, 5, 11, 12, 15, 16, 18, 19)
 MFIS_PSYCHOSOCIAL = (8, 9)
 MFIS_5 = (1, 9, 10, 17, 19)
+MFIS_QUESTIONS: tuple[str, ...] = (
+    gettext_noop("I have been less alert."),
+    gettext_noop("I have had difficulty paying attention for long periods of time."),
+    gettext_noop("I have been unable to think clearly."),
+    gettext_noop("I have been clumsy and uncoordinated."),
+    gettext_noop("I have been forgetful."),
+    gettext_noop("I have had to pace myself in my physical activities."),
+    gettext_noop("I have been less motivated to do anything that requires physical effort."),
+    gettext_noop("I have been less motivated to participate in social activities."),
+    gettext_noop("I have been limited in my ability to do things away from home."),
+    gettext_noop("I have had trouble maintaining physical effort for long periods."),
+    gettext_noop("I have had difficulty making decisions."),
+    gettext_noop("I have been less motivated to do anything that requires thinking."),
+    gettext_noop("My muscles have felt weak."),
+    gettext_noop("I have been physically uncomfortable."),
+    gettext_noop("I have had trouble finishing tasks that require thinking."),
+    gettext_noop("I have had difficulty organizing my thoughts when doing things at home or at work."),
+    gettext_noop("I have been less able to complete tasks that require physical effort."),
+    gettext_noop("My thinking has been slowed down."),
+    gettext_noop("I have had trouble concentrating."),
+    gettext_noop("I have limited my physical activities."),
+    gettext_noop("I have needed to rest more often or for longer periods of time."),
+)
+# Answer value -> text; every item is scored 0 (never) to 4 (almost always).
+MFIS_ANSWERS: dict[int, str] = {
+    0: gettext_noop("Never"),
+    1: gettext_noop("Rarely"),
+    2: gettext_noop("Sometimes"),
+    3: gettext_noop("Often"),
+    4: gettext_noop("Almost always"),
+}
+MFIS_MAX_ANSWER = max(MFIS_ANSWERS)
+
+
+@dataclass(frozen=True)
+class MFISScores:
+    total: int | None
+    physical: int | None
+    cognitive: int | None
+    psychosocial: int | None
+    mfis5: int | None
+    answered: int
+
+
+def _subscale(items: list[int | None], numbers: tuple[int, ...]) -> int | None:
+    values = [items[n - 1] for n in numbers]
+    if any(v is None for v in values):
+        return None
+    return sum(v for v in values if v is not None)
+
+
+def mfis_padded(items: Iterable[int | None]) -> list[int | None]:
+    """Exactly MFIS_ITEMS answers: missing ones are None, extra ones dropped."""
+    return (list(items) + [None] * MFIS_ITEMS)[:MFIS_ITEMS]
+
+
+def mfis_scores(items: list[int | None]) -> MFISScores:
+    """Total 0-84, physical 0-36, cognitive 0-40, psychosocial 0-8, MFIS-5 0-20; None until answered."""
+    padded = mfis_padded(items)
+    return MFISScores(
+        total=_subscale(padded, tuple(range(1, MFIS_ITEMS + 1))),
+        physical=_subscale(padded, MFIS_PHYSICAL),
+        cognitive=_subscale(padded, MFIS_COGNITIVE),
+        psychosocial=_subscale(padded, MFIS_PSYCHOSOCIAL),
+        mfis5=_subscale(padded, MFIS_5),
+        answered=sum(1 for v in padded if v is not None),
+    )
+
+
+MFIS_INTERVAL_DAYS = 28
+
+
+def mfis_due(today: date, last_completed_on: date | None) -> bool:
+    """The MFIS is offered every 4 weeks: due when never done or done 28 or more days ago."""
+    return last_completed_on is None or (today - last_completed_on).days >= MFIS_INTERVAL_DAYS
+
+
+# ---------------------------------------------------------------- Bristol stool form scale
+
+BRISTOL_TYPES: dict[int, str] = {
+    1: gettext_noop("Type 1: separate hard lumps"),
+    2: gettext_noop("Type 2: lumpy and sausage-like"),
+    3: gettext_noop("Type 3: sausage with cracks"),
+    4: gettext_noop("Type 4: smooth, soft sausage"),
+    5: gettext_noop("Type 5: soft blobs with clear edges"),
+    6: gettext_noop("Type 6: mushy, ragged edges"),
+    7: gettext_noop("Type 7: watery, no solid pieces"),
+}
+BRISTOL_MIN, BRISTOL_MAX = min(BRISTOL_TYPES), max(BRISTOL_TYPES)
+
+# ---------------------------------------------------------------- NOVA food processing groups
+
+NOVA_GROUPS: dict[int, str] = {
+    1: gettext_noop("Not processed (fresh, dried, frozen)"),
+    2: gettext_noop("A cooking ingredient (oil, butter, sugar, salt)"),
+    3: gettext_noop("Processed (cheese, canned food, fresh bread)"),
+    4: gettext_noop("Ultra-processed (ready meals, sodas, industrial snacks)"),
+}
+NOVA_MIN, NOVA_MAX = min(NOVA_GROUPS), max(NOVA_GROUPS)
+NOVA_ULTRA_PROCESSED = 4
+
+# The food groups the source articles call pro-inflammatory (processed meat, cheese, butter and
+# cream, sugary drinks, commercial sweets, very spicy food). With NOVA group 4 and added sugar they
+# make a "processed" serving, which the guidance limits and the weekly charts count.
+PRO_INFLAMMATORY_GROUPS = frozenset(
+    {"processed_meat", "cheese", "butter_cream", "sugary_drink", "sweets_pastries", "very_spicy"}
+)
+
+
+def is_processed(nova: Any, groups: Iterable[str] | None, added_sugar: Any) -> bool:
+    """NOVA group 4, a pro-inflammatory food group, or added sugar: a food counted once whatever the reasons."""
+    return (
+        int(nova or NOVA_MIN) == NOVA_ULTRA_PROCESSED
+        or bool(set(groups or []) & PRO_INFLAMMATORY_GROUPS)
+        or bool(added_sugar)
+    )
+
+
+# ---------------------------------------------------------------- Consensus Sleep Diary
 
 
 def clock_minutes(value: time) -> int:
@@ -51,42 +188,20 @@ def sleep_measures(
     return SleepMeasures(total, in_bed_minutes, efficiency, (onset + wake) // 2)
 
 
-@dataclass(frozen=True)
-class MFISScores:
-    total: int | None
-    physical: int | None
-    cognitive: int | None
-    psychosocial: int | None
-    mfis5: int | None
-    answered: int
+# ---------------------------------------------------------------- relapses
 
-
-def _subscale(items: list[int | None], numbers: tuple[int, ...]) -> int | None:
-    values = [items[n - 1] for n in numbers]
-    if any(v is None for v in values):
-        return None
-    return sum(v for v in values if v is not None)
-
-
-def mfis_scores(items: list[int | None]) -> MFISScores:
-    """Total 0-84, physical 0-36, cognitive 0-40, psychosocial 0-8, MFIS-5 0-20; None until answered."""
-    padded = (list(items) + [None] * MFIS_ITEMS)[:MFIS_ITEMS]
-    return MFISScores(
-        total=_subscale(padded, tuple(range(1, MFIS_ITEMS + 1))),
-        physical=_subscale(padded, MFIS_PHYSICAL),
-        cognitive=_subscale(padded, MFIS_COGNITIVE),
-        psychosocial=_subscale(padded, MFIS_PSYCHOSOCIAL),
-        mfis5=_subscale(padded, MFIS_5),
-        answered=sum(1 for v in padded if v is not None),
-    )
-
-
-# Relapse definition (design.md "Relapses"): new or worse symptoms lasting more than 24 hours,
-# starting at least 30 days after the onset of the previous relapse, without fever or infection.
+# The clinical definition of a relapse: new or worse symptoms lasting more than 24 hours, starting
+# at least 30 days after the onset of the previous episode, without fever or infection (a fever or
+# an infection can bring old symptoms back for a while: a pseudo-relapse).
 RELAPSE_MIN_DAYS_BETWEEN_ONSETS = 30
 REASON_SHORT = "short"  # symptoms did not last more than 24 hours
 REASON_TOO_SOON = "too_soon"  # onset less than 30 days after the previous onset
 REASON_FEVER = "fever"  # fever or infection at onset (a possible pseudo-relapse)
+
+
+def episode_last_day(started_on: date, ended_on: date | None, today: date) -> date:
+    """The last day an episode covers: its end date, or today while it goes on (never before it began)."""
+    return ended_on or max(today, started_on)
 
 
 @dataclass(frozen=True)
@@ -145,11 +260,3 @@ def relapse_checks(episodes: Iterable[Episode]) -> dict[object, RelapseCheck]:
         )
         previous = episode.started_on
     return checks
-
-
-MFIS_INTERVAL_DAYS = 28
-
-
-def mfis_due(today: date, last_completed_on: date | None) -> bool:
-    """The MFIS is offered every 4 weeks: due when never done or done 28 or more days ago."""
-    return last_completed_on is None or (today - last_completed_on).days >= MFIS_INTERVAL_DAYS

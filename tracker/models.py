@@ -4,6 +4,7 @@ Derived values (sleep totals, MFIS scores) are computed by plain functions in
 `tracker.measures` so the scoring and charts code can reuse them on frames.
 """
 
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
@@ -13,12 +14,14 @@ from django.db.models import Q
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from tracker.measures import BRISTOL_MAX, BRISTOL_MIN, NOVA_MAX, NOVA_MIN
+
 if TYPE_CHECKING:
     from accounts.models import User
 
 
 class FoodGroup(models.TextChoices):
-    """The food-group tags the guidance rules count (design.md, Food catalog)."""
+    """The food-group tags a food carries (a food may have several): the guidance rules count servings by tag."""
 
     VEGETABLE = "vegetable", _("Vegetable")
     FRUIT = "fruit", _("Fruit")
@@ -63,7 +66,7 @@ class Food(models.Model):
     )
     added_sugar = models.BooleanField(_("added sugar"), default=False)
     nova_group = models.PositiveSmallIntegerField(
-        _("NOVA group"), default=1, validators=[MinValueValidator(1), MaxValueValidator(4)]
+        _("NOVA group"), default=NOVA_MIN, validators=[MinValueValidator(NOVA_MIN), MaxValueValidator(NOVA_MAX)]
     )
     fermented = models.BooleanField(_("fermented"), default=False)
     raw = models.BooleanField(_("eaten raw (salad, raw vegetable)"), default=False)
@@ -80,7 +83,9 @@ class Food(models.Model):
     class Meta:
         ordering = ["name_en"]
         constraints = [
-            models.CheckConstraint(condition=Q(nova_group__gte=1, nova_group__lte=4), name="food_nova_1_4"),
+            models.CheckConstraint(
+                condition=Q(nova_group__gte=NOVA_MIN, nova_group__lte=NOVA_MAX), name="food_nova_1_4"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -246,7 +251,8 @@ class SymptomLog(PatientDayModel):
 
 class StoolEvent(PatientDayModel):
     bristol_type = models.PositiveSmallIntegerField(
-        _("Bristol stool form (1-7)"), validators=[MinValueValidator(1), MaxValueValidator(7)]
+        _("Bristol stool form (1-7)"),
+        validators=[MinValueValidator(BRISTOL_MIN), MaxValueValidator(BRISTOL_MAX)],
     )
     client_token = models.CharField(max_length=36, blank=True, default="", editable=False)
 
@@ -254,7 +260,9 @@ class StoolEvent(PatientDayModel):
         ordering = ["date", "created_at"]
         indexes = [models.Index(fields=["patient", "date"])]
         constraints = [
-            models.CheckConstraint(condition=Q(bristol_type__gte=1, bristol_type__lte=7), name="bristol_1_7"),
+            models.CheckConstraint(
+                condition=Q(bristol_type__gte=BRISTOL_MIN, bristol_type__lte=BRISTOL_MAX), name="bristol_1_7"
+            ),
             models.UniqueConstraint(
                 fields=["patient", "client_token"], condition=~Q(client_token=""), name="stool_token_once"
             ),
@@ -328,6 +336,20 @@ class Recovery(models.TextChoices):
     NONE = "none", _("No recovery")
 
 
+class RelapseQuerySet(models.QuerySet["Relapse"]):
+    def overlapping(self, start: date | None, end: date | None) -> "RelapseQuerySet":
+        """Relapses with at least one day in [start, end], both days included; None leaves that side open.
+
+        A relapse without an end date is still going on: it overlaps every period from its start.
+        """
+        relapses = self
+        if end is not None:
+            relapses = relapses.filter(started_on__lte=end)
+        if start is not None:
+            relapses = relapses.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+        return relapses
+
+
 class Relapse(models.Model):
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     started_on = models.DateField(_("start date"))
@@ -341,6 +363,8 @@ class Relapse(models.Model):
     client_token = models.CharField(max_length=36, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[RelapseQuerySet] = RelapseQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["-started_on", "-id"]

@@ -1,4 +1,4 @@
-"""Every write to a patient's log, and the reads that build a day.
+"""Every write to a patient's log (the reads are in `tracker.selectors`).
 
 One function owns each write: it runs in a transaction, refuses future days,
 and calls `msgut.events.entries_changed` so scores and charts follow after
@@ -10,29 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F, Max, Q, Window
-from django.db.models.functions import RowNumber
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from msgut.events import entries_changed
 from tracker import catalog
-from tracker.measures import (
-    REASON_FEVER,
-    REASON_SHORT,
-    REASON_TOO_SOON,
-    Episode,
-    RelapseCheck,
-    mfis_due,
-    relapse_checks,
-    sleep_measures,
-)
+from tracker.measures import mfis_padded, sleep_measures
 from tracker.models import (
     CustomSymptom,
     FatigueRating,
@@ -40,7 +26,6 @@ from tracker.models import (
     Food,
     Lifestyle,
     MealItem,
-    MealType,
     MFISResponse,
     Relapse,
     SavedMeal,
@@ -50,20 +35,13 @@ from tracker.models import (
     SymptomLog,
     SymptomRating,
 )
+from tracker.selectors import patient_today
 
 M = TypeVar("M", bound=models.Model)
-
-RECENT_WINDOW_DAYS = 45
-RECENT_PER_MEAL = 6
 
 
 class FutureDayError(ValueError):
     """A write for a day after the patient's today."""
-
-
-def patient_today() -> date:
-    """Today in the active time zone (the middleware activates the patient's own)."""
-    return timezone.localdate()
 
 
 def check_day(day: date) -> None:
@@ -104,7 +82,7 @@ def _create_once(model: type[M], patient: User, token: str, fields: dict[str, An
 
 
 @transaction.atomic
-def add_meal_item(patient: User, day: date, meal: str, food: Food, grams: float, token: str = "") -> MealItem:
+def add_meal_item(*, patient: User, day: date, meal: str, food: Food, grams: float, token: str = "") -> MealItem:
     check_day(day)
     if food.owner_id not in (None, patient.pk):
         raise Food.DoesNotExist
@@ -115,7 +93,7 @@ def add_meal_item(patient: User, day: date, meal: str, food: Food, grams: float,
 
 
 @transaction.atomic
-def update_meal_item(patient: User, item: MealItem, meal: str, grams: float) -> MealItem:
+def update_meal_item(*, patient: User, item: MealItem, meal: str, grams: float) -> MealItem:
     if item.patient_id != patient.pk:
         raise MealItem.DoesNotExist
     item.meal = meal
@@ -145,7 +123,7 @@ def _add_items_missing(patient: User, day: date, meal: str, items: Iterable[tupl
 
 
 @transaction.atomic
-def copy_meal_from_previous_day(patient: User, day: date, meal: str) -> int:
+def copy_meal_from_previous_day(*, patient: User, day: date, meal: str) -> int:
     """'Same as yesterday' for one meal. Returns how many items were added."""
     check_day(day)
     source = MealItem.objects.filter(patient=patient, date=day - timedelta(days=1), meal=meal).order_by(
@@ -158,7 +136,7 @@ def copy_meal_from_previous_day(patient: User, day: date, meal: str) -> int:
 
 
 @transaction.atomic
-def copy_day_from_previous_day(patient: User, day: date) -> int:
+def copy_day_from_previous_day(*, patient: User, day: date) -> int:
     """'Same as yesterday' for every meal of the day."""
     check_day(day)
     source = MealItem.objects.filter(patient=patient, date=day - timedelta(days=1)).order_by("created_at", "id")
@@ -172,7 +150,7 @@ def copy_day_from_previous_day(patient: User, day: date) -> int:
 
 
 @transaction.atomic
-def apply_saved_meal(patient: User, day: date, meal: str, saved_meal: SavedMeal) -> int:
+def apply_saved_meal(*, patient: User, day: date, meal: str, saved_meal: SavedMeal) -> int:
     check_day(day)
     if saved_meal.patient_id != patient.pk:
         raise SavedMeal.DoesNotExist
@@ -183,7 +161,7 @@ def apply_saved_meal(patient: User, day: date, meal: str, saved_meal: SavedMeal)
 
 
 @transaction.atomic
-def save_meal_as(patient: User, day: date, meal: str, name: str) -> SavedMeal:
+def save_meal_as(*, patient: User, day: date, meal: str, name: str) -> SavedMeal:
     """Save (or overwrite) a named meal from the items of one meal of a day."""
     saved, _created = SavedMeal.objects.get_or_create(patient=patient, name=name)
     saved.items.all().delete()
@@ -196,13 +174,13 @@ def save_meal_as(patient: User, day: date, meal: str, name: str) -> SavedMeal:
 
 
 @transaction.atomic
-def delete_saved_meal(patient: User, saved_meal: SavedMeal) -> None:
+def delete_saved_meal(*, patient: User, saved_meal: SavedMeal) -> None:
     if saved_meal.patient_id != patient.pk:
         raise SavedMeal.DoesNotExist
     saved_meal.delete()
 
 
-def set_favorite(patient: User, food: Food, favorite: bool) -> None:
+def set_favorite(*, patient: User, food: Food, favorite: bool) -> None:
     if food.owner_id not in (None, patient.pk):
         raise Food.DoesNotExist
     if favorite:
@@ -212,7 +190,7 @@ def set_favorite(patient: User, food: Food, favorite: bool) -> None:
 
 
 @transaction.atomic
-def save_private_food(patient: User, data: dict[str, Any], food: Food | None = None) -> Food:
+def save_private_food(*, patient: User, data: dict[str, Any], food: Food | None = None) -> Food:
     """Create or edit one of the patient's own foods; the search key follows the names."""
     if food is None:
         food = Food(owner=patient)
@@ -231,7 +209,7 @@ def save_private_food(patient: User, data: dict[str, Any], food: Food | None = N
 
 
 @transaction.atomic
-def save_sleep(patient: User, day: date, data: dict[str, Any]) -> SleepDiary:
+def save_sleep(*, patient: User, day: date, data: dict[str, Any]) -> SleepDiary:
     check_day(day)
     derived = sleep_measures(
         data["in_bed_at"],
@@ -254,7 +232,7 @@ def save_sleep(patient: User, day: date, data: dict[str, Any]) -> SleepDiary:
 
 
 @transaction.atomic
-def save_fatigue(patient: User, day: date, score: int) -> FatigueRating:
+def save_fatigue(*, patient: User, day: date, score: int) -> FatigueRating:
     check_day(day)
     rating = _upsert(FatigueRating, patient, day, {"score": score})
     entries_changed(patient.pk, day)
@@ -263,9 +241,9 @@ def save_fatigue(patient: User, day: date, score: int) -> FatigueRating:
 
 @transaction.atomic
 def save_symptoms(
+    *,
     patient: User,
     day: date,
-    *,
     mood: int | None,
     stress: int | None,
     note: str,
@@ -294,7 +272,7 @@ def save_symptoms(
 
 
 @transaction.atomic
-def add_stool_event(patient: User, day: date, bristol_type: int, token: str = "") -> StoolEvent:
+def add_stool_event(*, patient: User, day: date, bristol_type: int, token: str = "") -> StoolEvent:
     check_day(day)
     event, created = _create_once(StoolEvent, patient, token, {"date": day, "bristol_type": bristol_type})
     if created:
@@ -303,7 +281,7 @@ def add_stool_event(patient: User, day: date, bristol_type: int, token: str = ""
 
 
 @transaction.atomic
-def add_custom_symptom(patient: User, name: str) -> CustomSymptom:
+def add_custom_symptom(*, patient: User, name: str) -> CustomSymptom:
     symptom, _created = CustomSymptom.objects.get_or_create(patient=patient, name=name, defaults={"active": True})
     if not symptom.active:
         symptom.active = True
@@ -312,7 +290,7 @@ def add_custom_symptom(patient: User, name: str) -> CustomSymptom:
 
 
 @transaction.atomic
-def save_lifestyle(patient: User, day: date, data: dict[str, Any]) -> Lifestyle:
+def save_lifestyle(*, patient: User, day: date, data: dict[str, Any]) -> Lifestyle:
     check_day(day)
     values = dict(data)
     # A cigarette count means tobacco was smoked, whatever the box says.
@@ -326,7 +304,7 @@ def save_lifestyle(patient: User, day: date, data: dict[str, Any]) -> Lifestyle:
 
 
 @transaction.atomic
-def save_relapse(patient: User, data: dict[str, Any], relapse: Relapse | None = None, token: str = "") -> Relapse:
+def save_relapse(*, patient: User, data: dict[str, Any], relapse: Relapse | None = None, token: str = "") -> Relapse:
     check_day(data["started_on"])
     if data.get("ended_on"):
         check_day(data["ended_on"])
@@ -348,10 +326,10 @@ def save_relapse(patient: User, data: dict[str, Any], relapse: Relapse | None = 
 
 
 @transaction.atomic
-def save_mfis(patient: User, day: date, items: list[int | None]) -> MFISResponse:
-    """Save the questionnaire as far as answered; complete once all 21 items have an answer."""
+def save_mfis(*, patient: User, day: date, items: list[int | None]) -> MFISResponse:
+    """Save the questionnaire as far as answered; complete once every item has an answer."""
     check_day(day)
-    padded = (list(items) + [None] * 21)[:21]
+    padded = mfis_padded(items)
     completed = all(v is not None for v in padded)
     response = _upsert(MFISResponse, patient, day, {"items": padded, "completed": completed})
     entries_changed(patient.pk, day)
@@ -378,7 +356,7 @@ def entry_day(entry: models.Model) -> date:
 
 
 @transaction.atomic
-def delete_entry(patient: User, entry: models.Model) -> date:
+def delete_entry(*, patient: User, entry: models.Model) -> date:
     """Delete one of the patient's own entries; returns the day it belonged to."""
     if getattr(entry, "patient_id", None) != patient.pk:
         raise type(entry).DoesNotExist  # type: ignore[attr-defined]
@@ -388,208 +366,3 @@ def delete_entry(patient: User, entry: models.Model) -> date:
     entry.delete()
     entries_changed(patient.pk, day)
     return day
-
-
-# ---------------------------------------------------------------- reads
-
-
-@dataclass
-class MealView:
-    meal: str
-    label: str
-    items: list[MealItem] = field(default_factory=list)
-    yesterday_count: int = 0
-    recent: list[Food] = field(default_factory=list)
-    # Filled by the view: the section's forms and search results.
-    forms: dict[str, Any] = field(default_factory=dict)
-    results: list[Food] = field(default_factory=list)
-    searched: bool = False
-
-    @property
-    def grams(self) -> float:
-        return sum(item.grams for item in self.items)
-
-
-@dataclass
-class DayLog:
-    patient: User
-    day: date
-    meals: list[MealView]
-    favorites: list[Food]
-    favorite_ids: set[int]
-    saved_meals: list[SavedMeal]
-    sleep: SleepDiary | None
-    previous_sleep: SleepDiary | None
-    fatigue: FatigueRating | None
-    symptoms: SymptomLog | None
-    stools: list[StoolEvent]
-    custom_symptoms: list[CustomSymptom]
-    ratings: dict[int, int]
-    lifestyle: Lifestyle | None
-    mfis_last_completed: date | None
-    mfis_open: MFISResponse | None
-    mfis_due: bool
-
-    @property
-    def yesterday_has_meals(self) -> bool:
-        return any(m.yesterday_count for m in self.meals)
-
-    @property
-    def item_count(self) -> int:
-        return sum(len(m.items) for m in self.meals)
-
-
-def _latest(qs: models.QuerySet[M]) -> M | None:
-    return qs.order_by("-date").first()
-
-
-def recent_foods_by_meal(patient: User, day: date) -> dict[str, list[Food]]:
-    """Foods eaten recently, per meal, most frequent then latest first.
-
-    One query that counts in SQL: a row per meal and food, not per item eaten.
-    """
-    since = day - timedelta(days=RECENT_WINDOW_DAYS)
-    eaten = Q(meal_items__patient=patient, meal_items__date__lte=day, meal_items__date__gte=since)
-    times = Count("meal_items")
-    ranked = (
-        Food.objects.filter(eaten)
-        .annotate(
-            eaten_at=F("meal_items__meal"),
-            times=times,
-            last_date=Max("meal_items__date"),
-            last_id=Max("meal_items__id"),
-        )
-        # Only the few shown per meal leave the database, not every food of 45 days.
-        .annotate(
-            place=Window(
-                RowNumber(),
-                partition_by=F("meal_items__meal"),
-                order_by=[times.desc(), Max("meal_items__date").desc(), Max("meal_items__id").desc()],
-            )
-        )
-        .filter(place__lte=RECENT_PER_MEAL)
-        .order_by("eaten_at", "place")
-    )
-    result: dict[str, list[Food]] = defaultdict(list)
-    for food in ranked:
-        if len(result[food.eaten_at]) < RECENT_PER_MEAL:  # type: ignore[attr-defined]
-            result[food.eaten_at].append(food)  # type: ignore[attr-defined]
-    return dict(result)
-
-
-def day_log(patient: User, day: date) -> DayLog:
-    """Everything the day page shows, in a fixed number of queries whatever the history."""
-    items = list(
-        MealItem.objects.filter(patient=patient, date__in=[day, day - timedelta(days=1)])
-        .select_related("food")
-        .order_by("created_at", "id")
-    )
-    recent = recent_foods_by_meal(patient, day - timedelta(days=0))
-    meals = []
-    for value, label in MealType.choices:
-        view = MealView(meal=value, label=str(label), recent=recent.get(value, []))
-        for item in items:
-            if item.meal != value:
-                continue
-            if item.date == day:
-                view.items.append(item)
-            else:
-                view.yesterday_count += 1
-        meals.append(view)
-    favorites = [
-        fav.food
-        for fav in FavoriteFood.objects.filter(patient=patient).select_related("food").order_by("food__name_en")
-    ]
-    sleeps = list(SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2])
-    sleep = sleeps[0] if sleeps and sleeps[0].date == day else None
-    previous_sleep = next((s for s in sleeps if s.date != day), None)
-    custom = list(CustomSymptom.objects.filter(patient=patient, active=True))
-    ratings = dict(SymptomRating.objects.filter(patient=patient, date=day).values_list("symptom_id", "score"))
-    mfis = list(
-        MFISResponse.objects.filter(patient=patient, completed=True)
-        .order_by("-date")
-        .values_list("date", flat=True)[:1]
-    )
-    last_completed = mfis[0] if mfis else None
-    mfis_open = MFISResponse.objects.filter(patient=patient, completed=False).order_by("-date").first()
-    return DayLog(
-        patient=patient,
-        day=day,
-        meals=meals,
-        favorites=favorites,
-        favorite_ids={f.pk for f in favorites},
-        saved_meals=list(SavedMeal.objects.filter(patient=patient)),
-        sleep=sleep,
-        previous_sleep=previous_sleep,
-        fatigue=FatigueRating.objects.filter(patient=patient, date=day).first(),
-        symptoms=SymptomLog.objects.filter(patient=patient, date=day).first(),
-        stools=list(StoolEvent.objects.filter(patient=patient, date=day)),
-        custom_symptoms=custom,
-        ratings=ratings,
-        lifestyle=Lifestyle.objects.filter(patient=patient, date=day).first(),
-        mfis_last_completed=last_completed,
-        mfis_open=mfis_open,
-        mfis_due=mfis_due(patient_today(), last_completed),
-    )
-
-
-@dataclass
-class MonthDay:
-    day: date
-    in_month: bool
-    future: bool
-    kinds: list[str]
-
-    @property
-    def logged(self) -> bool:
-        return bool(self.kinds)
-
-
-def month_days(patient: User, first: date, last: date) -> dict[date, list[str]]:
-    """Which kinds of entry exist on each date of a range (one query per kind, grouped by date)."""
-    sources: list[tuple[str, type[models.Model]]] = [
-        ("meals", MealItem),
-        ("sleep", SleepDiary),
-        ("fatigue", FatigueRating),
-        ("symptoms", SymptomLog),
-        ("stool", StoolEvent),
-        ("lifestyle", Lifestyle),
-    ]
-    found: dict[date, list[str]] = defaultdict(list)
-    for kind, model in sources:
-        dates = (
-            model._default_manager.filter(patient=patient, date__gte=first, date__lte=last)
-            .values_list("date", flat=True)
-            .distinct()
-        )
-        for d in dates:
-            found[d].append(kind)
-    for started, ended in (
-        Relapse.objects.filter(patient=patient, started_on__lte=last)
-        .filter(models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=first))
-        .values_list("started_on", "ended_on")
-    ):
-        stop = min(ended or patient_today(), last)
-        d = max(started, first)
-        while d <= stop:
-            found[d].append("relapse")
-            d += timedelta(days=1)
-    return found
-
-
-RELAPSE_REASON_TEXT = {
-    REASON_SHORT: _("the symptoms did not last more than 24 hours"),
-    REASON_TOO_SOON: _("it began less than 30 days after the previous episode began"),
-    REASON_FEVER: _("there was a fever or an infection at the start"),
-}
-
-
-def relapse_reasons(check: RelapseCheck) -> list[str]:
-    """The failed criteria of a check, in words (for pages that show the flag)."""
-    return [str(RELAPSE_REASON_TEXT[code]) for code in check.reasons]
-
-
-def relapse_flags(relapses: Iterable[Relapse]) -> dict[int, RelapseCheck]:
-    """The clinical-definition check of each of one patient's relapses, keyed by id."""
-    episodes = [Episode(r.pk, r.started_on, r.lasted_over_24h, r.fever_or_infection) for r in relapses]
-    return {int(k): v for k, v in relapse_checks(episodes).items()}  # type: ignore[call-overload]

@@ -15,7 +15,7 @@ def load(users: dict[str, Any], out: Any) -> None:
     """
     patient = users.get("patient")
     if patient is not None:
-        report = services.rebuild_patient(patient.pk)
+        report = services.rebuild_patient(patient_id=patient.pk)
         out.write(f"trends: {report.weeks} weeks of the demo patient, {report.written} (re)built\n")
     transaction.on_commit(_build_everyone)
 

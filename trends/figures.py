@@ -158,7 +158,6 @@ def _relapse_legend(text: Mapping[str, str]) -> dict[str, Any]:
 def _layout(
     grid: list[date],
     tick_text: Mapping[date, str],
-    text: Mapping[str, str],
     bands: list[tuple[date, date]],
     yaxis: dict[str, Any],
     yaxis2: dict[str, Any] | None,
@@ -341,9 +340,7 @@ def build_charts(
         )
     data.append(_line(text["score_name"], x, score, (BLACK, "solid", "circle"), hover, "/ 100", 0, width=3, size=9))
     data.append(legend)
-    layout = _layout(
-        grid, ticks, text, bands, {"title": {"text": text["score_axis"]}, "range": [0, 105]}, None, separators
-    )
+    layout = _layout(grid, ticks, bands, {"title": {"text": text["score_axis"]}, "range": [0, 105]}, None, separators)
     layout["barmode"] = "stack"
     layout["bargap"] = 0.3
     layout["height"] = 380 + 22 * len(keys)  # room for one legend line per rule on a phone
@@ -402,7 +399,6 @@ def build_charts(
     layout = _layout(
         grid,
         ticks,
-        text,
         bands,
         {"title": {"text": text["fiber_axis"]}, "range": [0, top]},
         {"title": {"text": text["servings_axis"]}, "range": [0, top2]},
@@ -439,7 +435,6 @@ def build_charts(
     layout = _layout(
         grid,
         ticks,
-        text,
         bands,
         {"title": {"text": text["sleep_axis"]}, "range": [0, top]},
         {"title": {"text": text["regularity_axis"]}, "range": [0, top2]},
@@ -464,7 +459,6 @@ def build_charts(
     layout = _layout(
         grid,
         ticks,
-        text,
         bands,
         {"title": {"text": text["fatigue_axis"]}, "range": [0, 10.4], "dtick": 2},
         None,

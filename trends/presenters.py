@@ -14,13 +14,15 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from django.urls import reverse
 from django.utils import formats
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from guidance.models import Rule
-from trends import figures, insights
+from trends import figures, insights, selectors
 
 
 def chart_text() -> dict[str, str]:
@@ -276,15 +278,10 @@ def charts_context(
     """What trends/trend_charts.html needs: the charts (or that they are being built) over [start, end].
 
     Three queries whatever the history (summaries, pending marker, rule titles);
-    none more when `data` (services.ChartData) was loaded already.
+    none more when `data` (selectors.ChartData) was loaded already.
     """
-    from django.urls import reverse
-    from django.utils.http import urlencode
-
-    from trends import services
-
     if data is None:
-        data = services.chart_data(patient.pk, start, end)
+        data = selectors.chart_data(patient.pk, start, end)
     charts = build_charts(data.weeks, start, end) if data.weeks else []
     prefix = f"trend-{patient.pk}"
     for chart in charts:

@@ -1,66 +1,35 @@
-"""Weekly summaries: ORM rows <-> frames, idempotent upserts and scheduling.
+"""Trends writes: building weekly summaries and the markers of weeks waiting for a build.
 
-The aggregation itself is pure (`trends.weekly`); this module loads the source
-rows of many patient-weeks at once (a few queries per chunk of patients,
-whatever the number of weeks), writes the changed weeks with one upsert on the
-(patient, week) key, and decides what to build when.
+The sources come from `trends.selectors`, the aggregation from the pure
+`trends.weekly`; the changed weeks are written with one upsert on the (patient,
+week) key, so every build is idempotent. The background jobs are in `trends.tasks`.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, Sum
 from django.utils import timezone
 
-from accounts.models import Role, User
-from guidance.models import DayScore
-from tracker.models import FatigueRating, Food, MealItem, Relapse, SleepDiary
-from trends import weekly
+from trends import selectors, weekly
 from trends.models import PendingWeek, WeeklySummary
-
-logger = logging.getLogger(__name__)
+from trends.selectors import UPDATE_FIELDS
 
 # Patients loaded and aggregated together: bounds memory whatever the number of patients.
 CHUNK_PATIENTS = getattr(settings, "TRENDS_CHUNK_PATIENTS", 250)
 UPSERT_BATCH = 500
-# Wait this long after a change before building, so a burst of entries makes one build.
-DEBOUNCE_SECONDS = getattr(settings, "TRENDS_DEBOUNCE_SECONDS", 30)
 # A marker enqueued longer ago than this whose task never ran counts as lost: enqueue again.
 STALE_ENQUEUE = timedelta(minutes=15)
 # How far back the nightly catch-up compares fingerprints (older weeks: `rebuild_patient`).
 CATCH_UP_WEEKS = getattr(settings, "TRENDS_CATCH_UP_WEEKS", 60)
-
-UPDATE_FIELDS = [
-    "iso_year",
-    "iso_week",
-    "days_logged",
-    "meal_days",
-    "sleep_nights",
-    "fatigue_days",
-    "score_days",
-    "mean_score",
-    "rule_means",
-    "fiber_g",
-    "fermented_servings",
-    "processed_servings",
-    "sleep_minutes",
-    "mid_sleep_sd_minutes",
-    "fatigue_mean",
-    "relapse_days",
-    "figure",
-    "fingerprint",
-    "built_at",
-]
 
 
 @dataclass
@@ -73,207 +42,10 @@ class BuildReport:
         self.written += other.written
 
 
-def week_start(day: date) -> date:
-    return weekly.week_start(day)
-
-
-# ---------------------------------------------------------------- loading
-
-
-def _frame(rows: Sequence[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
-    if not rows:
-        return weekly.empty(columns)
-    return pd.DataFrame.from_records(rows, columns=columns)
-
-
-def load_sources(patient_ids: Sequence[int], start: date, end: date) -> weekly.Sources:
-    """Everything the weeks of these patients between start and end need: a handful of queries."""
-    if connection.vendor == "postgresql":
-        return _load_sources_postgresql(list(patient_ids), start, end)
-    ids = list(patient_ids)
-    span = {"patient_id__in": ids, "date__gte": start, "date__lte": end}
-    meal_rows = (
-        MealItem.objects.filter(**span)
-        .order_by()
-        .values("patient_id", "date", "food_id")
-        .annotate(total=Sum("grams"))
-        .values_list("patient_id", "date", "food_id", "total")
-    )
-    meals = _frame(list(meal_rows), weekly.MEAL_COLUMNS)
-    food_ids = meals["food_id"].unique().tolist() if len(meals) else []
-    foods = _frame(
-        list(
-            Food.objects.filter(id__in=food_ids).values_list(
-                "id", "default_portion_g", "fiber_g_per_100g", "nova_group", "fermented", "added_sugar", "groups"
-            )
-        )
-        if food_ids
-        else [],
-        weekly.FOOD_COLUMNS,
-    )
-    sleep = _frame(
-        list(SleepDiary.objects.filter(**span).order_by().values_list(*weekly.SLEEP_COLUMNS)), weekly.SLEEP_COLUMNS
-    )
-    fatigue = _frame(
-        list(FatigueRating.objects.filter(**span).order_by().values_list(*weekly.FATIGUE_COLUMNS)),
-        weekly.FATIGUE_COLUMNS,
-    )
-    scores = _frame(
-        list(DayScore.objects.filter(**span).order_by().values_list(*weekly.SCORE_COLUMNS)), weekly.SCORE_COLUMNS
-    )
-    parts = _frame(_score_parts(ids, start, end), weekly.PART_COLUMNS)
-    relapses = _frame(
-        list(
-            Relapse.objects.filter(patient_id__in=ids, started_on__lte=end)
-            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
-            .order_by()
-            .values_list(*weekly.RELAPSE_COLUMNS)
-        ),
-        weekly.RELAPSE_COLUMNS,
-    )
-    return weekly.Sources(meals, foods, sleep, fatigue, scores, parts, relapses)
-
-
-def _fetch_frame(sql: str, params: Sequence[Any], columns: list[str]) -> pd.DataFrame:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return _frame(cursor.fetchall(), columns)
-
-
-# The per-day food sums, done by PostgreSQL: the same definitions as trends.weekly (servings =
-# grams / default portion; processed = NOVA 4, added sugar or a named pro-inflammatory group).
-MEAL_DAYS_SQL = """
-    SELECT m.patient_id, m.date - DATE '1970-01-01',
-           SUM(m.grams * f.fiber_g_per_100g / 100.0),
-           SUM(CASE WHEN f.fermented THEN m.grams / NULLIF(f.default_portion_g, 0) ELSE 0 END),
-           SUM(CASE WHEN f.nova_group = 4 OR f.added_sugar OR (jsonb_typeof(f.groups) = 'array' AND f.groups ?| %s)
-                    THEN m.grams / NULLIF(f.default_portion_g, 0) ELSE 0 END)
-    FROM {meals} m JOIN {foods} f ON f.id = m.food_id
-    WHERE m.patient_id = ANY(%s) AND m.date >= %s AND m.date <= %s
-    GROUP BY m.patient_id, m.date
-"""
-DAY_ROWS_SQL = """
-    SELECT patient_id, date - DATE '1970-01-01', {columns} FROM {table}
-    WHERE patient_id = ANY(%s) AND date >= %s AND date <= %s {extra}
-"""
-
-
-def _load_sources_postgresql(ids: list[int], start: date, end: date) -> weekly.Sources:
-    """The same sources, with dates as day numbers and the meals summed per day by the database."""
-    span = [ids, start, end]
-    meal_days = _fetch_frame(
-        MEAL_DAYS_SQL.format(meals=MealItem._meta.db_table, foods=Food._meta.db_table),
-        [sorted(weekly.PRO_INFLAMMATORY_GROUPS), *span],
-        ["patient_id", "day", "fiber_g", "fermented", "processed"],
-    )
-
-    def day_rows(model: Any, columns: list[str], extra: str = "") -> pd.DataFrame:
-        sql = DAY_ROWS_SQL.format(columns=", ".join(columns), table=model._meta.db_table, extra=extra)
-        return _fetch_frame(sql, span, ["patient_id", "day", *columns])
-
-    sleep = day_rows(SleepDiary, ["total_sleep_minutes", "mid_sleep_minutes"])
-    fatigue = day_rows(FatigueRating, ["score"])
-    scores = day_rows(DayScore, ["total", "logged"], "AND logged")
-    parts = _fetch_frame(
-        PARTS_SQL.format(table=DayScore._meta.db_table),
-        span,
-        ["patient_id", "day", "position", "key", "points", "possible"],
-    )
-    relapses = _frame(
-        list(
-            Relapse.objects.filter(patient_id__in=ids, started_on__lte=end)
-            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
-            .order_by()
-            .values_list(*weekly.RELAPSE_COLUMNS)
-        ),
-        weekly.RELAPSE_COLUMNS,
-    )
-    blank = weekly.Sources.blank()
-    return weekly.Sources(blank.meals, blank.foods, sleep, fatigue, scores, parts, relapses, meal_days=meal_days)
-
-
-PARTS_SQL = """
-    SELECT s.patient_id, s.date - DATE '1970-01-01', e.ord - 1, e.line ->> 'key',
-           COALESCE((e.line ->> 'points')::float, 0), COALESCE((e.line ->> 'possible')::float, 0)
-    FROM {table} s
-    CROSS JOIN LATERAL jsonb_array_elements(
-        CASE WHEN jsonb_typeof(s.breakdown) = 'array' THEN s.breakdown ELSE '[]'::jsonb END
-    ) WITH ORDINALITY AS e(line, ord)
-    WHERE s.patient_id = ANY(%s) AND s.date >= %s AND s.date <= %s AND s.logged
-      AND jsonb_typeof(e.line) = 'object'
-      AND NOT COALESCE((e.line ->> 'waived')::boolean, false)
-"""
-
-
-def _score_parts(patient_ids: list[int], start: date, end: date) -> list[tuple[Any, ...]]:
-    """(patient, date, position, key, points, possible) of every rule line of the logged day scores.
-
-    Waived lines (e.g. a rule paused during a relapse) are left out: a rule's mean is
-    over the days it applied. On PostgreSQL only these six values leave the database,
-    not the whole breakdown (which also explains each line): see PARTS_SQL.
-    """
-    rows = DayScore.objects.filter(patient_id__in=patient_ids, date__gte=start, date__lte=end, logged=True)
-    return [
-        (
-            patient_id,
-            day,
-            position,
-            str(line.get("key", "")),
-            float(line.get("points") or 0),
-            float(line.get("possible") or 0),
-        )
-        for patient_id, day, breakdown in rows.order_by().values_list("patient_id", "date", "breakdown")
-        if isinstance(breakdown, list)
-        for position, line in enumerate(breakdown)
-        if isinstance(line, dict) and not line.get("waived")
-    ]
-
-
-def data_weeks(patient_ids: Sequence[int] | None, start: date, end: date) -> set[tuple[int, date]]:
-    """The patient-weeks between start and end with any entry, score or relapse (one query per source)."""
-    found: set[tuple[int, date]] = set()
-    if connection.vendor == "postgresql":
-        # One query: the Monday of every (patient, date) with an entry or a score (date_trunc's week is ISO).
-        selects = " UNION ".join(
-            f"SELECT DISTINCT patient_id, date_trunc('week', date)::date FROM {model._meta.db_table} "
-            f"WHERE date >= %s AND date <= %s" + (" AND patient_id = ANY(%s)" if patient_ids is not None else "")
-            for model in (MealItem, SleepDiary, FatigueRating, DayScore)
-        )
-        params = [start, end] + ([list(patient_ids)] if patient_ids is not None else [])
-        with connection.cursor() as cursor:
-            cursor.execute(selects, params * 4)
-            found.update(cursor.fetchall())
-        return found | _relapse_weeks(patient_ids, start, end)
-
-    def scoped(qs: Any) -> Any:
-        qs = qs.filter(date__gte=start, date__lte=end).order_by()
-        return qs if patient_ids is None else qs.filter(patient_id__in=list(patient_ids))
-
-    for model in (MealItem, SleepDiary, FatigueRating, DayScore):
-        for patient_id, day in scoped(model.objects).values_list("patient_id", "date").distinct():
-            found.add((patient_id, weekly.week_start(day)))
-    return found | _relapse_weeks(patient_ids, start, end)
-
-
-def _relapse_weeks(patient_ids: Sequence[int] | None, start: date, end: date) -> set[tuple[int, date]]:
-    found: set[tuple[int, date]] = set()
-    relapses = Relapse.objects.filter(started_on__lte=end).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
-    if patient_ids is not None:
-        relapses = relapses.filter(patient_id__in=list(patient_ids))
-    today = timezone.localdate()
-    for patient_id, started, ended in relapses.order_by().values_list("patient_id", "started_on", "ended_on"):
-        day = max(weekly.week_start(started), weekly.week_start(start))
-        last = min(ended or max(today, started), end)
-        while day <= last:
-            found.add((patient_id, day))
-            day += timedelta(days=7)
-    return found
-
-
 # ---------------------------------------------------------------- building
 
 
-def build_weeks(keys: Iterable[tuple[int, date]], *, force: bool = False, today: date | None = None) -> BuildReport:
+def build_weeks(*, keys: Iterable[tuple[int, date]], force: bool = False, today: date | None = None) -> BuildReport:
     """Build the given patient-weeks (week = any day of it), in chunks of patients.
 
     Idempotent: each week is an upsert on (patient, week_start); a week whose
@@ -295,7 +67,7 @@ def build_weeks(keys: Iterable[tuple[int, date]], *, force: bool = False, today:
 def _build_chunk(patient_ids: list[int], keys: list[tuple[int, date]], *, force: bool, today: date) -> BuildReport:
     start = min(week for _p, week in keys)
     end = max(week for _p, week in keys) + timedelta(days=6)
-    sources = load_sources(patient_ids, start, end)
+    sources = selectors.load_sources(patient_ids, start, end)
     key_frame = pd.DataFrame.from_records(keys, columns=weekly.KEY_COLUMNS)
     data = weekly.prepare(sources, key_frame, today)
     prints = weekly.fingerprints(data)
@@ -321,7 +93,7 @@ def _build_chunk(patient_ids: list[int], keys: list[tuple[int, date]], *, force:
     for k, summary in zip(changed, summaries, strict=True):
         summary["fingerprint"] = prints[k]
         summary["built_at"] = now
-    upsert(summaries)
+    upsert(summaries=summaries)
     return report
 
 
@@ -329,7 +101,7 @@ INSERT_FIELDS = ["patient_id", "week_start", *UPDATE_FIELDS]
 JSON_FIELDS = {"rule_means", "figure"}
 
 
-def upsert(summaries: list[dict[str, Any]]) -> None:
+def upsert(*, summaries: list[dict[str, Any]]) -> None:
     """Insert or update the summaries on their (patient, week_start) key, in one statement per batch.
 
     On PostgreSQL the rows are COPYed into a temporary table and merged with one
@@ -366,51 +138,29 @@ def upsert(summaries: list[dict[str, Any]]) -> None:
         )
 
 
-def build_patient_week(patient_id: int, day: date, *, force: bool = False) -> BuildReport:
+def build_patient_week(*, patient_id: int, day: date, force: bool = False) -> BuildReport:
     """Build one patient's ISO week containing `day` (a row even when the week is empty)."""
-    return build_weeks([(patient_id, day)], force=force)
+    return build_weeks(keys=[(patient_id, day)], force=force)
 
 
-def rebuild_patient(patient_id: int, *, force: bool = False) -> BuildReport:
+def rebuild_patient(*, patient_id: int, force: bool = False) -> BuildReport:
     """Every week of one patient's history that has data or a summary (e.g. the demo patient)."""
-    first = _first_day([patient_id])
+    first = selectors.first_day([patient_id])
     if first is None:
         return BuildReport()
-    keys = data_weeks([patient_id], first, timezone.localdate())
+    keys = selectors.data_weeks([patient_id], first, timezone.localdate())
     keys |= set(WeeklySummary.objects.filter(patient_id=patient_id).values_list("patient_id", "week_start"))
-    return build_weeks(keys, force=force)
+    return build_weeks(keys=keys, force=force)
 
 
-def _first_day(patient_ids: Sequence[int] | None) -> date | None:
-    firsts = []
-    for model in (MealItem, SleepDiary, FatigueRating, DayScore):
-        qs = model.objects.order_by()
-        if patient_ids is not None:
-            qs = qs.filter(patient_id__in=list(patient_ids))
-        value = qs.order_by("date").values_list("date", flat=True).first()
-        if value is not None:
-            firsts.append(value)
-    relapses = Relapse.objects.order_by("started_on")
-    if patient_ids is not None:
-        relapses = relapses.filter(patient_id__in=list(patient_ids))
-    started = relapses.values_list("started_on", flat=True).first()
-    if started is not None:
-        firsts.append(started)
-    return min(firsts) if firsts else None
-
-
-def active_patient_ids() -> list[int]:
-    return list(User.objects.filter(role=Role.PATIENT, is_active=True).order_by("pk").values_list("pk", flat=True))
-
-
-def build_last_week(today: date | None = None) -> BuildReport:
+def build_last_week(*, today: date | None = None) -> BuildReport:
     """The weekly job: every active patient's week just ended (a row even if nothing was logged)."""
     today = today or timezone.localdate()
     last_week = weekly.week_start(today) - timedelta(days=7)
-    return build_weeks([(patient_id, last_week) for patient_id in active_patient_ids()], today=today)
+    return build_weeks(keys=[(patient_id, last_week) for patient_id in selectors.active_patient_ids()], today=today)
 
 
-def catch_up(today: date | None = None, weeks_back: int = CATCH_UP_WEEKS) -> BuildReport:
+def catch_up(*, today: date | None = None, weeks_back: int = CATCH_UP_WEEKS) -> BuildReport:
     """The nightly job: rebuild every recent week whose source data changed, and every pending week.
 
     Catches what an on-demand rebuild missed (broker down, worker lost, scores
@@ -420,11 +170,11 @@ def catch_up(today: date | None = None, weeks_back: int = CATCH_UP_WEEKS) -> Bui
     """
     today = today or timezone.localdate()
     start = weekly.week_start(today) - timedelta(weeks=weeks_back)
-    keys = data_weeks(None, start, today)
+    keys = selectors.data_weeks(None, start, today)
     keys |= set(WeeklySummary.objects.filter(week_start__gte=start).values_list("patient_id", "week_start"))
     pending = list(PendingWeek.objects.values_list("pk", "patient_id", "week_start"))
     keys |= {(patient_id, week) for _pk, patient_id, week in pending}
-    report = build_weeks(keys, today=today)
+    report = build_weeks(keys=keys, today=today)
     PendingWeek.objects.filter(pk__in=[pk for pk, _p, _w in pending], enqueued_at__isnull=True).delete()
     PendingWeek.objects.filter(
         pk__in=[pk for pk, _p, _w in pending], enqueued_at__lt=timezone.now() - STALE_ENQUEUE
@@ -435,73 +185,27 @@ def catch_up(today: date | None = None, weeks_back: int = CATCH_UP_WEEKS) -> Bui
 # ---------------------------------------------------------------- scheduling
 
 
-def schedule_rebuild(patient_id: int, day: date) -> None:
-    """Enqueue a debounced rebuild of the ISO week containing `day`. Never raises.
+def mark_week_pending(*, patient_id: int, week: date, at: datetime) -> bool:
+    """Note that a patient's week needs a rebuild; False when a build enqueued recently will see the change.
 
-    Called after commit for every tracker write (msgut.events.entries_changed).
-    One marker per patient-week: while a build is queued, further changes to the
-    week only touch the marker. When the broker is down the failure is logged,
-    the marker stays un-enqueued and the nightly catch-up builds the week.
+    One marker per patient-week: while a build is queued, further changes to the week only touch it.
     """
-    from trends.tasks import build_week_task
-
-    week = weekly.week_start(day)
-    now = timezone.now()
-    try:
-        marker, created = PendingWeek.objects.get_or_create(
-            patient_id=patient_id, week_start=week, defaults={"requested_at": now}
-        )
-        if not created:
-            PendingWeek.objects.filter(pk=marker.pk).update(requested_at=now)
-            if marker.enqueued_at is not None and marker.enqueued_at > now - STALE_ENQUEUE:
-                return  # a build is already on its way and will see this change
-    except Exception:
-        logger.exception("could not mark the week of %s of patient %s for a rebuild", week, patient_id)
-    try:
-        build_week_task.apply_async(args=(patient_id, week.isoformat()), countdown=DEBOUNCE_SECONDS)
-    except Exception:
-        logger.warning(
-            "could not enqueue the rebuild of patient %s week %s; the nightly catch-up will do it",
-            patient_id,
-            week,
-            exc_info=True,
-        )
-        return
-    try:
-        # In eager mode (no broker) the task has already run and deleted the marker: this updates nothing.
-        PendingWeek.objects.filter(patient_id=patient_id, week_start=week).update(enqueued_at=now)
-    except Exception:
-        logger.exception("could not note the enqueued rebuild of patient %s week %s", patient_id, week)
+    marker, created = PendingWeek.objects.get_or_create(
+        patient_id=patient_id, week_start=week, defaults={"requested_at": at}
+    )
+    if created:
+        return True
+    PendingWeek.objects.filter(pk=marker.pk).update(requested_at=at)
+    return marker.enqueued_at is None or marker.enqueued_at <= at - STALE_ENQUEUE
 
 
-def run_week_build(patient_id: int, week: date) -> BuildReport:
+def note_week_enqueued(*, patient_id: int, week: date, at: datetime) -> None:
+    """The build of the week is queued: the marker says when (a marker lost in the queue is enqueued again)."""
+    # In eager mode (no broker) the task has already run and deleted the marker: this updates nothing.
+    PendingWeek.objects.filter(patient_id=patient_id, week_start=week).update(enqueued_at=at)
+
+
+def run_week_build(*, patient_id: int, week: date) -> BuildReport:
     """What the build task does: drop the marker first (later changes enqueue again), then build."""
     PendingWeek.objects.filter(patient_id=patient_id, week_start=weekly.week_start(week)).delete()
-    return build_patient_week(patient_id, week)
-
-
-# ---------------------------------------------------------------- reading
-
-
-# What the charts, tables and insights read from each summary (not the fingerprint or the ids).
-# What the charts read: the week and its figures, not the ISO numbering or build metadata.
-CHART_FIELDS = [
-    "week_start",
-    *(f for f in UPDATE_FIELDS if f not in {"iso_year", "iso_week", "fingerprint", "built_at"}),
-]
-
-
-@dataclass
-class ChartData:
-    weeks: list[dict[str, Any]]  # the CHART_FIELDS of each summary, oldest first
-    pending: bool
-    key: tuple[int, date, date]  # (patient id, start, end): lets the template tag reuse what a view loaded
-
-
-def chart_data(patient_id: int, start: date, end: date) -> ChartData:
-    """The summaries overlapping [start, end] and whether a rebuild is pending: two queries."""
-    weeks = list(WeeklySummary.objects.of_patient_between(patient_id, start, end).values(*CHART_FIELDS))
-    pending = PendingWeek.objects.filter(
-        patient_id=patient_id, week_start__gte=weekly.week_start(start), week_start__lte=end
-    ).exists()
-    return ChartData(weeks=weeks, pending=pending, key=(patient_id, start, end))
+    return build_patient_week(patient_id=patient_id, day=week)

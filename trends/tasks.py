@@ -1,43 +1,76 @@
-"""Thin Celery wrappers: ids and ISO dates in, one service call each.
+"""Trends background jobs: thin Celery wrappers (ids and ISO dates in, one service call each)
+and the function that enqueues a week's build.
 
 All idempotent (upserts on the patient-week key), so acks_late redelivery, a
-duplicate beat or two builds at once leave one identical row. Retries with
-exponential backoff on I/O errors only (database or broker unreachable); any
-other error is a bug and fails loudly.
+duplicate beat or two builds at once leave one identical row. Retries follow
+msgut.celery.RETRY_ON_IO_ERRORS.
 """
 
+import logging
 from datetime import date
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from django.conf import settings
+from django.utils import timezone
 
-from trends import services
+from msgut.celery import RETRY_ON_IO_ERRORS
+from trends import services, weekly
 
-IO_ERRORS = (OperationalError, InterfaceError, ConnectionError)
-BACKOFF_SECONDS = 5  # then 10, 20, 40... with jitter, capped at 5 minutes
+logger = logging.getLogger(__name__)
+
+# Wait this long after a change before building, so a burst of entries makes one build.
+DEBOUNCE_SECONDS = getattr(settings, "TRENDS_DEBOUNCE_SECONDS", 30)
 
 
-@shared_task(
-    autoretry_for=IO_ERRORS, retry_backoff=BACKOFF_SECONDS, retry_backoff_max=300, retry_jitter=True, max_retries=6
-)
+@shared_task(**RETRY_ON_IO_ERRORS)
 def build_week_task(patient_id: int, week: str) -> int:
     """Build one patient's ISO week (`week`: an ISO date within it). Returns the rows written (0 or 1)."""
-    return services.run_week_build(patient_id, date.fromisoformat(week)).written
+    return services.run_week_build(patient_id=patient_id, week=date.fromisoformat(week)).written
 
 
-@shared_task(
-    autoretry_for=IO_ERRORS, retry_backoff=BACKOFF_SECONDS, retry_backoff_max=300, retry_jitter=True, max_retries=6
-)
+@shared_task(**RETRY_ON_IO_ERRORS)
 def build_last_week_task() -> dict[str, int]:
     """Weekly beat job: every active patient's week just ended."""
     report = services.build_last_week()
     return {"weeks": report.weeks, "written": report.written}
 
 
-@shared_task(
-    autoretry_for=IO_ERRORS, retry_backoff=BACKOFF_SECONDS, retry_backoff_max=300, retry_jitter=True, max_retries=6
-)
+@shared_task(**RETRY_ON_IO_ERRORS)
 def catch_up_weeks_task() -> dict[str, int]:
     """Nightly beat job: rebuild the weeks whose source data changed and the pending ones."""
     report = services.catch_up()
     return {"weeks": report.weeks, "written": report.written}
+
+
+# ---------------------------------------------------------------- enqueueing (msgut.events calls this)
+
+
+def schedule_rebuild(patient_id: int, day: date) -> None:
+    """Enqueue a debounced rebuild of the ISO week containing `day`. Never raises.
+
+    Called after commit for every tracker write (msgut.events.entries_changed).
+    While a build is queued, further changes to the week only touch its marker.
+    When the broker is down the failure is logged, the marker stays un-enqueued
+    and the nightly catch-up builds the week.
+    """
+    week = weekly.week_start(day)
+    now = timezone.now()
+    try:
+        if not services.mark_week_pending(patient_id=patient_id, week=week, at=now):
+            return  # a build is already on its way and will see this change
+    except Exception:
+        logger.exception("could not mark the week of %s of patient %s for a rebuild", week, patient_id)
+    try:
+        build_week_task.apply_async(args=(patient_id, week.isoformat()), countdown=DEBOUNCE_SECONDS)
+    except Exception:
+        logger.warning(
+            "could not enqueue the rebuild of patient %s week %s; the nightly catch-up will do it",
+            patient_id,
+            week,
+            exc_info=True,
+        )
+        return
+    try:
+        services.note_week_enqueued(patient_id=patient_id, week=week, at=now)
+    except Exception:
+        logger.exception("could not note the enqueued rebuild of patient %s week %s", patient_id, week)

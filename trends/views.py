@@ -10,7 +10,7 @@ from django_htmx.http import reswap, retarget
 
 from accounts.decorators import patient_required
 from msgut.http import PatientHttpRequest
-from trends import insights, presenters, services
+from trends import insights, presenters, selectors, weekly
 from trends.forms import ChartRangeForm, RangeForm
 
 
@@ -22,9 +22,9 @@ def dashboard(request: PatientHttpRequest) -> HttpResponse:
     form = RangeForm(request.GET or None)
     weeks = form.weeks_or_default()
     today = timezone.localdate()
-    monday = services.week_start(today)
+    monday = weekly.week_start(today)
     start = monday - timedelta(weeks=weeks - 1)
-    data = services.chart_data(patient.pk, start, today)
+    data = selectors.chart_data(patient.pk, start, today)
     rows = data.weeks
     later, earlier, later_monday = insights.weeks_to_compare(rows, monday)
     this_week = next((row for row in rows if row["week_start"] == monday), None)
@@ -60,7 +60,7 @@ def charts(request: PatientHttpRequest) -> HttpResponse:
     form = ChartRangeForm(request.GET)
     if not form.is_valid():
         today = timezone.localdate()
-        start, end, poll = services.week_start(today) - timedelta(weeks=11), today, 0
+        start, end, poll = weekly.week_start(today) - timedelta(weeks=11), today, 0
     else:
         start, end, poll = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["poll"] or 0
     context = presenters.charts_context(request, patient, start, end, poll=poll)

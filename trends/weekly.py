@@ -20,7 +20,6 @@ zero-fiber day; likewise nights without a sleep diary and days without a rating.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -28,15 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from guidance.scoring import day_number, from_day_number
+from tracker.measures import is_processed
+
 # Bump when the summary's meaning or shape changes: every week's fingerprint changes and all are rebuilt.
 FORMAT_VERSION = 1
-EPOCH = date(1970, 1, 1)  # a Thursday
-
-# The foods the articles name as pro-inflammatory; with NOVA group 4 and added sugar they are the
-# "processed" servings (the same definition as guidance.services uses for the processed-food rule).
-PRO_INFLAMMATORY_GROUPS = frozenset(
-    {"processed_meat", "cheese", "butter_cream", "sugary_drink", "sweets_pastries", "very_spicy"}
-)
 
 MEAL_COLUMNS = ["patient_id", "date", "food_id", "grams"]
 FOOD_COLUMNS = ["id", "portion", "fiber", "nova", "fermented", "added_sugar", "groups"]
@@ -58,14 +53,6 @@ SERIES: dict[str, int] = {
     "fatigue": 1,
 }
 _FINGERPRINT_COLUMNS = ["patient_id", "day", "meal_logged", "relapse", *SERIES]
-
-
-def day_number(value: date) -> int:
-    return (value - EPOCH).days
-
-
-def from_day_number(number: int) -> date:
-    return EPOCH + timedelta(days=int(number))
 
 
 def week_start(value: date) -> date:
@@ -131,11 +118,6 @@ class WeekData:
     keys: pd.DataFrame  # patient_id, week (day number of the Monday), k
     daily: pd.DataFrame  # one row per patient-day with anything: k, day, the SERIES columns, flags
     parts: pd.DataFrame  # one row per rule line of a logged day score: k, day, position, key, points, possible
-
-
-def is_processed(nova: Any, groups: Iterable[str] | None, added_sugar: Any) -> bool:
-    """NOVA group 4, a named pro-inflammatory food group, or added sugar."""
-    return int(nova or 1) == 4 or bool(set(groups or []) & PRO_INFLAMMATORY_GROUPS) or bool(added_sugar)
 
 
 def food_flags(foods: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
-from guidance import rules, services
+from guidance import rules, selectors
 
 register = template.Library()
 
@@ -13,13 +13,13 @@ register = template.Library()
 def day_score_panel(patient: Any, day: date) -> dict[str, Any]:
     """The day's score with one line per rule: points, what was counted, days logged, how to earn the rest.
 
-    A constant number of queries whatever the patient's history (see services.day_panel).
+    A constant number of queries whatever the patient's history (see selectors.day_panel).
     """
     if not getattr(patient, "is_authenticated", False):
         return {"panel": None, "day": day, "lines": []}
-    panel = services.day_panel(patient, day)
+    panel = selectors.day_panel(patient, day)
     language = (get_language() or "en")[:2]
-    specs = {spec["key"]: spec for spec in services.version_specs(panel.version)} if panel.version else {}
+    specs = {spec["key"]: spec for spec in selectors.version_specs(panel.version)} if panel.version else {}
     lines = []
     for entry in panel.breakdown:
         spec = specs.get(entry.get("key"), {"key": entry.get("key"), "kind": ""})

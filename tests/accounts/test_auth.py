@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, passwords and throttling (issue 2, security.md 'Authentication and sessions')."""
+"""Sign-in, sign-out, passwords and throttling."""
 
 import re
 from datetime import timedelta

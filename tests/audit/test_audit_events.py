@@ -33,7 +33,7 @@ def test_it_takes_actor_and_page_name_from_the_request(rf, clinician, patient):
     from django.urls import resolve
 
     request.resolver_match = resolve(request.path)
-    event = record(Action.PATIENT_READ, patient=patient, request=request)
+    event = record(action=Action.PATIENT_READ, patient=patient, request=request)
     assert event.actor == clinician
     assert event.what == "accounts:profile"
     assert event.patient_ref == patient.pk
@@ -42,10 +42,10 @@ def test_it_takes_actor_and_page_name_from_the_request(rf, clinician, patient):
 def test_it_keeps_events_about_a_patient_after_the_account_is_erased(clinician, db):
     patient = PatientFactory()
     other = PatientFactory()
-    record(Action.PATIENT_READ, actor=clinician, patient=patient, what="clinic:patient")
-    record(Action.PATIENT_READ, actor=clinician, patient=other, what="clinic:patient")
+    record(action=Action.PATIENT_READ, actor=clinician, patient=patient, what="clinic:patient")
+    record(action=Action.PATIENT_READ, actor=clinician, patient=other, what="clinic:patient")
     patient_id = patient.pk
-    record(Action.ERASE, patient=patient, what="account erased")
+    record(action=Action.ERASE, patient=patient, what="account erased")
     patient.delete()
     events = AuditEvent.objects.for_patient(patient_id)
     assert events.count() == 2
@@ -56,7 +56,7 @@ def test_it_keeps_events_about_a_patient_after_the_account_is_erased(clinician, 
 
 
 def test_it_keeps_the_actor_email_after_the_actor_is_deleted(clinician, patient):
-    record(Action.EXPORT, actor=clinician, patient=patient, what="clinic:export-fhir")
+    record(action=Action.EXPORT, actor=clinician, patient=patient, what="clinic:export-fhir")
     email = clinician.email
     clinician.delete()
     event = AuditEvent.objects.get()
@@ -74,7 +74,7 @@ def test_the_admin_cannot_change_or_delete_events(rf, admin_user):
 
 
 def test_the_admin_lists_events(admin_client, patient):
-    record(Action.LOGIN, actor=patient, what="sign-in")
+    record(action=Action.LOGIN, actor=patient, what="sign-in")
     response = admin_client.get(reverse("admin:audit_auditevent_changelist"))
     assert response.status_code == 200
     assert patient.email.encode() in response.content

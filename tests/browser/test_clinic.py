@@ -38,14 +38,14 @@ def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fh
     quiet = PatientFactory(display_name="Quiet Patient")
     today = timezone.localdate()
     for patient in (flagged, quiet):
-        grant_access(patient, clinician, ConsentWording.current())
+        grant_access(patient=patient, clinician=clinician, wording=ConsentWording.current())
         FatigueRating.objects.bulk_create(
             FatigueRating(patient=patient, date=today - timedelta(days=d), score=4) for d in range(0, 20)
         )
     Relapse.objects.create(patient=flagged, started_on=today - timedelta(days=6), symptoms="Double vision")
     from trends.services import rebuild_patient
 
-    rebuild_patient(flagged.pk)  # the weekly summaries the charts draw
+    rebuild_patient(patient_id=flagged.pk)  # the weekly summaries the charts draw
 
     page = browser_page
     base = page.base_url

@@ -75,8 +75,8 @@ def test_the_foundation_pages_pass_axe_wcag_aa_checks_on_a_phone(page):
     from tests.factories import PASSWORD
 
     base = page.base_url
-    register_user("reader@example.org", PASSWORD)
-    register_user("doctor@example.org", PASSWORD, role="clinician")
+    register_user(email="reader@example.org", password=PASSWORD)
+    register_user(email="doctor@example.org", password=PASSWORD, role="clinician")
     found = {}
     page.goto(f"{base}/accounts/login/")
     found["login"] = axe_violations(page)

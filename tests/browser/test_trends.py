@@ -86,7 +86,7 @@ def test_the_patient_sees_the_four_charts_drawn_at_desktop_and_phone_width(open_
 
     patient = PatientFactory(email="camille@example.org")
     history(patient, 12)
-    services.rebuild_patient(patient.pk)
+    services.rebuild_patient(patient_id=patient.pk)
     ARTIFACTS.mkdir(exist_ok=True)
 
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
@@ -111,12 +111,12 @@ def test_charts_being_built_fill_themselves_in(open_page, live_server):
     from django.utils import timezone
 
     from tests.factories import PatientFactory
-    from trends import services
+    from trends import services, weekly
     from trends.models import PendingWeek
 
     patient = PatientFactory(email="camille@example.org")
     history(patient, 2)
-    monday = services.week_start(timezone.localdate())
+    monday = weekly.week_start(timezone.localdate())
     PendingWeek.objects.create(patient=patient, week_start=monday, requested_at=timezone.now())
 
     page = sign_in(open_page, DESKTOP)
@@ -124,8 +124,8 @@ def test_charts_being_built_fill_themselves_in(open_page, live_server):
     assert page.locator("#trend-status").is_visible()
     assert page.locator(".main-svg").count() == 0
 
-    services.run_week_build(patient.pk, monday)  # what the worker does
-    services.build_patient_week(patient.pk, monday - timedelta(days=7))
+    services.run_week_build(patient_id=patient.pk, week=monday)  # what the worker does
+    services.build_patient_week(patient_id=patient.pk, day=monday - timedelta(days=7))
     page.wait_for_selector(
         f"[data-trend-figure='trend-{patient.pk}-fatigue-data'] .main-svg", state="attached", timeout=15000
     )

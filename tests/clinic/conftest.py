@@ -24,7 +24,7 @@ def wording(db) -> ConsentWording:
 
 
 def make_grant(patient, clinician) -> AccessGrant:
-    return grant_access(patient, clinician, ConsentWording.current())
+    return grant_access(patient=patient, clinician=clinician, wording=ConsentWording.current())
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def granted(patient, clinician, wording) -> AccessGrant:
 def revoked_patient(clinician, wording):
     """A patient who shared with `clinician` and then stopped."""
     patient = PatientFactory()
-    revoke_access(make_grant(patient, clinician))
+    revoke_access(grant=make_grant(patient, clinician))
     return patient
 
 

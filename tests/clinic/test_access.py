@@ -34,10 +34,10 @@ def world(db, request) -> World:
     granted = PatientFactory()
     make_grant(granted, clinician)
     revoked = PatientFactory()
-    revoke_access(make_grant(revoked, clinician))
+    revoke_access(grant=make_grant(revoked, clinician))
     never = PatientFactory()
     make_grant(never, ClinicianFactory())
-    note = add_note(granted, clinician, "first note")
+    note = add_note(patient=granted, author=clinician, body="first note")
     relapse = add_relapse(granted, date(2026, 1, 5))
     if role == "patient":
         me = PatientFactory()
@@ -123,7 +123,7 @@ def test_a_revoked_grant_closes_access_on_the_next_request(patient, clinician, g
     client = clinician_client_for(clinician)
     url = reverse("clinic:patient", args=[patient.pk])
     assert client.get(url).status_code == 200
-    revoke_access(granted)
+    revoke_access(grant=granted)
     assert client.get(url).status_code == 404
     assert client.get(reverse("clinic:export", args=[patient.pk, "json"])).status_code == 404
     assert patient.email.encode() not in client.get(reverse("clinic:dashboard")).content
@@ -150,7 +150,7 @@ def test_a_patient_reading_their_own_page_is_not_a_clinician_read(patient_client
 def test_only_the_author_edits_a_note(patient, clinician, granted):
     colleague = ClinicianFactory()
     make_grant(patient, colleague)
-    note = add_note(patient, clinician, "original")
+    note = add_note(patient=patient, author=clinician, body="original")
     other = clinician_client_for(colleague)
     url = reverse("clinic:note-edit", args=[patient.pk, note.pk])
     assert other.get(url).status_code == 404

@@ -8,7 +8,7 @@ from tests.factories import PatientFactory
 
 
 def test_it_shows_who_and_what_before_the_patient_agrees(patient_client, clinician, wording):
-    code = invite_code_for(clinician).display.lower()  # typed in lower case with the dash
+    code = invite_code_for(clinician=clinician).display.lower()  # typed in lower case with the dash
     response = patient_client.post(reverse("clinic:grant"), {"code": code})
     assert response.status_code == 200
     page = response.content.decode()
@@ -19,7 +19,7 @@ def test_it_shows_who_and_what_before_the_patient_agrees(patient_client, clinici
 
 
 def test_it_records_the_grant_with_its_time_and_wording(patient_client, patient, clinician, wording, today):
-    code = invite_code_for(clinician).code
+    code = invite_code_for(clinician=clinician).code
     response = patient_client.post(
         reverse("clinic:grant"), {"code": code, "wording_version": wording.version, "agree": "on"}
     )
@@ -33,7 +33,7 @@ def test_it_records_the_grant_with_its_time_and_wording(patient_client, patient,
 
 
 def test_it_refuses_consent_without_the_box_ticked(patient_client, clinician, wording):
-    code = invite_code_for(clinician).code
+    code = invite_code_for(clinician=clinician).code
     response = patient_client.post(reverse("clinic:grant"), {"code": code, "wording_version": wording.version})
     assert response.status_code == 200
     assert b"This field is required" in response.content
@@ -42,7 +42,7 @@ def test_it_refuses_consent_without_the_box_ticked(patient_client, clinician, wo
 
 def test_it_asks_again_when_the_wording_changed_meanwhile(patient_client, clinician, wording):
     ConsentWording.objects.create(version=wording.version + 1, text_en="New words", text_fr="Nouveaux mots")
-    code = invite_code_for(clinician).code
+    code = invite_code_for(clinician=clinician).code
     response = patient_client.post(
         reverse("clinic:grant"), {"code": code, "wording_version": wording.version, "agree": "on"}
     )
@@ -60,15 +60,15 @@ def test_a_wrong_code_is_a_clear_form_error(patient_client, db):
 
 
 def test_granting_twice_keeps_one_active_grant(patient_client, clinician, wording):
-    data = {"code": invite_code_for(clinician).code, "wording_version": wording.version, "agree": "on"}
+    data = {"code": invite_code_for(clinician=clinician).code, "wording_version": wording.version, "agree": "on"}
     patient_client.post(reverse("clinic:grant"), data)
     patient_client.post(reverse("clinic:grant"), data)
     assert AccessGrant.objects.active().count() == 1
 
 
 def test_a_new_code_retires_the_old_one_but_keeps_grants(patient_client, clinician, granted):
-    old = invite_code_for(clinician).code
-    new = regenerate_invite_code(clinician).code
+    old = invite_code_for(clinician=clinician).code
+    new = regenerate_invite_code(clinician=clinician).code
     assert old != new
     response = patient_client.post(reverse("clinic:grant"), {"code": old})
     assert b"No clinician has this code" in response.content
@@ -77,7 +77,7 @@ def test_a_new_code_retires_the_old_one_but_keeps_grants(patient_client, clinici
 
 def test_the_clinician_sees_and_regenerates_their_code(clinician):
     client = clinician_client_for(clinician)
-    code = invite_code_for(clinician)
+    code = invite_code_for(clinician=clinician)
     assert code.display.encode() in client.get(reverse("clinic:dashboard")).content
     client.post(reverse("clinic:regenerate-code"))
     code.refresh_from_db()

@@ -1,15 +1,22 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from django.urls import reverse
 
 from accounts.models import User
 from audit.models import Action, AuditEvent
-from clinic.exports import patient_models
 from clinic.models import AccessGrant, ClinicianNote, RelapseReview
+from clinic.selectors import patient_models
 from clinic.services import add_note, review_relapse
 from guidance.models import DayScore
 from tests.clinic.conftest import clinician_client_for
 from tests.clinic.test_exports import fill
 from tests.factories import PASSWORD, PatientFactory
 from tracker.models import Food, MealItem, Relapse
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_wrong_password_erases_nothing(patient_client, patient, today):
@@ -23,8 +30,8 @@ def test_a_wrong_password_erases_nothing(patient_client, patient, today):
 
 def test_erasure_removes_everything_and_leaves_a_tombstone(patient_client, patient, clinician, granted, today):
     fill(patient, today)
-    add_note(patient, clinician, "note about them")
-    review_relapse(Relapse.objects.get(patient=patient), clinician, "confirmed", "ok")
+    add_note(patient=patient, author=clinician, body="note about them")
+    review_relapse(relapse=Relapse.objects.get(patient=patient), reviewer=clinician, verdict="confirmed", note="ok")
     clinician_client_for(clinician).get(reverse("clinic:patient", args=[patient.pk]))
     other = PatientFactory()
     fill(other, today)
@@ -60,3 +67,8 @@ def test_the_clinician_loses_the_erased_patient_at_once(patient_client, patient,
     patient_id = patient.pk
     patient_client.post(reverse("clinic:erase"), {"password": PASSWORD, "confirm": "on"})
     assert client.get(reverse("clinic:patient", args=[patient_id])).status_code == 404
+
+
+def test_erasure_does_not_depend_on_the_export_module():
+    code = "import django; django.setup(); import sys, clinic.services; assert 'clinic.exports' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env={**os.environ, "DEBUG": "1"})

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
-from clinic.exports import neutralise_cell, patient_owned_querysets
+from clinic.exports import neutralise_cell
+from clinic.selectors import patient_owned_querysets
 from clinic.services import add_note
 from guidance.models import DayScore, RuleSetVersion
 from tests.clinic.conftest import add_relapse, clinician_client_for
@@ -154,7 +155,7 @@ def test_the_csv_export_holds_every_row(patient_client, patient, today):
 
 
 def test_clinician_notes_are_in_the_clinicians_export_only(patient, patient_client, clinician, granted):
-    add_note(patient, clinician, "clinician working note")
+    add_note(patient=patient, author=clinician, body="clinician working note")
     mine = patient_client.get(reverse("clinic:export", args=[patient.pk, "json"])).content.decode()
     assert "clinician working note" not in mine
     theirs = clinician_client_for(clinician).get(reverse("clinic:export", args=[patient.pk, "json"])).content.decode()

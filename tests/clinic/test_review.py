@@ -3,9 +3,12 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from clinic.models import ClinicianNote
 from clinic.services import add_note
 from tests.clinic.conftest import add_relapse, clinician_client_for
+from tracker.measures import REASON_FEVER, REASON_SHORT, REASON_TOO_SOON
 from tracker.models import CustomSymptom, FatigueRating, SymptomLog, SymptomRating
+from tracker.selectors import relapse_reasons
 
 PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 
@@ -18,7 +21,7 @@ def test_patient_text_is_escaped_on_clinician_pages(patient, clinician, granted,
     symptom = CustomSymptom.objects.create(patient=patient, name=payload[:60])
     SymptomRating.objects.create(patient=patient, date=today, symptom=symptom, score=4)
     add_relapse(patient, today - timedelta(days=3), symptoms=payload)
-    add_note(patient, clinician, payload)
+    add_note(patient=patient, author=clinician, body=payload)
     client = clinician_client_for(clinician)
     pages = [
         client.get(reverse("clinic:dashboard")),
@@ -38,12 +41,12 @@ def test_the_review_page_shows_the_range_with_entries_relapses_mfis_and_notes(pa
     FatigueRating.objects.create(patient=patient, date=today - timedelta(days=200), score=2)
     first = add_relapse(patient, today - timedelta(days=40), symptoms="optic neuritis")
     add_relapse(patient, today - timedelta(days=30), symptoms="tingling feet", fever_or_infection=True)
-    add_note(patient, clinician, "discussed sleep")
+    add_note(patient=patient, author=clinician, body="discussed sleep")
     client = clinician_client_for(clinician)
     page = client.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
     assert "optic neuritis" in page and "tingling feet" in page
     assert "Possible pseudo-relapse" in page
-    assert "fever or infection at onset" in page
+    assert "there was a fever or an infection at the start" in page
     assert "discussed sleep" in page
     assert f"relapse-{first.pk}" in page
     # The range narrows the day entries.
@@ -71,8 +74,6 @@ def test_wide_tables_scroll_in_regions_a_keyboard_can_reach(patient_client, pati
 
 
 def test_a_refused_note_comes_back_with_the_error_and_the_text_as_typed(patient, clinician, granted):
-    from clinic.models import ClinicianNote
-
     client = clinician_client_for(clinician)
     typed = "Discussed the new fatigue pattern at length. " * 100  # 4,500 characters: over the 4,000 limit
     response = client.post(reverse("clinic:note-add", args=[patient.pk]), {"body": typed})
@@ -109,7 +110,7 @@ def test_the_clinician_confirms_or_annotates_a_relapse(patient, clinician, grant
 
 
 def test_the_patient_sees_their_page_without_clinician_notes(patient_client, patient, clinician, granted):
-    add_note(patient, clinician, "private clinician remark")
+    add_note(patient=patient, author=clinician, body="private clinician remark")
     page = patient_client.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
     assert "private clinician remark" not in page
     assert "This is the page a clinician you share with sees" in page
@@ -122,3 +123,21 @@ def test_the_report_has_a_print_stylesheet_and_the_range(patient, clinician, gra
     assert "css/clinic.css" in body
     assert "1 January 2026" in body and "1 March 2026" in body
     assert response["Cache-Control"].startswith("no-store")
+
+
+def test_patient_and_clinician_read_the_same_words_for_a_flagged_relapse(
+    patient, patient_client, clinician, granted, today
+):
+    add_relapse(patient, today - timedelta(days=40), symptoms="optic neuritis")
+    add_relapse(
+        patient, today - timedelta(days=30), symptoms="tingling", lasted_over_24h=False, fever_or_infection=True
+    )
+    clinician_page = clinician_client_for(clinician).get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+    report = clinician_client_for(clinician).get(reverse("clinic:report", args=[patient.pk])).content.decode()
+    patient_page = patient_client.get(reverse("tracker:relapses")).content.decode()
+    reasons = relapse_reasons([REASON_SHORT, REASON_TOO_SOON, REASON_FEVER])
+    assert len(set(reasons)) == 3
+    for reason in reasons:
+        assert reason in clinician_page
+        assert reason in report
+        assert reason in patient_page

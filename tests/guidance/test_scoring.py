@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guidance import scoring
+from tracker.models import FoodGroup
 
 DEFAULTS = importlib.import_module("guidance.migrations.0003_default_rules").DEFAULT_RULES
 RULES = [{k: r[k] for k in ("key", "kind", "params", "weight")} for r in DEFAULTS]
@@ -349,3 +350,19 @@ def test_the_result_does_not_depend_on_row_order(facts, rng):
     rng.shuffle(order)
     shuffled = facts.iloc[order].reset_index(drop=True)
     pd.testing.assert_frame_equal(scoring.score_days(facts, RULES), scoring.score_days(shuffled, RULES))
+
+
+def test_day_keys_sort_by_patient_then_day_and_decode_back():
+    patients = np.array([2, 1, 1, 70_000], dtype=np.int64)
+    days = np.array([-3, 20_000, -40_000, 0], dtype=np.int64)  # 1969-12-29, 2024-10-04, 1860-..., 1970-01-01
+    keys = scoring.day_keys(patients, days)
+    assert list(np.argsort(keys)) == [2, 1, 0, 3]
+    assert list(scoring.key_patients(keys)) == list(patients)
+    assert list(scoring.key_days(keys)) == list(days)
+    assert scoring.key_days(scoring.day_keys(5, 19_000)) == 19_000
+    assert scoring.key_patients(scoring.day_keys(5, 19_000)) == 5
+
+
+def test_every_food_group_tag_is_a_scoring_measure():
+    # The pure core cannot import the Django choices: this keeps its list and the catalog's tags one list.
+    assert set(scoring.FOOD_GROUPS) == set(FoodGroup.values)

@@ -1,19 +1,18 @@
 import datetime as dt
 import zoneinfo
 from datetime import timedelta
-from decimal import Decimal
 from unittest import mock
 
 import pytest
 import time_machine
 from django.db import connection
-from django.template import Context, Template
-from django.test.utils import CaptureQueriesContext
 
-from guidance import services
+from guidance import selectors, services, tasks
 from guidance.models import DayScore, Rule, RuleSetVersion, StaleDay
 from guidance.tasks import rescore_days_task, sweep_stale_scores_task
-from tests.guidance.factories import FoodFactory, LifestyleFactory, MealItemFactory, RelapseFactory, SleepDiaryFactory
+from tests.conftest import need
+from tests.factories import PatientFactory
+from tests.guidance.factories import MealItemFactory
 from tracker import services as tracker_services
 
 TODAY = dt.date(2026, 11, 20)
@@ -26,60 +25,10 @@ def pinned_today():
         yield TODAY
 
 
-@pytest.fixture
-def foods(db):
-    return {
-        "salad": FoodFactory(groups=["vegetable"], raw=True, default_portion_g=80, fiber_g_per_100g=2),
-        "lentils": FoodFactory(groups=["legume"], default_portion_g=150, fiber_g_per_100g=8),
-        "yogurt": FoodFactory(fermented=True, default_portion_g=125),
-        "nuggets": FoodFactory(groups=["white_meat"], nova_group=4, default_portion_g=100),
-        "brie": FoodFactory(groups=["cheese"], nova_group=3, default_portion_g=30, fermented=True),
-        "cola": FoodFactory(groups=["sugary_drink"], nova_group=4, added_sugar=True, default_portion_g=330),
-        "olive": FoodFactory(groups=["olive_oil"], default_portion_g=10),
-    }
-
-
-def test_it_turns_entries_into_day_facts(patient, foods):
-    day = dt.date(2026, 3, 2)
-    MealItemFactory(patient=patient, date=day, food=foods["salad"], grams=160)  # 2 servings, 3.2 g fiber
-    MealItemFactory(patient=patient, date=day, food=foods["salad"], grams=40, meal="dinner")  # +0.5
-    MealItemFactory(patient=patient, date=day, food=foods["lentils"], grams=75)  # 0.5 servings, 6 g fiber
-    MealItemFactory(patient=patient, date=day, food=foods["brie"], grams=60)  # 2 servings cheese, fermented
-    MealItemFactory(patient=patient, date=day, food=foods["cola"], grams=330)  # NOVA 4 and sugary: counted once
-    MealItemFactory(patient=patient, date=day, food=foods["olive"], grams=27)
-    SleepDiaryFactory(patient=patient, date=day, mid_sleep_minutes=195)
-    LifestyleFactory(
-        patient=patient, date=day + timedelta(days=1), activity_minutes=40, cigarettes=3, alcohol_units=Decimal("1.5")
-    )
-    facts = services.load_facts([patient.pk], None, None)
-    assert len(facts) == 2
-    first = facts.iloc[0]
-    assert first["vegetable"] == 2.5 and first["raw_vegetable"] == 2.5
-    assert first["legume"] == 0.5
-    assert first["fiber_g"] == pytest.approx(4.0 + 6.0)
-    assert first["fermented"] == 2
-    assert first["nova4"] == 1
-    assert first["processed"] == 3  # cheese 2 + cola 1 (NOVA 4 and sugary, once)
-    assert first["olive_oil_g"] == 27
-    assert first["mid_sleep_minutes"] == 195 and first["sleep_logged"] and first["logged"]
-    assert not first["lifestyle_logged"]
-    second = facts.iloc[1]
-    assert not second["logged"] and second["lifestyle_logged"]
-    assert second["tobacco"] == 1 and second["alcohol_units"] == 1.5 and second["activity_minutes"] == 40
-
-
-def test_it_flags_days_within_a_relapse(patient, foods):
-    for offset in range(5):
-        MealItemFactory(patient=patient, date=dt.date(2026, 3, 1) + timedelta(days=offset), food=foods["salad"])
-    RelapseFactory(patient=patient, started_on=dt.date(2026, 3, 2), ended_on=dt.date(2026, 3, 3))
-    facts = services.load_facts([patient.pk], None, None)
-    assert facts["relapse"].tolist() == [False, True, True, False, False]
-
-
 def test_each_score_records_its_version(patient, foods):
     MealItemFactory(patient=patient, date=dt.date(2026, 3, 2), food=foods["yogurt"], grams=125)
-    version = services.current_version()
-    services.rescore_patients([patient.pk], None, None, version)
+    version = selectors.current_version()
+    services.rescore_patients(patient_ids=[patient.pk], start=None, end=None, version=version)
     score = DayScore.objects.get(patient=patient)
     assert score.version == version and version.number == 1
     fermented = next(line for line in score.breakdown if line["key"] == "fermented")
@@ -99,12 +48,12 @@ def test_it_rescores_stored_days_after_a_rule_edit(patient, admin_user, foods, d
         MealItemFactory(
             patient=patient, date=dt.date(2026, 3, 2) + timedelta(days=offset), food=foods["lentils"], grams=150
         )
-    services.rescore_patients([patient.pk], None, None, services.current_version())
+    services.rescore_patients(patient_ids=[patient.pk], start=None, end=None, version=selectors.current_version())
     before = {s.date: s.total for s in DayScore.objects.filter(patient=patient)}
     Rule.objects.filter(key="fiber").update(params={"measure": "fiber_g", "target": 12})  # 12 g of lentil fiber = full
-    old_version = services.current_version()
+    old_version = selectors.current_version()
     with django_capture_on_commit_callbacks(execute=True):
-        version = services.publish(admin_user, "easier fiber target")
+        version = services.publish(user=admin_user, note="easier fiber target")
     assert version.number == 2
     scores = list(DayScore.objects.filter(patient=patient))
     assert {s.version_id for s in scores} == {version.pk}
@@ -117,17 +66,17 @@ def test_it_rescores_stored_days_after_a_rule_edit(patient, admin_user, foods, d
 
 
 def test_the_version_rescore_is_batched_and_idempotent(foods, django_user_model):
-    from tests.factories import PatientFactory
-
     patients = PatientFactory.create_batch(3)
     for patient in patients:
         MealItemFactory(patient=patient, date=dt.date(2026, 3, 2), food=foods["salad"])
-    version = services.current_version()
-    cursor = services.rescore_version_batch(version.pk, 0, batch_size=2)
+    version = selectors.current_version()
+    cursor = services.rescore_version_batch(version_id=version.pk, after_patient_id=0, batch_size=2)
     assert cursor == patients[1].pk
     assert DayScore.objects.count() == 2
-    assert services.rescore_version_batch(version.pk, cursor, batch_size=2) is None
-    services.rescore_version_batch(version.pk, 0, batch_size=5)  # a duplicate run changes nothing
+    assert services.rescore_version_batch(version_id=version.pk, after_patient_id=cursor, batch_size=2) is None
+    services.rescore_version_batch(
+        version_id=version.pk, after_patient_id=0, batch_size=5
+    )  # a duplicate run changes nothing
     assert DayScore.objects.count() == 3
     version.refresh_from_db()
     assert version.rescore_finished_at is not None
@@ -139,10 +88,12 @@ def test_saving_an_entry_rescores_that_day_and_the_next_six(
     day = TODAY - timedelta(days=3)
     for offset in range(-2, 4):
         MealItemFactory(patient=patient, date=day + timedelta(days=offset), food=foods["salad"])
-    services.rescore_patients([patient.pk], None, None, services.current_version())
+    services.rescore_patients(patient_ids=[patient.pk], start=None, end=None, version=selectors.current_version())
     before = {s.date: s.total for s in DayScore.objects.filter(patient=patient)}
     with django_capture_on_commit_callbacks(execute=True):
-        tracker_services.add_meal_item(patient, day, "lunch", foods["lentils"], 450)  # 3 servings of legumes
+        tracker_services.add_meal_item(
+            patient=patient, day=day, meal="lunch", food=foods["lentils"], grams=450
+        )  # 3 servings of legumes
     after = {s.date: s.total for s in DayScore.objects.filter(patient=patient)}
     assert after[day] > before[day]
     for later in range(1, 4):  # their 7-day windows now hold 3 servings of legumes (a MEDAS item)
@@ -158,7 +109,7 @@ def test_with_the_broker_down_the_entry_is_saved_and_the_sweep_scores_it_later(
         mock.patch("guidance.tasks.rescore_days_task.apply_async", side_effect=OSError("redis is down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        item = tracker_services.add_meal_item(patient, TODAY, "lunch", foods["yogurt"], 125)
+        item = tracker_services.add_meal_item(patient=patient, day=TODAY, meal="lunch", food=foods["yogurt"], grams=125)
     assert item.pk is not None
     assert not DayScore.objects.filter(patient=patient).exists()
     assert StaleDay.objects.filter(patient=patient, date=TODAY).exists()
@@ -170,7 +121,7 @@ def test_with_the_broker_down_the_entry_is_saved_and_the_sweep_scores_it_later(
 
 def test_schedule_rescore_never_raises(patient, caplog):
     with mock.patch("guidance.tasks.rescore_days_task.apply_async", side_effect=ConnectionError("no broker")):
-        services.schedule_rescore(patient.pk, TODAY)
+        tasks.schedule_rescore(patient.pk, TODAY)
     assert "sweep" in caplog.text
 
 
@@ -183,9 +134,9 @@ def test_the_sweep_scores_recent_entries_that_were_never_scored(patient, foods):
 
 def test_the_sweep_rescores_days_left_with_an_older_version(patient, foods, admin_user):
     MealItemFactory(patient=patient, date=dt.date(2026, 3, 2), food=foods["salad"])
-    services.rescore_patients([patient.pk], None, None, services.current_version())
+    services.rescore_patients(patient_ids=[patient.pk], start=None, end=None, version=selectors.current_version())
     with mock.patch("guidance.tasks.rescore_version_task.apply_async", side_effect=OSError("down")):
-        version = services.publish(admin_user)
+        version = services.publish(user=admin_user)
     assert DayScore.objects.get(patient=patient).version.number == 1
     services.sweep()
     assert DayScore.objects.get(patient=patient).version == version
@@ -200,87 +151,27 @@ def test_the_rescore_task_takes_ids_and_iso_dates_and_drops_days_without_entries
     assert not DayScore.objects.filter(patient=patient).exists()
 
 
-PANEL = Template("{% load guidance_tags %}{% day_score_panel user day %}")
-
-
-def render_panel(user, day):
-    return PANEL.render(Context({"user": user, "day": day}))
-
-
-def make_history(patient, foods, days):
-    for offset in range(days):
-        day = dt.date(2026, 3, 1) + timedelta(days=offset)
-        MealItemFactory(patient=patient, date=day, food=foods["salad"], grams=160)
-        SleepDiaryFactory(patient=patient, date=day)
-
-
-@pytest.mark.parametrize("stored", [True, False])
-def test_the_day_panel_query_count_does_not_grow_with_history(stored, foods):
-    from tests.factories import PatientFactory
-
-    counts = []
-    for days in (2, 60):
-        patient = PatientFactory()
-        make_history(patient, foods, days)
-        if stored:
-            services.rescore_patients([patient.pk], None, None, services.current_version())
-        with CaptureQueriesContext(connection) as queries:
-            html = render_panel(patient, dt.date(2026, 3, 2))
-        assert "of 20 points" in html
-        counts.append(len(queries))
-    assert counts[0] == counts[1]
-    assert counts[0] <= (3 if stored else 13)
-
-
-def test_the_day_panel_explains_each_rule(patient, foods):
-    make_history(patient, foods, 7)
-    services.rescore_patients([patient.pk], None, None, services.current_version())
-    html = render_panel(patient, dt.date(2026, 3, 7))
-    assert "Fiber" in html and "of 20 points" in html
-    assert "Counted this day: 3.2 g of fiber." in html
-    assert "7 of 7 days logged" in html
-    assert "/guidance/rules/fiber/" in html
-    assert "Scored with rule set v1." in html
-    assert "does not replace it" in html
-
-
-def test_the_day_panel_computes_a_stale_day_on_the_spot(patient, foods):
-    make_history(patient, foods, 3)
-    services.rescore_patients([patient.pk], None, None, services.current_version())
-    MealItemFactory(patient=patient, date=dt.date(2026, 3, 3), food=foods["yogurt"], grams=125)
-    services.mark_stale(patient.pk, dt.date(2026, 3, 3))
-    html = render_panel(patient, dt.date(2026, 3, 3))
-    assert "Computed just now" in html
-    assert "10 of 10 points" in html  # the new yogurt counts already
-
-
-def test_the_day_panel_says_when_nothing_is_logged(patient):
-    html = render_panel(patient, dt.date(2026, 3, 3))
-    assert "Nothing logged for this day yet" in html
-    assert "does not replace it" in html
-
-
 def test_publishing_twice_makes_two_new_versions(admin_user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        first = services.publish(admin_user)
-        second = services.publish(admin_user)
+        first = services.publish(user=admin_user)
+        second = services.publish(user=admin_user)
     assert (first.number, second.number) == (2, 3)
     assert RuleSetVersion.objects.count() == 3
 
 
 def test_big_batches_upsert_through_copy_on_postgresql(patient, foods, monkeypatch):
-    from tests.conftest import need
-
     need(connection.vendor == "postgresql", "PostgreSQL is not configured (DATABASE_URL)")
     monkeypatch.setattr(services, "COPY_THRESHOLD", 1)
     for offset in range(3):
         MealItemFactory(
             patient=patient, date=dt.date(2026, 3, 2) + timedelta(days=offset), food=foods["yogurt"], grams=125
         )
-    version = services.current_version()
-    assert services.rescore_patients([patient.pk], None, None, version) == 3
+    version = selectors.current_version()
+    assert services.rescore_patients(patient_ids=[patient.pk], start=None, end=None, version=version) == 3
     MealItemFactory(patient=patient, date=dt.date(2026, 3, 4), food=foods["lentils"], grams=150)
-    services.rescore_patients([patient.pk], None, None, version)  # updates in place, no duplicates
+    services.rescore_patients(
+        patient_ids=[patient.pk], start=None, end=None, version=version
+    )  # updates in place, no duplicates
     scores = list(DayScore.objects.filter(patient=patient).order_by("date"))
     assert len(scores) == 3
     assert scores[0].version == version

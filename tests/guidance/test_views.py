@@ -1,5 +1,6 @@
 from django.urls import reverse
 
+from guidance import services
 from guidance.models import Rule
 
 
@@ -23,9 +24,7 @@ def test_it_shows_the_rationale_in_french(patient_client):
 def test_it_escapes_rationales(patient_client, admin_user):
     Rule.objects.filter(key="fiber").update(rationale_en='<script>alert(1)</script>"><img src=x onerror=alert(2)>')
     Rule.objects.filter(key="fiber").update(active=False)  # unpublished rules still resolve by key
-    from guidance import services
-
-    services.publish(admin_user)
+    services.publish(user=admin_user)
     html = patient_client.get(reverse("guidance:rule", args=["fiber"])).content.decode()
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -10,7 +10,7 @@ from factory.django import DjangoModelFactory
 
 from tests.factories import PatientFactory
 from tracker.catalog import search_key
-from tracker.models import FatigueRating, Food, Lifestyle, MealItem, Relapse, SleepDiary
+from tracker.models import FatigueRating, Food, Lifestyle, MealItem, MealType, Relapse, SleepDiary
 
 
 class FoodFactory(DjangoModelFactory):
@@ -78,3 +78,20 @@ class RelapseFactory(DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     started_on = dt.date(2026, 10, 1)
     symptoms = "Numb legs"
+
+
+def food(name_en: str, name_fr: str = "", owner=None, **extra) -> Food:
+    """A food with the search key the loader would give it (for search tests)."""
+    name_fr = name_fr or name_en
+    return Food.objects.create(
+        name_en=name_en,
+        name_fr=name_fr,
+        search_text=search_key(name_en, name_fr),
+        default_portion_g=100,
+        owner=owner,
+        **extra,
+    )
+
+
+def eat(patient, item: Food, day: dt.date, meal: str = MealType.LUNCH) -> None:
+    MealItem.objects.create(patient=patient, food=item, date=day, meal=meal, grams=100)

@@ -1,19 +1,19 @@
-"""The shipped food catalog, its loader and the type-ahead search."""
+"""The shipped food catalog and its loader."""
 
 import csv
 import shutil
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from tests.factories import PatientFactory
+from tests.tracker.factories import food
 from tracker import catalog
-from tracker.catalog import CATALOG_CSV, CatalogError, load_catalog, read_catalog, search_foods, search_key
-from tracker.models import FavoriteFood, Food, FoodGroup, MealItem, MealType
+from tracker.catalog import CATALOG_CSV, CatalogError, load_catalog, read_catalog
+from tracker.models import Food, FoodGroup
 
 TODAY = date(2025, 3, 12)
 
@@ -40,22 +40,6 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
-
-
-def food(name_en: str, name_fr: str = "", owner=None, **extra) -> Food:
-    name_fr = name_fr or name_en
-    return Food.objects.create(
-        name_en=name_en,
-        name_fr=name_fr,
-        search_text=search_key(name_en, name_fr),
-        default_portion_g=100,
-        owner=owner,
-        **extra,
-    )
-
-
-def eat(patient, item: Food, day: date, meal: str = MealType.LUNCH) -> None:
-    MealItem.objects.create(patient=patient, food=item, date=day, meal=meal, grams=100)
 
 
 # ---------------------------------------------------------------- the CSV
@@ -252,176 +236,3 @@ def test_load_foods_keeps_foods_removed_from_the_file(db, tmp_path):
     load_catalog(write_csv(tmp_path / "v1.csv", rows))
     load_catalog(write_csv(tmp_path / "v2.csv", rows[1:]))
     assert Food.objects.filter(name_en=rows[0]["name_en"]).exists()
-
-
-# ---------------------------------------------------------------- search
-
-
-@pytest.fixture
-def shipped(db):
-    load_catalog()
-
-
-def names(foods: list[Food]) -> list[str]:
-    return [f.name_en for f in foods]
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("creme", "Crème fraîche (30% fat)"),
-        ("CRÈME FRAÎCHE", "Crème fraîche (30% fat)"),
-        ("Creme fra", "Crème fraîche (30% fat)"),
-        ("pomme", "Apple"),
-        ("POMME", "Apple"),
-        ("apple", "Apple"),
-        ("epinards", "Spinach (cooked)"),
-        ("Épinards", "Spinach (cooked)"),
-        ("oeuf dur", "Boiled egg"),
-        ("œuf dur", "Boiled egg"),
-        ("boeuf bourg", "Beef bourguignon"),
-        ("pain d'epices", "Gingerbread (pain d'épices)"),
-        ("kimchi", "Kimchi"),
-        ("yaourt nature", "Plain yogurt (whole milk)"),
-    ],
-)
-def test_search_ignores_case_and_accents_in_both_languages(shipped, patient, query, expected):
-    assert expected in names(search_foods(patient, query, limit=12))
-
-
-def test_search_matches_word_prefixes_not_only_name_starts(shipped, patient):
-    found = names(search_foods(patient, "fraiche", limit=50))
-    assert "Crème fraîche (30% fat)" in found
-    assert "Light crème fraîche (15% fat)" in found
-
-
-def test_search_puts_name_prefixes_before_word_prefixes_before_substrings(db, patient):
-    food("Pear", "Poire")
-    food("Prickly pear", "Figue de Barbarie")
-    food("Spearmint", "Menthe verte")
-    assert names(search_foods(patient, "pear")) == ["Pear", "Prickly pear", "Spearmint"]
-
-
-def test_search_requires_every_word(db, patient):
-    food("Green tea", "Thé vert")
-    food("Green beans (boiled)", "Haricots verts (cuits)")
-    assert names(search_foods(patient, "green tea")) == ["Green tea"]
-    assert names(search_foods(patient, "the vert")) == ["Green tea"]
-
-
-def test_search_treats_like_wildcards_as_text(db, patient):
-    food("Milk 100%", "Lait 100 %")
-    food("Skimmed milk", "Lait écrémé")
-    assert names(search_foods(patient, "%")) == []
-    assert names(search_foods(patient, "_")) == []
-
-
-@pytest.mark.parametrize("query", ["apple\x00", "a" * 10_000, "apple " * 500, "'; DROP TABLE tracker_food; --"])
-def test_search_survives_hostile_queries(db, patient, query):
-    food("Apple", "Pomme")
-    assert len(search_foods(patient, query)) <= 1
-
-
-def test_search_includes_my_private_foods_but_never_anyone_elses(db, patient, other_patient):
-    food("Granny's apple crumble", "Crumble de mamie", owner=patient)
-    food("Neighbour's apple pie", "Tarte du voisin", owner=other_patient)
-    food("Apple", "Pomme")
-    assert names(search_foods(patient, "apple")) == ["Apple", "Granny's apple crumble"]
-    assert names(search_foods(other_patient, "apple")) == ["Apple", "Neighbour's apple pie"]
-    assert names(search_foods(None, "apple")) == ["Apple"]
-
-
-def test_search_never_shows_another_users_private_food_even_if_favourite_or_eaten(db, patient, other_patient, today):
-    theirs = food("Secret apple", "Pomme secrète", owner=other_patient)
-    FavoriteFood.objects.create(patient=patient, food=theirs)
-    eat(patient, theirs, today)
-    assert search_foods(patient, "apple") == []
-    assert search_foods(patient, "") == []
-    assert catalog.recent_foods(patient) == []
-    assert catalog.favourite_foods(patient) == []
-
-
-def test_search_ranks_favourites_then_recent_foods_first(db, patient, other_patient, today):
-    apple = food("Apple", "Pomme")
-    juice = food("Apple juice", "Jus de pomme")
-    sauce = food("Apple sauce", "Compote de pommes")
-    pineapple = food("Pineapple", "Ananas")  # matches "apple" only inside a word
-    toffee = food("Toffee apple", "Pomme d'amour")
-    FavoriteFood.objects.create(patient=patient, food=toffee)
-    eat(patient, pineapple, today - timedelta(days=3))
-    eat(patient, sauce, today - timedelta(days=45))  # too old to count as recent
-    FavoriteFood.objects.create(patient=other_patient, food=juice)  # someone else's favourite
-    eat(other_patient, apple, today)  # someone else's meal
-    assert names(search_foods(patient, "apple")) == ["Toffee apple", "Pineapple", "Apple", "Apple juice", "Apple sauce"]
-
-
-def test_an_empty_query_gives_favourites_then_recent_foods(db, patient, today):
-    tea = food("Tea", "Thé")
-    bread = food("Bread", "Pain")
-    jam = food("Jam", "Confiture")
-    food("Never eaten", "Jamais mangé")
-    old = food("Eaten long ago", "Mangé il y a longtemps")
-    FavoriteFood.objects.create(patient=patient, food=tea)
-    eat(patient, jam, today - timedelta(days=5))
-    eat(patient, bread, today - timedelta(days=1))
-    eat(patient, tea, today)
-    eat(patient, old, today - timedelta(days=31))
-    assert names(search_foods(patient, "   ")) == ["Tea", "Bread", "Jam"]
-    assert names(search_foods(patient, "")) == ["Tea", "Bread", "Jam"]
-    assert search_foods(None, "") == []
-
-
-def test_search_respects_the_limit(shipped, patient):
-    assert len(search_foods(patient, "a", limit=5)) == 5
-    assert len(search_foods(patient, "a")) == 12
-
-
-def test_recent_foods_are_latest_first_and_once_each(db, patient, today):
-    tea, bread = food("Tea", "Thé"), food("Bread", "Pain")
-    for days_ago in range(10):
-        eat(patient, tea, today - timedelta(days=days_ago + 1))
-    eat(patient, bread, today)
-    assert names(catalog.recent_foods(patient, limit=5)) == ["Bread", "Tea"]
-    assert names(catalog.recent_foods(patient, limit=1)) == ["Bread"]
-
-
-def test_favourite_foods_are_by_name(db, patient, other_patient):
-    for name in ("Walnuts", "Kefir", "Apple"):
-        FavoriteFood.objects.create(patient=patient, food=food(name))
-    FavoriteFood.objects.create(patient=other_patient, food=food("Cola"))
-    assert names(catalog.favourite_foods(patient)) == ["Apple", "Kefir", "Walnuts"]
-
-
-def make_history(patient, foods: list[Food], days: int) -> None:
-    MealItem.objects.bulk_create(
-        MealItem(
-            patient=patient, food=foods[(d * 4 + m) % len(foods)], date=TODAY - timedelta(days=d), meal=meal, grams=80
-        )
-        for d in range(days)
-        for m, meal in enumerate(MealType.values)
-    )
-    FavoriteFood.objects.bulk_create(FavoriteFood(patient=patient, food=f) for f in foods[: min(days, 40)])
-
-
-@pytest.mark.parametrize("days", [1, 730])
-def test_search_runs_in_one_query_whatever_the_history(shipped, patient, today, days, django_assert_max_num_queries):
-    foods = list(Food.objects.order_by("pk")[:200])
-    make_history(patient, foods, days)
-    for query in ("creme", "pomme de", "", "a"):
-        with django_assert_max_num_queries(1):
-            search_foods(patient, query)
-    with django_assert_max_num_queries(1):
-        catalog.recent_foods(patient)
-    with django_assert_max_num_queries(1):
-        catalog.favourite_foods(patient)
-
-
-def test_search_ranks_within_a_large_history(shipped, today):
-    patient = PatientFactory()
-    foods = {f.name_en: f for f in Food.objects.all()}
-    make_history(patient, list(foods.values())[:100], 400)
-    eat(patient, foods["Crème caramel"], today)
-    FavoriteFood.objects.create(patient=patient, food=foods["Light crème fraîche (15% fat)"])
-    found = names(search_foods(patient, "creme"))
-    assert found[0] == "Light crème fraîche (15% fat)"
-    assert found[1] == "Crème caramel"

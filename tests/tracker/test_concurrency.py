@@ -54,12 +54,16 @@ def test_it_keeps_one_row_when_two_tabs_save_the_same_day_at_once():
     food = FoodFactory()
     for _round in range(5):
         _race(
-            lambda: services.save_fatigue(patient, DAY, 3),
-            lambda: services.save_fatigue(patient, DAY, 6),
-            lambda: services.save_sleep(patient, DAY, SLEEP),
-            lambda: services.save_sleep(patient, DAY, {**SLEEP, "quality": 2}),
-            lambda: services.add_meal_item(patient, DAY, "lunch", food, 100, token="same-form"),
-            lambda: services.add_meal_item(patient, DAY, "lunch", food, 100, token="same-form"),
+            lambda: services.save_fatigue(patient=patient, day=DAY, score=3),
+            lambda: services.save_fatigue(patient=patient, day=DAY, score=6),
+            lambda: services.save_sleep(patient=patient, day=DAY, data=SLEEP),
+            lambda: services.save_sleep(patient=patient, day=DAY, data={**SLEEP, "quality": 2}),
+            lambda: services.add_meal_item(
+                patient=patient, day=DAY, meal="lunch", food=food, grams=100, token="same-form"
+            ),
+            lambda: services.add_meal_item(
+                patient=patient, day=DAY, meal="lunch", food=food, grams=100, token="same-form"
+            ),
         )
     assert FatigueRating.objects.filter(patient=patient).count() == 1
     assert SleepDiary.objects.filter(patient=patient).count() == 1

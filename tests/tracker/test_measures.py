@@ -6,11 +6,20 @@ import sys
 from pathlib import Path
 
 from tracker.measures import (
+    BRISTOL_TYPES,
+    MFIS_ANSWERS,
+    MFIS_ITEMS,
+    MFIS_QUESTIONS,
+    NOVA_GROUPS,
+    NOVA_ULTRA_PROCESSED,
     REASON_FEVER,
     REASON_SHORT,
     REASON_TOO_SOON,
     Episode,
+    episode_last_day,
+    is_processed,
     mfis_due,
+    mfis_padded,
     relapse_check,
     relapse_checks,
 )
@@ -71,3 +80,31 @@ def test_it_makes_the_mfis_due_every_four_weeks():
 def test_it_keeps_measures_free_of_django():
     code = "import sys, tracker.measures; assert not [m for m in sys.modules if m.startswith('django')]"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_processed_means_nova_4_a_pro_inflammatory_group_or_added_sugar():
+    assert is_processed(NOVA_ULTRA_PROCESSED, [], False)
+    assert is_processed(1, ["cheese"], False)
+    assert is_processed(1, ["very_spicy", "vegetable"], False)
+    assert is_processed(2, [], True)
+    assert not is_processed(1, ["vegetable", "olive_oil"], False)
+    assert not is_processed(None, None, None)
+
+
+def test_the_instruments_have_their_published_shape():
+    assert len(MFIS_QUESTIONS) == MFIS_ITEMS == 21
+    assert sorted(MFIS_ANSWERS) == [0, 1, 2, 3, 4]
+    assert sorted(BRISTOL_TYPES) == [1, 2, 3, 4, 5, 6, 7]
+    assert sorted(NOVA_GROUPS) == [1, 2, 3, 4]
+
+
+def test_mfis_answers_are_padded_or_cut_to_21():
+    assert mfis_padded([1, 2]) == [1, 2] + [None] * 19
+    assert mfis_padded([0] * 30) == [0] * 21
+
+
+def test_an_episode_without_an_end_runs_to_today_and_never_before_it_began():
+    today = D(2026, 3, 10)
+    assert episode_last_day(D(2026, 3, 1), D(2026, 3, 4), today) == D(2026, 3, 4)
+    assert episode_last_day(D(2026, 3, 1), None, today) == today
+    assert episode_last_day(D(2026, 3, 12), None, today) == D(2026, 3, 12)

@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from tests.tracker.factories import FatigueFactory, MealItemFactory, RelapseFactory, SleepFactory
-from tracker.models import FatigueRating, Lifestyle, MFISResponse, SleepDiary, StoolEvent, SymptomLog
+from tracker.models import FatigueRating, Lifestyle, MFISResponse, Relapse, SleepDiary, StoolEvent, SymptomLog
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 
@@ -79,3 +79,34 @@ def test_a_food_shows_its_name_and_measure_in_the_active_language():
     with translation.override("en"):
         assert (both.display_name, both.display_measure) == ("Oat flakes", "1 bowl")
         assert english_only.display_measure == "1 portion"
+
+
+D = dt.date
+START, END = D(2026, 10, 10), D(2026, 10, 20)
+
+
+@pytest.mark.parametrize(
+    ("started_on", "ended_on", "overlaps"),
+    [
+        (D(2026, 9, 1), None, True),  # still going on: it covers the whole period
+        (D(2026, 10, 15), None, True),
+        (D(2026, 10, 21), None, False),  # open, but begins the day after the end
+        (D(2026, 10, 1), D(2026, 10, 9), False),  # ended the day before the start
+        (D(2026, 10, 1), D(2026, 10, 10), True),  # ended on the first day
+        (D(2026, 10, 20), D(2026, 10, 25), True),  # began on the last day
+        (D(2026, 10, 21), D(2026, 10, 22), False),  # began the day after the end
+        (D(2026, 10, 1), D(2026, 10, 30), True),  # spans the whole period
+        (D(2026, 10, 12), D(2026, 10, 14), True),  # inside it
+    ],
+)
+def test_a_relapse_overlaps_a_period_when_they_share_a_day(patient, started_on, ended_on, overlaps):
+    relapse = RelapseFactory(patient=patient, started_on=started_on, ended_on=ended_on)
+    assert (relapse in Relapse.objects.overlapping(START, END)) is overlaps
+
+
+def test_an_open_side_of_the_period_has_no_limit(patient):
+    old = RelapseFactory(patient=patient, started_on=D(2020, 1, 1), ended_on=D(2020, 1, 5))
+    late = RelapseFactory(patient=patient, started_on=D(2026, 11, 1), ended_on=None)
+    assert set(Relapse.objects.overlapping(None, END)) == {old}
+    assert set(Relapse.objects.overlapping(START, None)) == {late}
+    assert set(Relapse.objects.overlapping(None, None)) == {old, late}

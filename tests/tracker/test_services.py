@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 
 from tests.tracker.conftest import TODAY
-from tests.tracker.factories import FoodFactory, MealItemFactory, SleepFactory
+from tests.tracker.factories import MealItemFactory, SleepFactory
 from tracker import services
 from tracker.models import (
     CustomSymptom,
@@ -42,8 +42,8 @@ def changed():
 
 
 def test_it_upserts_one_sleep_diary_a_day_with_derived_measures(patient, changed):
-    services.save_sleep(patient, TODAY, SLEEP)
-    diary = services.save_sleep(patient, TODAY, {**SLEEP, "minutes_awake": 0})
+    services.save_sleep(patient=patient, day=TODAY, data=SLEEP)
+    diary = services.save_sleep(patient=patient, day=TODAY, data={**SLEEP, "minutes_awake": 0})
     assert SleepDiary.objects.filter(patient=patient).count() == 1
     assert diary.total_sleep_minutes == 7 * 60 + 30
     assert diary.time_in_bed_minutes == 8 * 60 + 30
@@ -53,14 +53,14 @@ def test_it_upserts_one_sleep_diary_a_day_with_derived_measures(patient, changed
 
 def test_it_refuses_future_days(patient, changed):
     with pytest.raises(services.FutureDayError):
-        services.save_fatigue(patient, TODAY + dt.timedelta(days=1), 3)
+        services.save_fatigue(patient=patient, day=TODAY + dt.timedelta(days=1), score=3)
     assert not FatigueRating.objects.exists()
     changed.assert_not_called()
 
 
 def test_it_adds_a_meal_item_once_per_token(patient, day_foods, changed):
-    services.add_meal_item(patient, TODAY, "lunch", day_foods["lentils"], 150, token="abc")
-    services.add_meal_item(patient, TODAY, "lunch", day_foods["lentils"], 150, token="abc")
+    services.add_meal_item(patient=patient, day=TODAY, meal="lunch", food=day_foods["lentils"], grams=150, token="abc")
+    services.add_meal_item(patient=patient, day=TODAY, meal="lunch", food=day_foods["lentils"], grams=150, token="abc")
     assert MealItem.objects.filter(patient=patient).count() == 1
     assert changed.call_count == 1
 
@@ -70,102 +70,93 @@ def test_it_refuses_another_patients_private_food(patient, other_patient, day_fo
     private.owner = other_patient
     private.save()
     with pytest.raises(type(private).DoesNotExist):
-        services.add_meal_item(patient, TODAY, "lunch", private, 40)
+        services.add_meal_item(patient=patient, day=TODAY, meal="lunch", food=private, grams=40)
 
 
 def test_it_copies_yesterdays_meal_once(patient, day_foods, changed):
     MealItemFactory(patient=patient, date=YESTERDAY, meal="breakfast", food=day_foods["oats"], grams=40)
     MealItemFactory(patient=patient, date=YESTERDAY, meal="breakfast", food=day_foods["yogurt"], grams=125)
     MealItemFactory(patient=patient, date=YESTERDAY, meal="dinner", food=day_foods["lentils"], grams=150)
-    assert services.copy_meal_from_previous_day(patient, TODAY, "breakfast") == 2
-    assert services.copy_meal_from_previous_day(patient, TODAY, "breakfast") == 0
-    assert services.copy_day_from_previous_day(patient, TODAY) == 1
-    assert services.copy_day_from_previous_day(patient, TODAY) == 0
+    assert services.copy_meal_from_previous_day(patient=patient, day=TODAY, meal="breakfast") == 2
+    assert services.copy_meal_from_previous_day(patient=patient, day=TODAY, meal="breakfast") == 0
+    assert services.copy_day_from_previous_day(patient=patient, day=TODAY) == 1
+    assert services.copy_day_from_previous_day(patient=patient, day=TODAY) == 0
     today_items = MealItem.objects.filter(patient=patient, date=TODAY)
     assert sorted(today_items.values_list("meal", "grams")) == [("breakfast", 40), ("breakfast", 125), ("dinner", 150)]
 
 
 def test_it_saves_and_applies_a_named_meal(patient, day_foods):
     MealItemFactory(patient=patient, date=YESTERDAY, meal="breakfast", food=day_foods["oats"], grams=40)
-    saved = services.save_meal_as(patient, YESTERDAY, "breakfast", "Usual")
-    assert services.apply_saved_meal(patient, TODAY, "snack", saved) == 1
-    assert services.apply_saved_meal(patient, TODAY, "snack", saved) == 0
+    saved = services.save_meal_as(patient=patient, day=YESTERDAY, meal="breakfast", name="Usual")
+    assert services.apply_saved_meal(patient=patient, day=TODAY, meal="snack", saved_meal=saved) == 1
+    assert services.apply_saved_meal(patient=patient, day=TODAY, meal="snack", saved_meal=saved) == 0
     # Saving again under the same name replaces the contents.
     MealItemFactory(patient=patient, date=YESTERDAY, meal="breakfast", food=day_foods["yogurt"], grams=125)
-    assert services.save_meal_as(patient, YESTERDAY, "breakfast", "Usual").items.count() == 2
+    assert services.save_meal_as(patient=patient, day=YESTERDAY, meal="breakfast", name="Usual").items.count() == 2
 
 
 def test_it_saves_symptoms_with_custom_ratings_and_clears_a_rating(patient, changed):
-    tingling = services.add_custom_symptom(patient, "Tingling")
-    services.save_symptoms(patient, TODAY, mood=6, stress=3, note="ok", ratings={tingling.pk: 4})
-    services.save_symptoms(patient, TODAY, mood=7, stress=3, note="", ratings={tingling.pk: 5})
+    tingling = services.add_custom_symptom(patient=patient, name="Tingling")
+    services.save_symptoms(patient=patient, day=TODAY, mood=6, stress=3, note="ok", ratings={tingling.pk: 4})
+    services.save_symptoms(patient=patient, day=TODAY, mood=7, stress=3, note="", ratings={tingling.pk: 5})
     assert SymptomLog.objects.get(patient=patient).mood == 7
     assert SymptomRating.objects.get(patient=patient).score == 5
-    services.save_symptoms(patient, TODAY, mood=7, stress=3, note="", ratings={tingling.pk: None})
+    services.save_symptoms(patient=patient, day=TODAY, mood=7, stress=3, note="", ratings={tingling.pk: None})
     assert not SymptomRating.objects.exists()
 
 
 def test_it_refuses_ratings_of_another_patients_symptom(patient, other_patient):
     theirs = CustomSymptom.objects.create(patient=other_patient, name="Pain")
     with pytest.raises(CustomSymptom.DoesNotExist):
-        services.save_symptoms(patient, TODAY, mood=None, stress=None, note="", ratings={theirs.pk: 3})
+        services.save_symptoms(patient=patient, day=TODAY, mood=None, stress=None, note="", ratings={theirs.pk: 3})
     assert not SymptomLog.objects.exists()  # the whole write rolled back
 
 
 def test_it_counts_cigarettes_as_tobacco(patient):
-    lifestyle = services.save_lifestyle(patient, TODAY, {"tobacco": False, "cigarettes": 3, "activity_minutes": 0})
+    lifestyle = services.save_lifestyle(
+        patient=patient, day=TODAY, data={"tobacco": False, "cigarettes": 3, "activity_minutes": 0}
+    )
     assert lifestyle.tobacco
 
 
 def test_it_adds_stool_events_once_per_token(patient):
-    services.add_stool_event(patient, TODAY, 4, token="x")
-    services.add_stool_event(patient, TODAY, 4, token="x")
-    services.add_stool_event(patient, TODAY, 5, token="y")
+    services.add_stool_event(patient=patient, day=TODAY, bristol_type=4, token="x")
+    services.add_stool_event(patient=patient, day=TODAY, bristol_type=4, token="x")
+    services.add_stool_event(patient=patient, day=TODAY, bristol_type=5, token="y")
     assert StoolEvent.objects.filter(patient=patient).count() == 2
 
 
 def test_it_saves_the_mfis_part_way_then_complete(patient):
-    partial = services.save_mfis(patient, TODAY, [2] * 10)
+    partial = services.save_mfis(patient=patient, day=TODAY, items=[2] * 10)
     assert not partial.completed and partial.items[10:] == [None] * 11
-    done = services.save_mfis(patient, TODAY, [2] * 21)
+    done = services.save_mfis(patient=patient, day=TODAY, items=[2] * 21)
     assert done.completed and MFISResponse.objects.count() == 1
 
 
 def test_it_creates_edits_and_deletes_a_relapse(patient, changed):
     data = {"started_on": dt.date(2026, 10, 1), "ended_on": None, "symptoms": "Blurred vision", "lasted_over_24h": True}
-    relapse = services.save_relapse(patient, data, token="r1")
-    assert services.save_relapse(patient, data, token="r1").pk == relapse.pk
-    services.save_relapse(patient, {**data, "started_on": dt.date(2026, 10, 3)}, relapse)
+    relapse = services.save_relapse(patient=patient, data=data, token="r1")
+    assert services.save_relapse(patient=patient, data=data, token="r1").pk == relapse.pk
+    services.save_relapse(patient=patient, data={**data, "started_on": dt.date(2026, 10, 3)}, relapse=relapse)
     relapse.refresh_from_db()
     assert relapse.started_on == dt.date(2026, 10, 3)
-    assert services.delete_entry(patient, relapse) == dt.date(2026, 10, 3)
+    assert services.delete_entry(patient=patient, entry=relapse) == dt.date(2026, 10, 3)
     assert not Relapse.objects.exists()
 
 
 def test_it_refuses_to_delete_another_patients_entry(patient, other_patient):
     sleep = SleepFactory(patient=other_patient)
     with pytest.raises(SleepDiary.DoesNotExist):
-        services.delete_entry(patient, sleep)
-
-
-def test_it_flags_relapses_with_reasons_in_words(patient):
-    first = Relapse.objects.create(patient=patient, started_on=dt.date(2026, 9, 1), symptoms="a")
-    second = Relapse.objects.create(
-        patient=patient, started_on=dt.date(2026, 9, 10), symptoms="b", fever_or_infection=True
-    )
-    flags = services.relapse_flags([second, first])
-    assert flags[first.pk].meets_definition
-    assert not flags[second.pk].meets_definition
-    assert len(services.relapse_reasons(flags[second.pk])) == 2
+        services.delete_entry(patient=patient, entry=sleep)
 
 
 def test_it_enqueues_rescoring_only_after_commit(patient, django_capture_on_commit_callbacks):
     with (
-        mock.patch("guidance.services.schedule_rescore") as rescore,
-        mock.patch("trends.services.schedule_rebuild") as rebuild,
+        mock.patch("guidance.tasks.schedule_rescore") as rescore,
+        mock.patch("trends.tasks.schedule_rebuild") as rebuild,
     ):
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            services.save_fatigue(patient, TODAY, 4)
+            services.save_fatigue(patient=patient, day=TODAY, score=4)
             rescore.assert_not_called()
         assert len(callbacks) >= 2
     rescore.assert_called_once_with(patient.pk, TODAY)
@@ -178,20 +169,3 @@ def test_it_saves_even_when_the_broker_is_down(patient_client, patient, django_c
         response = patient_client.post(f"/day/{TODAY}/fatigue/", {"score": "6"})
     assert response.status_code == 302
     assert FatigueRating.objects.get(patient=patient).score == 6
-
-
-def test_it_lists_recent_foods_per_meal_most_frequent_first(patient, day_foods):
-    for days in range(1, 4):
-        MealItemFactory(patient=patient, date=TODAY - dt.timedelta(days=days), meal="breakfast", food=day_foods["oats"])
-    MealItemFactory(patient=patient, date=YESTERDAY, meal="breakfast", food=day_foods["yogurt"])
-    recent = services.recent_foods_by_meal(patient, TODAY)
-    assert recent["breakfast"] == [day_foods["oats"], day_foods["yogurt"]]
-    assert "lunch" not in recent
-
-
-def test_it_offers_at_most_six_recent_foods_per_meal_latest_first_among_equals(patient):
-    foods = [FoodFactory() for _ in range(8)]
-    for days, food in enumerate(foods, start=1):
-        MealItemFactory(patient=patient, date=TODAY - dt.timedelta(days=days), meal="dinner", food=food)
-    recent = services.recent_foods_by_meal(patient, TODAY)
-    assert recent["dinner"] == foods[:6]

@@ -6,16 +6,20 @@ from unittest import mock
 
 import pytest
 import time_machine
+from celery.exceptions import Retry
 from django.conf import settings
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 from django.urls import reverse
 
+from msgut.celery import RETRY_ON_IO_ERRORS, app
+from msgut.events import entries_changed
 from tests.conftest import need
 from tests.factories import PatientFactory
 from tests.guidance.factories import DayScoreFactory, MealItemFactory
 from tests.tracker.factories import FatigueFactory, FoodFactory, RelapseFactory
 from tests.trends.factories import SleepFactory
-from trends import services, tasks
+from tracker.models import FatigueRating
+from trends import services, tasks, weekly
 from trends.models import PendingWeek, WeeklySummary
 
 MONDAY = date(2026, 3, 2)
@@ -57,7 +61,7 @@ def week_of_data(patient):
 
 @time_machine.travel(TODAY)
 def test_it_builds_a_week_from_the_logged_rows(week_of_data):
-    report = services.build_patient_week(week_of_data.pk, MONDAY + timedelta(days=3))
+    report = services.build_patient_week(patient_id=week_of_data.pk, day=MONDAY + timedelta(days=3))
     row = WeeklySummary.objects.get(patient=week_of_data)
 
     assert report.written == 1
@@ -81,15 +85,15 @@ def test_it_builds_a_week_from_the_logged_rows(week_of_data):
 
 @time_machine.travel(TODAY)
 def test_an_unchanged_week_is_skipped_and_a_changed_one_rebuilt(week_of_data):
-    services.build_patient_week(week_of_data.pk, MONDAY)
+    services.build_patient_week(patient_id=week_of_data.pk, day=MONDAY)
     first = WeeklySummary.objects.get(patient=week_of_data)
 
-    again = services.build_patient_week(week_of_data.pk, MONDAY)
+    again = services.build_patient_week(patient_id=week_of_data.pk, day=MONDAY)
     assert again.written == 0
     assert WeeklySummary.objects.get(patient=week_of_data).built_at == first.built_at
 
     FatigueFactory(patient=week_of_data, date=MONDAY + timedelta(days=1), score=8)
-    changed = services.build_patient_week(week_of_data.pk, MONDAY)
+    changed = services.build_patient_week(patient_id=week_of_data.pk, day=MONDAY)
     row = WeeklySummary.objects.get(patient=week_of_data)
     assert changed.written == 1
     assert row.fingerprint != first.fingerprint
@@ -98,9 +102,9 @@ def test_an_unchanged_week_is_skipped_and_a_changed_one_rebuilt(week_of_data):
 
 @time_machine.travel(TODAY)
 def test_building_twice_leaves_one_identical_row(week_of_data):
-    services.build_patient_week(week_of_data.pk, MONDAY, force=True)
+    services.build_patient_week(patient_id=week_of_data.pk, day=MONDAY, force=True)
     first = snapshot(WeeklySummary.objects.get(patient=week_of_data))
-    services.build_patient_week(week_of_data.pk, MONDAY, force=True)
+    services.build_patient_week(patient_id=week_of_data.pk, day=MONDAY, force=True)
     tasks.build_week_task.apply(args=(week_of_data.pk, MONDAY.isoformat()))
 
     assert WeeklySummary.objects.filter(patient=week_of_data).count() == 1
@@ -123,7 +127,7 @@ def test_two_builds_at_once_leave_one_identical_row():
     def build() -> None:
         try:
             barrier.wait()
-            services.build_patient_week(patient.pk, MONDAY, force=True)
+            services.build_patient_week(patient_id=patient.pk, day=MONDAY, force=True)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -138,7 +142,7 @@ def test_two_builds_at_once_leave_one_identical_row():
     assert errors == []
     rows = list(WeeklySummary.objects.filter(patient=patient))
     assert len(rows) == 1
-    services.build_patient_week(patient.pk, MONDAY, force=True)
+    services.build_patient_week(patient_id=patient.pk, day=MONDAY, force=True)
     assert snapshot(WeeklySummary.objects.get(patient=patient)) == snapshot(rows[0])
 
 
@@ -173,8 +177,6 @@ def test_the_catch_up_empties_a_week_whose_entries_were_deleted(patient):
     patient_rows = WeeklySummary.objects.filter(patient=patient)
     assert patient_rows.get().fatigue_days == 1
 
-    from tracker.models import FatigueRating
-
     FatigueRating.objects.filter(patient=patient).delete()
     assert services.catch_up().written == 1
     assert patient_rows.get().fatigue_days == 0 and patient_rows.get().fatigue_mean is None
@@ -182,24 +184,24 @@ def test_the_catch_up_empties_a_week_whose_entries_were_deleted(patient):
 
 def test_a_rebuild_is_enqueued_once_per_week_with_a_countdown(patient):
     with mock.patch.object(tasks.build_week_task, "apply_async") as apply_async:
-        services.schedule_rebuild(patient.pk, MONDAY)
-        services.schedule_rebuild(patient.pk, MONDAY + timedelta(days=3))
-        services.schedule_rebuild(patient.pk, MONDAY + timedelta(days=7))
+        tasks.schedule_rebuild(patient.pk, MONDAY)
+        tasks.schedule_rebuild(patient.pk, MONDAY + timedelta(days=3))
+        tasks.schedule_rebuild(patient.pk, MONDAY + timedelta(days=7))
 
     assert [c.kwargs["args"] for c in apply_async.call_args_list] == [
         (patient.pk, "2026-03-02"),
         (patient.pk, "2026-03-09"),
     ]
-    assert all(c.kwargs["countdown"] == services.DEBOUNCE_SECONDS for c in apply_async.call_args_list)
+    assert all(c.kwargs["countdown"] == tasks.DEBOUNCE_SECONDS for c in apply_async.call_args_list)
     marker = PendingWeek.objects.get(patient=patient, week_start=MONDAY)
     assert marker.enqueued_at is not None
 
 
 def test_the_build_task_drops_the_marker_so_later_changes_enqueue_again(patient):
     with mock.patch.object(tasks.build_week_task, "apply_async") as apply_async:
-        services.schedule_rebuild(patient.pk, MONDAY)
+        tasks.schedule_rebuild(patient.pk, MONDAY)
         tasks.build_week_task.apply(args=(patient.pk, MONDAY.isoformat()))
-        services.schedule_rebuild(patient.pk, MONDAY)
+        tasks.schedule_rebuild(patient.pk, MONDAY)
 
     assert apply_async.call_count == 2
     assert WeeklySummary.objects.filter(patient=patient, week_start=MONDAY).exists()
@@ -208,8 +210,6 @@ def test_the_build_task_drops_the_marker_so_later_changes_enqueue_again(patient)
 @pytest.fixture
 def eager():
     """Tasks run inline, as settings make them when REDIS_URL is unset."""
-    from msgut.celery import app
-
     before = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield
@@ -219,8 +219,6 @@ def eager():
 def test_without_a_broker_the_rebuild_runs_inline_and_leaves_no_marker(
     patient, django_capture_on_commit_callbacks, eager
 ):
-    from msgut.events import entries_changed
-
     FatigueFactory(patient=patient, date=MONDAY, score=6)
     with django_capture_on_commit_callbacks(execute=True):
         entries_changed(patient.pk, MONDAY)
@@ -241,8 +239,6 @@ def test_a_failed_enqueue_keeps_the_save_and_the_catch_up_builds_the_week(
         response = patient_client.post(reverse("tracker:fatigue", args=[day]), {"score": "7"})
 
     assert response.status_code in (200, 302)
-    from tracker.models import FatigueRating
-
     assert FatigueRating.objects.get(patient=patient, date=day).score == 7
     marker = PendingWeek.objects.get(patient=patient)
     assert marker.enqueued_at is None
@@ -250,23 +246,19 @@ def test_a_failed_enqueue_keeps_the_save_and_the_catch_up_builds_the_week(
 
     services.catch_up()
     row = WeeklySummary.objects.get(patient=patient)
-    assert row.week_start == services.week_start(day) and row.fatigue_mean == 7.0
+    assert row.week_start == weekly.week_start(day) and row.fatigue_mean == 7.0
     assert not PendingWeek.objects.exists()
 
 
 def test_a_dead_database_during_scheduling_never_raises(patient):
-    from django.db import OperationalError
-
     with (
         mock.patch.object(PendingWeek.objects, "get_or_create", side_effect=OperationalError("gone")),
         mock.patch.object(tasks.build_week_task, "apply_async", side_effect=OperationalError("gone")),
     ):
-        services.schedule_rebuild(patient.pk, MONDAY)  # logged, not raised
+        tasks.schedule_rebuild(patient.pk, MONDAY)  # logged, not raised
 
 
 def test_the_beat_schedule_names_the_weekly_and_nightly_jobs():
-    from msgut.celery import app
-
     app.loader.import_default_modules()
     schedule = settings.CELERY_BEAT_SCHEDULE
     weekly_job = schedule["trends-build-last-week"]
@@ -279,19 +271,7 @@ def test_the_beat_schedule_names_the_weekly_and_nightly_jobs():
     assert len(nightly_job["schedule"].day_of_week) == 7  # every night
 
 
-def test_tasks_retry_with_backoff_on_io_errors_only():
-    from django.db import OperationalError
-
-    for task in (tasks.build_week_task, tasks.build_last_week_task, tasks.catch_up_weeks_task):
-        assert set(task.autoretry_for) == {OperationalError, tasks.InterfaceError, ConnectionError}
-        assert task.retry_backoff and task.retry_jitter
-    assert ValueError not in tasks.IO_ERRORS
-
-
 def test_an_io_error_is_retried_and_a_bug_is_not(patient):
-    from celery.exceptions import Retry
-    from django.db import OperationalError
-
     with (
         mock.patch.object(services, "run_week_build", side_effect=OperationalError("blip")) as run,
         pytest.raises(Retry) as retry,
@@ -299,7 +279,7 @@ def test_an_io_error_is_retried_and_a_bug_is_not(patient):
         tasks.build_week_task.apply(args=(patient.pk, MONDAY.isoformat()))
     assert run.call_count == 1
     assert isinstance(retry.value.exc, OperationalError)
-    assert 0 <= retry.value.when <= tasks.BACKOFF_SECONDS  # the first backoff step, with jitter
+    assert 0 <= retry.value.when <= RETRY_ON_IO_ERRORS["retry_backoff"]  # the first backoff step, with jitter
 
     with mock.patch.object(services, "run_week_build", side_effect=ValueError("bug")) as run, pytest.raises(ValueError):
         tasks.build_week_task.apply(args=(patient.pk, MONDAY.isoformat()))

@@ -15,7 +15,7 @@ from django_htmx.middleware import HtmxDetails
 
 from tests.guidance.factories import MealItemFactory
 from tests.tracker.factories import FatigueFactory
-from trends import demo, services
+from trends import demo, weekly
 from trends.models import PendingWeek, WeeklySummary
 
 TODAY = date(2026, 3, 11)  # a Wednesday
@@ -266,7 +266,7 @@ def test_the_demo_builds_every_week_of_the_demo_patient(patient, django_capture_
         demo.load({"patient": patient}, out)
     weeks = set(WeeklySummary.objects.filter(patient=patient).values_list("week_start", flat=True))
 
-    assert services.week_start(TODAY - timedelta(days=30)) in weeks and MONDAY in weeks
+    assert weekly.week_start(TODAY - timedelta(days=30)) in weeks and MONDAY in weeks
     assert len(weeks) == 5
     demo.load({"patient": patient}, out)  # safe twice
     assert WeeklySummary.objects.filter(patient=patient).count() == 5

@@ -182,14 +182,6 @@ def test_the_fingerprint_is_stable_and_follows_the_data():
     assert first[0].startswith(f"v{weekly.FORMAT_VERSION}:")
 
 
-def test_processed_means_nova_4_a_named_group_or_added_sugar():
-    assert weekly.is_processed(4, [], False)
-    assert weekly.is_processed(1, ["cheese"], False)
-    assert weekly.is_processed(1, ["very_spicy", "vegetable"], False)
-    assert weekly.is_processed(2, [], True)
-    assert not weekly.is_processed(1, ["vegetable", "olive_oil"], False)
-
-
 def test_week_start_is_the_iso_monday():
     assert weekly.week_start(date(2026, 3, 8)) == MONDAY
     assert weekly.week_start(MONDAY) == MONDAY

@@ -11,7 +11,7 @@ from django.db import connections
 from tests.conftest import need
 from tests.factories import PatientFactory
 from tests.tracker.factories import FatigueFactory
-from trends import services
+from trends import tasks
 from trends.models import PendingWeek, WeeklySummary
 
 MONDAY = date(2026, 3, 2)
@@ -40,7 +40,7 @@ def test_a_real_worker_over_redis_builds_the_week_of_a_change(monkeypatch):
     patient = PatientFactory()
     FatigueFactory(patient=patient, date=MONDAY, score=3)
     FatigueFactory(patient=patient, date=date(2026, 3, 4), score=6)
-    monkeypatch.setattr(services, "DEBOUNCE_SECONDS", 0)
+    monkeypatch.setattr(tasks, "DEBOUNCE_SECONDS", 0)
     app.control.purge()  # nothing left over from other tests' enqueues
 
     def close_worker_connections(**kwargs: object) -> None:
@@ -50,7 +50,7 @@ def test_a_real_worker_over_redis_builds_the_week_of_a_change(monkeypatch):
     with start_worker(
         app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=15
     ):
-        services.schedule_rebuild(patient.pk, date(2026, 3, 4))  # the on-demand path: marker + enqueue
+        tasks.schedule_rebuild(patient.pk, date(2026, 3, 4))  # the on-demand path: marker + enqueue
         deadline = time.monotonic() + 30
         while not WeeklySummary.objects.filter(patient=patient).exists() and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from msgut.http import PatientHttpRequest
-from tracker import catalog, services
+from tracker import selectors
 from tracker.forms import (
     ApplySavedMealForm,
     CustomSymptomForm,
@@ -42,7 +42,7 @@ DayView = Callable[Concatenate[PatientHttpRequest, date, P], HttpResponse]
 
 
 def day_url(day: date, anchor: str = "") -> str:
-    url = reverse("tracker:today") if day == services.patient_today() else reverse("tracker:day", args=[day])
+    url = reverse("tracker:today") if day == selectors.patient_today() else reverse("tracker:day", args=[day])
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -64,14 +64,14 @@ def past_or_today(view: DayView[P]) -> DayView[P]:
 
     @wraps(view)
     def wrapper(request: PatientHttpRequest, day: date, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        if day > services.patient_today():
+        if day > selectors.patient_today():
             return refuse_future(request)
         return view(request, day, *args, **kwargs)
 
     return wrapper
 
 
-def day_context(log: services.DayLog, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+def day_context(log: selectors.DayLog, bound: dict[str, Any] | None = None) -> dict[str, Any]:
     bound = bound or {}
     user = log.patient
     for meal in log.meals:
@@ -90,7 +90,7 @@ def day_context(log: services.DayLog, bound: dict[str, Any] | None = None) -> di
     symptoms_initial: dict[str, Any] = {f"rating_{k}": v for k, v in log.ratings.items()}
     if log.symptoms:
         symptoms_initial.update(mood=log.symptoms.mood, stress=log.symptoms.stress, note=log.symptoms.note)
-    today = services.patient_today()
+    today = selectors.patient_today()
     return {
         "log": log,
         "day": log.day,
@@ -130,7 +130,7 @@ def respond(
         if status_text:
             messages.success(request, status_text)
         return HttpResponseRedirect(day_url(day, anchor))
-    log = services.day_log(request.user, day)
+    log = selectors.day_log(request.user, day)
     context = day_context(log, bound)
     if meal:
         context["meal"] = next(m for m in log.meals if m.meal == meal)
@@ -149,5 +149,5 @@ def search_from_query(request: PatientHttpRequest) -> tuple[str, FoodSearchForm,
     if not form.is_valid():
         return None
     query = form.cleaned_data["q"]
-    results = catalog.search_foods(request.user, query, limit=SEARCH_LIMIT) if query else []
+    results = selectors.search_foods(request.user, query, limit=SEARCH_LIMIT) if query else []
     return form.cleaned_data["meal"], form, results

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import patient_required
 from msgut.http import PatientHttpRequest
-from tracker import services
+from tracker import selectors
 from tracker.forms import DatePickForm, FoodSearchForm
 from tracker.models import Food
 from tracker.views.common import DAY_SECTIONS, day_context, day_url, meal_or_404, past_or_today, search_from_query
@@ -21,7 +21,7 @@ from tracker.views.common import DAY_SECTIONS, day_context, day_url, meal_or_404
 def _render_day(
     request: PatientHttpRequest, day: date, search: tuple[str, FoodSearchForm, list[Food]] | None = None
 ) -> HttpResponse:
-    log = services.day_log(request.user, day)
+    log = selectors.day_log(request.user, day)
     context = day_context(log)
     if search:
         meal_value, form, results = search
@@ -35,7 +35,7 @@ def _render_day(
 @require_GET
 @patient_required
 def today(request: PatientHttpRequest) -> HttpResponse:
-    return _render_day(request, services.patient_today(), search_from_query(request) if "q" in request.GET else None)
+    return _render_day(request, selectors.patient_today(), search_from_query(request) if "q" in request.GET else None)
 
 
 @require_GET
@@ -69,7 +69,7 @@ def section(request: PatientHttpRequest, day: date, section: str) -> HttpRespons
         raise Http404
     if not request.htmx:
         return redirect(day_url(day, section))
-    log = services.day_log(request.user, day)
+    log = selectors.day_log(request.user, day)
     context = day_context(log)
     name = section
     if section.startswith("meal-"):

@@ -64,7 +64,7 @@ def delete(request: PatientHttpRequest, kind: str, pk: int) -> HttpResponse:
         context = {"kind": kind, "entry": entry, "what": what, "back": back, "day": day, "section_id": section_id}
         template = "tracker/confirm_delete.html#confirm" if request.htmx and in_day else "tracker/confirm_delete.html"
         return render(request, template, context)
-    services.delete_entry(user, entry)
+    services.delete_entry(patient=user, entry=entry)
     text = _("Deleted.")
     if in_day and request.htmx:
         meal = section_id.removeprefix("meal-") if section_id.startswith("meal-") else None

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import patient_required
 from msgut.http import PatientHttpRequest
-from tracker import services
+from tracker import selectors, services
 from tracker.forms import PrivateFoodForm
 from tracker.models import Food, SavedMeal
 from tracker.views.common import MEALS, day_url
@@ -45,14 +45,14 @@ def food_form(request: PatientHttpRequest, pk: int | None = None) -> HttpRespons
         target_day = date.fromisoformat(day_text) if day_text else None
     except ValueError:
         target_day = None
-    if meal not in MEALS or target_day is None or target_day > services.patient_today():
+    if meal not in MEALS or target_day is None or target_day > selectors.patient_today():
         meal, target_day = "", None
     form = PrivateFoodForm(request.POST or None, instance=food)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        saved = services.save_private_food(user, data, food)
+        saved = services.save_private_food(patient=user, data=data, food=food)
         if food is None and meal and target_day:
-            services.add_meal_item(user, target_day, meal, saved, saved.default_portion_g)
+            services.add_meal_item(patient=user, day=target_day, meal=meal, food=saved, grams=saved.default_portion_g)
             messages.success(request, _("Added your food %(food)s.") % {"food": saved.display_name})
             return redirect(day_url(target_day, f"meal-{meal}"))
         messages.success(request, _("Saved your food %(food)s.") % {"food": saved.display_name})
@@ -72,7 +72,7 @@ def delete_saved_meal(request: PatientHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     saved = get_object_or_404(SavedMeal, pk=pk, patient=user)
     if request.method == "POST":
-        services.delete_saved_meal(user, saved)
+        services.delete_saved_meal(patient=user, saved_meal=saved)
         messages.success(request, _("Deleted the saved meal “%(name)s”.") % {"name": saved.name})
         return redirect("tracker:foods")
     return render(

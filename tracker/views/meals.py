@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import patient_required
 from msgut.http import PatientHttpRequest
-from tracker import services
+from tracker import selectors, services
 from tracker.forms import ApplySavedMealForm, MealItemEditForm, MealItemForm, SaveMealForm
 from tracker.models import Food, MealItem, MealType
 from tracker.views.common import day_url, meal_or_404, past_or_today, respond, search_from_query
@@ -33,7 +33,7 @@ def food_search(request: PatientHttpRequest, day: date) -> HttpResponse:
         return redirect(f"{url}?{request.GET.urlencode()}#meal-{meal_value}")
     meal_value, form, results = found
     # The results list needs only the meal, not the whole day: keep type-ahead cheap.
-    view = services.MealView(meal=meal_value, label=str(MealType(meal_value).label))
+    view = selectors.MealView(meal=meal_value, label=str(MealType(meal_value).label))
     view.forms["search"] = form
     view.results = results
     view.searched = bool(form.cleaned_data["q"])
@@ -59,7 +59,12 @@ def add_item(request: PatientHttpRequest, day: date, meal: str) -> HttpResponse:
             anchor=f"meal-{meal}",
         )
     item = services.add_meal_item(
-        user, day, meal, form.cleaned_data["food"], form.cleaned_data["grams"], form.cleaned_data["token"]
+        patient=user,
+        day=day,
+        meal=meal,
+        food=form.cleaned_data["food"],
+        grams=form.cleaned_data["grams"],
+        token=form.cleaned_data["token"],
     )
     label = MealType(meal).label
     text = _("Added %(food)s to %(meal)s.") % {"food": item.food.display_name, "meal": label.lower()}
@@ -71,7 +76,7 @@ def add_item(request: PatientHttpRequest, day: date, meal: str) -> HttpResponse:
 @past_or_today
 def copy_meal(request: PatientHttpRequest, day: date, meal: str) -> HttpResponse:
     meal_or_404(meal)
-    added = services.copy_meal_from_previous_day(request.user, day, meal)
+    added = services.copy_meal_from_previous_day(patient=request.user, day=day, meal=meal)
     text = (
         ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added}
         if added
@@ -84,7 +89,7 @@ def copy_meal(request: PatientHttpRequest, day: date, meal: str) -> HttpResponse
 @patient_required
 @past_or_today
 def copy_day(request: PatientHttpRequest, day: date) -> HttpResponse:
-    added = services.copy_day_from_previous_day(request.user, day)
+    added = services.copy_day_from_previous_day(patient=request.user, day=day)
     text = (
         ngettext("Copied %(n)s item from yesterday.", "Copied %(n)s items from yesterday.", added) % {"n": added}
         if added
@@ -111,7 +116,7 @@ def apply_saved(request: PatientHttpRequest, day: date, meal: str) -> HttpRespon
             anchor=f"meal-{meal}",
         )
     saved = form.cleaned_data["saved_meal"]
-    added = services.apply_saved_meal(user, day, meal, saved)
+    added = services.apply_saved_meal(patient=user, day=day, meal=meal, saved_meal=saved)
     text = ngettext("Added %(n)s item from “%(name)s”.", "Added %(n)s items from “%(name)s”.", added) % {
         "n": added,
         "name": saved.name,
@@ -130,7 +135,7 @@ def save_meal(request: PatientHttpRequest, day: date, meal: str) -> HttpResponse
         return respond(
             request, day, fragments=["meals"], bound={f"save-{meal}": form}, invalid=True, anchor=f"meal-{meal}"
         )
-    saved = services.save_meal_as(user, day, meal, form.cleaned_data["name"])
+    saved = services.save_meal_as(patient=user, day=day, meal=meal, name=form.cleaned_data["name"])
     text = _("Saved this meal as “%(name)s”. Add it to any meal from the Saved meals list.") % {"name": saved.name}
     # Every meal's "saved meals" list changes, so the whole meals block comes back.
     return respond(request, day, fragments=["meals"], status_text=text, anchor=f"meal-{meal}")
@@ -143,7 +148,7 @@ def favorite(request: PatientHttpRequest, day: date, food_id: int) -> HttpRespon
     user = request.user
     food = get_object_or_404(Food.objects.available_to(user), pk=food_id)
     on = request.POST.get("favorite") == "1"
-    services.set_favorite(user, food, on)
+    services.set_favorite(patient=user, food=food, favorite=on)
     text = (_("%(food)s is now a favourite.") if on else _("%(food)s is no longer a favourite.")) % {
         "food": food.display_name
     }
@@ -157,7 +162,9 @@ def edit_item(request: PatientHttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(MealItem.objects.select_related("food"), pk=pk, patient=user)
     form = MealItemEditForm(request.POST or None, initial={"meal": item.meal, "grams": item.grams})
     if request.method == "POST" and form.is_valid():
-        services.update_meal_item(user, item, form.cleaned_data["meal"], form.cleaned_data["grams"])
+        services.update_meal_item(
+            patient=user, item=item, meal=form.cleaned_data["meal"], grams=form.cleaned_data["grams"]
+        )
         messages.success(request, _("Saved %(food)s.") % {"food": item.food.display_name})
         return redirect(day_url(item.date, f"meal-{item.meal}"))
     status = 422 if request.method == "POST" else 200

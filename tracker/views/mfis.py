@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import patient_required
 from accounts.models import User
 from msgut.http import PatientHttpRequest
-from tracker import services
+from tracker import selectors, services
 from tracker.forms import FINISH, MFISForm
 from tracker.measures import MFIS_INTERVAL_DAYS, mfis_scores
 from tracker.models import MFISResponse
@@ -23,7 +23,7 @@ from tracker.models import MFISResponse
 
 def _mfis_target(user: User) -> MFISResponse | None:
     """Today's questionnaire, or one started in the last 4 weeks and not finished."""
-    today = services.patient_today()
+    today = selectors.patient_today()
     return (
         MFISResponse.objects.filter(
             patient=user, date__gte=today - timedelta(days=MFIS_INTERVAL_DAYS - 1), date__lte=today
@@ -39,12 +39,12 @@ def _mfis_target(user: User) -> MFISResponse | None:
 def mfis(request: PatientHttpRequest) -> HttpResponse:
     user = request.user
     target = _mfis_target(user)
-    day = target.date if target else services.patient_today()
+    day = target.date if target else selectors.patient_today()
     if request.method == "POST":
         form = MFISForm(request.POST)
         finishing = request.POST.get("action") == FINISH
         if form.is_valid() and (not finishing or form.check_complete()):
-            response = services.save_mfis(user, day, form.items())
+            response = services.save_mfis(patient=user, day=day, items=form.items())
             if response.completed:
                 messages.success(request, _("Thank you. Your questionnaire is complete; your scores are below."))
                 return redirect(f"{reverse('tracker:mfis')}#results")

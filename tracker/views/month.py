@@ -11,13 +11,13 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import patient_required
 from msgut.http import PatientHttpRequest
-from tracker import services
+from tracker import selectors
 
 
 @require_GET
 @patient_required
 def month(request: PatientHttpRequest, year: int | None = None, month: int | None = None) -> HttpResponse:
-    today = services.patient_today()
+    today = selectors.patient_today()
     year = year or today.year
     month = month or today.month
     if not 1 <= month <= 12 or not 2000 <= year <= 2100:
@@ -25,8 +25,8 @@ def month(request: PatientHttpRequest, year: int | None = None, month: int | Non
     if (year, month) > (today.year, today.month):
         return redirect("tracker:month")
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
-    found = services.month_days(request.user, weeks[0][0], weeks[-1][-1])
-    grid = [[services.MonthDay(d, d.month == month, d > today, found.get(d, [])) for d in week] for week in weeks]
+    found = selectors.month_days(request.user, weeks[0][0], weeks[-1][-1])
+    grid = [[selectors.MonthDay(d, d.month == month, d > today, found.get(d, [])) for d in week] for week in weeks]
     first = date(year, month, 1)
     previous = (first - timedelta(days=1)).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)

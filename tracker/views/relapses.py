@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import patient_required
 from msgut.http import PatientHttpRequest
-from tracker import services
+from tracker import selectors, services
 from tracker.forms import RelapseForm, new_token
 from tracker.models import Relapse
 
@@ -19,8 +19,11 @@ from tracker.models import Relapse
 @patient_required
 def relapses(request: PatientHttpRequest) -> HttpResponse:
     episodes = list(Relapse.objects.filter(patient=request.user))
-    flags = services.relapse_flags(episodes)
-    rows = [{"relapse": r, "check": flags[r.pk], "reasons": services.relapse_reasons(flags[r.pk])} for r in episodes]
+    flags = selectors.check_relapses(episodes)
+    rows = [
+        {"relapse": r, "check": flags[r.pk], "reasons": selectors.relapse_reasons(flags[r.pk].reasons)}
+        for r in episodes
+    ]
     return render(request, "tracker/relapses.html", {"rows": rows})
 
 
@@ -29,11 +32,11 @@ def relapses(request: PatientHttpRequest) -> HttpResponse:
 def relapse_form(request: PatientHttpRequest, pk: int | None = None) -> HttpResponse:
     user = request.user
     relapse = get_object_or_404(Relapse, pk=pk, patient=user) if pk else None
-    initial = {} if relapse else {"started_on": services.patient_today(), "token": new_token()}
+    initial = {} if relapse else {"started_on": selectors.patient_today(), "token": new_token()}
     form = RelapseForm(request.POST or None, instance=relapse, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in RelapseForm.Meta.fields}
-        services.save_relapse(user, data, relapse, token=form.cleaned_data.get("token") or "")
+        services.save_relapse(patient=user, data=data, relapse=relapse, token=form.cleaned_data.get("token") or "")
         messages.success(request, _("Relapse saved."))
         return redirect("tracker:relapses")
     status = 422 if request.method == "POST" else 200

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import patient_required
 from msgut.http import PatientHttpRequest
-from tracker import services
+from tracker import selectors, services
 from tracker.forms import CustomSymptomForm, FatigueForm, LifestyleForm, SleepForm, StoolForm, SymptomsForm
 from tracker.views.common import past_or_today, respond
 
@@ -47,7 +47,7 @@ def sleep(request: PatientHttpRequest, day: date) -> HttpResponse:
         day,
         "sleep",
         SleepForm(request.POST),
-        lambda f: services.save_sleep(user, day, f.cleaned_data),
+        lambda f: services.save_sleep(patient=user, day=day, data=f.cleaned_data),
         _("Sleep saved."),
     )
 
@@ -62,7 +62,7 @@ def fatigue(request: PatientHttpRequest, day: date) -> HttpResponse:
         day,
         "fatigue",
         FatigueForm(request.POST),
-        lambda f: services.save_fatigue(user, day, f.cleaned_data["score"]),
+        lambda f: services.save_fatigue(patient=user, day=day, score=f.cleaned_data["score"]),
         _("Fatigue saved."),
     )
 
@@ -72,12 +72,12 @@ def fatigue(request: PatientHttpRequest, day: date) -> HttpResponse:
 @past_or_today
 def symptoms(request: PatientHttpRequest, day: date) -> HttpResponse:
     user = request.user
-    custom = services.day_log(user, day).custom_symptoms
+    custom = selectors.day_log(user, day).custom_symptoms
 
     def write(form: SymptomsForm) -> object:
         data = form.cleaned_data
         return services.save_symptoms(
-            user, day, mood=data["mood"], stress=data["stress"], note=data["note"], ratings=form.ratings()
+            patient=user, day=day, mood=data["mood"], stress=data["stress"], note=data["note"], ratings=form.ratings()
         )
 
     return _save_section(
@@ -92,7 +92,9 @@ def stool(request: PatientHttpRequest, day: date) -> HttpResponse:
     user = request.user
 
     def write(form: StoolForm) -> object:
-        return services.add_stool_event(user, day, form.cleaned_data["bristol_type"], form.cleaned_data["token"])
+        return services.add_stool_event(
+            patient=user, day=day, bristol_type=form.cleaned_data["bristol_type"], token=form.cleaned_data["token"]
+        )
 
     return _save_section(request, day, "stool", StoolForm(request.POST), write, _("Bowel movement added."), "symptoms")
 
@@ -107,7 +109,7 @@ def custom_symptom(request: PatientHttpRequest, day: date) -> HttpResponse:
         day,
         "custom-symptom",
         CustomSymptomForm(request.POST),
-        lambda f: services.add_custom_symptom(user, f.cleaned_data["name"]),
+        lambda f: services.add_custom_symptom(patient=user, name=f.cleaned_data["name"]),
         _("Symptom added: rate it below, then save."),
         "symptoms",
     )
@@ -123,6 +125,6 @@ def lifestyle(request: PatientHttpRequest, day: date) -> HttpResponse:
         day,
         "lifestyle",
         LifestyleForm(request.POST),
-        lambda f: services.save_lifestyle(user, day, f.cleaned_data),
+        lambda f: services.save_lifestyle(patient=user, day=day, data=f.cleaned_data),
         _("Lifestyle saved."),
     )

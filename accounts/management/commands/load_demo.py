@@ -25,7 +25,7 @@ DEMO_ACCOUNTS = [
 def ensure_demo_user(email: str, role: str, name: str) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = register_user(email, DEMO_PASSWORD, role=role, display_name=name)
+        user = register_user(email=email, password=DEMO_PASSWORD, role=role, display_name=name)
     if role == Role.ADMIN and not (user.is_staff and user.is_superuser):
         user.is_staff = user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])

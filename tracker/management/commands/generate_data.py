@@ -22,8 +22,14 @@ from django.utils import timezone
 from psycopg import sql
 
 from accounts.models import Profile, Role, User
+from clinic.models import ConsentWording
+from clinic.services import grant_access
+from guidance import selectors as guidance_selectors
+from guidance import services as guidance_services
 from tracker.demo import bulk_insert, make_history, mfis_items
 from tracker.models import MFISResponse, Relapse, Severity
+from trends import selectors as trends_selectors
+from trends import services as trends_services
 
 GENERATED_DOMAIN = "gen.msgut"
 GENERATED_PASSWORD = "generated-patient-2026"  # noqa: S105 - synthetic accounts for benchmarks
@@ -121,15 +127,13 @@ def _relapses_and_mfis(patient: User, start: date, end: date, rng: random.Random
 
 def derive(patient_ids: list[int], start: date, end: date) -> None:
     """Scores, then weekly summaries, for these patients (batched)."""
-    from guidance.services import current_version, rescore_patients
-
-    version = current_version()
+    version = guidance_selectors.current_version()
     if version is not None:
         for i in range(0, len(patient_ids), 100):
-            rescore_patients(patient_ids[i : i + 100], start, end, version)
-    from trends.services import build_weeks, data_weeks
-
-    build_weeks(data_weeks(patient_ids, start, end))
+            guidance_services.rescore_patients(
+                patient_ids=patient_ids[i : i + 100], start=start, end=end, version=version
+            )
+    trends_services.build_weeks(keys=trends_selectors.data_weeks(patient_ids, start, end))
 
 
 class Command(BaseCommand):
@@ -181,10 +185,7 @@ class Command(BaseCommand):
         )
 
     def _grant(self, patients: list[User], email: str) -> None:
-        from clinic.models import ConsentWording
-        from clinic.services import grant_access
-
         clinician = User.objects.get(email=email, role=Role.CLINICIAN)
         wording = ConsentWording.current()
         for patient in patients:
-            grant_access(patient, clinician, wording)
+            grant_access(patient=patient, clinician=clinician, wording=wording)

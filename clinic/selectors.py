@@ -1,30 +1,38 @@
-"""What the patient review page and the printable report read: a fixed set of queries per page."""
+"""Every read of the clinic app: what the patient review page and the printable report show (a fixed
+set of queries per page), the patient's own rows for exports and erasure, invitations and invite codes.
+
+The writes are in `clinic.services`; who may read a patient is `clinic.access`.
+"""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
+from django.db import models
 from django.db.models import F, FloatField, QuerySet, Sum
 from django.db.models.functions import Cast
-from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
-from clinic.models import ClinicianNote, RelapseReview
-from clinic.relapses import check_relapses
+from accounts.models import Role, User
+from clinic.models import AccessGrant, ClinicianNote, Invitation, InviteCode, RelapseReview, normalise_code
 from guidance.models import DayScore
-from tracker.measures import mfis_scores
+from tracker.measures import MFISScores, mfis_scores
 from tracker.models import (
     FatigueRating,
+    Food,
     Lifestyle,
     MealItem,
     MFISResponse,
     Relapse,
+    SavedMealItem,
     SleepDiary,
     StoolEvent,
     SymptomLog,
     SymptomRating,
 )
+from tracker.selectors import check_relapses, relapse_reasons
 
 
 @dataclass
@@ -123,14 +131,15 @@ class RelapseItem:
 
     @property
     def reason_labels(self) -> list[str]:
-        return [str(RELAPSE_REASONS[key]) for key in self.reasons]
+        return relapse_reasons(self.reasons)
 
 
 def relapse_items(patient: User, start: date, end: date, viewer: User | None) -> list[RelapseItem]:
     """Relapses overlapping [start, end], with the 30-day/24-hour/fever check against all earlier ones."""
-    everything = list(Relapse.objects.filter(patient=patient, started_on__lte=end))
-    checks = check_relapses(everything)
-    shown = [r for r in everything if r.ended_on is None or r.ended_on >= start]
+    relapses = Relapse.objects.filter(patient=patient)
+    # Every episode up to `end` counts in the check, also those that ended before `start`.
+    checks = check_relapses(relapses.overlapping(None, end))
+    shown = list(relapses.overlapping(start, end))
     reviews: dict[int, list[RelapseReview]] = defaultdict(list)
     for review in RelapseReview.objects.filter(relapse__in=[r.pk for r in shown]).order_by("-updated_at"):
         reviews[review.relapse_id].append(review)
@@ -141,23 +150,12 @@ def relapse_items(patient: User, start: date, end: date, viewer: User | None) ->
     return items
 
 
-RELAPSE_REASONS = {
-    "short": _("symptoms lasted less than 24 hours"),
-    "fever": _("fever or infection at onset"),
-    "too_soon": _("began less than 30 days after the previous relapse began"),
-}
+@dataclass(frozen=True)
+class MFISRow(MFISScores):
+    """The scores of one MFIS response, with its date and whether it was finished."""
 
-
-@dataclass
-class MFISRow:
     date: date
     completed: bool
-    total: int | None
-    physical: int | None
-    cognitive: int | None
-    psychosocial: int | None
-    mfis5: int | None
-    answered: int
 
 
 def mfis_history(patient: User, start: date | None = None, end: date | None = None) -> list[MFISRow]:
@@ -166,19 +164,7 @@ def mfis_history(patient: User, start: date | None = None, end: date | None = No
         responses = responses.filter(date__range=(start, end))
     rows = []
     for response in responses.order_by("-date"):
-        scores = mfis_scores(response.items)
-        rows.append(
-            MFISRow(
-                response.date,
-                response.completed,
-                scores.total,
-                scores.physical,
-                scores.cognitive,
-                scores.psychosocial,
-                scores.mfis5,
-                scores.answered,
-            )
-        )
+        rows.append(MFISRow(**vars(mfis_scores(response.items)), date=response.date, completed=response.completed))
     return rows
 
 
@@ -212,4 +198,68 @@ def summarise(rows: list[DayRow]) -> Summary:
         sleep_mean_minutes=round(sleep) if sleep is not None else None,
         fiber_mean=mean([r.fiber_g for r in rows if r.fiber_g is not None]),
         score_mean=mean([r.score for r in rows if r.score is not None]),
+    )
+
+
+# ---------------------------------------------------------------- the patient's own rows
+
+# `patient_owned_querysets` is the one list of "what is this patient's": the JSON and CSV exports
+# read it, and erasure deletes it. It finds every model with a `patient` foreign key to the user
+# model, so a table added later is exported and erased without touching this file. Audit events are
+# not the patient's rows (they stay, without health content, as the record of who did what).
+EXCLUDED_APPS = {"audit", "admin", "auth", "contenttypes", "sessions", "axes", "otp_totp", "otp_static", "django_otp"}
+# Written by clinicians about the patient: in a clinician's export, not in the patient's own.
+CLINICIAN_CONTENT = {ClinicianNote, RelapseReview}
+
+
+def patient_models() -> list[type[models.Model]]:
+    """Every installed model with a `patient` foreign key to the user model."""
+    found = []
+    for model in apps.get_models():
+        if model._meta.app_label in EXCLUDED_APPS:
+            continue
+        try:
+            field = model._meta.get_field("patient")
+        except Exception:
+            continue
+        if isinstance(field, models.ForeignKey) and field.related_model is apps.get_model(settings.AUTH_USER_MODEL):
+            found.append(model)
+    return sorted(found, key=lambda m: m._meta.label)
+
+
+def patient_owned_querysets(patient: User, *, include_clinician_content: bool) -> list[tuple[str, models.QuerySet]]:
+    """(label, queryset) pairs of all the patient's rows; parents before the rows that point to them."""
+    pairs: list[tuple[str, models.QuerySet]] = [
+        ("tracker.Food", Food.objects.filter(owner=patient).order_by("pk")),
+    ]
+    for model in patient_models():
+        if model in CLINICIAN_CONTENT and not include_clinician_content:
+            continue
+        pairs.append((model._meta.label, model._default_manager.filter(patient=patient).order_by("pk")))
+    pairs.append(("tracker.SavedMealItem", SavedMealItem.objects.filter(saved_meal__patient=patient).order_by("pk")))
+    if include_clinician_content:
+        pairs.append(("clinic.RelapseReview", RelapseReview.objects.filter(relapse__patient=patient).order_by("pk")))
+    return pairs
+
+
+# ---------------------------------------------------------------- sharing
+
+
+def clinician_for_code(raw_code: str) -> User | None:
+    code = normalise_code(raw_code)
+    if not code:
+        return None
+    invite = InviteCode.objects.select_related("clinician").filter(code=code).first()
+    if invite is None or not invite.clinician.is_active or invite.clinician.role != Role.CLINICIAN:
+        return None
+    return invite.clinician
+
+
+def pending_invitations_for(patient: User) -> list[Invitation]:
+    already = AccessGrant.objects.active().filter(patient=patient).values("clinician_id")
+    return list(
+        Invitation.objects.pending()
+        .filter(email__iexact=patient.email, clinician__is_active=True)
+        .exclude(clinician_id__in=already)
+        .select_related("clinician")
     )

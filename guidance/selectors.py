@@ -1,0 +1,333 @@
+"""Guidance reads: the published rules, the day-facts frame and the day's score panel.
+
+Facts are read with a handful of `values()` queries and turned into one frame with
+pandas and numpy, which the pure core (`guidance.scoring`) scores; no per-row ORM
+loops. The writes (publishing, rescoring, storing scores) are in `guidance.services`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.db.models import BigIntegerField, Func
+from django.utils import timezone
+
+from accounts.models import User
+from guidance import scoring
+from guidance.models import DayScore, Rule, RuleSetVersion, StaleDay
+from tracker.measures import NOVA_ULTRA_PROCESSED, episode_last_day, is_processed
+from tracker.models import FatigueRating, Food, Lifestyle, MealItem, Relapse, SleepDiary, StoolEvent, SymptomLog
+
+# What a published version keeps of each rule.
+SNAPSHOT_FIELDS = (
+    "key",
+    "kind",
+    "params",
+    "weight",
+    "order",
+    "title_en",
+    "title_fr",
+    "rationale_en",
+    "rationale_fr",
+    "source",
+)
+
+
+# ---------------------------------------------------------------- versions
+
+
+def current_version() -> RuleSetVersion | None:
+    return RuleSetVersion.objects.order_by("-number").first()
+
+
+def rule_snapshot(rule: Rule) -> dict[str, Any]:
+    return {name: getattr(rule, name) for name in SNAPSHOT_FIELDS}
+
+
+def active_rule_snapshots() -> list[dict[str, Any]]:
+    return [rule_snapshot(rule) for rule in Rule.objects.filter(active=True).order_by("order", "key")]
+
+
+def has_unpublished_changes() -> bool:
+    version = current_version()
+    return version is None or version.rules != active_rule_snapshots()
+
+
+def version_specs(version: RuleSetVersion) -> list[dict[str, Any]]:
+    return [dict(rule) for rule in version.rules]
+
+
+def window_days(specs: Iterable[dict[str, Any]]) -> int:
+    """The longest window among the rules (at least the default week): how far back a day's score looks."""
+    return max([scoring.DEFAULT_WINDOW_DAYS, *(scoring.window_of(spec.get("params") or {}) for spec in specs)])
+
+
+def score_frame(facts: pd.DataFrame, version: RuleSetVersion) -> pd.DataFrame:
+    return scoring.score_days(facts, version_specs(version))
+
+
+# ---------------------------------------------------------------- facts
+
+
+def _day_number(value: date | str) -> int:
+    """Days since 1970-01-01 (raw SQLite rows give ISO text, PostgreSQL gives dates)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return scoring.day_number(value)
+
+
+def _day_numbers(values: Sequence[Any]) -> np.ndarray:
+    return np.fromiter((_day_number(v) for v in values), dtype=np.int64, count=len(values))
+
+
+class DayKey(Func):
+    """scoring.day_keys(patient_id, days since 1970-01-01), computed by the database.
+
+    One integer per patient-day: the rows come back without date objects to convert.
+    """
+
+    output_field = BigIntegerField()
+    arity = 2
+
+    def _parts(self, compiler: Any, connection: Any) -> tuple[str, str, tuple[Any, ...]]:
+        patient_sql, patient_params = compiler.compile(self.source_expressions[0])
+        date_sql, date_params = compiler.compile(self.source_expressions[1])
+        return patient_sql, date_sql, (*patient_params, *date_params)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
+        patient_sql, date_sql, params = self._parts(compiler, connection)
+        days = f"({date_sql} - DATE '1970-01-01')"
+        return f"({patient_sql} * {scoring.PATIENT_STRIDE} + {days} + {scoring.DAY_OFFSET})", params
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
+        patient_sql, date_sql, params = self._parts(compiler, connection)
+        days = f"CAST(julianday({date_sql}) - 2440587.5 AS INTEGER)"
+        return f"({patient_sql} * {scoring.PATIENT_STRIDE} + {days} + {scoring.DAY_OFFSET})", params
+
+
+def day_keyed(queryset: Any, *fields: str) -> np.ndarray:
+    """(day key, *fields) rows as a float64 array (n x (1 + len(fields)))."""
+    rows = _fetch(queryset.annotate(day_key=DayKey("patient_id", "date")).values_list("day_key", *fields))
+    if not rows:
+        return np.zeros((0, 1 + len(fields)))
+    return np.array(rows, dtype=np.float64)
+
+
+def _fetch(queryset: Any) -> list[tuple[Any, ...]]:
+    """Rows of a values_list() queryset straight from the cursor: no per-row Django converters.
+
+    Only used for plain columns (ids, dates, numbers); dates may come back as ISO text on SQLite.
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _food_table(food_ids: list[int]) -> pd.DataFrame:
+    """The foods eaten: portion, fiber, NOVA group, flags and groups (one query, a few hundred rows)."""
+    foods = pd.DataFrame.from_records(
+        Food.objects.filter(id__in=food_ids).values_list(
+            "id", "default_portion_g", "fiber_g_per_100g", "nova_group", "fermented", "raw", "added_sugar", "groups"
+        ),
+        columns=["id", "portion", "fiber", "nova", "fermented", "raw", "added_sugar", "groups"],
+    )
+    return foods
+
+
+def _food_weights(foods: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """Matrices (food x measure): servings-based weights and gram-based weights."""
+    serving_measures = [
+        *scoring.FOOD_GROUPS,
+        "raw_vegetable",
+        "red_processed_meat",
+        "fermented",
+        "nova4",
+        "processed",
+        "added_sugar",
+    ]
+    gram_measures = ["fiber_g", "olive_oil_g"]
+    per_serving = np.zeros((len(foods), len(serving_measures)))
+    per_gram = np.zeros((len(foods), len(gram_measures)))
+    records: list[dict[Any, Any]] = foods.to_dict("records")
+    for i, food in enumerate(records):  # one row per food eaten, not per entry
+        groups = set(food["groups"] or [])
+        nova4 = food["nova"] == NOVA_ULTRA_PROCESSED
+        flags = {group: group in groups for group in scoring.FOOD_GROUPS}
+        flags["raw_vegetable"] = bool(food["raw"]) and "vegetable" in groups
+        flags["red_processed_meat"] = bool(groups & {"red_meat", "processed_meat"})
+        flags["fermented"] = bool(food["fermented"])
+        flags["nova4"] = nova4
+        flags["added_sugar"] = bool(food["added_sugar"])
+        flags["processed"] = is_processed(food["nova"], groups, food["added_sugar"])
+        per_serving[i] = [1.0 if flags[m] else 0.0 for m in serving_measures]
+        per_gram[i] = [float(food["fiber"] or 0) / 100.0, 1.0 if "olive_oil" in groups else 0.0]
+    return per_serving, per_gram, serving_measures, gram_measures
+
+
+def load_facts(patient_ids: Sequence[int] | None, start: date | None, end: date | None) -> pd.DataFrame:
+    """The day-facts frame of these patients (all if None) between start and end (inclusive).
+
+    One row per patient-day with any entry; a handful of queries whatever the size.
+    """
+
+    def scoped(qs: Any, field: str = "date") -> Any:
+        if patient_ids is not None:
+            qs = qs.filter(patient_id__in=list(patient_ids))
+        if start is not None:
+            qs = qs.filter(**{f"{field}__gte": start})
+        if end is not None:
+            qs = qs.filter(**{f"{field}__lte": end})
+        return qs.order_by()
+
+    meals = day_keyed(scoped(MealItem.objects), "food_id", "grams")
+    sleep = day_keyed(scoped(SleepDiary.objects), "mid_sleep_minutes", "total_sleep_minutes")
+    lifestyle = day_keyed(scoped(Lifestyle.objects), "activity_minutes", "tobacco", "cigarettes", "alcohol_units")
+    other_keys = [
+        day_keyed(scoped(model.objects).distinct())[:, 0] for model in (FatigueRating, SymptomLog, StoolEvent)
+    ]
+
+    # Every patient-day with any entry becomes a row, keyed by (patient, day number).
+    meal_keys = meals[:, 0].astype(np.int64)
+    sleep_keys = sleep[:, 0].astype(np.int64)
+    life_keys = lifestyle[:, 0].astype(np.int64)
+    all_keys = np.unique(np.concatenate([meal_keys, sleep_keys, life_keys, *(k.astype(np.int64) for k in other_keys)]))
+    n = len(all_keys)
+    has_meals = len(meals) > 0
+    frame: dict[str, Any] = {
+        "patient_id": scoring.key_patients(all_keys),
+        "date": scoring.key_days(all_keys).astype("datetime64[D]"),
+    }
+
+    # Food measures: servings (grams / default portion) times per-food weights, summed per day.
+    for measure in scoring.FOOD_MEASURES:
+        frame[measure] = np.zeros(n)
+    frame["logged"] = np.zeros(n, dtype=bool)
+    if has_meals:
+        foods = _food_table(np.unique(meals[:, 1].astype(np.int64)).tolist())
+        per_serving, per_gram, serving_measures, gram_measures = _food_weights(foods)
+        food_index = pd.Index(foods["id"].to_numpy(dtype=np.int64))
+        item_food = food_index.get_indexer(meals[:, 1].astype(np.int64))
+        known = item_food >= 0
+        row = np.searchsorted(all_keys, meal_keys)[known]
+        grams = meals[known, 2]
+        item_food = item_food[known]
+        portions = foods["portion"].to_numpy(dtype=np.float64)[item_food]
+        servings = grams / np.where(portions > 0, portions, 1.0)
+        for j, measure in enumerate(serving_measures):
+            frame[measure] = np.round(np.bincount(row, weights=servings * per_serving[item_food, j], minlength=n), 6)
+        for j, measure in enumerate(gram_measures):
+            frame[measure] = np.round(np.bincount(row, weights=grams * per_gram[item_food, j], minlength=n), 6)
+        frame["logged"] = np.bincount(row, minlength=n) > 0
+
+    _one_per_day(
+        frame,
+        all_keys,
+        sleep_keys,
+        "sleep_logged",
+        scoring.SLEEP_MEASURES,
+        {"mid_sleep_minutes": sleep[:, 1], "total_sleep_minutes": sleep[:, 2]},
+    )
+    _one_per_day(
+        frame,
+        all_keys,
+        life_keys,
+        "lifestyle_logged",
+        scoring.LIFESTYLE_MEASURES,
+        {
+            "activity_minutes": lifestyle[:, 1],
+            "cigarettes": lifestyle[:, 3],
+            # A cigarette count means tobacco was smoked, whatever the box says.
+            "tobacco": ((lifestyle[:, 2] != 0) | (lifestyle[:, 3] > 0)).astype(np.float64),
+            "alcohol_units": lifestyle[:, 4],
+        },
+    )
+
+    frame["relapse"] = _relapse_flags(patient_ids, all_keys, start, end)
+    return pd.DataFrame(frame)
+
+
+def _one_per_day(
+    frame: dict[str, Any],
+    all_keys: np.ndarray,
+    keys: np.ndarray,
+    logged: str,
+    measures: Sequence[str],
+    values: dict[str, np.ndarray],
+) -> None:
+    """The columns of a one-row-per-day record (rows at `keys`); days without a row are 0 and not logged."""
+    frame[logged] = np.zeros(len(all_keys), dtype=bool)
+    for measure in measures:
+        frame[measure] = np.zeros(len(all_keys))
+    row = np.searchsorted(all_keys, keys)
+    frame[logged][row] = True
+    for name, column in values.items():
+        frame[name][row] = column
+
+
+def _relapse_flags(
+    patient_ids: Sequence[int] | None, all_keys: np.ndarray, start: date | None, end: date | None
+) -> np.ndarray:
+    """True on the rows that fall within a logged relapse (open relapses run to today)."""
+    flags = np.zeros(len(all_keys), dtype=bool)
+    if not len(all_keys):
+        return flags
+    relapses = Relapse.objects.order_by().overlapping(start, end)
+    if patient_ids is not None:
+        relapses = relapses.filter(patient_id__in=list(patient_ids))
+    rows = list(relapses.values_list("patient_id", "started_on", "ended_on"))
+    if not rows:
+        return flags
+    today = timezone.localdate()
+    patients = np.array([r[0] for r in rows], dtype=np.int64)
+    begin = scoring.day_keys(patients, _day_numbers([r[1] for r in rows]))
+    finish = scoring.day_keys(patients, _day_numbers([episode_last_day(r[1], r[2], today) for r in rows]))
+    # A difference array over the sorted keys: +1 where a relapse starts, -1 after it ends.
+    diff = np.zeros(len(all_keys) + 1, dtype=np.int64)
+    np.add.at(diff, np.searchsorted(all_keys, begin, side="left"), 1)
+    np.add.at(diff, np.searchsorted(all_keys, finish, side="right"), -1)
+    flags = np.cumsum(diff[:-1]) > 0
+    return flags
+
+
+# ---------------------------------------------------------------- the day panel
+
+
+@dataclass
+class DayPanel:
+    version: RuleSetVersion | None
+    score: DayScore | None
+    total: float | None
+    breakdown: list[dict[str, Any]]
+    has_entries: bool
+    computed_now: bool
+
+
+def day_panel(patient: User, day: date) -> DayPanel:
+    """The score to show for a patient-day: stored if current, else computed now (not stored).
+
+    A constant number of queries whatever the history: the version, the score, the
+    stale check, and when needed the facts of one patient-week.
+    """
+    version = current_version()
+    if version is None:
+        return DayPanel(None, None, None, [], False, False)
+    score = DayScore.objects.filter(patient=patient, date=day).select_related("version").first()
+    window = window_days(version_specs(version))
+    stale = StaleDay.objects.filter(patient=patient, date__gte=day - timedelta(days=window - 1), date__lte=day).exists()
+    if score is not None and score.version_id == version.pk and not stale:
+        return DayPanel(version, score, score.total, list(score.breakdown), True, False)
+    facts = load_facts([patient.pk], day - timedelta(days=window - 1), day)
+    day_rows = facts["date"].to_numpy().astype("datetime64[D]") == np.datetime64(day, "D")
+    if not day_rows.any():
+        return DayPanel(version, None, None, [], False, True)
+    scored = score_frame(facts, version)
+    scored = scored[scored["date"].to_numpy().astype("datetime64[D]") == np.datetime64(day, "D")]
+    breakdown = scoring.breakdowns(scored, version_specs(version))[0]
+    return DayPanel(version, None, float(scored["total"].iloc[0]), breakdown, True, True)
