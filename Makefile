@@ -9,9 +9,12 @@ DEV_LOCK := requirements/dev.lock
 STAMP := $(VENV)/.installed-$(shell cksum $(DEV_LOCK) | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist processes: one per core by default; PYTEST_WORKERS=0 runs in this process.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: install lock run test lint typecheck deploycheck pytest demo worker beat messages bench bench-scoring \
-	bench-weekly loadtest drills clean
+.PHONY: install lock run test test-fast lint typecheck deploycheck migrationscheck pytest demo worker beat messages \
+	bench bench-scoring bench-weekly loadtest drills clean
 
 $(STAMP): $(DEV_LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,15 +46,21 @@ lint: install
 typecheck: install
 	DEBUG=1 $(BIN)/mypy
 
-pytest: install
+migrationscheck: install
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+
+pytest: migrationscheck
+	$(PYTEST) $(PYTEST_ARGS)
 
 deploycheck: install
 	SECRET_KEY=deploy-check-0123456789abcdefghijklmnopqrstuvwxyz-0123456789 DEBUG=0 ALLOWED_HOSTS=msgut.example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test: lint typecheck deploycheck pytest
+
+# The edit-and-rerun loop: every test but the browser ones, with the quick Hypothesis profile.
+test-fast: install
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} $(PYTEST) -m "not browser" $(PYTEST_ARGS)
 
 worker: install
 	$(BIN)/celery -A msgut worker --loglevel=INFO --concurrency=1
