@@ -42,6 +42,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: install
 	DEBUG=1 $(BIN)/mypy
