@@ -50,7 +50,7 @@ def generate(patients: int, days: int) -> None:
     )
     end = date(2026, 10, 31)
     start = end - timedelta(days=days - 1)
-    params = {"start": start, "end": end, "items": ITEMS_PER_DAY}
+    params: dict[str, date | int] = {"start": start, "end": end, "items": ITEMS_PER_DAY}
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_days")
         # Every day is logged (365,000 patient-days); most get sleep and lifestyle too.

@@ -58,11 +58,11 @@ def week(action: str, patient: int) -> Any:
     this_week = week_start(timezone.localdate())
 
     def row() -> dict[str, Any] | None:
+        """The summary's fields but its id and build time, which differ between two builds."""
         found = WeeklySummary.objects.filter(patient_id=patient, week_start=this_week).values().first()
-        if found:
-            found.pop("built_at")
-            found.pop("id")
-        return found
+        if found is None:
+            return None
+        return {field: value for field, value in found.items() if field not in ("id", "built_at")}
 
     if action == "reference":
         # Settle first: score whatever earlier load left stale, so the reference and the
@@ -74,7 +74,7 @@ def week(action: str, patient: int) -> Any:
         return row()
     if action == "enqueue":
         WeeklySummary.objects.filter(patient_id=patient, week_start=this_week).delete()
-        build_week_task.apply_async(args=[patient, this_week.isoformat()])
+        build_week_task.apply_async(args=(patient, this_week.isoformat()))
         return {"enqueued": True}
     return row()
 

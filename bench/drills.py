@@ -266,7 +266,7 @@ def drill_concurrent(stack: loadtest.Stack, accounts: Path) -> dict[str, Any]:
             {"username": patient["email"], "password": patient["password"], "csrfmiddlewaretoken": csrf}
         ).encode(),
     )
-    token = next(c.value for c in jar if c.name == "csrftoken")
+    token = next(c.value or "" for c in jar if c.name == "csrftoken")
     today = datetime.now().date().isoformat()  # noqa: DTZ005 - the patients' zone is the server's in the drill
     item_token = str(uuid.uuid4())
     codes: list[int] = []

@@ -180,7 +180,7 @@ def run_load(
     accounts: Path,
     users: int,
     duration: int,
-    fault: Callable[[], None] | None = None,
+    fault: Callable[[], Any] | None = None,
     fault_after: float = 0,
 ) -> dict[str, Any]:
     """Run locust headless against the stack; call `fault` after `fault_after` seconds."""

@@ -136,8 +136,7 @@ def page_figures(data: dict[str, Any], requests: int) -> dict[str, dict[str, flo
 
     # As in production, a save only enqueues its follow-up work (here into an
     # in-memory broker nobody consumes): the request path is what is measured.
-    app.conf.task_always_eager = False
-    app.conf.broker_url = "memory://"
+    app.conf.update(task_always_eager=False, broker_url="memory://")
     patient = User.objects.get(pk=data["patient_ids"][0])
     figures: dict[str, dict[str, float]] = {}
     with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):

@@ -17,14 +17,13 @@ from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 # new ones each run, kept in .hypothesis/ when they fail. HYPOTHESIS_PROFILE picks one.
 # Property tests share one database per test (function-scoped fixtures) and some examples
 # render pages, so no deadline and no fixture health check.
-_HYPOTHESIS_COMMON = {
-    "deadline": None,
-    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-}
-hypothesis_settings.register_profile(
-    "ci", max_examples=60, derandomize=True, database=None, print_blob=True, **_HYPOTHESIS_COMMON
+_HYPOTHESIS_COMMON = hypothesis_settings(
+    deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
-hypothesis_settings.register_profile("dev", max_examples=20, **_HYPOTHESIS_COMMON)
+hypothesis_settings.register_profile(
+    "ci", parent=_HYPOTHESIS_COMMON, max_examples=60, derandomize=True, database=None, print_blob=True
+)
+hypothesis_settings.register_profile("dev", parent=_HYPOTHESIS_COMMON, max_examples=20)
 
 
 def hypothesis_profile(environ: Mapping[str, str]) -> str:
