@@ -17,8 +17,11 @@ from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 # new ones each run, kept in .hypothesis/ when they fail. HYPOTHESIS_PROFILE picks one.
 # Property tests share one database per test (function-scoped fixtures) and some examples
 # render pages, so no deadline and no fixture health check.
+# (Built on Hypothesis' own defaults: with CI set it loads its own "ci" profile first.)
 _HYPOTHESIS_COMMON = hypothesis_settings(
-    deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    hypothesis_settings.get_profile("default"),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 hypothesis_settings.register_profile(
     "ci", parent=_HYPOTHESIS_COMMON, max_examples=60, derandomize=True, database=None, print_blob=True
