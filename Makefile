@@ -2,20 +2,37 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
+# Both locks are generated from pyproject.toml by `make lock`; the image installs the runtime
+# lock, the venv the dev lock (runtime + test and tooling), reinstalled whenever it changes.
+RUNTIME_LOCK := requirements/runtime.lock
+DEV_LOCK := requirements/dev.lock
+STAMP := $(VENV)/.installed-$(shell cksum $(DEV_LOCK) | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist processes: one per core by default; PYTEST_WORKERS=0 runs in this process.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: install run test lint typecheck deploycheck pytest demo worker beat messages bench bench-scoring bench-weekly loadtest drills clean
+.PHONY: install lock run test test-fast lint typecheck deploycheck migrationscheck pytest demo worker beat messages \
+	bench bench-scoring bench-weekly loadtest drills clean
 
-$(STAMP): requirements.lock
+$(STAMP): $(DEV_LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(DEV_LOCK)
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Regenerate both locks after a change to pyproject.toml. Versions already pinned are kept;
+# LOCK_ARGS="--upgrade-package django" (or "--upgrade") moves them. The dev lock is constrained
+# by the runtime lock, so tests run on exactly the versions the image ships.
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command "make lock"
+lock: install
+	$(UV_COMPILE) $(LOCK_ARGS) -o $(RUNTIME_LOCK)
+	$(UV_COMPILE) $(LOCK_ARGS) --extra dev -c $(RUNTIME_LOCK) -o $(DEV_LOCK)
 
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -25,19 +42,26 @@ run: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: install
 	DEBUG=1 $(BIN)/mypy
 
-pytest: install
+migrationscheck: install
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+
+pytest: migrationscheck
+	$(PYTEST) $(PYTEST_ARGS)
 
 deploycheck: install
 	SECRET_KEY=deploy-check-0123456789abcdefghijklmnopqrstuvwxyz-0123456789 DEBUG=0 ALLOWED_HOSTS=msgut.example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test: lint typecheck deploycheck pytest
+
+# The edit-and-rerun loop: every test but the browser ones, with the quick Hypothesis profile.
+test-fast: install
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} $(PYTEST) -m "not browser" $(PYTEST_ARGS)
 
 worker: install
 	$(BIN)/celery -A msgut worker --loglevel=INFO --concurrency=1
@@ -51,20 +75,20 @@ messages: install
 
 # Figures (PostgreSQL on 127.0.0.1:5432 and Redis on 6379 needed; loopback only, bounded in time).
 bench: install
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # The per-feature goals at full size: 1,000 patients x 365 days scored, x 52 weeks summarised.
 bench-scoring: install
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/msgut_bench_scoring $(BIN)/python bench/bench_scoring.py --drop
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/msgut_bench_scoring $(BIN)/python -m bench.bench_scoring --drop $(BENCH_ARGS)
 
 bench-weekly: install
-	$(BIN)/python bench/bench_weekly.py --database msgut_bench_weekly
+	$(BIN)/python -m bench.bench_weekly --database msgut_bench_weekly $(BENCH_ARGS)
 
 loadtest: install
-	$(BIN)/python bench/loadtest.py $(LOAD_ARGS)
+	$(BIN)/python -m bench.loadtest $(LOAD_ARGS)
 
 drills: install
-	$(BIN)/python bench/drills.py $(DRILL_ARGS)
+	$(BIN)/python -m bench.drills $(DRILL_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,6 +1,6 @@
 """Benchmark the guidance engine: 1,000 patients x 365 days in PostgreSQL, scored from the database.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_guidance_bench .venv/bin/python bench/bench_scoring.py [--drop]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_guidance_bench .venv/bin/python -m bench.bench_scoring [--drop]
 
 Creates the database if needed (use a throw-away name: it is filled with generated
 patients), migrates it, loads the food catalog, generates the history with a few
@@ -11,7 +11,7 @@ set-based INSERT ... SELECT statements, then prints:
 - the whole rescore of every stored day as publishing a version runs it
   (batches of patients: load facts, score, upsert DayScore rows), days/second.
 
-Goals (issue 4): pure step > 200,000 days/s; whole rescore of 365,000 days < 60 s.
+Goals: pure step > 200,000 days/s; whole rescore of 365,000 days < 60 s.
 `--drop` drops the database at the end.
 """
 
@@ -21,47 +21,12 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlparse
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import database_name, drop_database, setup_django
 
 PATIENTS = 1000
 DAYS = 365
 ITEMS_PER_DAY = 8
-
-
-def admin_connection(url: str):  # type: ignore[no-untyped-def]
-    import psycopg
-
-    parsed = urlparse(url)
-    return psycopg.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def database_name(url: str) -> str:
-    return urlparse(url).path.lstrip("/")
-
-
-def ensure_database(url: str) -> None:
-    name = database_name(url)
-    with admin_connection(url) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
 
 
 def step(label: str, started: float) -> float:
@@ -85,7 +50,7 @@ def generate(patients: int, days: int) -> None:
     )
     end = date(2026, 10, 31)
     start = end - timedelta(days=days - 1)
-    params = {"start": start, "end": end, "items": ITEMS_PER_DAY}
+    params: dict[str, date | int] = {"start": start, "end": end, "items": ITEMS_PER_DAY}
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_days")
         # Every day is logged (365,000 patient-days); most get sleep and lifestyle too.
@@ -143,13 +108,9 @@ def main() -> None:
         sys.exit(
             "Set DATABASE_URL to a throw-away PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/h_guidance_bench"
         )
-    ensure_database(url)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msgut.settings")
-    os.environ.setdefault("DEBUG", "1")
-    import django
-
-    django.setup()
+    setup_django(url)
     from django.core.management import call_command
+    from psycopg import sql
 
     from guidance import scoring, services
     from guidance.models import DayScore
@@ -168,7 +129,7 @@ def main() -> None:
     from accounts.models import User
 
     with connection.cursor() as cursor:  # a fresh, unbloated table for the rescore
-        cursor.execute(f"TRUNCATE {DayScore._meta.db_table}")
+        cursor.cursor.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(DayScore._meta.db_table)))
 
     complete = (
         User.objects.filter(email__endswith="@bench.msgut").count() == args.patients

@@ -1,6 +1,6 @@
 """Weekly summaries at scale: 1,000 patients x 52 weeks from PostgreSQL, in one process.
 
-    .venv/bin/python bench/bench_weekly.py [--patients 1000] [--weeks 52] [--requests 40] [--keep]
+    .venv/bin/python -m bench.bench_weekly [--patients 1000] [--weeks 52] [--requests 40] [--keep]
 
 Creates its own database (h_trends_bench by default), fills it with COPY
 (meal items, sleep diaries, fatigue ratings, day scores with an 8-rule
@@ -20,20 +20,17 @@ import argparse
 import csv
 import io
 import json
-import os
 import statistics
-import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from psycopg import sql
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SERVER = "postgres://postgres@127.0.0.1:5432"
+from bench.common import create_database, database_url, drop_database, setup_django
+
 RULES = [  # the default rule set's keys and weights (guidance v1)
     ("mediterranean", 40.0),
     ("fiber", 20.0),
@@ -44,45 +41,6 @@ RULES = [  # the default rule set's keys and weights (guidance v1)
     ("no-tobacco", 3.0),
     ("alcohol", 3.0),
 ]
-
-
-def admin_connect() -> Any:
-    import psycopg
-
-    return psycopg.connect(f"{SERVER}/postgres", autocommit=True)
-
-
-def create_database(name: str) -> None:
-    from psycopg import sql
-
-    with admin_connect() as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(name: str) -> None:
-    from django.db import connections
-    from psycopg import sql
-
-    connections.close_all()
-    with admin_connect() as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def setup_django(name: str) -> None:
-    os.environ["DATABASE_URL"] = f"{SERVER}/{name}"
-    os.environ["SECRET_KEY"] = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
-    os.environ["DEBUG"] = "0"
-    os.environ["SECURE_SSL_REDIRECT"] = "0"
-    os.environ["SECURE_COOKIES"] = "0"
-    os.environ["SIMPLE_STATIC"] = "1"
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ.pop("REDIS_URL", None)  # tasks run in this process
-    os.environ["DJANGO_SETTINGS_MODULE"] = "msgut.settings"
-    import django
-
-    django.setup()
 
 
 # ---------------------------------------------------------------- data
@@ -116,8 +74,10 @@ def copy_frame(table: str, frame: pd.DataFrame) -> None:
         quotechar="\x01",
         escapechar="\\",
     )
-    columns = ", ".join(frame.columns)
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(column) for column in frame.columns)
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         copy.write(buffer.getvalue())
 
 
@@ -261,7 +221,7 @@ def generate(patients: int, weeks: int, seed: int) -> tuple[list[int], date, dat
             "guidance_dayscore",
             "tracker_relapse",
         ):
-            cursor.execute(f"ANALYZE {table}")
+            cursor.cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
     print(
         f"data: {patients} patients x {weeks} weeks ({first} to {last}): {len(meals):,} meal items, "
         f"{len(sleep):,} sleep diaries, {len(fatigue):,} fatigue ratings, {len(scores):,} day scores"
@@ -299,23 +259,6 @@ def page_times(client: Any, urls: list[str], requests: int) -> list[float]:
     return [statistics.median(values) for values in samples]
 
 
-def bare(request: Any) -> Any:
-    from django.http import HttpResponse
-
-    return HttpResponse("ok")
-
-
-def urlconf() -> list[Any]:
-    from django.urls import path
-
-    from msgut.urls import urlpatterns
-
-    return [path("bench-bare/", bare), *urlpatterns]
-
-
-urlpatterns: list[Any] = []  # filled in main() once Django is set up (ROOT_URLCONF points here)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--patients", type=int, default=1000)
@@ -326,13 +269,14 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
-    create_database(args.database)
-    setup_django(args.database)
+    url = database_url(args.database)
+    create_database(url, fresh=True)
+    setup_django(url)
     try:
         run(args)
     finally:
         if not args.keep:
-            drop_database(args.database)
+            drop_database(url)
             print(f"dropped database {args.database}")
 
 
@@ -366,10 +310,8 @@ def run(args: argparse.Namespace) -> None:
     patient = User.objects.get(pk=ids[0])
     client = Client()
     client.force_login(patient)
-    module = sys.modules[__name__]
-    module.urlpatterns = urlconf()  # type: ignore[attr-defined]
-    with override_settings(ROOT_URLCONF=__name__):
-        bare_ms, page_ms = page_times(client, ["/bench-bare/", "/trends/?weeks=52"], args.requests)
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        bare_ms, page_ms = page_times(client, ["/bench/bare", "/trends/?weeks=52"], args.requests)
     weeks_shown = WeeklySummary.objects.filter(patient=patient).count()
     print(
         f"dashboard with a year of data ({weeks_shown} weekly summaries, 4 charts, insights): "

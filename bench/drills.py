@@ -4,7 +4,7 @@ They run against a PostgreSQL cluster and a Redis server of their own
 (ports 5440 and 6390), so killing or restarting them never disturbs the
 machine's shared services.
 
-    python bench/drills.py [redis-kill redis-freeze pg-restart worker-kill concurrent]
+    python -m bench.drills [redis-kill redis-freeze pg-restart worker-kill concurrent]
 
 Figures printed per drill: requests, 5xx on logging, lost and duplicated
 acknowledged entries, recovery time, and whether derived data caught up.
@@ -17,7 +17,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -28,15 +27,15 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
+from bench import loadtest
+from bench.common import ROOT
+
 PG_PORT = 5440
 REDIS_PORT = 6390
-os.environ["LOAD_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{PG_PORT}/msgut_drill"
-os.environ["LOAD_REDIS_URL"] = f"redis://127.0.0.1:{REDIS_PORT}/0"
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import loadtest  # noqa: E402
-
-ROOT = loadtest.ROOT
+DRILL = loadtest.Services(
+    f"postgres://postgres@127.0.0.1:{PG_PORT}/msgut_drill",
+    f"redis://127.0.0.1:{REDIS_PORT}/0",
+)
 LOGGING_REQUESTS = ("add meal item", "save fatigue")
 PG_VERSION = sorted(os.listdir("/etc/postgresql"), key=float)[-1] if os.path.isdir("/etc/postgresql") else "15"
 
@@ -118,34 +117,12 @@ def statuses(summary: dict[str, Any], code: str) -> int:
 
 def catch_up_and_check(patient_ids: list[int]) -> dict[str, Any]:
     """Run the periodic catch-up jobs, then check today's scores and this week's summaries exist and are current."""
-    script = f"""
-import json
-from django.utils import timezone
-from guidance.models import DayScore
-from guidance.services import sweep
-from trends.models import WeeklySummary
-from trends.services import catch_up, week_start
-from tracker.models import MealItem
-sweep(); catch_up()
-today = timezone.localdate()
-ids = {patient_ids!r}
-last = {{p: t for p, t in MealItem.objects.filter(patient_id__in=ids, date=today).values_list("patient_id", "updated_at")}}
-scores = {{p: t for p, t in DayScore.objects.filter(patient_id__in=ids, date=today).values_list("patient_id", "computed_at")}}
-weeks = {{p: t for p, t in WeeklySummary.objects.filter(patient_id__in=ids, week_start=week_start(today)).values_list("patient_id", "built_at")}}
-print(json.dumps({{
-    "patients": len(last),
-    "scored": sum(1 for p, t in last.items() if p in scores and scores[p] >= t),
-    "charted": sum(1 for p, t in last.items() if p in weeks and weeks[p] >= t),
-}}))
-"""
-    out = subprocess.run(
-        [str(loadtest.BIN / "python"), "manage.py", "shell", "-c", script],
-        cwd=ROOT,
-        env=loadtest.app_env(),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    return probe("caught-up", *map(str, patient_ids))
+
+
+def probe(*args: str) -> Any:
+    """What `python -m bench.drill_probe args` printed, read as JSON."""
+    out = loadtest.run_python(DRILL, "-m", "bench.drill_probe", *args)
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -172,7 +149,7 @@ def drill_redis(stack: loadtest.Stack, redis: Redis, accounts: Path, mode: str, 
         return {"outage_s": 20}
 
     summary = loadtest.run_load(stack, accounts, users, 50, fault, fault_after=10)
-    entries = loadtest.check_entries(summary["acknowledged"])
+    entries = loadtest.check_entries(DRILL, summary["acknowledged"])
     derived = catch_up_and_check(acknowledged_patients(summary))
     return {"summary": summary, "entries": entries, "logging_5xx": logging_5xx(summary), "caught_up": derived}
 
@@ -193,7 +170,7 @@ def drill_postgres(stack: loadtest.Stack, accounts: Path, users: int) -> dict[st
         }
 
     summary = loadtest.run_load(stack, accounts, users, 50, fault, fault_after=10)
-    entries = loadtest.check_entries(summary["acknowledged"])
+    entries = loadtest.check_entries(DRILL, summary["acknowledged"])
     return {
         "summary": summary,
         "entries": entries,
@@ -214,50 +191,16 @@ def probe_status(url: str) -> int:
 
 def drill_worker_kill(stack: loadtest.Stack, accounts: Path) -> dict[str, Any]:
     """Kill the worker while it builds a week; the task is redelivered and the summary is identical."""
-    patient = json.loads(accounts.read_text())["patients"][0]["id"]
-    script = """
-import json, sys
-from django.utils import timezone
-from trends.models import WeeklySummary
-from trends.services import build_patient_week, week_start
-from trends.tasks import build_week_task
-action, patient = "{action}", {patient}
-week = week_start(timezone.localdate())
-row = lambda: WeeklySummary.objects.filter(patient_id=patient, week_start=week).values().first()
-if action == "reference":
-    # Settle first: score whatever earlier load left stale, so the reference and the
-    # redelivered build see the same day scores.
-    from guidance.services import sweep
-    sweep()
-    build_patient_week(patient, week, force=True)
-    found = row(); found.pop("built_at"); found.pop("id")
-    print(json.dumps(found, default=str))
-elif action == "enqueue":
-    WeeklySummary.objects.filter(patient_id=patient, week_start=week).delete()
-    build_week_task.apply_async(args=[patient, week.isoformat()])
-    print(json.dumps({{"enqueued": True}}))
-else:
-    found = row()
-    if found: found.pop("built_at"); found.pop("id")
-    print(json.dumps(found, default=str))
-"""
+    patient = str(json.loads(accounts.read_text())["patients"][0]["id"])
 
     def run(action: str) -> Any:
-        out = subprocess.run(
-            [str(loadtest.BIN / "python"), "manage.py", "shell", "-c", script.format(action=action, patient=patient)],
-            cwd=ROOT,
-            env=loadtest.app_env(),
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        return json.loads(out.strip().splitlines()[-1])
+        return probe("week", action, patient)
 
     stack.kill_worker()
     subprocess.run(
         [str(loadtest.BIN / "celery"), "-A", "msgut", "purge", "-f"],
         cwd=ROOT,
-        env=loadtest.app_env(),
+        env=loadtest.app_env(DRILL),
         capture_output=True,
     )
     reference = run("reference")
@@ -265,12 +208,12 @@ else:
     worker_log.write_bytes(b"")
     stack.start_worker("INFO", CELERY_VISIBILITY_TIMEOUT="5")
     wait_for(worker_log, "ready", 60)
-    # Enqueue from a child process and watch the worker log meanwhile: the shell's own
+    # Enqueue from a child process and watch the worker log meanwhile: the probe's own
     # start-up and exit take longer than the build itself.
     enqueue = subprocess.Popen(
-        [str(loadtest.BIN / "python"), "manage.py", "shell", "-c", script.format(action="enqueue", patient=patient)],
+        [str(loadtest.BIN / "python"), "-m", "bench.drill_probe", "week", "enqueue", patient],
         cwd=ROOT,
-        env=loadtest.app_env(),
+        env=loadtest.app_env(DRILL),
         stdout=stack.log("enqueue.log"),
         stderr=subprocess.STDOUT,
     )
@@ -323,7 +266,7 @@ def drill_concurrent(stack: loadtest.Stack, accounts: Path) -> dict[str, Any]:
             {"username": patient["email"], "password": patient["password"], "csrfmiddlewaretoken": csrf}
         ).encode(),
     )
-    token = next(c.value for c in jar if c.name == "csrftoken")
+    token = next(c.value or "" for c in jar if c.name == "csrftoken")
     today = datetime.now().date().isoformat()  # noqa: DTZ005 - the patients' zone is the server's in the drill
     item_token = str(uuid.uuid4())
     codes: list[int] = []
@@ -355,7 +298,7 @@ def drill_concurrent(stack: loadtest.Stack, accounts: Path) -> dict[str, Any]:
         barrier.reset()
     import psycopg
 
-    with psycopg.connect(loadtest.DATABASE_URL) as conn:
+    with psycopg.connect(DRILL.database_url) as conn:
         items = conn.execute("SELECT count(*) FROM tracker_mealitem WHERE client_token = %s", (item_token,)).fetchone()
         fatigue = conn.execute(
             "SELECT count(*) FROM tracker_fatiguerating WHERE patient_id = %s AND date = %s", (patient["id"], today)
@@ -387,10 +330,10 @@ def main() -> None:
     redis = Redis()
     redis.start()
     results: dict[str, Any] = {}
-    stack = loadtest.Stack(8110, workers=2)
+    stack = loadtest.Stack(DRILL, 8110, workers=2)
     try:
         print("preparing the drill database ...")
-        accounts = loadtest.prepare(30, clinicians=4, admins=1, days=30)
+        accounts = loadtest.prepare(DRILL, 30, clinicians=4, admins=1, days=30)
         stack.start_worker(CELERY_VISIBILITY_TIMEOUT="10")
         stack.start_web()
         for name in args.drills:

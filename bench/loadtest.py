@@ -1,11 +1,11 @@
 """Load test on loopback: gunicorn + PostgreSQL + Redis + one Celery worker, driven by locust.
 
-    python bench/loadtest.py [--users 50] [--duration 120]
+    python -m bench.loadtest [--users 50] [--duration 120]
 
 Bounded in users and time; every process it starts is stopped at the end.
 Prints requests/s, p50, p95, p99 and failures, then checks that every
-acknowledged entry POST is exactly one row. bench/drills.py reuses `Stack`
-and `run_load` to inject faults during the load.
+acknowledged entry POST is exactly one row. bench.drills reuses `Stack`
+and `run_load` to inject faults during the load, on services of its own.
 """
 
 import argparse
@@ -19,106 +19,65 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import BENCH_ENV, ROOT, create_database, database_url
+
 BIN = Path(sys.executable).parent
-DATABASE_URL = os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/msgut_load")
-REDIS_URL = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/9")
 PASSWORD = "load-test-password-2026"  # noqa: S105 - synthetic accounts on loopback
 
 
-def app_env(**extra: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class Services:
+    """The PostgreSQL database and Redis a load run or a drill runs the app against."""
+
+    database_url: str
+    redis_url: str
+
+
+LOAD = Services(
+    os.environ.get("LOAD_DATABASE_URL", database_url("msgut_load")),
+    os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/9"),
+)
+
+
+def app_env(services: Services, **extra: str) -> dict[str, str]:
+    """The environment of every process of the stack: the bench settings on `services`, tasks over Redis."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOAD_")}
     env.update(
-        DATABASE_URL=DATABASE_URL,
-        REDIS_URL=REDIS_URL,
-        SECRET_KEY="load-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_COOKIES="0",
+        BENCH_ENV,
+        DATABASE_URL=services.database_url,
+        REDIS_URL=services.redis_url,
         SECURE_HSTS_SECONDS="0",
-        SIMPLE_STATIC="1",
         AXES_FAILURE_LIMIT="1000",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="msgut.settings",
     )
     env.update(extra)
     return env
 
 
-def manage(*args: str, **env: str) -> str:
+def run_python(services: Services, *args: str, **env: str) -> str:
+    """Run the venv's python with `args` from the repository root against `services`; its standard output."""
     result = subprocess.run(
-        [str(BIN / "python"), "manage.py", *args],
+        [str(BIN / "python"), *args],
         cwd=ROOT,
-        env=app_env(**env),
+        env=app_env(services, **env),
         capture_output=True,
         text=True,
         check=False,
     )
     if result.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        raise SystemExit(f"python {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
-
-
-def reset_database() -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    with psycopg.connect(DATABASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-SETUP_SCRIPT = """
-import json, os
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from accounts.models import Role, User
-from accounts.services import register_user
-from clinic.models import ConsentWording
-from clinic.services import grant_access
-from tracker.models import Food
-from django.contrib.auth.hashers import make_password
-password, patients_n, clinicians_n, admins_n = os.environ["MSGUT_LOAD_SETUP"].split(",")
-patients_n, clinicians_n, admins_n = int(patients_n), int(clinicians_n), int(admins_n)
-hashed = make_password(password)
-patients = list(User.objects.filter(role=Role.PATIENT, email__endswith="@gen.msgut").order_by("id")[:patients_n])
-User.objects.filter(pk__in=[p.pk for p in patients]).update(password=hashed)
-wording = ConsentWording.current()
-def staff(prefix, role, n):
-    out = []
-    for i in range(n):
-        email = f"{prefix}{i}@load.msgut"
-        user = User.objects.filter(email=email).first() or register_user(email, password, role=role)
-        if role == Role.ADMIN:
-            User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
-        key = f"{i:02d}".encode().hex() * 10
-        TOTPDevice.objects.get_or_create(user=user, name="load", defaults={"key": key, "confirmed": True})
-        out.append({"id": user.pk, "email": email, "password": password, "totp_key": key})
-    return out
-clinicians = staff("clinician", Role.CLINICIAN, clinicians_n)
-for c in clinicians:
-    doctor = User.objects.get(pk=c["id"])
-    for p in patients:
-        grant_access(p, doctor, wording)
-admins = staff("admin", Role.ADMIN, admins_n)
-foods = list(Food.objects.filter(owner__isnull=True).order_by("id").values_list("id", flat=True)[:200])
-print(json.dumps({
-    "patients": [{"id": p.pk, "email": p.email, "password": password} for p in patients],
-    "clinicians": clinicians, "admins": admins, "food_ids": foods,
-    "search_terms": ["apple", "pomme", "yog", "lentil", "olive", "pain", "salmon", "creme"],
-}))
-"""
 
 
 class Stack:
     """gunicorn + one Celery worker over the load database and Redis; stopped on exit."""
 
-    def __init__(self, port: int, workers: int = 3) -> None:
+    def __init__(self, services: Services, port: int, workers: int = 3) -> None:
+        self.services = services
         self.port = port
         self.workers = workers
         self.web: subprocess.Popen[bytes] | None = None
@@ -150,7 +109,7 @@ class Stack:
                 "5",
             ],
             cwd=ROOT,
-            env=app_env(),
+            env=app_env(self.services),
             stdout=self.log("web.log"),
             stderr=subprocess.STDOUT,
         )
@@ -171,7 +130,7 @@ class Stack:
                 f"load{self.port}@%h",
             ],
             cwd=ROOT,
-            env=app_env(**env),
+            env=app_env(self.services, **env),
             stdout=self.log("worker.log"),
             stderr=subprocess.STDOUT,
         )
@@ -203,19 +162,14 @@ class Stack:
                     proc.kill()
 
 
-def prepare(patients: int, clinicians: int, admins: int, days: int) -> Path:
+def prepare(services: Services, patients: int, clinicians: int, admins: int, days: int) -> Path:
     """A fresh load database with generated patients, 2FA staff and grants; returns the accounts file."""
-    reset_database()
-    manage("migrate", "--noinput")
-    manage("generate_data", "--patients", str(patients), "--days", str(days), "--seed", "11", "--derive")
-    accounts = subprocess.run(
-        [str(BIN / "python"), "manage.py", "shell", "-c", SETUP_SCRIPT],
-        cwd=ROOT,
-        env=app_env(MSGUT_LOAD_SETUP=f"{PASSWORD},{patients},{clinicians},{admins}"),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    create_database(services.database_url, fresh=True)
+    run_python(services, "manage.py", "migrate", "--noinput")
+    history = ["--patients", str(patients), "--days", str(days), "--seed", "11", "--derive"]
+    run_python(services, "manage.py", "generate_data", *history)
+    staff = ["--patients", str(patients), "--clinicians", str(clinicians), "--admins", str(admins)]
+    accounts = run_python(services, "-m", "bench.load_accounts", *staff)
     path = Path(tempfile.mkdtemp(prefix="msgut-accounts-")) / "accounts.json"
     path.write_text(accounts.strip().splitlines()[-1])
     return path
@@ -226,7 +180,7 @@ def run_load(
     accounts: Path,
     users: int,
     duration: int,
-    fault: Callable[[], None] | None = None,
+    fault: Callable[[], Any] | None = None,
     fault_after: float = 0,
 ) -> dict[str, Any]:
     """Run locust headless against the stack; call `fault` after `fault_after` seconds."""
@@ -301,12 +255,12 @@ def read_stats(path: Path) -> dict[str, Any]:
     }
 
 
-def check_entries(acknowledged: list[dict[str, Any]]) -> dict[str, int]:
+def check_entries(services: Services, acknowledged: list[dict[str, Any]]) -> dict[str, int]:
     """Each acknowledged meal-item POST is exactly one row (no loss, no duplicate)."""
     import psycopg
 
     tokens = [a["token"] for a in acknowledged]
-    with psycopg.connect(DATABASE_URL) as conn:
+    with psycopg.connect(services.database_url) as conn:
         rows = conn.execute(
             "SELECT client_token, count(*) FROM tracker_mealitem WHERE client_token = ANY(%s) GROUP BY client_token",
             (tokens,),
@@ -339,9 +293,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.users > 200 or args.duration > 900:
         raise SystemExit("bounded: at most 200 users and 900 seconds")
-    print(f"preparing {DATABASE_URL.rsplit('@', 1)[-1]} ({args.patients} patients x {args.days} days) ...")
-    accounts = prepare(args.patients, clinicians=8, admins=2, days=args.days)
-    stack = Stack(args.port)
+    print(f"preparing {LOAD.database_url.rsplit('@', 1)[-1]} ({args.patients} patients x {args.days} days) ...")
+    accounts = prepare(LOAD, args.patients, clinicians=8, admins=2, days=args.days)
+    stack = Stack(LOAD, args.port)
     try:
         stack.start_worker()
         stack.start_web()
@@ -349,7 +303,7 @@ def main() -> None:
         summary = run_load(stack, accounts, args.users, args.duration)
     finally:
         stack.stop()
-    entries = check_entries(summary["acknowledged"])
+    entries = check_entries(LOAD, summary["acknowledged"])
     print_summary(f"load test, {args.users} users, {args.duration} s", summary, entries)
     out = ROOT / "bench" / "results" / f"load-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

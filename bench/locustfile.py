@@ -70,7 +70,7 @@ class SignedInUser(HttpUser):
 
     def csrf_from(self, html: str) -> str:
         match = CSRF.search(html)
-        return match.group(1) if match else self.client.cookies.get("csrftoken", "")
+        return match.group(1) if match else self.client.cookies.get("csrftoken") or ""
 
     def on_start(self) -> None:
         self.account = next_account(self.role)
@@ -104,7 +104,7 @@ class SignedInUser(HttpUser):
 
     def post_form(self, url: str, data: dict[str, Any], name: str, **kwargs: Any) -> Any:
         data = {**data, "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", "")}
-        headers = {"HX-Request": "true", "X-CSRFToken": data["csrfmiddlewaretoken"], "Referer": self.host + url}
+        headers = {"HX-Request": "true", "X-CSRFToken": data["csrfmiddlewaretoken"], "Referer": f"{self.host}{url}"}
         return self.client.post(url, data, headers=headers, name=name, **kwargs)
 
 

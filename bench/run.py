@@ -3,10 +3,10 @@
 Server time per request is measured in-process through the whole middleware
 stack (Django's test client), next to a bare view measured the same way in the
 same run, so the ratio does not depend on the machine's speed. Data lives in
-PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/msgut_bench)
+PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/msgut_bench)
 and is generated once by `generate_data`, then reused by later runs.
 
-    python bench/run.py [--patients 200] [--days 365] [--requests 60]
+    python -m bench.run [--patients 200] [--days 365] [--requests 60]
 """
 
 import argparse
@@ -14,46 +14,13 @@ import json
 import os
 import platform
 import statistics
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/msgut_bench"
+from bench.common import ROOT, database_url, setup_django
 
-
-def setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-    os.environ.setdefault("SECURE_COOKIES", "0")
-    os.environ.setdefault("SIMPLE_STATIC", "1")
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msgut.settings")
-    ensure_database(database_url)
-    import django
-
-    django.setup()
-
-
-def ensure_database(database_url: str) -> None:
-    """Create the PostgreSQL database if it does not exist yet."""
-    if not database_url.startswith("postgres"):
-        return
-    import psycopg
-    from psycopg import sql
-
-    name = database_url.rsplit("/", 1)[1]
-    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+DEFAULT_DB = database_url("msgut_bench")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -169,8 +136,7 @@ def page_figures(data: dict[str, Any], requests: int) -> dict[str, dict[str, flo
 
     # As in production, a save only enqueues its follow-up work (here into an
     # in-memory broker nobody consumes): the request path is what is measured.
-    app.conf.task_always_eager = False
-    app.conf.broker_url = "memory://"
+    app.conf.update(task_always_eager=False, broker_url="memory://")
     patient = User.objects.get(pk=data["patient_ids"][0])
     figures: dict[str, dict[str, float]] = {}
     with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
@@ -235,13 +201,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--requests", type=int, default=60)
     args = parser.parse_args()
-    database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB
-    setup_django(database_url)
+    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB
+    setup_django(url)
     data = ensure_data(args.patients, args.days, args.seed)
     result: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "database": database_url.rsplit("@", 1)[-1],
+        "database": url.rsplit("@", 1)[-1],
         "patients": len(data["patient_ids"]),
         "days": args.days,
         "generated_seconds": data["generated_seconds"],

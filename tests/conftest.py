@@ -1,15 +1,46 @@
 import os
 import shutil
+from collections.abc import Mapping
 
 import pytest
-from django.test import Client
+from django.conf import settings
+from django.test import Client, override_settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 
+# Hypothesis profiles. "ci" (CI=true) tries more examples, the same ones on every run, so
+# a change cannot land or fail on the luck of a draw; "dev" (the default) tries fewer but
+# new ones each run, kept in .hypothesis/ when they fail. HYPOTHESIS_PROFILE picks one.
+# Property tests share one database per test (function-scoped fixtures) and some examples
+# render pages, so no deadline and no fixture health check.
+# (Built on Hypothesis' own defaults: with CI set it loads its own "ci" profile first.)
+_HYPOTHESIS_COMMON = hypothesis_settings(
+    hypothesis_settings.get_profile("default"),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "ci", parent=_HYPOTHESIS_COMMON, max_examples=60, derandomize=True, database=None, print_blob=True
+)
+hypothesis_settings.register_profile("dev", parent=_HYPOTHESIS_COMMON, max_examples=20)
+
+
+def hypothesis_profile(environ: Mapping[str, str]) -> str:
+    return environ.get("HYPOTHESIS_PROFILE") or ("ci" if environ.get("CI") else "dev")
+
+
+hypothesis_settings.load_profile(hypothesis_profile(os.environ))
+
+# Argon2 is slow on purpose (each hash costs tens of milliseconds); tests create thousands
+# of users. They hash with MD5 instead, except tests marked `real_password_hashers`.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 # In CI (MSGUT_REQUIRE_SERVICES=1) a missing PostgreSQL, Redis or Chromium is a failure, not a skip.
-# REQUIRE_SERVICES=1 (the name in the issue) means the same.
+# REQUIRE_SERVICES=1 means the same.
 REQUIRE_SERVICES = "1" in (os.environ.get("MSGUT_REQUIRE_SERVICES"), os.environ.get("REQUIRE_SERVICES"))
 
 
@@ -98,3 +129,21 @@ def english_and_server_time():
     yield
     translation.deactivate()
     timezone.deactivate()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """The production hashers, kept aside for `real_password_hashers` tests, while every other test hashes fast."""
+    production = list(settings.PASSWORD_HASHERS)
+    with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+        yield production
+
+
+@pytest.fixture(autouse=True)
+def real_password_hashers(request, fast_password_hashing):
+    """Tests marked `real_password_hashers` hash with the production settings (Argon2 first)."""
+    if request.node.get_closest_marker("real_password_hashers") is None:
+        yield
+        return
+    with override_settings(PASSWORD_HASHERS=fast_password_hashing):
+        yield

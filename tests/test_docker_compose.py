@@ -45,7 +45,7 @@ def test_web_worker_beat_and_migrate_share_one_image_built_from_the_dockerfile()
     builds = {name: services[name].get("build") for name in ("web", "worker", "beat", "migrate")}
     assert set(builds.values()) == {"."}
     assert (ROOT / "Dockerfile").is_file()
-    assert "requirements.lock" in (ROOT / "Dockerfile").read_text()
+    assert "requirements/runtime.lock" in (ROOT / "Dockerfile").read_text()
 
 
 def test_postgres_has_a_healthcheck_and_the_app_waits_for_it():

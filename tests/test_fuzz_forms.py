@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from clinic.models import ConsentWording
@@ -157,9 +157,6 @@ def patient_pages(patient_client, patient) -> tuple[Client, dict[str, dict[str, 
     return patient_client, forms
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
 @given(data=st.data())
 def test_it_never_answers_a_patient_form_with_a_server_error(patient_pages, data):
     client, forms = patient_pages
@@ -177,9 +174,6 @@ def clinician_pages(clinician, patient) -> tuple[Client, dict[str, dict[str, str
     return client, forms
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
 @given(data=st.data())
 def test_it_never_answers_a_clinician_form_with_a_server_error(clinician_pages, data):
     client, forms = clinician_pages

@@ -1,6 +1,7 @@
 # Test defaults, applied before Django settings load. CI and `make test` may
 # override DATABASE_URL / REDIS_URL to run against PostgreSQL and Redis.
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("DEBUG", "0")
@@ -10,3 +11,20 @@ os.environ.setdefault("SIMPLE_STATIC", "1")
 # Live-server threads must not keep connections open past a test: the test
 # database could then not be dropped at the end of a PostgreSQL run.
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")
+
+
+def _redis_db_per_xdist_worker() -> None:
+    """Each pytest-xdist worker talks to its own Redis database: a test that starts a Celery
+    worker or purges the queue must never take or drop tasks another process enqueued for its
+    own test database. gw0 keeps the given database, gwN uses the next N (modulo Redis' 16);
+    child processes (a `celery worker` a test starts) inherit the rewritten URL."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("REDIS_URL", "")
+    if not worker.startswith("gw") or not url:
+        return
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    os.environ["REDIS_URL"] = urlunsplit(parts._replace(path=f"/{(base + int(worker[2:])) % 16}"))
+
+
+_redis_db_per_xdist_worker()

@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -100,6 +101,7 @@ def test_a_password_change_needs_the_old_password(patient_client, patient):
     assert patient.check_password(PASSWORD)
 
 
+@pytest.mark.real_password_hashers
 def test_it_accepts_a_64_character_passphrase(client, db):
     phrase = "the quick brown fox jumps over the lazy dog near the river bank!"
     assert len(phrase) == 64
@@ -228,6 +230,7 @@ def test_a_session_ends_after_30_idle_minutes(patient):
         assert response["Location"].startswith(reverse("accounts:login"))
 
 
+@pytest.mark.real_password_hashers
 def test_argon2_is_the_first_password_hasher(patient):
     assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert patient.password.startswith("argon2$")

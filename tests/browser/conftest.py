@@ -13,24 +13,28 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
-    make beside it are still synchronous. Set only for browser tests, so it never leaks into
-    others (the deploy check refuses to run with it)."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
+@pytest.fixture(scope="module")
 def chromium():
-    """A fresh Debian chromium for one test (skips locally, fails in CI, when it is not installed)."""
+    """One Debian chromium for a test module (a launch costs about a second; each test opens
+    its own context, so no cookie or storage passes between tests). Skips locally, fails in
+    CI, when it is not installed."""
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with pytest.MonkeyPatch.context() as env:
+        # Playwright's sync API keeps an event loop running in the test thread while the browser
+        # is open; the ORM calls made beside it (tests, factories, database teardown) are still
+        # synchronous. Set only while a browser module runs, so it never leaks into other tests
+        # (the deploy check refuses to run with it).
+        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+            # With a loop running, Django keeps this thread's connections apart from the ones it
+            # sees without; close them now, or the test database could not be dropped at the end.
+            connections.close_all()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ def browser_page(open_page):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fhir(browser_page, settings):
+def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fhir(browser_page):
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
     from fhir.resources.R4B.bundle import Bundle
@@ -29,7 +29,6 @@ def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fh
     from tests.factories import PASSWORD, ClinicianFactory, PatientFactory
     from tracker.models import FatigueRating, Relapse
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     if not ConsentWording.objects.exists():  # transactional tests flush the data migration's row
         ConsentWording.objects.create(version=1, text_en="I agree.", text_fr="J'accepte.")
     clinician = ClinicianFactory(display_name="Dr Test")

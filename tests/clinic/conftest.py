@@ -66,9 +66,3 @@ def add_relapse(patient, started_on: date, **extra) -> Relapse:
     return Relapse.objects.create(
         patient=patient, started_on=started_on, symptoms=extra.pop("symptoms", "numb left hand"), **extra
     )
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The access matrix creates hundreds of users; Argon2 is deliberately slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from guidance import scoring
@@ -311,14 +311,12 @@ def fact_frames(draw: st.DrawFn) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@settings(max_examples=60, deadline=None)
 @given(fact_frames())
 def test_the_total_stays_within_0_and_100(facts):
     scored = scoring.score_days(facts, RULES)
     assert scored["total"].between(0, 100).all()
 
 
-@settings(max_examples=60, deadline=None)
 @given(fact_frames(), st.data())
 def test_more_fiber_never_lowers_the_fiber_points_nor_passes_the_target(facts, data):
     row = data.draw(st.integers(min_value=0, max_value=len(facts) - 1))
@@ -332,7 +330,6 @@ def test_more_fiber_never_lowers_the_fiber_points_nor_passes_the_target(facts, d
     assert (after["total"] >= before["total"]).all()
 
 
-@settings(max_examples=60, deadline=None)
 @given(fact_frames(), st.data())
 def test_an_extra_nova4_serving_never_raises_the_total(facts, data):
     row = data.draw(st.integers(min_value=0, max_value=len(facts) - 1))
@@ -343,7 +340,6 @@ def test_an_extra_nova4_serving_never_raises_the_total(facts, data):
     assert (after["total"] <= before["total"]).all()
 
 
-@settings(max_examples=40, deadline=None)
 @given(fact_frames(), st.randoms(use_true_random=False))
 def test_the_result_does_not_depend_on_row_order(facts, rng):
     order = list(range(len(facts)))

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.tracker.conftest import TODAY
@@ -89,9 +89,6 @@ def _snapshot():
     return {model.__name__: model.objects.count() for model in TABLES}
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
 @given(
     endpoint=st.sampled_from(sorted(ENDPOINTS)),
     values=st.lists(texts, min_size=8, max_size=8),

@@ -1,0 +1,88 @@
+"""What every bench script shares: the repository root, the environment a bench process runs
+Django with, and creating or dropping its PostgreSQL database.
+
+Database names reach SQL only as quoted identifiers (psycopg.sql.Identifier), never
+formatted into the statement. Run the scripts from the repository root as modules,
+`python -m bench.run`, so `msgut` and the apps import without touching sys.path.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = "postgres://postgres@127.0.0.1:5432"
+
+# Production-like settings for a process on loopback: no DEBUG (it keeps every query in
+# memory), no HTTPS redirect, static files from the source folders.
+BENCH_ENV = {
+    "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "DEBUG": "0",
+    "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "0",
+    "SECURE_COOKIES": "0",
+    "SIMPLE_STATIC": "1",
+    "LOG_LEVEL": "WARNING",
+    "DJANGO_SETTINGS_MODULE": "msgut.settings",
+}
+
+
+def database_url(name: str, server: str = SERVER) -> str:
+    return f"{server}/{name}"
+
+
+def database_name(url: str) -> str:
+    return urlparse(url).path.lstrip("/")
+
+
+def admin_connection(url: str) -> psycopg.Connection:
+    """An autocommit connection to the `postgres` database of the server that `url` names."""
+    return psycopg.connect(urlunparse(urlparse(url)._replace(path="/postgres")), autocommit=True)
+
+
+def create_database(url: str, *, fresh: bool = False) -> None:
+    """Create the database `url` names if it is missing; `fresh` drops an existing one first."""
+    name = database_name(url)
+    with admin_connection(url) as conn:
+        if fresh:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        elif conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            return
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def drop_database(url: str) -> None:
+    """Drop the database `url` names, closing this process's own Django connections to it first."""
+    from django.conf import settings
+
+    if settings.configured:
+        from django.db import connections
+
+        connections.close_all()
+    with admin_connection(url) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database_name(url))))
+
+
+def setup_django(url: str, *, redis_url: str | None = None, create: bool = True) -> None:
+    """Set Django up on the database `url` names (created if missing unless `create` is false).
+
+    Without `redis_url` Celery tasks run inline in this process, as a bench wants them;
+    variables already in the environment (LOG_LEVEL, say) win over the bench defaults.
+    """
+    os.environ["DATABASE_URL"] = url
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+    else:
+        os.environ.pop("REDIS_URL", None)
+    for name, value in BENCH_ENV.items():
+        os.environ.setdefault(name, value)
+    if create and url.startswith(("postgres://", "postgresql://")):
+        create_database(url)
+    import django
+
+    django.setup()
