@@ -112,7 +112,7 @@ def main() -> None:
     from django.core.management import call_command
     from psycopg import sql
 
-    from guidance import scoring, services
+    from guidance import scoring, selectors, services
     from guidance.models import DayScore
     from tracker.models import Food, MealItem
 
@@ -144,12 +144,12 @@ def main() -> None:
         step("generate history (INSERT ... SELECT)", started)
     print(f"  meal items: {MealItem.objects.count():,}", flush=True)
 
-    version = services.current_version()
+    version = selectors.current_version()
     assert version is not None
-    specs = services.version_specs(version)
+    specs = selectors.version_specs(version)
 
     started = time.perf_counter()
-    facts = services.load_facts(None, None, None)
+    facts = selectors.load_facts(None, None, None)
     load_seconds = step("load facts from the database (all patients)", started)
     days = len(facts)
     print(f"  patient-days with entries: {days:,}", flush=True)
@@ -167,12 +167,12 @@ def main() -> None:
     breakdown_seconds = step("breakdown texts", started)
 
     started = time.perf_counter()
-    services.rescore_version(version)
+    services.rescore_version(version=version)
     whole = step("whole rescore from the database (batched upserts)", started)
     stored = DayScore.objects.filter(version=version).count()
     print(f"  DayScore rows stored: {stored:,}  -> {stored / whole:,.0f} days/s end to end", flush=True)
     started = time.perf_counter()
-    services.rescore_version(version)
+    services.rescore_version(version=version)
     again = step("rescore again (every stored row updated)", started)
 
     print()

@@ -25,7 +25,8 @@ def caught_up(patient_ids: list[int]) -> dict[str, int]:
     from guidance.services import sweep
     from tracker.models import MealItem
     from trends.models import WeeklySummary
-    from trends.services import catch_up, week_start
+    from trends.services import catch_up
+    from trends.weekly import week_start
 
     sweep()
     catch_up()
@@ -52,8 +53,9 @@ def week(action: str, patient: int) -> Any:
     from django.utils import timezone
 
     from trends.models import WeeklySummary
-    from trends.services import build_patient_week, week_start
+    from trends.services import build_patient_week
     from trends.tasks import build_week_task
+    from trends.weekly import week_start
 
     this_week = week_start(timezone.localdate())
 
@@ -70,7 +72,7 @@ def week(action: str, patient: int) -> Any:
         from guidance.services import sweep
 
         sweep()
-        build_patient_week(patient, this_week, force=True)
+        build_patient_week(patient_id=patient, day=this_week, force=True)
         return row()
     if action == "enqueue":
         WeeklySummary.objects.filter(patient_id=patient, week_start=this_week).delete()

@@ -28,7 +28,7 @@ def staff(prefix: str, role: str, n: int) -> list[dict[str, Any]]:
     out = []
     for i in range(n):
         email = f"{prefix}{i}@load.msgut"
-        user = User.objects.filter(email=email).first() or register_user(email, PASSWORD, role=role)
+        user = User.objects.filter(email=email).first() or register_user(email=email, password=PASSWORD, role=role)
         if role == Role.ADMIN:
             User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
         key = f"{i:02d}".encode().hex() * 10
@@ -54,7 +54,7 @@ def accounts(patients_n: int, clinicians_n: int, admins_n: int) -> dict[str, Any
     for c in clinicians:
         doctor = User.objects.get(pk=c["id"])
         for p in patients:
-            grant_access(p, doctor, wording)
+            grant_access(patient=p, clinician=doctor, wording=wording)
     return {
         "patients": [{"id": p.pk, "email": p.email, "password": PASSWORD} for p in patients],
         "clinicians": clinicians,

@@ -66,7 +66,7 @@ def ensure_data(patients: int, days: int, seed: int) -> dict[str, Any]:
     clinician_email = "bench-clinician@bench.msgut"
     clinician = User.objects.filter(email=clinician_email).first()
     if clinician is None:
-        clinician = register_user(clinician_email, "bench-clinician-2026", role=Role.CLINICIAN)
+        clinician = register_user(email=clinician_email, password="bench-clinician-2026", role=Role.CLINICIAN)
     have = User.objects.filter(email__endswith=f"@{GENERATED_DOMAIN}", email__startswith=f"p{seed}-").count()
     generated_seconds = None
     if have < patients:
@@ -84,18 +84,19 @@ def ensure_data(patients: int, days: int, seed: int) -> dict[str, Any]:
 
 
 def scoring_figures(patient_ids: list[int]) -> dict[str, Any]:
+    from guidance import selectors as guidance_selectors
     from guidance import services as guidance
 
-    version = guidance.current_version()
+    version = guidance_selectors.current_version()
     assert version is not None, "no published rule set"
-    facts = guidance.load_facts(patient_ids, None, None)
+    facts = guidance_selectors.load_facts(patient_ids, None, None)
     started = time.perf_counter()
-    scored = guidance.score_frame(facts, version)
+    scored = guidance_selectors.score_frame(facts, version)
     pure_seconds = time.perf_counter() - started
     days = len(scored)
     started = time.perf_counter()
     for i in range(0, len(patient_ids), 100):
-        guidance.rescore_patients(patient_ids[i : i + 100], None, None, version)
+        guidance.rescore_patients(patient_ids=patient_ids[i : i + 100], start=None, end=None, version=version)
     full_seconds = time.perf_counter() - started
     return {
         "days": days,
@@ -108,14 +109,15 @@ def scoring_figures(patient_ids: list[int]) -> dict[str, Any]:
 def weekly_figures(patient_ids: list[int], days: int) -> dict[str, Any]:
     from django.utils import timezone
 
+    from trends import selectors as trends_selectors
     from trends import services as trends
 
     end = timezone.localdate()
     start = end - timedelta(days=days - 1)
-    keys = trends.data_weeks(patient_ids, start, end)
-    trends.build_weeks(keys)  # make sure every week exists; then time a full forced rebuild
+    keys = trends_selectors.data_weeks(patient_ids, start, end)
+    trends.build_weeks(keys=keys)  # make sure every week exists; then time a full forced rebuild
     started = time.perf_counter()
-    report = trends.build_weeks(keys, force=True)
+    report = trends.build_weeks(keys=keys, force=True)
     seconds = time.perf_counter() - started
     return {
         "patient_weeks": report.weeks,
