@@ -26,11 +26,11 @@ class ProfileInline(admin.StackedInline):
 class UserAdmin(BaseUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
-    ordering = ["email"]
-    list_display = ["email", "display_name", "role", "is_active", "last_login"]
-    list_filter = ["role", "is_active", "is_staff"]
-    search_fields = ["email", "display_name"]
-    inlines = [ProfileInline]
+    ordering = ("email",)
+    list_display = ("email", "display_name", "role", "is_active", "last_login")
+    list_filter = ("role", "is_active", "is_staff")
+    search_fields = ("email", "display_name")
+    inlines = (ProfileInline,)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Identity", {"fields": ("display_name", "role")}),

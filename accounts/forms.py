@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -28,7 +28,9 @@ class EmailLoginForm(AuthenticationForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
-    error_messages = {
+    # Django's forms replace error_messages per class and only read it; django-stubs declares it an
+    # instance attribute, so it cannot be marked ClassVar.
+    error_messages = {  # noqa: RUF012
         "invalid_login": _("That email and password do not match an account. Check both and try again."),
         "inactive": _("This account is inactive."),
     }
@@ -83,7 +85,7 @@ class ProfileForm(CleanTextMixin, forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = ["time_zone", "language", "ms_course", "diagnosis_year"]
+        fields: ClassVar = ["time_zone", "language", "ms_course", "diagnosis_year"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -86,7 +86,7 @@ class Stack:
 
     def log(self, name: str) -> Any:
         """An append-mode log file the child process writes to (closed when the process exits)."""
-        return (self.logs / name).open("ab")  # noqa: SIM115 - handed to the child process
+        return (self.logs / name).open("ab")  # handed to the child process, which closes it
 
     @property
     def url(self) -> str:

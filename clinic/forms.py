@@ -1,5 +1,5 @@
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils import timezone
@@ -53,16 +53,16 @@ class InvitationConsentForm(forms.Form):
 class NoteForm(forms.ModelForm):
     class Meta:
         model = ClinicianNote
-        fields = ["body"]
-        labels = {"body": _("Note")}
-        widgets = {"body": forms.Textarea(attrs={"rows": 4, "maxlength": 4000})}
+        fields: ClassVar = ["body"]
+        labels: ClassVar = {"body": _("Note")}
+        widgets: ClassVar = {"body": forms.Textarea(attrs={"rows": 4, "maxlength": 4000})}
 
 
 class RelapseReviewForm(forms.ModelForm):
     class Meta:
         model = RelapseReview
-        fields = ["verdict", "note"]
-        widgets = {"verdict": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 2, "maxlength": 2000})}
+        fields: ClassVar = ["verdict", "note"]
+        widgets: ClassVar = {"verdict": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 2, "maxlength": 2000})}
 
 
 class DateRangeForm(forms.Form):
@@ -107,7 +107,7 @@ class DashboardForm(forms.Form):
     flag = forms.ChoiceField(
         label=_("Show"),
         required=False,
-        choices=[("", _("All patients")), ("any", _("Any flag"))] + list(FLAG_LABELS.items()),
+        choices=[("", _("All patients")), ("any", _("Any flag")), *FLAG_LABELS.items()],
     )
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORTS.items()))
 

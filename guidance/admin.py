@@ -56,12 +56,12 @@ def publish_and_report(request: HttpRequest, note: str) -> RuleSetVersion:
 @admin.register(Rule)
 class RuleAdmin(AdminsOnly, admin.ModelAdmin):
     form = RuleAdminForm
-    list_display = ["title_en", "key", "kind_label", "weight", "active", "order", "updated_at"]
-    list_display_links = ["title_en", "key"]
-    list_filter = ["active", "kind"]
-    search_fields = ["key", "title_en", "title_fr"]
-    ordering = ["order", "key"]
-    actions = ["publish_rule_set"]
+    list_display = ("title_en", "key", "kind_label", "weight", "active", "order", "updated_at")
+    list_display_links = ("title_en", "key")
+    list_filter = ("active", "kind")
+    search_fields = ("key", "title_en", "title_fr")
+    ordering = ("order", "key")
+    actions = ("publish_rule_set",)
     fieldsets = (
         (None, {"fields": ("key", "title_en", "title_fr", "kind", "params", "weight", "active", "order")}),
         (_("Why (shown to patients)"), {"fields": ("rationale_en", "rationale_fr", "source")}),
@@ -136,7 +136,7 @@ def _publish_view(model_admin: RuleAdmin, request: HttpRequest) -> HttpResponse:
 class RuleSetVersionAdmin(AdminsOnly, admin.ModelAdmin):
     """Published versions are frozen: readable forever, never edited or deleted."""
 
-    list_display = ["__str__", "published_at", "published_by", "note", "rule_count", "rescore_progress"]
+    list_display = ("__str__", "published_at", "published_by", "note", "rule_count", "rescore_progress")
     fields = ("number", "published_at", "published_by", "note", "rescore_progress", "rules_table")
     readonly_fields = fields
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +14,7 @@ from guidance.models import Rule
 class ParamsField(forms.JSONField):
     """A JSON object; a clear message instead of a parse error."""
 
-    default_error_messages = {  # noqa: RUF012 - Django's own pattern
+    default_error_messages: ClassVar = {
         "invalid": _('Enter the parameters as a JSON object, e.g. {"measure": "fiber_g", "target": 25}.'),
     }
 
@@ -31,8 +31,8 @@ class RuleAdminForm(forms.ModelForm):
     class Meta:
         model = Rule
         # What a published version keeps of a rule, and whether the rule is in the next one.
-        fields = [*selectors.SNAPSHOT_FIELDS, "active"]
-        widgets = {"source": forms.TextInput(attrs={"size": 100})}  # noqa: RUF012
+        fields: ClassVar = [*selectors.SNAPSHOT_FIELDS, "active"]
+        widgets: ClassVar = {"source": forms.TextInput(attrs={"size": 100})}
 
     # Set by the admin when the "Preview" button was pressed: validate, preview, never save.
     preview_only = False

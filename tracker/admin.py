@@ -1,6 +1,6 @@
 """Admins curate the shared food catalog. Patients' private foods and entries stay out of the admin."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin
@@ -19,7 +19,7 @@ class FoodAdminForm(forms.ModelForm):
 
     class Meta:
         model = Food
-        fields = [
+        fields: ClassVar = [
             "name_en",
             "name_fr",
             "default_portion_g",
@@ -39,10 +39,10 @@ class FoodAdminForm(forms.ModelForm):
 @admin.register(Food)
 class FoodAdmin(admin.ModelAdmin):
     form = FoodAdminForm
-    list_display = ["name_en", "name_fr", "default_portion_g", "fiber_g_per_100g", "nova_group", "fermented", "source"]
-    list_filter = ["nova_group", "fermented", "raw", "added_sugar"]
-    search_fields = ["name_en", "name_fr", "search_text"]
-    ordering = ["name_en"]
+    list_display = ("name_en", "name_fr", "default_portion_g", "fiber_g_per_100g", "nova_group", "fermented", "source")
+    list_filter = ("nova_group", "fermented", "raw", "added_sugar")
+    search_fields = ("name_en", "name_fr", "search_text")
+    ordering = ("name_en",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Food]:
         # Private foods belong to patients' logs: not shown to admins.

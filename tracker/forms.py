@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -155,7 +155,7 @@ class PrivateFoodForm(forms.ModelForm):
 
     class Meta:
         model = Food
-        fields = [
+        fields: ClassVar = [
             "name_en",
             "household_measure_en",
             "default_portion_g",
@@ -167,7 +167,7 @@ class PrivateFoodForm(forms.ModelForm):
             "raw",
             "added_sugar",
         ]
-        labels = {
+        labels: ClassVar = {
             "name_en": _("Name"),
             "household_measure_en": _("Usual portion, in words (e.g. 1 bowl)"),
             "default_portion_g": _("Usual portion in grams"),
@@ -198,7 +198,7 @@ TIME_HELP = _("Times from noon onwards count as the evening before.")
 class SleepForm(forms.ModelForm):
     class Meta:
         model = SleepDiary
-        fields = [
+        fields: ClassVar = [
             "in_bed_at",
             "tried_sleep_at",
             "minutes_to_fall_asleep",
@@ -208,7 +208,7 @@ class SleepForm(forms.ModelForm):
             "out_of_bed_at",
             "quality",
         ]
-        labels = {
+        labels: ClassVar = {
             "in_bed_at": _("Time you went to bed"),
             "tried_sleep_at": _("Time you tried to fall asleep"),
             "minutes_to_fall_asleep": _("Minutes it took to fall asleep"),
@@ -218,7 +218,7 @@ class SleepForm(forms.ModelForm):
             "out_of_bed_at": _("Time you got out of bed"),
             "quality": _("How well did you sleep?"),
         }
-        widgets = {
+        widgets: ClassVar = {
             "in_bed_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "tried_sleep_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "final_wake_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -354,7 +354,7 @@ class CustomSymptomForm(forms.Form):
 class LifestyleForm(forms.ModelForm):
     class Meta:
         model = Lifestyle
-        fields = [
+        fields: ClassVar = [
             "activity_minutes",
             "tobacco",
             "cigarettes",
@@ -364,7 +364,7 @@ class LifestyleForm(forms.ModelForm):
             "probiotic",
             "other_supplements",
         ]
-        labels = {
+        labels: ClassVar = {
             "activity_minutes": _("Minutes of physical activity"),
             "tobacco": _("I smoked tobacco today"),
             "cigarettes": _("How many cigarettes"),
@@ -388,7 +388,7 @@ class RelapseForm(forms.ModelForm):
 
     class Meta:
         model = Relapse
-        fields = [
+        fields: ClassVar = [
             "started_on",
             "ended_on",
             "symptoms",
@@ -398,7 +398,7 @@ class RelapseForm(forms.ModelForm):
             "steroids",
             "recovery",
         ]
-        labels = {
+        labels: ClassVar = {
             "started_on": _("When did it start?"),
             "ended_on": _("When did it end? (leave empty if it is still going on)"),
             "symptoms": _("What symptoms did you have?"),
@@ -406,7 +406,7 @@ class RelapseForm(forms.ModelForm):
             "fever_or_infection": _("I had a fever or an infection when it started"),
             "steroids": _("I was treated with steroids"),
         }
-        widgets = {
+        widgets: ClassVar = {
             "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "ended_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "symptoms": forms.Textarea(attrs={"rows": 4}),

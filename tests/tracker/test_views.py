@@ -404,7 +404,7 @@ def test_it_keeps_type_ahead_cheap(patient_client, day_foods, htmx, django_asser
 class _Forms(HTMLParser):
     """Each htmx form of a page with the attributes of its enclosing elements, innermost first."""
 
-    VOID = {"input", "br", "img", "meta", "link", "hr", "source"}
+    VOID = frozenset({"input", "br", "img", "meta", "link", "hr", "source"})
 
     def __init__(self):
         super().__init__()
