@@ -1,4 +1,4 @@
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -94,8 +94,7 @@ class ProfileForm(CleanTextMixin, forms.ModelForm):
         self.fields["display_name"].initial = user.display_name
         self.order_fields(["display_name", "language", "time_zone", "ms_course", "diagnosis_year"])
         if user.is_patient:
-            ms_course = self.fields["ms_course"]
-            assert isinstance(ms_course, forms.ChoiceField)
+            ms_course = cast(forms.ChoiceField, self.fields["ms_course"])  # a model field with choices
             ms_course.choices = [("", _("Not set")), *MSCourse.choices]
             self.fields["ms_course"].help_text = _("Optional. Only you and the clinicians you share with see it.")
         else:

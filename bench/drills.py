@@ -11,7 +11,6 @@ acknowledged entries, recovery time, and whether derived data caught up.
 """
 
 import argparse
-import glob
 import json
 import os
 import shutil
@@ -91,13 +90,16 @@ class Redis:
             self.proc.kill()
             self.proc.wait(5)
 
+    def send(self, number: signal.Signals) -> None:
+        if self.proc is None:
+            raise RuntimeError("Redis was not started")
+        self.proc.send_signal(number)
+
     def freeze(self) -> None:
-        assert self.proc
-        self.proc.send_signal(signal.SIGSTOP)
+        self.send(signal.SIGSTOP)
 
     def thaw(self) -> None:
-        assert self.proc
-        self.proc.send_signal(signal.SIGCONT)
+        self.send(signal.SIGCONT)
 
 
 # ---------------------------------------------------------------- checks
@@ -360,8 +362,6 @@ def main() -> None:
     finally:
         stack.stop()
         redis.kill()
-        for leftover in glob.glob("/tmp/celerybeat-schedule*"):
-            Path(leftover).unlink(missing_ok=True)
     out = ROOT / "bench" / "results" / f"drills-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

@@ -27,7 +27,7 @@ from typing import Any
 from bench.common import BENCH_ENV, ROOT, create_database, database_url
 
 BIN = Path(sys.executable).parent
-PASSWORD = "load-test-password-2026"  # noqa: S105 - synthetic accounts on loopback
+PASSWORD = "load-test-password-2026"
 
 
 @dataclass(frozen=True)

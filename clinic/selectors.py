@@ -11,6 +11,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import F, FloatField, QuerySet, Sum
 from django.db.models.functions import Cast
@@ -220,7 +221,7 @@ def patient_models() -> list[type[models.Model]]:
             continue
         try:
             field = model._meta.get_field("patient")
-        except Exception:
+        except FieldDoesNotExist:
             continue
         if isinstance(field, models.ForeignKey) and field.related_model is apps.get_model(settings.AUTH_USER_MODEL):
             found.append(model)

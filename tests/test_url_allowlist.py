@@ -6,6 +6,7 @@ known namespace) and either answers anonymous requests with a redirect to
 the sign-in page or is added to PUBLIC on purpose.
 """
 
+import contextlib
 import itertools
 import uuid
 from datetime import date
@@ -81,10 +82,9 @@ def sample_url(name: str) -> str:
             arg_names.add(tuple(params))
     for params in arg_names:
         for values in itertools.product(SAMPLE_VALUES, repeat=len(params)):
-            try:
+            # Custom converters may raise anything, NoReverseMatch included: then try the next values.
+            with contextlib.suppress(Exception):
                 return reverse(name, kwargs=dict(zip(params, values, strict=True)))
-            except Exception:  # custom converters may raise anything, NoReverseMatch included
-                continue
     raise AssertionError(f"could not fill the converters of {name}")
 
 

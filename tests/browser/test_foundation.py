@@ -5,7 +5,7 @@ import re
 import pytest
 
 PHONE = {"width": 390, "height": 844}
-PASSPHRASE = "a calm long passphrase for my health diary"  # noqa: S105
+PASSPHRASE = "a calm long passphrase for my health diary"
 
 
 @pytest.fixture
