@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bench import loadtest
 from bench.common import ROOT
@@ -37,6 +38,9 @@ DRILL = loadtest.Services(
 )
 LOGGING_REQUESTS = ("add meal item", "save fatigue")
 PG_VERSION = sorted(os.listdir("/etc/postgresql"), key=float)[-1] if os.path.isdir("/etc/postgresql") else "15"
+
+# generate_data's patients keep their diary in Paris time; their "today" is Paris's.
+PATIENT_ZONE = ZoneInfo("Europe/Paris")
 
 
 # ---------------------------------------------------------------- private services
@@ -269,7 +273,7 @@ def drill_concurrent(stack: loadtest.Stack, accounts: Path) -> dict[str, Any]:
         ).encode(),
     )
     token = next(c.value or "" for c in jar if c.name == "csrftoken")
-    today = datetime.now().date().isoformat()  # noqa: DTZ005 - the patients' zone is the server's in the drill
+    today = datetime.now(PATIENT_ZONE).date().isoformat()
     item_token = str(uuid.uuid4())
     codes: list[int] = []
     barrier = threading.Barrier(20)

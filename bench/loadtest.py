@@ -265,7 +265,7 @@ def check_entries(services: Services, acknowledged: list[dict[str, Any]]) -> dic
             "SELECT client_token, count(*) FROM tracker_mealitem WHERE client_token = ANY(%s) GROUP BY client_token",
             (tokens,),
         ).fetchall()
-    found = {token: count for token, count in rows}
+    found: dict[str, int] = dict(rows)
     return {
         "acknowledged": len(tokens),
         "lost": sum(1 for t in tokens if t not in found),

@@ -15,9 +15,10 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django_otp.oath import totp
 from locust import HttpUser, between, events, task
@@ -25,6 +26,8 @@ from locust import HttpUser, between, events, task
 ACCOUNTS: dict[str, Any] = json.loads(Path(os.environ["LOAD_ACCOUNTS"]).read_text())
 RESULTS_PATH = os.environ["LOAD_RESULTS"]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# generate_data's patients keep their diary in Paris time; their "today" is Paris's.
+PATIENT_ZONE = ZoneInfo("Europe/Paris")
 
 _lock = threading.Lock()
 _acknowledged: list[dict[str, Any]] = []
@@ -113,7 +116,7 @@ class Patient(SignedInUser):
     role = "patients"
 
     def today(self) -> str:
-        return date.today().isoformat()
+        return datetime.now(PATIENT_ZONE).date().isoformat()
 
     @task(4)
     def read_today(self) -> None:

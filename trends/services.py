@@ -72,12 +72,12 @@ def _build_chunk(patient_ids: list[int], keys: list[tuple[int, date]], *, force:
     key_frame = pd.DataFrame.from_records(keys, columns=weekly.KEY_COLUMNS)
     data = weekly.prepare(sources, key_frame, today)
     prints = weekly.fingerprints(data)
-    existing = dict(
-        (((patient_id, week), fingerprint))
+    existing = {
+        (patient_id, week): fingerprint
         for patient_id, week, fingerprint in WeeklySummary.objects.filter(
             patient_id__in=patient_ids, week_start__gte=start, week_start__lte=end
         ).values_list("patient_id", "week_start", "fingerprint")
-    )
+    }
     weeks = [weekly.from_day_number(w) for w in data.keys["week"].tolist()]
     changed = [
         k
