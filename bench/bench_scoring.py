@@ -21,6 +21,9 @@ import argparse
 import os
 import sys
 import time
+from datetime import date, timedelta
+
+from psycopg import sql
 
 from bench.common import database_name, drop_database, setup_django
 
@@ -37,8 +40,6 @@ def step(label: str, started: float) -> float:
 
 def generate(patients: int, days: int) -> None:
     """Patients and a year of meals, sleep and lifestyle, with set-based SQL (seconds, not minutes)."""
-    from datetime import date, timedelta
-
     from django.db import connection
 
     from accounts.models import Role, User
@@ -110,7 +111,6 @@ def main() -> None:
         )
     setup_django(url)
     from django.core.management import call_command
-    from psycopg import sql
 
     from guidance import scoring, selectors, services
     from guidance.models import DayScore

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import psycopg
+
 from bench import loadtest
 from bench.common import ROOT
 
@@ -302,8 +304,6 @@ def drill_concurrent(stack: loadtest.Stack, accounts: Path) -> dict[str, Any]:
         for thread in threads:
             thread.join(60)
         barrier.reset()
-    import psycopg
-
     with psycopg.connect(DRILL.database_url) as conn:
         items = conn.execute("SELECT count(*) FROM tracker_mealitem WHERE client_token = %s", (item_token,)).fetchone()
         fatigue = conn.execute(

@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from bench.common import BENCH_ENV, ROOT, create_database, database_url
 
 BIN = Path(sys.executable).parent
@@ -257,8 +259,6 @@ def read_stats(path: Path) -> dict[str, Any]:
 
 def check_entries(services: Services, acknowledged: list[dict[str, Any]]) -> dict[str, int]:
     """Each acknowledged meal-item POST is exactly one row (no loss, no duplicate)."""
-    import psycopg
-
     tokens = [a["token"] for a in acknowledged]
     with psycopg.connect(services.database_url) as conn:
         rows = conn.execute(

@@ -8,6 +8,8 @@ the sign-in page or is added to PUBLIC on purpose.
 
 import contextlib
 import itertools
+import sys
+import types
 import uuid
 from datetime import date
 from urllib.parse import urlsplit
@@ -168,8 +170,6 @@ leaky_urlpatterns = [
 @pytest.mark.django_db
 def test_the_walk_catches_new_urls_that_nobody_classified(client):
     """The check itself must be able to fail: a public view nobody listed and an unnamed URL."""
-    import sys
-    import types
 
     module = types.ModuleType("leaky_urls")
     module.urlpatterns = leaky_urlpatterns  # type: ignore[attr-defined]

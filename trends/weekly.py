@@ -334,8 +334,8 @@ def summarise(data: WeekData, only: np.ndarray | None = None) -> list[dict[str, 
     grid: dict[str, np.ndarray] = {column: np.full(n * 7, np.nan) for column in SERIES}
     grid["relapse"] = np.zeros(n * 7)
     slot = row * 7 + (daily["day"].to_numpy(dtype=np.int64) - daily["week"].to_numpy(dtype=np.int64))
-    for column in grid:
-        grid[column][slot] = daily[column].to_numpy(dtype=np.float64)
+    for column, values in grid.items():
+        values[slot] = daily[column].to_numpy(dtype=np.float64)
     series = {column: _series_lists(grid[column], decimals) for column, decimals in SERIES.items()}
     relapse_flags = grid["relapse"].astype(np.int64).reshape(-1, 7).tolist()
 
