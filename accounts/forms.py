@@ -7,6 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIME_ZONE_CHOICES, MSCourse, Profile, User
+from accounts.twofactor import TOTP_DIGITS
+
+# The first diagnosis year a patient can enter; MRI-era diagnoses start well after it.
+EARLIEST_DIAGNOSIS_YEAR = 1950
 
 LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français")]
 
@@ -89,7 +93,9 @@ class ProfileForm(CleanTextMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["diagnosis_year"].widget.attrs.update({"min": 1950, "max": 2100, "inputmode": "numeric"})
+        self.fields["diagnosis_year"].widget.attrs.update(
+            {"min": EARLIEST_DIAGNOSIS_YEAR, "max": 2100, "inputmode": "numeric"}
+        )
         user = self.instance.user
         self.fields["display_name"].initial = user.display_name
         self.order_fields(["display_name", "language", "time_zone", "ms_course", "diagnosis_year"])
@@ -103,7 +109,7 @@ class ProfileForm(CleanTextMixin, forms.ModelForm):
 
     def clean_diagnosis_year(self) -> int | None:
         year: int | None = self.cleaned_data.get("diagnosis_year")
-        if year is not None and not 1950 <= year <= timezone.now().year:
+        if year is not None and not EARLIEST_DIAGNOSIS_YEAR <= year <= timezone.now().year:
             raise forms.ValidationError(_("Enter a year between 1950 and this year."))
         return year
 
@@ -149,6 +155,6 @@ class EnrolCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split())
-        if not (code.isdigit() and len(code) == 6):
+        if not (code.isdigit() and len(code) == TOTP_DIGITS):
             raise forms.ValidationError(_("Enter the 6 digits your app shows, without letters."))
         return code

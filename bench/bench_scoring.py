@@ -27,6 +27,10 @@ from psycopg import sql
 
 from bench.common import database_name, drop_database, setup_django
 
+# The goals: the pure scoring step on a year of 1,000 patients, and a whole rescore of it.
+GOAL_DAYS_PER_SECOND = 200_000
+GOAL_RESCORE_SECONDS = 60
+
 PATIENTS = 1000
 DAYS = 365
 ITEMS_PER_DAY = 8
@@ -177,8 +181,10 @@ def main() -> None:
     again = step("rescore again (every stored row updated)", started)
 
     print()
-    print(f"pure step: {days / pure:,.0f} days/s (goal > 200,000)  {'OK' if days / pure > 200_000 else 'MISSED'}")
-    print(f"whole rescore: {whole:.1f} s for {stored:,} days (goal < 60 s)  {'OK' if whole < 60 else 'MISSED'}")
+    pure_ok = "OK" if days / pure > GOAL_DAYS_PER_SECOND else "MISSED"
+    whole_ok = "OK" if whole < GOAL_RESCORE_SECONDS else "MISSED"
+    print(f"pure step: {days / pure:,.0f} days/s (goal > {GOAL_DAYS_PER_SECOND:,})  {pure_ok}")
+    print(f"whole rescore: {whole:.1f} s for {stored:,} days (goal < {GOAL_RESCORE_SECONDS} s)  {whole_ok}")
     print(f"(facts load {load_seconds:.1f} s, breakdown texts {breakdown_seconds:.1f} s, second rescore {again:.1f} s)")
     if args.drop:
         drop_database(url)

@@ -22,6 +22,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from datetime import UTC, datetime
+from http import HTTPStatus
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,10 @@ PG_VERSION = sorted(os.listdir("/etc/postgresql"), key=float)[-1] if os.path.isd
 
 # generate_data's patients keep their diary in Paris time; their "today" is Paris's.
 PATIENT_ZONE = ZoneInfo("Europe/Paris")
+# How long the worker drill waits for a build to start (to kill the worker mid-build), then for
+# the restarted worker to finish the redelivered task (past the 5-second visibility timeout).
+KILL_WAIT_SECONDS = 30
+REDELIVERY_WAIT_SECONDS = 240
 
 
 # ---------------------------------------------------------------- private services
@@ -227,7 +232,7 @@ def drill_worker_kill(stack: loadtest.Stack, accounts: Path) -> dict[str, Any]:
     )
     started = time.monotonic()
     killed_mid_build = False
-    while time.monotonic() - started < 30:
+    while time.monotonic() - started < KILL_WAIT_SECONDS:
         text = worker_log.read_text(errors="replace")
         if "build_week_task" in text and "received" in text.lower():
             stack.kill_worker()
@@ -238,7 +243,7 @@ def drill_worker_kill(stack: loadtest.Stack, accounts: Path) -> dict[str, Any]:
     after_kill = run("check")
     stack.start_worker(CELERY_VISIBILITY_TIMEOUT="5")
     redelivered_in = None
-    while time.monotonic() - started < 240:
+    while time.monotonic() - started < REDELIVERY_WAIT_SECONDS:
         if run("check"):
             redelivered_in = round(time.monotonic() - started, 1)
             break
@@ -311,7 +316,7 @@ def drill_concurrent(stack: loadtest.Stack, accounts: Path) -> dict[str, Any]:
         ).fetchone()
     return {
         "submissions": len(codes),
-        "answers_5xx": sum(1 for c in codes if c >= 500),
+        "answers_5xx": sum(1 for c in codes if c >= HTTPStatus.INTERNAL_SERVER_ERROR),
         "meal_item_rows": items[0] if items else None,
         "fatigue_rows": fatigue[0] if fatigue else None,
     }

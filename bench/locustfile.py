@@ -16,6 +16,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from datetime import datetime
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,7 +49,7 @@ def count_status(request_type: str, name: str, response: Any = None, exception: 
     with _lock:
         _status[f"{status // 100}xx" if status else "error"] += 1
         _by_name[f"{name} {status or 'error'}"] += 1
-        if status >= 500 or not status:
+        if status >= HTTPStatus.INTERNAL_SERVER_ERROR or not status:
             _server_errors[int(time.time())] += 1
 
 
@@ -101,7 +102,7 @@ class SignedInUser(HttpUser):
                 name="2fa verify",
                 allow_redirects=False,
             )
-            if answer.status_code == 302:
+            if answer.status_code == HTTPStatus.FOUND:
                 return
             time.sleep(31 - time.time() % 30)
 
@@ -143,11 +144,11 @@ class Patient(SignedInUser):
             # Acknowledged = the htmx answer with the meal section. A redirect (e.g. to the
             # sign-in page) or an error page is not an acknowledgement.
             saved = 'id="meal-lunch"' in response.text and "error-summary" not in response.text
-            if response.status_code == 200 and saved:
+            if response.status_code == HTTPStatus.OK and saved:
                 with _lock:
                     _acknowledged.append({"patient": self.account["id"], "token": token})
                 response.success()
-            elif response.status_code < 500:
+            elif response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR:
                 response.failure(f"entry refused ({response.status_code})")
 
     @task(2)

@@ -16,6 +16,7 @@ import platform
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from typing import Any
 
 from bench.common import ROOT, database_url, setup_django
@@ -43,7 +44,7 @@ def measure(call: Any, requests: int, warmup: int = 5) -> dict[str, float]:
             started = time.perf_counter()
             response = call()
             timings.append((time.perf_counter() - started) * 1000)
-        if response.status_code >= 400:
+        if response.status_code >= HTTPStatus.BAD_REQUEST:
             raise SystemExit(f"bench request failed with {response.status_code}")
         queries.append(len(captured.captured_queries))
     return {

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from guidance import rules, selectors
 from guidance.models import Rule
 
+MAX_RULE_WEIGHT = 100  # the most points the admin may give one rule
+
 
 class ParamsField(forms.JSONField):
     """A JSON object; a clear message instead of a parse error."""
@@ -40,7 +42,7 @@ class RuleAdminForm(forms.ModelForm):
 
     def clean_weight(self) -> float:
         weight = self.cleaned_data["weight"]
-        if weight is None or not 0 <= weight <= 100:
+        if weight is None or not 0 <= weight <= MAX_RULE_WEIGHT:
             raise forms.ValidationError(_("The weight must be between 0 and 100 points."))
         return float(weight)
 

@@ -32,6 +32,7 @@ from tracker.models import (
 from tracker.selectors import patient_today
 
 MAX_PORTION_G = 2000
+MIN_PORTION_G = 0.1  # amounts are kept to one decimal: less rounds to zero
 MAX_COUNT = 20
 
 
@@ -108,7 +109,7 @@ class MealItemForm(forms.Form):
                 "amount",
                 _("That is %(g)s g, more than 2 kg in one go. Check the amount or the unit.") % {"g": f"{grams:,.0f}"},
             )
-        elif grams < 0.1:
+        elif grams < MIN_PORTION_G:
             self.add_error("amount", _("Enter an amount above zero."))
         data["grams"] = round(grams, 1)
         return data

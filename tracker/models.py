@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from tracker.measures import BRISTOL_MAX, BRISTOL_MIN, NOVA_MAX, NOVA_MIN
+from tracker.measures import BRISTOL_MAX, BRISTOL_MIN, MINUTES_PER_DAY, NOVA_MAX, NOVA_MIN
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -302,7 +302,7 @@ class SymptomRating(PatientDayModel):
 
 class Lifestyle(PatientDayModel):
     activity_minutes = models.PositiveSmallIntegerField(
-        _("physical activity (minutes)"), default=0, validators=[MaxValueValidator(1440)]
+        _("physical activity (minutes)"), default=0, validators=[MaxValueValidator(MINUTES_PER_DAY)]
     )
     tobacco = models.BooleanField(_("smoked tobacco"), default=False)
     cigarettes = models.PositiveSmallIntegerField(_("cigarettes"), default=0, validators=[MaxValueValidator(200)])

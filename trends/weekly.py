@@ -32,6 +32,7 @@ from tracker.measures import is_processed
 
 # Bump when the summary's meaning or shape changes: every week's fingerprint changes and all are rebuilt.
 FORMAT_VERSION = 1
+MIN_NIGHTS_FOR_SPREAD = 2  # a spread of sleep timing needs two nights at least
 
 MEAL_COLUMNS = ["patient_id", "date", "food_id", "grams"]
 FOOD_COLUMNS = ["id", "portion", "fiber", "nova", "fermented", "added_sugar", "groups"]
@@ -325,7 +326,7 @@ def summarise(data: WeekData, only: np.ndarray | None = None) -> list[dict[str, 
     means = {column: per_week(grouped[column].mean()) for column in SERIES}
     counts = {column: np.nan_to_num(per_week(grouped[column].count())) for column in SERIES}
     sd = per_week(grouped["mid_sleep"].std(ddof=0))
-    sd[counts["mid_sleep"] < 2] = np.nan
+    sd[counts["mid_sleep"] < MIN_NIGHTS_FOR_SPREAD] = np.nan
     meal_days = np.nan_to_num(per_week(grouped["meal_logged"].sum()))
     days_logged = np.nan_to_num(per_week(grouped["logged"].sum()))
     relapse_days = np.nan_to_num(per_week(grouped["relapse"].sum()))
