@@ -75,7 +75,7 @@ def ensure_postgres() -> None:
             check=True,
             capture_output=True,
         )
-    status = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True).stdout
+    status = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=False).stdout
     if not any(line.split()[:2] == [PG_VERSION, "drill"] and "online" in line for line in status.splitlines()):
         pg("start")
 
@@ -91,7 +91,12 @@ class Redis:
             stderr=subprocess.DEVNULL,
         )
         for _ in range(50):
-            if subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "ping"], capture_output=True).returncode == 0:
+            if (
+                subprocess.run(
+                    ["redis-cli", "-p", str(REDIS_PORT), "ping"], capture_output=True, check=False
+                ).returncode
+                == 0
+            ):
                 return
             time.sleep(0.1)
 
@@ -215,6 +220,7 @@ def drill_worker_kill(stack: loadtest.Stack, accounts: Path) -> dict[str, Any]:
         cwd=ROOT,
         env=loadtest.app_env(DRILL),
         capture_output=True,
+        check=False,  # best effort: the drill checks what reaches the database, not the purge
     )
     reference = run("reference")
     worker_log = stack.logs / "worker.log"

@@ -101,8 +101,8 @@ def test_it_never_answers_500_and_never_writes_half_a_form(
 ):
     symptom = CustomSymptom.objects.get_or_create(patient=patient, name="Tingling")[0]
     data = {}
-    for name, value in zip(ENDPOINTS[endpoint], values, strict=False):
-        name = name.replace("SYMPTOM", str(symptom.pk))
+    for field, value in zip(ENDPOINTS[endpoint], values, strict=False):
+        name = field.replace("SYMPTOM", str(symptom.pk))
         data[name] = str(day_foods["oats"].pk) if name == "food" and value == "7" else value
     if extra_patient:
         data["patient"] = str(other_patient.pk)
