@@ -84,7 +84,7 @@ class SignupForm(CleanTextMixin, forms.Form):
         return cleaned
 
 
-class ProfileForm(CleanTextMixin, forms.ModelForm):
+class ProfileForm(CleanTextMixin, forms.ModelForm[Profile]):
     display_name = forms.CharField(label=_("Your name"), max_length=120, required=False)
 
     class Meta:

@@ -38,7 +38,7 @@ def is_verified(user: User) -> bool:
 
 
 def has_authenticator(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())  # django-otp is untyped
 
 
 def pending_authenticator(user: User) -> TOTPDevice:
@@ -118,4 +118,4 @@ def new_backup_codes(user: User) -> list[str]:
 
 
 def backup_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return int(StaticToken.objects.filter(device__user=user, device__confirmed=True).count())

@@ -5,7 +5,7 @@ from audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     """Read-only: an audit trail that can be edited proves nothing."""
 
     list_display = ("created_at", "action", "actor_email", "patient_ref", "what", "ip")

@@ -138,10 +138,11 @@ def catch_up_and_check(patient_ids: list[int]) -> dict[str, Any]:
     return probe("caught-up", *map(str, patient_ids))
 
 
-def probe(*args: str) -> Any:
+def probe(*args: str) -> dict[str, Any]:
     """What `python -m bench.drill_probe args` printed, read as JSON."""
     out = loadtest.run_python(DRILL, "-m", "bench.drill_probe", *args)
-    return json.loads(out.strip().splitlines()[-1])
+    answer: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return answer
 
 
 def acknowledged_patients(summary: dict[str, Any]) -> list[int]:
@@ -200,7 +201,8 @@ def drill_postgres(stack: loadtest.Stack, accounts: Path, users: int) -> dict[st
 def probe_status(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=5) as answer:
-            return answer.status
+            status: int = answer.status
+            return status
     except urllib.error.HTTPError as error:
         return error.code
     except Exception:

@@ -43,7 +43,8 @@ def next_account(role: str) -> dict[str, Any]:
         return next(_cycles[role])
 
 
-@events.request.add_listener
+# locust leaves EventHook.add_listener unannotated.
+@events.request.add_listener  # type: ignore[untyped-decorator]
 def count_status(request_type: str, name: str, response: Any = None, exception: Any = None, **_: Any) -> None:
     status = getattr(response, "status_code", 0) or 0
     with _lock:
@@ -53,7 +54,7 @@ def count_status(request_type: str, name: str, response: Any = None, exception: 
             _server_errors[int(time.time())] += 1
 
 
-@events.test_stop.add_listener
+@events.test_stop.add_listener  # type: ignore[untyped-decorator]
 def write_results(**_: Any) -> None:
     with _lock, open(RESULTS_PATH, "w") as out:
         json.dump(

@@ -6,7 +6,7 @@ from clinic.models import ConsentWording
 
 
 @admin.register(ConsentWording)
-class ConsentWordingAdmin(admin.ModelAdmin):
+class ConsentWordingAdmin(admin.ModelAdmin[ConsentWording]):
     list_display = ("version", "published_at")
     ordering = ("-version",)
 

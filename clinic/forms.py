@@ -23,7 +23,7 @@ class InviteCodeForm(forms.Form):
     )
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"]
+        code: str = self.cleaned_data["code"]
         self.clinician = clinician_for_code(code)
         if self.clinician is None:
             raise forms.ValidationError(
@@ -50,7 +50,7 @@ class InvitationConsentForm(forms.Form):
     agree = forms.BooleanField(label=_("I have read this and I agree to share my data with this clinician."))
 
 
-class NoteForm(forms.ModelForm):
+class NoteForm(forms.ModelForm[ClinicianNote]):
     class Meta:
         model = ClinicianNote
         fields: ClassVar = ["body"]
@@ -58,7 +58,7 @@ class NoteForm(forms.ModelForm):
         widgets: ClassVar = {"body": forms.Textarea(attrs={"rows": 4, "maxlength": 4000})}
 
 
-class RelapseReviewForm(forms.ModelForm):
+class RelapseReviewForm(forms.ModelForm[RelapseReview]):
     class Meta:
         model = RelapseReview
         fields: ClassVar = ["verdict", "note"]
@@ -125,7 +125,7 @@ class EraseForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
+        password: str = self.cleaned_data["password"]
         if not self.user.check_password(password):
             raise forms.ValidationError(_("This password is not right."))
         return password

@@ -228,9 +228,11 @@ def patient_models() -> list[type[models.Model]]:
     return sorted(found, key=lambda m: m._meta.label)
 
 
-def patient_owned_querysets(patient: User, *, include_clinician_content: bool) -> list[tuple[str, models.QuerySet]]:
+def patient_owned_querysets(
+    patient: User, *, include_clinician_content: bool
+) -> list[tuple[str, models.QuerySet[Any]]]:
     """(label, queryset) pairs of all the patient's rows; parents before the rows that point to them."""
-    pairs: list[tuple[str, models.QuerySet]] = [
+    pairs: list[tuple[str, models.QuerySet[Any]]] = [
         ("tracker.Food", Food.objects.filter(owner=patient).order_by("pk")),
     ]
     for model in patient_models():

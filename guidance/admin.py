@@ -43,7 +43,7 @@ class AdminsOnly:
 
 
 def publish_and_report(request: HttpRequest, note: str) -> RuleSetVersion:
-    version = services.publish(user=request.user if request.user.is_authenticated else None, note=note)  # type: ignore[arg-type]
+    version = services.publish(user=request.user if request.user.is_authenticated else None, note=note)
     version.refresh_from_db()
     messages.success(
         request,
@@ -54,7 +54,7 @@ def publish_and_report(request: HttpRequest, note: str) -> RuleSetVersion:
 
 
 @admin.register(Rule)
-class RuleAdmin(AdminsOnly, admin.ModelAdmin):
+class RuleAdmin(AdminsOnly, admin.ModelAdmin[Rule]):
     form = RuleAdminForm
     list_display = ("title_en", "key", "kind_label", "weight", "active", "order", "updated_at")
     list_display_links = ("title_en", "key")
@@ -133,7 +133,7 @@ def _publish_view(model_admin: RuleAdmin, request: HttpRequest) -> HttpResponse:
 
 
 @admin.register(RuleSetVersion)
-class RuleSetVersionAdmin(AdminsOnly, admin.ModelAdmin):
+class RuleSetVersionAdmin(AdminsOnly, admin.ModelAdmin[RuleSetVersion]):
     """Published versions are frozen: readable forever, never edited or deleted."""
 
     list_display = ("__str__", "published_at", "published_by", "note", "rule_count", "rescore_progress")

@@ -21,7 +21,7 @@ class ParamsField(forms.JSONField):
     }
 
 
-class RuleAdminForm(forms.ModelForm):
+class RuleAdminForm(forms.ModelForm[Rule]):
     kind = forms.ChoiceField(label=_("kind"), choices=rules.KIND_CHOICES)
     params = ParamsField(
         label=_("parameters"),

@@ -125,7 +125,8 @@ Key = TypeVar("Key", int, np.ndarray)
 
 def day_keys(patients: Key, days: Key) -> Key:
     """The keys of (patient, day number since 1970-01-01) pairs: plain integers or numpy arrays."""
-    return patients * PATIENT_STRIDE + days + DAY_OFFSET
+    keys: Key = patients * PATIENT_STRIDE + days + DAY_OFFSET
+    return keys
 
 
 def key_patients(keys: Key) -> Key:

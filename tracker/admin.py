@@ -12,7 +12,7 @@ from tracker import catalog
 from tracker.models import Food, FoodGroup
 
 
-class FoodAdminForm(forms.ModelForm):
+class FoodAdminForm(forms.ModelForm[Food]):
     groups = forms.MultipleChoiceField(
         label=_("food groups"), choices=FoodGroup.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -37,7 +37,7 @@ class FoodAdminForm(forms.ModelForm):
 
 
 @admin.register(Food)
-class FoodAdmin(admin.ModelAdmin):
+class FoodAdmin(admin.ModelAdmin[Food]):
     form = FoodAdminForm
     list_display = ("name_en", "name_fr", "default_portion_g", "fiber_g_per_100g", "nova_group", "fermented", "source")
     list_filter = ("nova_group", "fermented", "raw", "added_sugar")

@@ -142,7 +142,7 @@ class ApplySavedMealForm(forms.Form):
 NOVA_CHOICES = [(group, _(text)) for group, text in NOVA_GROUPS.items()]
 
 
-class PrivateFoodForm(forms.ModelForm):
+class PrivateFoodForm(forms.ModelForm[Food]):
     groups = forms.MultipleChoiceField(
         label=_("Tags"),
         choices=FoodGroup.choices,
@@ -196,7 +196,7 @@ class PrivateFoodForm(forms.ModelForm):
 TIME_HELP = _("Times from noon onwards count as the evening before.")
 
 
-class SleepForm(forms.ModelForm):
+class SleepForm(forms.ModelForm[SleepDiary]):
     class Meta:
         model = SleepDiary
         fields: ClassVar = [
@@ -352,7 +352,7 @@ class CustomSymptomForm(forms.Form):
     )
 
 
-class LifestyleForm(forms.ModelForm):
+class LifestyleForm(forms.ModelForm[Lifestyle]):
     class Meta:
         model = Lifestyle
         fields: ClassVar = [
@@ -384,7 +384,7 @@ class LifestyleForm(forms.ModelForm):
         self.fields["activity_minutes"].error_messages["max_value"] = _("A day has 1440 minutes: enter at most 1440.")
 
 
-class RelapseForm(forms.ModelForm):
+class RelapseForm(forms.ModelForm[Relapse]):
     token = TokenField()
 
     class Meta:

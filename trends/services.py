@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
+from guidance import scoring
 from trends import selectors, weekly
 from trends.models import PendingWeek, WeeklySummary
 from trends.selectors import UPDATE_FIELDS
@@ -78,7 +79,7 @@ def _build_chunk(patient_ids: list[int], keys: list[tuple[int, date]], *, force:
             patient_id__in=patient_ids, week_start__gte=start, week_start__lte=end
         ).values_list("patient_id", "week_start", "fingerprint")
     }
-    weeks = [weekly.from_day_number(w) for w in data.keys["week"].tolist()]
+    weeks = [scoring.from_day_number(w) for w in data.keys["week"].tolist()]
     changed = [
         k
         for k, (patient_id, week, fingerprint) in enumerate(

@@ -66,12 +66,14 @@ def day_numbers(values: Any) -> np.ndarray:
     array = np.asarray(values)
     if array.size == 0:
         return np.zeros(0, dtype=np.int64)
-    return array.astype("datetime64[D]").astype(np.int64)
+    numbers: np.ndarray = array.astype("datetime64[D]").astype(np.int64)
+    return numbers
 
 
 def week_numbers(days: np.ndarray) -> np.ndarray:
     """Day numbers of the Mondays of the weeks containing `days` (1970-01-01 was a Thursday)."""
-    return days - (days + 3) % 7
+    mondays: np.ndarray = days - (days + 3) % 7
+    return mondays
 
 
 def empty(columns: list[str]) -> pd.DataFrame:

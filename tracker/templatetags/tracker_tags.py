@@ -1,5 +1,8 @@
 """Small display helpers for the daily log."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -69,5 +72,5 @@ def percent(value: float | None) -> str:
 
 
 @register.filter
-def get_item(mapping: dict, key: object) -> object:
+def get_item(mapping: Mapping[Any, object], key: object) -> object:
     return mapping.get(key) if mapping else None
