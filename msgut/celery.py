@@ -32,3 +32,28 @@ RETRY_ON_IO_ERRORS: RetryPolicy = {
     "retry_jitter": True,
     "max_retries": 6,
 }
+
+
+class TransientDeliveryError(Exception):
+    """Sending a message (SMTP, a push service) failed in a way worth trying again later.
+
+    `retry_after`: seconds the other side asked us to wait (HTTP Retry-After), if it said.
+    """
+
+    def __init__(self, reason: str, retry_after: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+# The retry policy of the jobs that send a message to one patient: slower than the I/O policy
+# (30 s, then 60, 120... with jitter, at most 30 minutes apart), so a mail server or push service
+# that is down gets time to recover, and all five tries fit in a reminder's catch-up window.
+# The database blips the I/O policy covers are retried too. Any other error fails at once.
+RETRY_ON_DELIVERY_ERRORS: RetryPolicy = {
+    "autoretry_for": (TransientDeliveryError, OperationalError, InterfaceError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 1800,
+    "retry_jitter": True,
+    "max_retries": 5,
+}

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "trends",
     "clinic",
     "audit",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -280,6 +281,30 @@ CELERY_BEAT_SCHEDULE["trends-nightly-catch-up"] = {
     "task": "trends.tasks.catch_up_weeks_task",
     "schedule": crontab(minute=30, hour=2),
 }
+
+# Reminders (reminders/): every 5 minutes, claim the daily reminders and weekly summaries that fell
+# due in each patient's own time zone and enqueue one delivery task each. A beat that expired in a
+# backed-up queue is dropped: the next one, 5 minutes later, does the same work.
+CELERY_BEAT_SCHEDULE["reminders-queue-due"] = {
+    "task": "reminders.tasks.queue_due_reminders_task",
+    "schedule": crontab(minute="*/5"),
+    "options": {"expires": 240},
+}
+# Email reminders go through Django's mail settings above; a worker must never hang on a mail
+# server that stopped answering (Django's default is no timeout at all).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# Web Push reminders are offered only when all three are set (`manage.py generate_vapid_keys`).
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY")
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT")
+# The push services the worker may post to ("." allows subdomains); a subscription naming any other
+# host is refused, so nobody can make the worker post to an internal address.
+PUSH_ENDPOINT_HOSTS = env_list(
+    "PUSH_ENDPOINT_HOSTS",
+    ["fcm.googleapis.com", "updates.push.services.mozilla.com", ".push.apple.com", ".notify.windows.com"],
+)
+# Plain http to a push endpoint: only for the tests' local endpoint, never from the environment.
+PUSH_ALLOW_HTTP = False
 
 LOGGING = {
     "version": 1,

@@ -15,5 +15,6 @@ urlpatterns = [
     path("guidance/", include("guidance.urls")),
     path("trends/", include("trends.urls")),
     path("clinic/", include("clinic.urls")),
+    path("reminders/", include("reminders.urls")),
     path("admin/", admin.site.urls),
 ]

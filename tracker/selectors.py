@@ -205,18 +205,22 @@ class MonthDay:
         return bool(self.kinds)
 
 
+# What "the day is logged" means, in one place: any entry of one of these kinds on that date. The
+# month shows these kinds; a daily reminder is not sent once the day has one (a fatigue tap is enough).
+LOGGED_SOURCES: list[tuple[str, type[models.Model]]] = [
+    ("meals", MealItem),
+    ("sleep", SleepDiary),
+    ("fatigue", FatigueRating),
+    ("symptoms", SymptomLog),
+    ("stool", StoolEvent),
+    ("lifestyle", Lifestyle),
+]
+
+
 def month_days(patient: User, first: date, last: date) -> dict[date, list[str]]:
     """Which kinds of entry exist on each date of a range (one query per kind, grouped by date)."""
-    sources: list[tuple[str, type[models.Model]]] = [
-        ("meals", MealItem),
-        ("sleep", SleepDiary),
-        ("fatigue", FatigueRating),
-        ("symptoms", SymptomLog),
-        ("stool", StoolEvent),
-        ("lifestyle", Lifestyle),
-    ]
     found: dict[date, list[str]] = defaultdict(list)
-    for kind, model in sources:
+    for kind, model in LOGGED_SOURCES:
         dates = (
             model._default_manager.filter(patient=patient, date__gte=first, date__lte=last)
             .values_list("date", flat=True)
@@ -234,6 +238,29 @@ def month_days(patient: User, first: date, last: date) -> dict[date, list[str]]:
             found[d].append("relapse")
             d += timedelta(days=1)
     return found
+
+
+def patients_with_entries_on(patient_ids: Iterable[int], day: date) -> set[int]:
+    """Which of these patients logged anything on `day` (one query per kind of entry)."""
+    ids = list(patient_ids)
+    logged: set[int] = set()
+    for _kind, model in LOGGED_SOURCES:
+        if len(logged) == len(ids):
+            break
+        remaining = [pk for pk in ids if pk not in logged]
+        logged.update(
+            model._default_manager.filter(patient_id__in=remaining, date=day).values_list("patient_id", flat=True)
+        )
+    return logged
+
+
+def patients_in_relapse_on(patient_ids: Iterable[int], day: date) -> set[int]:
+    """Which of these patients have a relapse covering `day` in their log (one without an end date goes on)."""
+    return set(
+        Relapse.objects.filter(patient_id__in=list(patient_ids))
+        .overlapping(day, day)
+        .values_list("patient_id", flat=True)
+    )
 
 
 # ---------------------------------------------------------------- relapses
