@@ -2,8 +2,9 @@
 
 The token names who and what (patient id, kind, channel) and is signed with SECRET_KEY under its
 own salt, so a token signed for anything else (a password reset, a session) never validates here,
-and a changed character is refused. It has no expiry: the link in an old email must still work.
-Tokens signed with a key in SECRET_KEY_FALLBACKS still validate after a key rotation.
+and a changed character is refused. It has no timestamp and no expiry: the link in an old email
+must still work, and the same reminder always carries the same link. Tokens signed with a key in
+SECRET_KEY_FALLBACKS still validate after a key rotation.
 """
 
 from django.conf import settings
@@ -16,14 +17,14 @@ SALT = "msgut.reminders.unsubscribe"
 
 
 def make_token(*, patient_id: int, kind: str, channel: str) -> str:
-    return signing.dumps({"u": patient_id, "k": kind, "c": channel}, salt=SALT, compress=True)
+    return signing.Signer(salt=SALT).sign_object({"u": patient_id, "k": kind, "c": channel}, compress=True)
 
 
 def read_token(token: str) -> tuple[int, str, str] | None:
     """(patient id, kind, channel), or None for anything make_token did not make."""
     try:
-        data = signing.loads(token, salt=SALT)
-    except signing.BadSignature:
+        data = signing.Signer(salt=SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError):
         return None
     if not isinstance(data, dict) or data.get("k") not in Kind.values or data.get("c") not in Channel.values:
         return None

@@ -99,6 +99,8 @@ def queue_due_reminders(*, now: datetime, enqueue: Callable[[list[Delivery]], No
             ],
             ignore_conflicts=True,
         )
+    elif not ReminderLog.objects.filter(status=ReminderLog.Status.QUEUED).exists():
+        return report  # the usual beat: nothing due, nothing waiting (two queries in all)
     report.expired = ReminderLog.objects.filter(
         status=ReminderLog.Status.QUEUED, due_at__lte=now - schedule.CATCH_UP
     ).update(status=ReminderLog.Status.SKIPPED, reason="too late")
@@ -184,10 +186,12 @@ def deliver_email(*, log_id: int, now: datetime | None = None) -> str:
     if log is None:
         return "gone"
     if log.kind == Kind.WEEKLY and log.status == ReminderLog.Status.QUEUED:
-        # The week just ended is built (idempotent; unchanged weeks are not rewritten) before it is read.
-        trends_services.build_patient_week(patient_id=log.patient_id, day=log.local_date - timedelta(days=7))
+        # The week just ended and the one before, which it is compared with, are built before they
+        # are read (idempotent: an unchanged week is not rewritten).
+        week = log.local_date - timedelta(days=7)
+        trends_services.build_weeks(keys=[(log.patient_id, week), (log.patient_id, week - timedelta(days=7))])
     with transaction.atomic():
-        log = ReminderLog.objects.select_for_update().select_related("patient__profile").get(pk=log_id)
+        log = ReminderLog.objects.select_for_update(of=("self",)).select_related("patient__profile").get(pk=log_id)
         if log.status != ReminderLog.Status.QUEUED:
             return log.status
         reason = _why_not(log, now)

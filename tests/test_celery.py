@@ -14,6 +14,7 @@ from django.db import InterfaceError, OperationalError
 from guidance import tasks as guidance_tasks
 from msgut.celery import RETRY_ON_IO_ERRORS, app
 from msgut.tasks import ping_task
+from reminders import tasks as reminders_tasks
 from tests.conftest import need
 from trends import tasks as trends_tasks
 
@@ -51,6 +52,7 @@ def test_the_beat_schedule_lives_in_settings_and_names_real_tasks():
         trends_tasks.build_week_task,
         trends_tasks.build_last_week_task,
         trends_tasks.catch_up_weeks_task,
+        reminders_tasks.queue_due_reminders_task,
     ],
     ids=lambda task: task.name,
 )
@@ -59,6 +61,14 @@ def test_every_scoring_and_chart_job_retries_with_backoff_on_io_errors_only(task
     assert ValueError not in task.autoretry_for
     assert task.retry_backoff == RETRY_ON_IO_ERRORS["retry_backoff"] and task.retry_jitter
     assert task.max_retries == RETRY_ON_IO_ERRORS["max_retries"]
+
+
+def test_the_beat_queues_due_reminders_every_five_minutes():
+    entry = settings.CELERY_BEAT_SCHEDULE["reminders-queue-due"]
+    assert entry["task"] == reminders_tasks.queue_due_reminders_task.name
+    assert entry["schedule"].minute == set(range(0, 60, 5)) and entry["schedule"].hour == set(range(24))
+    # A beat stuck in a backed-up queue is dropped before the next one is due.
+    assert entry["options"]["expires"] < 5 * 60
 
 
 def test_tasks_run_inline_exactly_when_there_is_no_redis():
