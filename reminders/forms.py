@@ -32,7 +32,8 @@ class ReminderPreferenceForm(forms.ModelForm[ReminderPreference]):
         super().__init__(*args, **kwargs)
         self.fields["at"].help_text = _("In your time zone, %(zone)s, summer and winter.") % {"zone": zone}
         self.fields["quiet_during_relapse"].help_text = _(
-            "Nothing is sent while a relapse without an end date, or one that covers the day, is in your log."
+            "Nothing is sent, neither reminder nor summary, while a relapse without an end date, or one that "
+            "covers the day, is in your log."
         )
         if not push_on:
             for name in PUSH_FIELDS:

@@ -85,19 +85,18 @@ def still_wanted(*, patient: User, kind: str, channel: str, local_date: date) ->
         return "turned off"
     if not channels.available(channel):
         return "channel off"
-    if kind == Kind.DAILY:
-        if tracker_selectors.patients_with_entries_on([patient.pk], local_date):
-            return "day logged"
-        if preference.quiet_during_relapse and tracker_selectors.patients_in_relapse_on([patient.pk], local_date):
-            return "quiet day"
+    if kind == Kind.DAILY and tracker_selectors.patients_with_entries_on([patient.pk], local_date):
+        return "day logged"
+    if preference.quiet_during_relapse and tracker_selectors.patients_in_relapse_on([patient.pk], local_date):
+        return "quiet day"
     return ""
 
 
 def due_reminders(now: datetime) -> list[Due]:
     """The reminders due at `now` that nobody has claimed yet and that should go.
 
-    A daily reminder is left out when its day has any entry, or while a relapse covers it and the
-    patient asked for quiet days; a notification needs at least one device. A reminder due before
+    A daily reminder is left out when its day has any entry; any reminder while a relapse covers
+    its day and the patient asked for quiet days; a notification needs at least one device. A reminder due before
     the patient last saved their settings is not sent that day: turning one on at 20:30 for 20:00
     starts tomorrow, not with a message a minute later.
     """
@@ -144,16 +143,24 @@ def _without_claimed(candidates: list[Due]) -> list[Due]:
 
 def _without_logged_or_quiet(candidates: list[Due], quiet: set[int]) -> list[Due]:
     by_date: dict[date, set[int]] = defaultdict(set)
+    daily: dict[date, set[int]] = defaultdict(set)
     for d in candidates:
+        by_date[d.local_date].add(d.patient_id)
         if d.kind == Kind.DAILY:
-            by_date[d.local_date].add(d.patient_id)
-    silent: set[tuple[int, date]] = set()
+            daily[d.local_date].add(d.patient_id)
+    logged: set[tuple[int, date]] = set()
+    in_relapse: set[tuple[int, date]] = set()
     for day, patient_ids in by_date.items():
-        skip = tracker_selectors.patients_with_entries_on(patient_ids, day)
+        if daily[day]:
+            logged |= {(pk, day) for pk in tracker_selectors.patients_with_entries_on(daily[day], day)}
         if patient_ids & quiet:
-            skip |= tracker_selectors.patients_in_relapse_on(patient_ids & quiet, day)
-        silent |= {(pk, day) for pk in skip}
-    return [d for d in candidates if d.kind != Kind.DAILY or (d.patient_id, d.local_date) not in silent]
+            in_relapse |= {(pk, day) for pk in tracker_selectors.patients_in_relapse_on(patient_ids & quiet, day)}
+    return [
+        d
+        for d in candidates
+        if (d.patient_id, d.local_date) not in in_relapse
+        and not (d.kind == Kind.DAILY and (d.patient_id, d.local_date) in logged)
+    ]
 
 
 def logs_to_enqueue(now: datetime, stale_after: timedelta) -> Q:

@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 # A delivery enqueued longer ago than this that has not happened counts as lost: enqueue it again.
 STALE_ENQUEUE = timedelta(minutes=15)
+# Devices kept per patient: a new one beyond this replaces the oldest, so nobody can
+# make the worker post to an endless list of endpoints.
+MAX_DEVICES = 10
 SMTP_TRANSIENT_CODES = range(400, 500)
 MIN_PUSH_TTL_SECONDS = 60
 
@@ -64,6 +67,8 @@ def subscribe_push(*, patient: User, endpoint: str, p256dh: str, auth: str, user
         endpoint=endpoint,
         defaults={"patient": patient, "p256dh": p256dh, "auth": auth, "user_agent": user_agent[:300]},
     )
+    kept = PushSubscription.objects.filter(patient=patient).order_by("-created_at", "-pk").values("pk")[:MAX_DEVICES]
+    PushSubscription.objects.filter(patient=patient).exclude(pk__in=kept).delete()
     return subscription
 
 

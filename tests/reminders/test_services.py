@@ -389,3 +389,15 @@ def test_daily_and_weekly_by_email_are_two_reminders_with_their_own_rows(django_
         (Kind.DAILY, Channel.EMAIL),
         (Kind.WEEKLY, Channel.EMAIL),
     }
+
+
+def test_quiet_days_hold_back_the_weekly_summary_too(django_capture_on_commit_callbacks):
+    patient = patient_in("Europe/Paris")
+    RelapseFactory(patient=patient, started_on=date(2026, 3, 27), ended_on=None)
+    sent = run_beats(
+        django_capture_on_commit_callbacks,
+        datetime(2026, 3, 30, 16, 50, tzinfo=UTC),
+        datetime(2026, 3, 30, 17, 10, tzinfo=UTC),
+        setup=lambda: remind(patient, weekly_email=True, at=time(19, 0)),
+    )
+    assert sent == []

@@ -282,3 +282,11 @@ def test_a_half_configured_push_setup_is_reported_by_the_checks(settings):
     settings.VAPID_SUBJECT = "ops@example.org"
     ids = {message.id for message in vapid_settings(None)}
     assert ids == {"reminders.W001", "reminders.E001", "reminders.E002"}
+
+
+def test_a_patient_keeps_at_most_ten_devices_the_newest(patient_client, patient, vapid, settings):
+    settings.PUSH_ENDPOINT_HOSTS = ["fcm.googleapis.com"]
+    for n in range(12):
+        post_subscription(patient_client, subscription_body(endpoint=f"https://fcm.googleapis.com/fcm/send/{n}"))
+    endpoints = sorted(int(e.rsplit("/", 1)[1]) for e in PushSubscription.objects.values_list("endpoint", flat=True))
+    assert endpoints == list(range(2, 12))
