@@ -13,7 +13,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from msgut.celery import TransientDeliveryError
-from reminders import links, services, tasks
+from reminders import channels, links, services, tasks
 from reminders.messages import SUBJECTS
 from reminders.models import Channel, Kind, ReminderLog
 from tests.reminders.conftest import remind
@@ -229,3 +229,11 @@ def test_the_delivery_tasks_retry_with_backoff_on_delivery_and_database_errors_o
         assert set(task.autoretry_for) == {TransientDeliveryError, OperationalError, InterfaceError}
         assert task.retry_backoff == 30 and task.retry_backoff_max == 1800 and task.retry_jitter
         assert task.max_retries == 5
+
+
+def test_email_disabled_on_the_server_makes_the_email_channel_unavailable(settings):
+    """EMAIL_DISABLED=1 (start-up's documented opt-out from real email) discards every email."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    assert channels.email_available()
+    settings.EMAIL_DISABLED = True
+    assert not channels.email_available()
