@@ -2,10 +2,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.throttling import check_password
 from clinic.dashboard import FLAG_LABELS, SORTS
 from clinic.models import ClinicianNote, RelapseReview
 from clinic.selectors import clinician_for_code
@@ -120,12 +122,13 @@ class EraseForm(forms.Form):
     )
     confirm = forms.BooleanField(label=_("I understand that my account and all my entries are deleted for good."))
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        self.user = user
+    def __init__(self, *args: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+        self.request, self.user = request, user
         super().__init__(*args, **kwargs)
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        # Counted like a sign-in: this form must not be a way round the sign-in throttle.
+        if not check_password(self.request, self.user, password):
             raise forms.ValidationError(_("This password is not right."))
         return password

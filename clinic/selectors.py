@@ -207,7 +207,7 @@ def summarise(rows: list[DayRow]) -> Summary:
 # read it, and erasure deletes it. It finds every model with a `patient` foreign key to the user
 # model, so a table added later is exported and erased without touching this file. Audit events are
 # not the patient's rows (they stay, without health content, as the record of who did what).
-EXCLUDED_APPS = {"audit", "admin", "auth", "contenttypes", "sessions", "axes", "otp_totp", "otp_static", "django_otp"}
+EXCLUDED_APPS = {"audit", "admin", "auth", "contenttypes", "sessions", "axes", "django_otp"}
 # Written by clinicians about the patient: in a clinician's export, not in the patient's own.
 CLINICIAN_CONTENT = {ClinicianNote, RelapseReview}
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import twofactor
 from accounts.decorators import clinician_required, patient_required
 from accounts.models import Role, User
 from audit.models import Action, AuditEvent
@@ -80,6 +81,7 @@ def sharing(request: PatientHttpRequest) -> HttpResponse:
             "invitations": selectors.pending_invitations_for(patient),
             "code_form": InviteCodeForm(),
             "views": views,
+            "two_factor_on": twofactor.has_authenticator(patient),
         },
     )
 
@@ -196,7 +198,7 @@ def my_data(request: PatientHttpRequest) -> HttpResponse:
 @patient_required
 def erase(request: PatientHttpRequest) -> HttpResponse:
     patient = request.user
-    form = EraseForm(request.POST or None, user=patient)
+    form = EraseForm(request.POST or None, request=request, user=patient)
     if request.method == "POST" and form.is_valid():
         # Sign out first: the sign-out event is then scrubbed with the rest of the patient's traces.
         logout(request)
