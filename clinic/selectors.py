@@ -210,6 +210,9 @@ def summarise(rows: list[DayRow]) -> Summary:
 EXCLUDED_APPS = {"audit", "admin", "auth", "contenttypes", "sessions", "axes", "django_otp"}
 # Written by clinicians about the patient: in a clinician's export, not in the patient's own.
 CLINICIAN_CONTENT = {ClinicianNote, RelapseReview}
+# The patient's consents name their other clinicians: in the patient's own export (and erased with
+# them), never in a clinician's export, which holds the patient's data only.
+SHARING_RECORDS = {AccessGrant}
 
 
 def patient_models() -> list[type[models.Model]]:
@@ -227,13 +230,17 @@ def patient_models() -> list[type[models.Model]]:
     return sorted(found, key=lambda m: m._meta.label)
 
 
-def patient_owned_querysets(patient: User, *, include_clinician_content: bool) -> list[tuple[str, models.QuerySet]]:
+def patient_owned_querysets(
+    patient: User, *, include_clinician_content: bool, include_sharing: bool = True
+) -> list[tuple[str, models.QuerySet]]:
     """(label, queryset) pairs of all the patient's rows; parents before the rows that point to them."""
     pairs: list[tuple[str, models.QuerySet]] = [
         ("tracker.Food", Food.objects.filter(owner=patient).order_by("pk")),
     ]
     for model in patient_models():
         if model in CLINICIAN_CONTENT and not include_clinician_content:
+            continue
+        if model in SHARING_RECORDS and not include_sharing:
             continue
         pairs.append((model._meta.label, model._default_manager.filter(patient=patient).order_by("pk")))
     pairs.append(("tracker.SavedMealItem", SavedMealItem.objects.filter(saved_meal__patient=patient).order_by("pk")))
