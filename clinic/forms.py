@@ -11,6 +11,7 @@ from accounts.throttling import check_password
 from clinic.dashboard import FLAG_LABELS, SORTS
 from clinic.models import ClinicianNote, RelapseReview
 from clinic.selectors import clinician_for_code
+from msgut.dates import not_after_today, not_before_earliest
 
 DEFAULT_RANGE_DAYS = 84  # 12 weeks: a clinic visit's usual look-back
 MAX_RANGE_DAYS = 3 * 366
@@ -69,15 +70,28 @@ class RelapseReviewForm(forms.ModelForm):
 
 class DateRangeForm(forms.Form):
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("From"),
+        required=False,
+        validators=[not_before_earliest],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("To"),
+        required=False,
+        validators=[not_before_earliest],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         today = timezone.localdate()
+        for name in ("start", "end"):
+            try:
+                not_after_today(data.get(name), today)
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+        if self.errors:
+            return data
         end = data.get("end") or today
         start = data.get("start") or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
         if start > end:
