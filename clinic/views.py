@@ -210,11 +210,16 @@ def erase(request: PatientHttpRequest) -> HttpResponse:
 # Clinician --------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @clinician_required
 def dashboard(request: ClinicianHttpRequest) -> HttpResponse:
+    """The patient list. Its filter posts (a read, no state changes): a searched name is never in a URL."""
     clinician = request.user
-    form = DashboardForm(request.GET or None)
+    if request.method == "POST":
+        form = DashboardForm(request.POST)
+    else:
+        # Flag and sort may come in a link; a name never does (an old bookmark is not a search).
+        form = DashboardForm({k: v for k, v in request.GET.items() if k != "q"} or None)
     query, flag, sort = "", "", "attention"
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
