@@ -16,7 +16,7 @@ from audit.models import Action
 from audit.services import record
 
 
-class UserAddForm(forms.ModelForm):
+class UserAddForm(forms.ModelForm[User]):
     """A new account has no password: its owner chooses one from the link emailed to them."""
 
     class Meta:
@@ -37,29 +37,29 @@ class UserAddForm(forms.ModelForm):
         return user
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(UserChangeForm[User]):
     class Meta:
         model = User
         exclude = ("password",)
 
 
-class ProfileInline(admin.StackedInline):
+class ProfileInline(admin.StackedInline[Profile, User]):
     """Preferences only: the MS course and diagnosis year are health data, which admins do not see."""
 
     model = Profile
     can_delete = False
-    fields = ["time_zone", "language"]
+    fields = ("time_zone", "language")
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     form = UserEditForm
     add_form = UserAddForm
-    ordering = ["email"]
-    list_display = ["email", "display_name", "role", "is_active", "last_login"]
-    list_filter = ["role", "is_active", "is_staff"]
-    search_fields = ["email", "display_name"]
-    inlines = [ProfileInline]
+    ordering = ("email",)
+    list_display = ("email", "display_name", "role", "is_active", "last_login")
+    list_filter = ("role", "is_active", "is_staff")
+    search_fields = ("email", "display_name")
+    inlines = (ProfileInline,)
     fieldsets = (
         (None, {"fields": ("email",)}),
         (_("Identity"), {"fields": ("display_name", "role")}),
@@ -67,7 +67,7 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "display_name", "role")}),)
-    actions = ["send_link", "sign_out_everywhere", "reset_two_factor"]
+    actions = ("send_link", "sign_out_everywhere", "reset_two_factor")
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         # Admins (the role) work in this site; nobody else gets staff rights by accident.

@@ -17,7 +17,7 @@ DEMO_TOTP_KEY = b"msgut-demo-totp-key!".hex()
 def ensure_demo_device(user: User) -> Authenticator:
     """Give a demo clinician or admin a confirmed authenticator with the demo key. Idempotent."""
     key = bytes.fromhex(DEMO_TOTP_KEY)
-    device = Authenticator.objects.filter(user=user, confirmed=True).first()
+    device: Authenticator | None = Authenticator.objects.filter(user=user, confirmed=True).first()
     if device is None:
         device = Authenticator.new(user=user, confirmed=True, key=key)
     elif device.bin_key != key:

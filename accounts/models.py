@@ -72,7 +72,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # the OTP dev
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
-        ordering = ["email"]
+        ordering: ClassVar = ["email"]
 
     def __str__(self) -> str:
         return self.display_name or self.email
@@ -136,16 +136,16 @@ class UserSession(AbstractBaseSession):
     class Meta:
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
-        indexes = [models.Index(fields=["user", "expire_date"])]
+        indexes = (models.Index(fields=["user", "expire_date"]),)
 
     @classmethod
     def get_session_store_class(cls) -> type["SessionBase"]:
-        from accounts.sessions import SessionStore
+        from accounts.sessions import SessionStore  # noqa: PLC0415 - accounts.sessions imports this module
 
         return SessionStore
 
 
-class Authenticator(TimestampMixin, ThrottlingMixin, Device):
+class Authenticator(TimestampMixin, ThrottlingMixin, Device):  # type: ignore[misc]  # django-otp is untyped
     """A TOTP authenticator app (RFC 6238), its key encrypted at rest (accounts.crypto).
 
     The same fields and checks as django-otp's TOTPDevice, whose key column holds the key in
@@ -160,14 +160,17 @@ class Authenticator(TimestampMixin, ThrottlingMixin, Device):
     drift = models.SmallIntegerField(default=0)
     last_t = models.BigIntegerField(default=-1)
 
-    class Meta(Device.Meta):
+    class Meta(Device.Meta):  # type: ignore[misc]
         verbose_name = _("authenticator app")
 
     @classmethod
     def new(cls, *, user: User, confirmed: bool = False, key: bytes | None = None) -> "Authenticator":
         """A device with a fresh 160-bit key from the system's CSPRNG (or the given one), saved."""
         secret = key if key is not None else os.urandom(20)
-        return cls.objects.create(user=user, name="authenticator", confirmed=confirmed, encrypted_key=encrypt(secret))
+        device: Authenticator = cls.objects.create(
+            user=user, name="authenticator", confirmed=confirmed, encrypted_key=encrypt(secret)
+        )
+        return device
 
     @property
     def bin_key(self) -> bytes:
@@ -215,10 +218,10 @@ class Authenticator(TimestampMixin, ThrottlingMixin, Device):
         return f"otpauth://totp/{label}?{params}&issuer={quote(issuer)}"
 
 
-class BackupCodes(TimestampMixin, ThrottlingMixin, Device):
+class BackupCodes(TimestampMixin, ThrottlingMixin, Device):  # type: ignore[misc]  # django-otp is untyped
     """A person's single-use backup codes, each stored only as a salted password hash."""
 
-    class Meta(Device.Meta):
+    class Meta(Device.Meta):  # type: ignore[misc]
         verbose_name = _("backup codes")
 
     def get_throttle_factor(self) -> int:

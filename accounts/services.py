@@ -11,6 +11,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Profile, Role, User, UserSession
+from accounts.selectors import session_id
 
 
 @transaction.atomic
@@ -41,8 +42,6 @@ def profile_of(*, user: User) -> Profile:
 def end_sessions(*, user: User, keep_key: str | None = None, only_id: str | None = None) -> int:
     """End the user's sessions at once (their next request is signed out): all, all but `keep_key`,
     or the one whose public id is `only_id`. Returns how many ended."""
-    from accounts.selectors import session_id
-
     sessions = UserSession.objects.filter(user=user)
     if keep_key:
         sessions = sessions.exclude(session_key=keep_key)

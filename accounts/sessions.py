@@ -13,6 +13,8 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.utils import timezone
 
+from accounts.models import UserSession
+
 # Session data keys written at sign-in (accounts.signals).
 SIGNED_IN_AT = "_signed_in_at"  # Unix time of the password sign-in: the absolute lifetime counts from it
 USER_AGENT = "_user_agent"
@@ -21,8 +23,6 @@ USER_AGENT = "_user_agent"
 class SessionStore(DatabaseStore):
     @classmethod
     def get_model_class(cls) -> Any:
-        from accounts.models import UserSession
-
         return UserSession
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:

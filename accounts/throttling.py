@@ -65,7 +65,7 @@ def account_wait(request: HttpRequest, credentials: dict[str, Any] | None) -> ti
     return wait if wait > timedelta(0) else None
 
 
-class ThrottleHandler(AxesDatabaseHandler):
+class ThrottleHandler(AxesDatabaseHandler):  # type: ignore[misc]  # django-axes is untyped
     """django-axes' database handler plus the account-wide slow-down."""
 
     def is_locked(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:

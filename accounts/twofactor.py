@@ -20,6 +20,7 @@ from accounts.models import Authenticator, BackupCode, BackupCodes, User
 from msgut.http import AuthenticatedHttpRequest
 
 BACKUP_CODE_COUNT = 10
+TOTP_DIGITS = 6  # what authenticator apps show; anything else typed is a backup code
 BACKUP_DEVICE_NAME = "backup codes"
 # Set in the session at sign-in when the person has an authenticator (accounts.signals): a patient
 # who turned two-factor sign-in on must pass it too, without a query on every request.
@@ -45,7 +46,7 @@ def is_verified(user: User) -> bool:
 
 
 def has_authenticator(user: User) -> bool:
-    return Authenticator.objects.filter(user=user, confirmed=True).exists()
+    return bool(Authenticator.objects.filter(user=user, confirmed=True).exists())  # django-otp managers are untyped
 
 
 def pending_authenticator(user: User) -> Authenticator:
@@ -102,12 +103,13 @@ def check_code(user: User, code: str) -> Authenticator | BackupCodes | None:
     if not token:
         return None
     model: type[Authenticator] | type[BackupCodes] = (
-        Authenticator if token.isdigit() and len(token) == 6 else BackupCodes
+        Authenticator if token.isdigit() and len(token) == TOTP_DIGITS else BackupCodes
     )
     with transaction.atomic():
         for device in model.objects.devices_for_user(user, confirmed=True).select_for_update():
             if device.verify_token(token):
-                return device
+                found: Authenticator | BackupCodes = device
+                return found
     return None
 
 

@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
+from django.urls import ResolverMatch
 
 from audit.models import Action, AuditEvent
 from msgut.client import client_ip
@@ -15,7 +16,7 @@ WHAT_MAX = AuditEvent._meta.get_field("what").max_length or 200
 
 def page_name(request: HttpRequest) -> str:
     """The URL name of the page, never its path or query (they could carry data)."""
-    match = getattr(request, "resolver_match", None)
+    match: ResolverMatch | None = getattr(request, "resolver_match", None)
     if match is not None and match.view_name:
         return match.view_name
     return request.path

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 
-class MsgutAdminSite(OTPAdminSite):
+class MsgutAdminSite(OTPAdminSite):  # type: ignore[misc]  # django-otp ships no type hints
     """OTPAdminSite refuses any user whose session is not OTP-verified.
 
     Its own login form is not used: everyone signs in through accounts:login
@@ -36,7 +36,8 @@ class MsgutAdminSite(OTPAdminSite):
             # to it), so a signed-in person without permission is a patient or clinician: a plain 403.
             if request.user.is_authenticated and not self.has_permission(request):
                 raise PermissionDenied
-            return inner(request, *args, **kwargs)
+            response: HttpResponse = inner(request, *args, **kwargs)
+            return response
 
         return refuse_signed_in_outsiders
 

@@ -9,6 +9,7 @@ through `parse_path_date`, the one parser of the `<isodate:...>` converter.
 from datetime import date, timedelta
 
 from django import forms
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,6 @@ def not_after_today(value: date | None, today: date) -> None:
 def parse_path_date(value: str) -> date:
     """A YYYY-MM-DD from a URL; ValueError (the URL answers 404) for impossible or absurd dates."""
     parsed = date.fromisoformat(value)
-    if not EARLIEST_DATE <= parsed <= date.today() + PATH_HORIZON:
+    if not EARLIEST_DATE <= parsed <= timezone.now().date() + PATH_HORIZON:
         raise ValueError(f"date out of range: {value}")
     return parsed

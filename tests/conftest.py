@@ -5,6 +5,7 @@ from collections.abc import Mapping
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
+from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -92,7 +93,7 @@ def verified_login(client: Client, user) -> Authenticator:
     Clinicians and admins are sent to the two-factor pages until their session
     is OTP-verified; use this instead of client.force_login for them.
     """
-    device = Authenticator.objects.filter(user=user, confirmed=True).first()
+    device: Authenticator | None = Authenticator.objects.filter(user=user, confirmed=True).first()
     if device is None:
         device = Authenticator.new(user=user, confirmed=True)
     client.force_login(user)
@@ -122,7 +123,6 @@ def admin_client(admin_user):
 def english_and_server_time():
     """Each test starts in English and the server's time zone: a request that switched to
     French or a patient's zone must not leak into the next test (the thread keeps them)."""
-    from django.utils import timezone, translation
 
     translation.activate("en")
     timezone.deactivate()

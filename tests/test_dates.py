@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -45,8 +46,6 @@ def test_the_chart_range_refuses_dates_before_1900(patient_client):
 @pytest.fixture
 def clinician_with_patient(clinician, patient, db):
     grant_access(patient=patient, clinician=clinician, wording=ConsentWording.current())
-    from django.test import Client
-
     client = Client()
     verified_login(client, clinician)
     return client, patient

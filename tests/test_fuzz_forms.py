@@ -14,7 +14,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,6 +23,7 @@ from clinic.models import ConsentWording
 from clinic.services import grant_access
 from tests.conftest import verified_login
 from tests.factories import PASSWORD
+from tests.test_url_allowlist import walk
 from tracker.models import Food, Relapse
 from tracker.services import add_meal_item
 
@@ -249,8 +250,6 @@ def test_it_never_answers_a_clinician_query_string_with_a_server_error(clinician
 
 def dated_url_names() -> list[str]:
     """Every URL name whose path holds a date (the isodate converter), found in the resolver."""
-    from tests.test_url_allowlist import walk
-
     return sorted({name for name, pattern, _ns in walk() if name and "<isodate:" in pattern})
 
 
@@ -275,8 +274,6 @@ def test_it_never_answers_a_date_in_a_path_with_a_server_error(patient_pages, da
 
 
 def url_kwargs(name: str, day: date) -> dict[str, object]:
-    from django.urls import get_resolver
-
     samples: dict[str, object] = {"day": day, "section": "sleep", "meal": "lunch", "food_id": 1}
     ns, _, short = name.rpartition(":")
     resolver = get_resolver().namespace_dict[ns][1] if ns else get_resolver()

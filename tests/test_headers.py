@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+from django.test import Client
 from django.urls import reverse
 
 from tests.test_settings import PRODUCTION, ROOT
@@ -55,8 +56,6 @@ def test_the_csrf_token_rides_on_htmx_requests(patient_client):
 
 
 def test_state_changes_need_a_csrf_token(patient, db):
-    from django.test import Client
-
     client = Client(enforce_csrf_checks=True)
     client.force_login(patient)
     assert client.post(reverse("accounts:logout")).status_code == 403

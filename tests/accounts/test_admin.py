@@ -11,7 +11,7 @@ from accounts.models import Authenticator, MSCourse, Profile, Role, User
 from audit.models import Action, AuditEvent
 from tests.factories import PASSWORD
 
-NEW_PASSWORD = "the clinician chose this one herself"  # noqa: S105
+NEW_PASSWORD = "the clinician chose this one herself"
 
 
 def test_admins_do_not_see_a_patients_ms_course_or_diagnosis_year(admin_client, patient):

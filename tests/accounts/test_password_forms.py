@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.models import User
 from tests.factories import PASSWORD
 
-NEW = "a new passphrase nobody guesses 2026"  # noqa: S105
+NEW = "a new passphrase nobody guesses 2026"
 
 
 def erase(client, password):

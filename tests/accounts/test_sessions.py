@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import UserSession
 from accounts.reauth import RECENT_AUTH_SECONDS
-from accounts.selectors import describe_device
+from accounts.selectors import describe_device, session_id
 from audit.models import Action, AuditEvent
 from tests.factories import PASSWORD
 
@@ -84,8 +84,6 @@ def test_nobody_ends_another_persons_session(patient, other_patient):
     assert victim_id == []  # not signed in: nothing listed
     attacker = browser(EDGE_WINDOWS)
     sign_in(attacker, patient)
-    from accounts.selectors import session_id
-
     (victim_key,) = UserSession.objects.filter(user=other_patient).values_list("session_key", flat=True)
     attacker.post(reverse("accounts:end-session"), {"session": session_id(victim_key)})
     assert victim.get(reverse("accounts:profile")).status_code == 200

@@ -6,15 +6,19 @@ import time
 import pytest
 import time_machine
 from cryptography.fernet import Fernet, InvalidToken
+from django.apps import apps
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth.hashers import check_password
+from django.core.management import call_command
+from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
 from accounts import reauth
 from accounts.demo import DEMO_TOTP_KEY, current_demo_code
 from accounts.models import Authenticator, BackupCode
-from accounts.twofactor import check_code
+from accounts.twofactor import check_code, new_backup_codes
 from audit.models import Action, AuditEvent
 from tests.factories import PASSWORD
 from tests.otp import totp_code
@@ -147,8 +151,6 @@ def test_it_refuses_a_code_that_was_already_used(clinician):
 
 
 def test_it_accepts_a_backup_code_once(clinician):
-    from accounts.twofactor import new_backup_codes
-
     Authenticator.new(user=clinician, confirmed=True)
     code = new_backup_codes(clinician)[0]
     first, second = Client(), Client()
@@ -175,8 +177,6 @@ def test_the_admin_site_refuses_staff_who_have_not_verified(client, admin_user):
 
 
 def test_the_admin_site_itself_checks_the_second_factor(rf, admin_user):
-    from django.contrib import admin
-
     request = rf.get("/admin/")
     request.user = admin_user
     admin_user.is_verified = lambda: False
@@ -201,8 +201,6 @@ def test_the_verified_fixtures_open_clinician_pages(clinician_client):
 
 @pytest.mark.django_db
 def test_the_demo_command_gives_demo_staff_the_published_key(capsys):
-    from django.core.management import call_command
-
     call_command("load_demo")
     out = capsys.readouterr().out
     devices = Authenticator.objects.filter(user__email__in=["clinician@demo.msgut", "admin@demo.msgut"], confirmed=True)
@@ -262,8 +260,6 @@ def test_a_patient_can_turn_it_off_again_but_a_clinician_cannot(patient_client, 
 
 
 def test_authenticator_keys_are_encrypted_at_rest(clinician):
-    from django.db import connection
-
     device = Authenticator.new(user=clinician, confirmed=True)
     key = device.bin_key
     with connection.cursor() as cursor:
@@ -277,7 +273,6 @@ def test_authenticator_keys_are_encrypted_at_rest(clinician):
 
 
 def test_rotating_the_key_re_encrypts_every_authenticator(clinician, capsys):
-    from django.core.management import call_command
 
     device = Authenticator.new(user=clinician, confirmed=True)
     key = device.bin_key
@@ -291,9 +286,6 @@ def test_rotating_the_key_re_encrypts_every_authenticator(clinician, capsys):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_moves_clear_text_devices_into_encrypted_and_hashed_rows(clinician):
-    from django.apps import apps
-    from django.db import connection
-
     migration = importlib.import_module("accounts.migrations.0003_encrypt_existing_two_factor")
     key = b"an old 20-byte key!!"
     with connection.cursor() as cursor:
@@ -364,7 +356,6 @@ def test_replacing_the_authenticator_asks_for_the_password_and_a_code(clinician_
 
 
 def test_new_backup_codes_need_a_recent_password_and_are_recorded(clinician_client, clinician):
-    from accounts.twofactor import new_backup_codes
 
     old_codes = new_backup_codes(clinician)
     stale(clinician_client)

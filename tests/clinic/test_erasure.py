@@ -3,13 +3,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import Authenticator, User
+from accounts.twofactor import new_backup_codes
 from audit.models import Action, AuditEvent
 from clinic.models import AccessGrant, ClinicianNote, RelapseReview
 from clinic.selectors import patient_models
-from clinic.services import add_note, review_relapse
+from clinic.services import add_note, invite_patient, review_relapse
 from guidance.models import DayScore
 from tests.clinic.conftest import clinician_client_for
 from tests.clinic.test_exports import fill
@@ -77,8 +82,6 @@ def test_erasure_does_not_depend_on_the_export_module():
 
 def every_value_in_the_database() -> list[tuple[str, str, str]]:
     """(table, column, value as text) for every column of every table, found by introspection."""
-    from django.db import connection
-
     found = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
@@ -90,14 +93,6 @@ def every_value_in_the_database() -> list[tuple[str, str, str]]:
 
 
 def test_erasure_leaves_the_email_and_name_in_no_table_at_all(patient, clinician, granted, today, admin_user):
-    from django.contrib.admin.models import CHANGE, LogEntry
-    from django.contrib.contenttypes.models import ContentType
-    from django.test import Client
-
-    from accounts.models import Authenticator
-    from accounts.twofactor import new_backup_codes
-    from clinic.services import invite_patient
-
     User.objects.filter(pk=patient.pk).update(email="zephyrine.quill@example.org", display_name="Zephyrine Quill")
     patient.refresh_from_db()
     email, name = patient.email, patient.display_name

@@ -8,11 +8,12 @@ from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
 from clinic.exports import neutralise_cell
+from clinic.models import ConsentWording
 from clinic.selectors import patient_owned_querysets
-from clinic.services import add_note
+from clinic.services import add_note, grant_access
 from guidance.models import DayScore, RuleSetVersion
 from tests.clinic.conftest import add_relapse, clinician_client_for
-from tests.factories import PatientFactory
+from tests.factories import ClinicianFactory, PatientFactory
 from tracker.models import (
     CustomSymptom,
     FatigueRating,
@@ -165,10 +166,6 @@ def test_clinician_notes_are_in_the_clinicians_export_only(patient, patient_clie
 def test_a_clinicians_export_holds_the_patients_data_only_not_their_other_clinicians(
     patient, patient_client, clinician, granted
 ):
-    from clinic.models import ConsentWording
-    from clinic.services import grant_access
-    from tests.factories import ClinicianFactory
-
     other = ClinicianFactory(email="another.doctor@example.org", display_name="Dr Other")
     grant_access(patient=patient, clinician=other, wording=ConsentWording.current())
     client = clinician_client_for(clinician)
