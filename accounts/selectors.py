@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User, UserSession
 
+# Under this, "used 0 minutes ago" would read oddly: the list says "in the last minute".
+JUST_NOW = timedelta(minutes=1)
 # (pattern, name): the first that matches names the browser; Edge and Opera also say "Chrome".
 BROWSERS = [
     (r"Edg(e|A|iOS)?/", "Edge"),
@@ -51,6 +53,11 @@ class SessionRow:
     signed_in_at: datetime | None
     last_seen: datetime | None
     current: bool
+
+    @property
+    def recent(self) -> bool:
+        """Used within the last minute ("0 minutes ago" reads oddly)."""
+        return self.last_seen is not None and timezone.now() - self.last_seen < JUST_NOW
 
 
 def active_sessions(user: User, current_key: str | None) -> list[SessionRow]:
