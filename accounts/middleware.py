@@ -57,6 +57,8 @@ class OTPRequiredMiddleware:
             "accounts:logout",
             "accounts:language",
             "healthz",
+            # The signed unsubscribe link in reminder emails needs no sign-in, so no second factor either.
+            "reminders:stop",
         }
     )
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from reminders import links
 from reminders.checks import vapid_settings
 from reminders.models import Channel, Kind, PushSubscription, ReminderPreference
-from tests.factories import PatientFactory
+from tests.factories import ClinicianFactory, PatientFactory
 from tests.reminders.conftest import remind
 from tests.reminders.test_push import Browser
 
@@ -290,3 +290,12 @@ def test_a_patient_keeps_at_most_ten_devices_the_newest(patient_client, patient,
         post_subscription(patient_client, subscription_body(endpoint=f"https://fcm.googleapis.com/fcm/send/{n}"))
     endpoints = sorted(int(e.rsplit("/", 1)[1]) for e in PushSubscription.objects.values_list("endpoint", flat=True))
     assert endpoints == list(range(2, 12))
+
+
+def test_the_link_works_in_a_session_still_waiting_for_its_second_factor(client, patient):
+    remind(patient, daily_email=True)
+    client.force_login(ClinicianFactory())  # signed in, two-factor not passed yet
+    path = stop_path(patient)
+    assert client.get(path).status_code == 200
+    assert client.post(path).status_code == 200
+    assert ReminderPreference.objects.get(patient=patient).daily_email is False
