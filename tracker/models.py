@@ -356,8 +356,10 @@ class Relapse(models.Model):
     ended_on = models.DateField(_("end date"), null=True, blank=True)
     symptoms = models.TextField(_("symptoms"), max_length=2000)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MODERATE)
-    lasted_over_24h = models.BooleanField(_("symptoms lasted more than 24 hours"), default=True)
+    # No default: the patient answers yes or no (None only on rows saved without the question).
+    lasted_over_24h = models.BooleanField(_("symptoms lasted more than 24 hours"), null=True, blank=True, default=None)
     fever_or_infection = models.BooleanField(_("fever or infection at onset"), default=False)
+    heat_exposure = models.BooleanField(_("overheated at onset"), default=False)
     steroids = models.BooleanField(_("treated with steroids"), default=False)
     recovery = models.CharField(_("recovery"), max_length=10, choices=Recovery.choices, default=Recovery.ONGOING)
     client_token = models.CharField(max_length=36, blank=True, default="", editable=False)

@@ -15,15 +15,20 @@ from typing import Any
 from django.db import models
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import RowNumber
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from tracker.catalog import words
 from tracker.measures import (
+    PSEUDO_RELAPSE_REASONS,
+    QUALIFYING,
+    REASON_DURATION_UNKNOWN,
     REASON_FEVER,
+    REASON_HEAT,
     REASON_SHORT,
-    REASON_TOO_SOON,
+    REASON_WITHIN_30,
     Episode,
     RelapseCheck,
     episode_last_day,
@@ -238,24 +243,98 @@ def month_days(patient: User, first: date, last: date) -> dict[date, list[str]]:
 
 # ---------------------------------------------------------------- relapses
 
-# Why an episode may be a pseudo-relapse, in words: the patient's relapse list and the clinician's
-# review and report show the same text for each code of tracker.measures.relapse_check.
+# The words of the relapse check, in one place: the patient's relapse list, the clinician's review
+# page and the printed report all read an episode through `relapse_label`.
+RELAPSE_HEADLINES = {
+    QUALIFYING: _("Meets the definition of a relapse"),
+    REASON_FEVER: _("Possible pseudo-relapse"),
+    REASON_HEAT: _("Possible pseudo-relapse"),
+    REASON_SHORT: _("A fluctuation (under 24 hours)"),
+    REASON_DURATION_UNKNOWN: _("Duration not recorded"),
+    # REASON_WITHIN_30: "Part of the relapse that began on <date>" (relapse_label formats it)
+}
 RELAPSE_REASON_TEXT = {
-    REASON_SHORT: _("the symptoms did not last more than 24 hours"),
-    REASON_TOO_SOON: _("it began less than 30 days after the previous episode began"),
-    REASON_FEVER: _("there was a fever or an infection at the start"),
+    REASON_FEVER: _("there was a fever or an infection when it started"),
+    REASON_HEAT: _("there was exposure to heat when it started (hot weather, hot bath or shower, sauna, effort)"),
+    REASON_SHORT: _("the symptoms lasted less than 24 hours"),
+    REASON_DURATION_UNKNOWN: _("whether the symptoms lasted more than 24 hours was not recorded"),
+    # REASON_WITHIN_30: counted in days since the last relapse began (relapse_label formats it)
 }
 
 
-def relapse_reasons(reasons: Iterable[str]) -> list[str]:
-    """The failed criteria of a relapse check (`RelapseCheck.reasons`), in words."""
-    return [str(RELAPSE_REASON_TEXT[code]) for code in reasons]
+@dataclass(frozen=True)
+class RelapseLabel:
+    """How one episode reads: a headline for the badge, every failed criterion in words, a tone."""
+
+    code: str  # QUALIFYING or the headline's reason code
+    headline: str
+    reasons: list[str]
+    qualifying: bool
+    tone: str  # "relapse", "pseudo" (fever, infection or heat) or "other" (a fluctuation, part of a relapse...)
+
+
+def _long_date(day: date) -> str:
+    return formats.date_format(day, "j F Y")
+
+
+def _within_30_text(check: RelapseCheck) -> str:
+    anchor, days = check.anchor, check.days_since_anchor or 0
+    assert anchor is not None
+    if days == 0:
+        return gettext("it began on the same day as the relapse that began on %(date)s") % {"date": _long_date(anchor)}
+    return ngettext(
+        "it began %(days)s day after the relapse that began on %(date)s (less than 30)",
+        "it began %(days)s days after the relapse that began on %(date)s (less than 30)",
+        days,
+    ) % {"days": days, "date": _long_date(anchor)}
+
+
+def relapse_label(check: RelapseCheck) -> RelapseLabel:
+    """The words for one episode's check, in the active language."""
+    code = check.headline
+    if code == REASON_WITHIN_30:
+        assert check.anchor is not None
+        headline = gettext("Part of the relapse that began on %(date)s") % {"date": _long_date(check.anchor)}
+    else:
+        headline = str(RELAPSE_HEADLINES[code])
+    reasons = [
+        _within_30_text(check) if reason == REASON_WITHIN_30 else str(RELAPSE_REASON_TEXT[reason])
+        for reason in check.reasons
+    ]
+    tone = "relapse" if check.qualifying else "pseudo" if code in PSEUDO_RELAPSE_REASONS else "other"
+    return RelapseLabel(code, headline, reasons, check.qualifying, tone)
 
 
 def check_relapses(relapses: Iterable[Relapse]) -> dict[int, RelapseCheck]:
-    """The clinical-definition check of each of one patient's relapses, by id: each against the one before it."""
-    episodes = [Episode(r.pk, r.started_on, r.lasted_over_24h, r.fever_or_infection) for r in relapses]
+    """The clinical-definition check of each of one patient's relapses, by id.
+
+    Pass every episode up to the last one to check: an episode is measured from the last
+    qualifying relapse before it, however far back.
+    """
+    episodes = [Episode(r.pk, r.started_on, r.lasted_over_24h, r.fever_or_infection, r.heat_exposure) for r in relapses]
     return {int(key): check for key, check in relapse_checks(episodes).items()}  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class CheckedEpisode:
+    relapse: Relapse
+    check: RelapseCheck
+    label: RelapseLabel
+
+
+def checked_episodes(patient: User, start: date | None = None, end: date | None = None) -> list[CheckedEpisode]:
+    """The patient's episodes overlapping [start, end] (None: open), newest first, each with its check and words.
+
+    One query: every episode up to `end` is read, since each is measured from the last qualifying
+    relapse before it, however long ago it ended.
+    """
+    history = list(Relapse.objects.filter(patient=patient).overlapping(None, end).order_by("-started_on", "-id"))
+    checks = check_relapses(history)
+    return [
+        CheckedEpisode(relapse, checks[relapse.pk], relapse_label(checks[relapse.pk]))
+        for relapse in history
+        if start is None or relapse.ended_on is None or relapse.ended_on >= start
+    ]
 
 
 # ---------------------------------------------------------------- food search

@@ -5,13 +5,15 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from tests.factories import PatientFactory
 from tests.tracker.conftest import TODAY as LOG_TODAY
 from tests.tracker.factories import FoodFactory, MealItemFactory, eat, food
+from tests.tracker.relapse_paths import LABEL_PATHS, episode, make_label_path
 from tracker import selectors
 from tracker.catalog import load_catalog
-from tracker.models import FavoriteFood, Food, MealItem, MealType, Relapse
+from tracker.models import FavoriteFood, Food, MealItem, MealType
 
 TODAY = date(2025, 3, 12)
 
@@ -28,18 +30,26 @@ log_day = pytest.mark.usefixtures("db", "pinned_today")
 
 
 @log_day
-def test_it_flags_relapses_with_reasons_in_words(patient):
-    first = Relapse.objects.create(patient=patient, started_on=dt.date(2026, 9, 1), symptoms="a")
-    second = Relapse.objects.create(
-        patient=patient, started_on=dt.date(2026, 9, 10), symptoms="b", fever_or_infection=True
-    )
-    flags = selectors.check_relapses([second, first])
-    assert flags[first.pk].meets_definition
-    assert not flags[second.pk].meets_definition
-    assert selectors.relapse_reasons(flags[second.pk].reasons) == [
-        "it began less than 30 days after the previous episode began",
-        "there was a fever or an infection at the start",
-    ]
+@pytest.mark.parametrize("path", LABEL_PATHS)
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_each_relapse_check_has_its_own_words_in_english_and_french(patient, path, language):
+    checked = make_label_path(patient, path)
+    _facts, _days, headline_en, reasons_en, headline_fr, reasons_fr = LABEL_PATHS[path]
+    with translation.override(language):
+        found = {e.relapse.pk: e.label for e in selectors.checked_episodes(patient)}[checked.pk]
+    assert found.headline == (headline_fr if language == "fr" else headline_en)
+    assert found.reasons == (reasons_fr if language == "fr" else reasons_en)
+    assert found.qualifying == (path == "qualifying")
+
+
+@log_day
+def test_the_checked_episodes_measure_from_relapses_before_the_range(patient):
+    """An episode in the range is measured from a relapse that ended long before the range began."""
+    episode(patient, dt.date(2026, 9, 1), ended_on=dt.date(2026, 9, 5))
+    late = episode(patient, dt.date(2026, 9, 20))
+    shown = selectors.checked_episodes(patient, dt.date(2026, 9, 15), dt.date(2026, 9, 30))
+    assert [e.relapse.pk for e in shown] == [late.pk]
+    assert shown[0].label.code == "within_30" and shown[0].check.anchor == dt.date(2026, 9, 1)
 
 
 @log_day
