@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from guidance import rules, selectors, services
-from guidance.forms import RuleAdminForm
+from guidance.forms import RuleAdminForm, kind_for, param_field_names
 from guidance.models import Rule, RuleSetVersion
 
 
@@ -45,10 +45,12 @@ class AdminsOnly:
 def publish_and_report(request: HttpRequest, note: str) -> RuleSetVersion:
     version = services.publish(user=request.user if request.user.is_authenticated else None, note=note)  # type: ignore[arg-type]
     version.refresh_from_db()
+    # No figure here: the rescore starts when this request's transaction commits, so any count read
+    # now is already out of date on the page the admin lands on, which shows the progress itself.
     messages.success(
         request,
-        _("Published rule set v%(number)s. Stored scores are being recomputed in the background (%(percent)s%% done).")
-        % {"number": version.number, "percent": version.rescore_percent},
+        _("Published rule set v%(number)s. Every stored day is rescored in the background; the progress shows below.")
+        % {"number": version.number},
     )
     return version
 
@@ -62,16 +64,45 @@ class RuleAdmin(AdminsOnly, admin.ModelAdmin):
     search_fields = ["key", "title_en", "title_fr"]
     ordering = ["order", "key"]
     actions = ["publish_rule_set"]
-    fieldsets = (
-        (None, {"fields": ("key", "title_en", "title_fr", "kind", "params", "weight", "active", "order")}),
-        (_("Why (shown to patients)"), {"fields": ("rationale_en", "rationale_fr", "source")}),
-    )
+    readonly_fields = ["params_json"]
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_label(self, obj: Rule) -> str:
         return str(rules.KIND_LABELS.get(obj.kind, obj.kind))
 
+    @admin.display(description=_("parameters as saved (JSON, read-only)"))
+    def params_json(self, obj: Rule) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.params or {}, indent=2, sort_keys=True))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The typed fields of the kind on the page: as posted, else ?kind= on the add page, else the rule's."""
+        kind = kind_for(request.POST if request.method == "POST" else None, request.GET, obj)
+        names = ", ".join("{" + name + "}" for name in [*rules.PARAMS_FORMS[kind].base_fields, "weight"])
+        return (
+            (None, {"fields": ("key", "title_en", "title_fr", "kind", "weight", "active", "order")}),
+            (
+                _("Parameters"),
+                {
+                    "fields": (*param_field_names(kind), "params_for", "params_json"),
+                    "description": str(rules.KIND_LABELS[kind]),
+                },
+            ),
+            (
+                _("Why (shown to patients)"),
+                {
+                    "fields": ("rationale_en", "rationale_fr", "source"),
+                    "description": _(
+                        "Write numbers that come from the parameters as placeholders, so an edit reaches the "
+                        "text: %(names)s (a parameter left empty has none). Write {{ or }} for a brace."
+                    )
+                    % {"names": names},
+                },
+            ),
+        )
+
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        # The form's own field list: the typed parameter fields are added per kind when it is built.
+        kwargs["fields"] = None
         form_class = super().get_form(request, obj, change=change, **kwargs)
         if request.method == "POST" and "_preview" in request.POST:
             return type("RulePreviewForm", (form_class,), {"preview_only": True})
@@ -82,8 +113,10 @@ class RuleAdmin(AdminsOnly, admin.ModelAdmin):
         return custom + super().get_urls()
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        version = selectors.current_version()
         context = {
-            "current_version": selectors.current_version(),
+            "current_version": version,
+            "rescore_progress": selectors.rescore_progress(version) if version else "",
             "unpublished": selectors.has_unpublished_changes(),
             **(extra_context or {}),
         }
@@ -157,10 +190,7 @@ class RuleSetVersionAdmin(AdminsOnly, admin.ModelAdmin):
     def rescore_progress(self, obj: RuleSetVersion) -> str:
         if obj.rescore_finished_at:
             return str(_("Done (%(when)s)") % {"when": obj.rescore_finished_at.strftime("%Y-%m-%d %H:%M")})
-        return str(
-            _("%(done)s of %(total)s patients (%(percent)s%%)")
-            % {"done": obj.rescore_done, "total": obj.rescore_total, "percent": obj.rescore_percent}
-        )
+        return selectors.rescore_progress(obj)
 
     @admin.display(description=_("rules in this version"))
     def rules_table(self, obj: RuleSetVersion) -> str:
