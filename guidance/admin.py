@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -135,6 +136,15 @@ class RuleAdmin(AdminsOnly, admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:guidance_rule_changelist"))
         self._remind_to_publish(request)
         return super().response_change(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Rule, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        for label, param, value in getattr(form, "stale_numbers", []):
+            messages.warning(
+                request,
+                _("%(field)s still writes %(value)s, the former value of {%(param)s}: write {%(param)s} instead.")
+                % {"field": capfirst(label), "value": selectors.format_number(value), "param": param},
+            )
 
     def _remind_to_publish(self, request: HttpRequest) -> None:
         messages.warning(request, _("Saved as a draft: patients' scores change only once you publish the rule set."))

@@ -63,6 +63,9 @@ class RuleAdminForm(forms.ModelForm):
         self.params_kind = kind_for(self.data if self.is_bound else None, self.initial, instance)
         self.fields["params_for"].initial = self.params_kind
         stored = self.instance.params if instance is not None and instance.kind == self.params_kind else {}
+        self.initial_params: dict[str, Any] = dict(stored) if isinstance(stored, Mapping) else {}
+        # (field label, parameter, former value) for each rationale that still writes a changed number.
+        self.stale_numbers: list[tuple[Any, str, Any]] = []
         for name, field in rules.PARAMS_FORMS[self.params_kind].base_fields.items():
             typed = copy.deepcopy(field)
             if isinstance(stored, Mapping) and name in stored:
@@ -102,10 +105,16 @@ class RuleAdminForm(forms.ModelForm):
         data["params"] = params
         self.instance.params = params  # not a form field: the typed fields are its editor
         spec = {"params": params, "weight": data.get("weight")}
+        before = {**(self.initial_params or {}), "weight": self.initial.get("weight")} if self.instance.pk else {}
+        self.stale_numbers = []
         for name in ("rationale_en", "rationale_fr"):
-            if name in data:
-                for problem in selectors.rationale_problems(data[name], spec):
-                    self.add_error(name, problem)
+            text = data.get(name)
+            if text is None:
+                continue
+            for param in selectors.stale_numbers(text, before, {**params, "weight": data.get("weight")}):
+                self.stale_numbers.append((self.fields[name].label, param, before[param]))
+            for problem in selectors.rationale_problems(text, spec):
+                self.add_error(name, problem)
         return data
 
     def proposed_specs(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

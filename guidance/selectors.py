@@ -7,6 +7,7 @@ loops. The writes (publishing, rescoring, storing scores) are in `guidance.servi
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -438,6 +439,30 @@ def rationale_problems(text: str, spec: Mapping[str, Any]) -> list[str]:
         elif name not in values:
             problems.append(gettext("Unknown placeholder %(shown)s.") % {"shown": shown} + " " + offered)
     return problems
+
+
+NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?(?![\d])")
+
+
+def stale_numbers(text: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The parameters an edit changed whose former value `text` still writes as a plain number.
+
+    A rationale that says "25 g" where it should say "{target} g" goes on saying 25 after the
+    target becomes 30; the admin is told so when saving.
+    """
+    try:
+        literal = "".join(part[0] for part in string.Formatter().parse(text or ""))
+    except ValueError:
+        literal = text or ""
+    written = {float(found.replace(",", ".")) for found in NUMBER.findall(literal)}
+    return sorted(
+        name
+        for name, old in before.items()
+        if isinstance(old, int | float)
+        and not isinstance(old, bool)
+        and after.get(name) != old
+        and float(old) in written
+    )
 
 
 def published_target(version: RuleSetVersion | None, measure: str) -> float | None:

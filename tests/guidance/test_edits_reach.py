@@ -258,6 +258,22 @@ def test_a_rationale_with_a_bad_placeholder_is_a_form_error_not_a_500(admin_clie
     assert RuleSetVersion.objects.count() == 2
 
 
+def test_saving_warns_when_a_rationale_still_writes_the_former_number(admin_client, db):
+    """The version 1 fiber text says "25 g" in so many words: changing the target warns, without blocking."""
+    rule = Rule.objects.get(key="fiber")
+    assert "25 g" in rule.rationale_en and "{target}" not in rule.rationale_en
+    url = reverse(CHANGE_URL, args=[rule.pk])
+    response = admin_client.post(url, rule_post(rule, {"measure": "fiber_g", "target": "30"}, _continue="1"))
+    assert response.status_code == 302
+    page = admin_client.get(response.url).content.decode()
+    assert "Rationale (English) still writes 25, the former value of {target}: write {target} instead." in page
+    assert "Rationale (French) still writes 25" in page
+    rule.refresh_from_db()
+    assert rule.params["target"] == 30
+    again = admin_client.post(url, rule_post(rule, _continue="1"))  # nothing changed: no warning
+    assert "still writes" not in admin_client.get(again.url).content.decode()
+
+
 def test_the_preview_shows_the_rationale_with_the_proposed_parameters(admin_client, fiber):
     url = reverse(CHANGE_URL, args=[fiber.pk])
     response = admin_client.post(url, rule_post(fiber, {"measure": "fiber_g", "target": "30"}, _preview="1"))
