@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from guidance import rules, selectors, services
-from guidance.forms import RuleAdminForm, kind_for, param_field_names
+from guidance.forms import RuleAdminForm, kind_for, param_field_names, param_names
 from guidance.models import Rule, RuleSetVersion
 
 
@@ -78,15 +79,14 @@ class RuleAdmin(AdminsOnly, admin.ModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         """The typed fields of the kind on the page: as posted, else ?kind= on the add page, else the rule's."""
         kind = kind_for(request.POST if request.method == "POST" else None, request.GET, obj)
-        names = ", ".join("{" + name + "}" for name in [*rules.PARAMS_FORMS[kind].base_fields, "weight"])
+        fields = rules.PARAMS_FORMS[kind].base_fields
+        offered = [name for name in param_names(kind) if not isinstance(fields[name], forms.BooleanField)]
+        names = ", ".join("{" + name + "}" for name in [*offered, "weight"])
         return (
             (None, {"fields": ("key", "title_en", "title_fr", "kind", "weight", "active", "order")}),
             (
                 _("Parameters"),
-                {
-                    "fields": (*param_field_names(kind), "params_for", "params_json"),
-                    "description": str(rules.KIND_LABELS[kind]),
-                },
+                {"fields": (*param_field_names(kind), "params_for", "params_json")},
             ),
             (
                 _("Why (shown to patients)"),

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from guidance import rules, selectors
@@ -32,13 +33,25 @@ def kind_for(data: Mapping[str, Any] | None, initial: Mapping[str, Any] | None, 
     return rules.KIND_CHOICES[0][0]
 
 
+def _plain_number(value: Any) -> Any:
+    """30.0 shows as 30 in a field (the form stores floats)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def param_names(kind: str) -> list[str]:
+    """The kind's parameters, its own first and the options every kind shares (waived on relapse days) last."""
+    shared = rules.BaseParamsForm.base_fields
+    names = list(rules.PARAMS_FORMS[kind].base_fields)
+    return [name for name in names if name not in shared] + [name for name in names if name in shared]
+
+
 def param_field_names(kind: str) -> list[str]:
-    return [param_field_name(name) for name in rules.PARAMS_FORMS[kind].base_fields]
+    return [param_field_name(name) for name in param_names(kind)]
 
 
 class RuleAdminForm(forms.ModelForm):
     kind = forms.ChoiceField(
-        label=_("kind"),
+        label=capfirst(_("kind")),
         choices=rules.KIND_CHOICES,
         help_text=_("After choosing another kind, press “Save as draft”: its parameters appear below to fill in."),
     )
@@ -66,11 +79,14 @@ class RuleAdminForm(forms.ModelForm):
         self.initial_params: dict[str, Any] = dict(stored) if isinstance(stored, Mapping) else {}
         # (field label, parameter, former value) for each rationale that still writes a changed number.
         self.stale_numbers: list[tuple[Any, str, Any]] = []
-        for name, field in rules.PARAMS_FORMS[self.params_kind].base_fields.items():
-            typed = copy.deepcopy(field)
+        for name in param_names(self.params_kind):
+            typed = copy.deepcopy(rules.PARAMS_FORMS[self.params_kind].base_fields[name])
+            typed.label = capfirst(typed.label)
             if isinstance(stored, Mapping) and name in stored:
-                typed.initial = stored[name]
+                typed.initial = _plain_number(stored[name])
             self.fields[param_field_name(name)] = typed
+        if "weight" in self.initial:
+            self.initial["weight"] = _plain_number(self.initial["weight"])
         # The kind changed since the page was drawn: the new kind's fields are shown, to be filled in.
         self.kind_switched = self.is_bound and self.data.get("params_for") not in ("", None, self.params_kind)
 

@@ -356,8 +356,10 @@ def day_panel(patient: User, day: date) -> DayPanel:
 
 
 def rationale_values(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """What a rationale's placeholders may name: the rule's parameters and its weight."""
-    values = {str(name): value for name, value in (spec.get("params") or {}).items() if value is not None}
+    """What a rationale's placeholders may name: the rule's parameters (numbers and choices; not
+    the yes/no options) and its weight."""
+    params = spec.get("params") or {}
+    values = {str(name): value for name, value in params.items() if value is not None and not isinstance(value, bool)}
     if spec.get("weight") is not None:
         values["weight"] = spec["weight"]
     return values
@@ -372,8 +374,6 @@ def format_number(value: float) -> str:
 
 
 def _shown(value: Any, name: str) -> str:
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
     if isinstance(value, int | float):
         return format_number(value)
     if name == "op":

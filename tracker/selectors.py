@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import formats, timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -271,6 +271,7 @@ class RelapseLabel:
     reasons: list[str]
     qualifying: bool
     tone: str  # "relapse", "pseudo" (fever, infection or heat) or "other" (a fluctuation, part of a relapse...)
+    why: str  # every reason in one sentence ("Why: ...; ..."), empty for a relapse
 
 
 def _long_date(day: date) -> str:
@@ -302,7 +303,8 @@ def relapse_label(check: RelapseCheck) -> RelapseLabel:
         for reason in check.reasons
     ]
     tone = "relapse" if check.qualifying else "pseudo" if code in PSEUDO_RELAPSE_REASONS else "other"
-    return RelapseLabel(code, headline, reasons, check.qualifying, tone)
+    why = gettext("Why: %(reasons)s.") % {"reasons": pgettext("between reasons", "; ").join(reasons)} if reasons else ""
+    return RelapseLabel(code, headline, reasons, check.qualifying, tone, why)
 
 
 def check_relapses(relapses: Iterable[Relapse]) -> dict[int, RelapseCheck]:

@@ -39,6 +39,10 @@ def test_each_relapse_check_has_its_own_words_in_english_and_french(patient, pat
         found = {e.relapse.pk: e.label for e in selectors.checked_episodes(patient)}[checked.pk]
     assert found.headline == (headline_fr if language == "fr" else headline_en)
     assert found.reasons == (reasons_fr if language == "fr" else reasons_en)
+    if language == "fr":
+        assert found.why == (f"Pourquoi : {' ; '.join(reasons_fr)}." if reasons_fr else "")
+    else:
+        assert found.why == (f"Why: {'; '.join(reasons_en)}." if reasons_en else "")
     assert found.qualifying == (path == "qualifying")
 
 
