@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.text import capfirst
@@ -16,6 +16,7 @@ from guidance.models import Rule
 # The typed fields of a kind's parameters are named "param-<name>": the kind's own params form,
 # bound with this prefix, reads the same POST data and runs its cross-field checks.
 PARAMS_PREFIX = "param"
+MAX_RULE_WEIGHT = 100  # the most points the admin may give one rule
 
 
 def param_field_name(name: str) -> str:
@@ -49,7 +50,7 @@ def param_field_names(kind: str) -> list[str]:
     return [param_field_name(name) for name in param_names(kind)]
 
 
-class RuleAdminForm(forms.ModelForm):
+class RuleAdminForm(forms.ModelForm[Rule]):
     kind = forms.ChoiceField(
         label=capfirst(_("kind")),
         choices=rules.KIND_CHOICES,
@@ -62,8 +63,8 @@ class RuleAdminForm(forms.ModelForm):
         model = Rule
         # What a published version keeps of a rule (the parameters come from the typed fields), and
         # whether the rule is in the next version.
-        fields = [*(name for name in selectors.SNAPSHOT_FIELDS if name != "params"), "active"]
-        widgets = {"source": forms.TextInput(attrs={"size": 100})}  # noqa: RUF012
+        fields: ClassVar = [*(name for name in selectors.SNAPSHOT_FIELDS if name != "params"), "active"]
+        widgets: ClassVar = {"source": forms.TextInput(attrs={"size": 100})}
 
     # Set by the admin when the "Preview" button was pressed: validate, preview, never save.
     preview_only = False
@@ -101,7 +102,7 @@ class RuleAdminForm(forms.ModelForm):
 
     def clean_weight(self) -> float:
         weight = self.cleaned_data["weight"]
-        if weight is None or not 0 <= weight <= 100:
+        if weight is None or not 0 <= weight <= MAX_RULE_WEIGHT:
             raise forms.ValidationError(_("The weight must be between 0 and 100 points."))
         return float(weight)
 

@@ -278,9 +278,7 @@ def _long_date(day: date) -> str:
     return formats.date_format(day, "j F Y")
 
 
-def _within_30_text(check: RelapseCheck) -> str:
-    anchor, days = check.anchor, check.days_since_anchor or 0
-    assert anchor is not None
+def _within_30_text(anchor: date, days: int) -> str:
     if days == 0:
         return gettext("it began on the same day as the relapse that began on %(date)s") % {"date": _long_date(anchor)}
     return ngettext(
@@ -292,14 +290,16 @@ def _within_30_text(check: RelapseCheck) -> str:
 
 def relapse_label(check: RelapseCheck) -> RelapseLabel:
     """The words for one episode's check, in the active language."""
-    code = check.headline
-    if code == REASON_WITHIN_30:
-        assert check.anchor is not None
-        headline = gettext("Part of the relapse that began on %(date)s") % {"date": _long_date(check.anchor)}
+    code, anchor = check.headline, check.anchor
+    # "Within 30 days" always has the relapse it is measured from (relapse_check sets both).
+    if code == REASON_WITHIN_30 and anchor is not None:
+        headline = gettext("Part of the relapse that began on %(date)s") % {"date": _long_date(anchor)}
     else:
         headline = str(RELAPSE_HEADLINES[code])
     reasons = [
-        _within_30_text(check) if reason == REASON_WITHIN_30 else str(RELAPSE_REASON_TEXT[reason])
+        _within_30_text(anchor, check.days_since_anchor or 0)
+        if reason == REASON_WITHIN_30 and anchor is not None
+        else str(RELAPSE_REASON_TEXT[reason])
         for reason in check.reasons
     ]
     tone = "relapse" if check.qualifying else "pseudo" if code in PSEUDO_RELAPSE_REASONS else "other"
