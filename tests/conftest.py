@@ -131,6 +131,18 @@ def english_and_server_time():
     timezone.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def fresh_food_search_cache():
+    """The food search keeps the shared catalog per process and rebuilds it when the table's
+    count, last id or last change moves; a rolled-back test can leave all three as they were
+    (SQLite reuses ids, frozen clocks repeat), so each test starts without it."""
+    from tracker.selectors import shared_catalog
+
+    shared_catalog.forget()
+    yield
+    shared_catalog.forget()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fast_password_hashing():
     """The production hashers, kept aside for `real_password_hashers` tests, while every other test hashes fast."""

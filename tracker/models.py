@@ -77,6 +77,8 @@ class Food(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="private_foods"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The food search caches the shared catalog per process and rebuilds it when this moves.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects: ClassVar[FoodQuerySet] = FoodQuerySet.as_manager()  # type: ignore[assignment]
 

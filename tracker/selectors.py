@@ -6,16 +6,19 @@ Each read is a fixed number of queries whatever the history. The writes are in
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.db import models
-from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -46,6 +49,7 @@ from tracker.models import (
     SymptomLog,
     SymptomRating,
 )
+from tracker.search import FoodIndex, Match
 
 RECENT_WINDOW_DAYS = 45
 RECENT_PER_MEAL = 6
@@ -266,7 +270,7 @@ MAX_QUERY_TERMS = 6
 
 
 def _query_terms(query: str) -> list[str]:
-    """The normalized words of a query, bounded so a pasted essay cannot build a huge statement."""
+    """The normalized words of a query, bounded so a pasted essay cannot make a long search."""
     return words(query[:MAX_QUERY_CHARS]).split()[:MAX_QUERY_TERMS]
 
 
@@ -287,39 +291,124 @@ def _ranked(user: User | None) -> Any:
     )
 
 
-def search_foods(user: User | None, query: str, limit: int = 12) -> list[Food]:
-    """Type-ahead over the shared catalog and the user's own foods, in English or French.
+@dataclass(frozen=True)
+class _Catalog:
+    stamp: tuple[Any, ...]
+    index: FoodIndex
+    foods: dict[int, Food]
 
-    Case and accents are ignored; every word typed must appear in the name. Order: the user's
-    favourites, then foods eaten in the last 30 days, then names starting with the query,
-    then names with a word starting with it, then other matches; ties by name. One query.
-    An empty query gives the favourites, then the recent foods (latest first).
+
+class _SharedCatalog:
+    """The shared foods and their search index, kept in the process and rebuilt when the table
+    changed: a cheap count/max query per search tells (it sees other processes' writes too)."""
+
+    def __init__(self) -> None:
+        self._catalog: _Catalog | None = None
+
+    def current(self) -> _Catalog:
+        shared = Food.objects.filter(owner__isnull=True)
+        stamp = tuple(shared.aggregate(n=Count("pk"), last=Max("pk"), changed=Max("updated_at")).values())
+        catalog = self._catalog
+        if catalog is None or catalog.stamp != stamp:
+            foods = {food.pk: food for food in shared.order_by("pk")}
+            index = FoodIndex((pk, food.name_en, food.name_fr) for pk, food in foods.items())
+            catalog = self._catalog = _Catalog(stamp=stamp, index=index, foods=foods)
+        return catalog
+
+    def forget(self) -> None:
+        """Drop the cached catalog (tests roll the table back under it, ids and clock included)."""
+        self._catalog = None
+
+
+shared_catalog = _SharedCatalog()
+
+
+@lru_cache(maxsize=256)
+def _own_index(foods: tuple[tuple[int, str, str], ...]) -> FoodIndex:
+    """The search index of one user's own foods, kept while their names stay the same."""
+    return FoodIndex(foods)
+
+
+@dataclass(frozen=True)
+class _Habit:
+    favourite: bool = False
+    times: int = 0
+    last: date = date.min
+
+    @classmethod
+    def of(cls, food: Any) -> _Habit:
+        """From a food annotated by `_personal_foods`."""
+        return cls(food.is_favourite, food.times_eaten or 0, food.last_eaten or date.min)
+
+    def rank(self) -> tuple[int, int, int]:
+        """Smaller first: favourites, then foods eaten more often, then more recently."""
+        return (-int(self.favourite), -self.times, -self.last.toordinal())
+
+
+def _personal_foods(user: User) -> list[Food]:
+    """The user's own foods and the shared ones they favourited or ate in the last 30 days,
+    with is_favourite, last_eaten and times_eaten (one SQL statement)."""
+    eaten = MealItem.objects.filter(patient=user, date__gte=patient_today() - timedelta(days=RECENT_DAYS))
+    favourites = FavoriteFood.objects.filter(patient=user)
+    times = eaten.filter(food=OuterRef("pk")).values("food").annotate(n=Count("pk")).values("n")
+    return list(
+        Food.objects.available_to(user)
+        .filter(Q(owner=user) | Q(pk__in=favourites.values("food")) | Q(pk__in=eaten.values("food")))
+        .annotate(
+            is_favourite=Exists(favourites.filter(food=OuterRef("pk"))),
+            last_eaten=Subquery(eaten.filter(food=OuterRef("pk")).order_by("-date").values("date")[:1]),
+            times_eaten=Subquery(times, output_field=IntegerField()),
+        )
+    )
+
+
+def search_foods(user: User | None, query: str, limit: int = 12, *, language: str | None = None) -> list[Food]:
+    """Type-ahead over the shared catalog and the user's own foods, forgiving typos, plurals,
+    synonyms, word order and accents, in English and French (`tracker.search` says how).
+
+    Order: closeness to the query, then the user's history (favourites, then foods eaten more
+    often, then more recently, in the last 30 days), then the finer closeness ties of
+    `tracker.search.Match`, then the name. `language` picks the synonym file (default: the
+    active language). Two queries once the catalog is cached (a third when it changed). Results
+    carry is_favourite and last_eaten. An empty query gives the favourites, then the recent
+    foods (latest first).
     """
     terms = _query_terms(query)
-    foods = _ranked(user)
     if not terms:
+        if user is None or not user.is_authenticated:
+            return []
         return list(
-            foods.filter(Q(is_favourite=True) | Q(last_eaten__isnull=False)).order_by(
-                "-is_favourite", models.F("last_eaten").desc(nulls_last=True), "name_en", "pk"
-            )[:limit]
+            _ranked(user)
+            .filter(Q(is_favourite=True) | Q(last_eaten__isnull=False))
+            .order_by("-is_favourite", models.F("last_eaten").desc(nulls_last=True), "name_en", "pk")[:limit]
         )
-    phrase = " ".join(terms)
-    for term in terms:
-        foods = foods.filter(search_text__contains=term)
-    name_start = Q(search_text__startswith=phrase) | Q(search_text__contains=f"| {phrase}")
-    words_start = Q()
-    for term in terms:
-        words_start &= Q(search_text__startswith=term) | Q(search_text__contains=f" {term}")
-    foods = foods.annotate(
-        is_recent=Case(When(last_eaten__isnull=False, then=Value(1)), default=Value(0), output_field=IntegerField()),
-        match_rank=Case(
-            When(name_start, then=Value(0)),
-            When(words_start, then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        ),
-    )
-    return list(foods.order_by("-is_favourite", "-is_recent", "match_rank", "name_en", "pk")[:limit])
+    lang = (language or get_language() or "en")[:2]
+    text = " ".join(terms)
+    catalog = shared_catalog.current()
+    personal = {food.pk: food for food in _personal_foods(user)} if user is not None and user.is_authenticated else {}
+    found = [(match, catalog.foods[pk]) for pk, match in catalog.index.match(text, lang).items()]
+    own = tuple((food.pk, food.name_en, food.name_fr) for food in personal.values() if food.owner_id is not None)
+    if own:
+        found += [(match, personal[pk]) for pk, match in _own_index(own).match(text, lang).items()]
+    habits = {pk: _Habit.of(food) for pk, food in personal.items()}
+
+    def order(item: tuple[Match, Food]) -> tuple[Any, ...]:
+        match, food = item
+        name = food.name_fr if lang == "fr" and food.name_fr else food.name_en
+        habit = habits.get(food.pk, _Habit()).rank()
+        return (-match.score, *habit, -match.canonical, -match.coverage, match.length, words(name), food.pk)
+
+    return [_result(food, personal) for _match, food in sorted(found, key=order)[:limit]]
+
+
+def _result(food: Food, personal: dict[int, Food]) -> Food:
+    """The personal row when there is one (fresh, annotated); else a copy of the cached shared
+    food, never the cached object itself (a caller could change it for every later search)."""
+    if food.pk in personal:
+        return personal[food.pk]
+    food = copy.copy(food)
+    food.is_favourite, food.last_eaten = False, None  # type: ignore[attr-defined]
+    return food
 
 
 def recent_foods(user: User, limit: int = 12) -> list[Food]:
