@@ -151,12 +151,13 @@ def synonyms(lang: str) -> Synonyms:
 
 @dataclass(frozen=True)
 class Match:
-    """How well a food's name meets a query; greater is closer."""
+    """How well a food's name meets a query; greater `key()` is closer."""
 
     score: float  # mean quality of the phrases, 0-100
     canonical: int  # phrases met through a canonical synonym term
     coverage: float  # share of the name's main words met
     length: int  # words in the name
+    name: str  # the normalized name in the query's language, for ties
 
     def key(self) -> tuple[float, int, float, int]:
         return (self.score, self.canonical, self.coverage, -self.length)
@@ -260,6 +261,11 @@ class FoodIndex:
             "en": [_name(name_en) for _, name_en, _ in rows],
             "fr": [_name(name_fr) for _, _, name_fr in rows],
         }
+        # The name shown in each language (French falls back to English), normalized for ties.
+        self.shown = {
+            "en": [words(name_en) for _, name_en, _ in rows],
+            "fr": [words(name_fr or name_en) for _, name_en, name_fr in rows],
+        }
         self.vocabularies = {lang: _Vocabulary(lang, self.names[lang]) for lang in LANGUAGES}
 
     def __len__(self) -> int:
@@ -271,15 +277,21 @@ class FoodIndex:
         if not typed or not self.ids:
             return {}
         segments = synonyms(lang).segments(typed)
-        best: dict[int, Match] = {}
+        shown = self.shown["fr" if lang == "fr" else "en"]
+        best: dict[int, tuple[float, int, float, int]] = {}
         for name_lang in LANGUAGES:
-            for position, found in self._match_names(segments, name_lang).items():
-                food_id = self.ids[position]
-                if food_id not in best or found.key() > best[food_id].key():
-                    best[food_id] = found
-        return best
+            for position, key in self._match_names(segments, name_lang).items():
+                if position not in best or key > best[position]:
+                    best[position] = key
+        return {
+            self.ids[position]: Match(score, canonical, coverage, -negative_length, shown[position])
+            for position, (score, canonical, coverage, negative_length) in best.items()
+        }
 
-    def _match_names(self, segments: list[list[tuple[tuple[str, ...], bool]]], lang: str) -> dict[int, Match]:
+    def _match_names(
+        self, segments: list[list[tuple[tuple[str, ...], bool]]], lang: str
+    ) -> dict[int, tuple[float, int, float, int]]:
+        """Name position -> the `Match.key()` of the names of one language that meet every phrase."""
         vocabulary = self.vocabularies[lang]
         # name position -> (sum of phrase qualities, canonical phrases, name words met)
         totals: dict[int, tuple[float, int, set[str]]] | None = None
@@ -301,11 +313,11 @@ class FoodIndex:
                 return {}
         names = self.names[lang]
         return {
-            position: Match(
-                score=round(total / len(segments), 6),
-                canonical=canonical,
-                coverage=round(len(met & names[position].main) / max(len(names[position].main), 1), 6),
-                length=len(names[position].words),
+            position: (
+                round(total / len(segments), 6),
+                canonical,
+                round(len(met & names[position].main) / max(len(names[position].main), 1), 6),
+                -len(names[position].words),
             )
             for position, (total, canonical, met) in (totals or {}).items()
         }

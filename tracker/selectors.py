@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value, Window
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Value, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -49,7 +49,7 @@ from tracker.models import (
     SymptomLog,
     SymptomRating,
 )
-from tracker.search import FoodIndex, Match
+from tracker.search import FoodIndex
 
 RECENT_WINDOW_DAYS = 45
 RECENT_PER_MEAL = 6
@@ -333,33 +333,38 @@ def _own_index(foods: tuple[tuple[int, str, str], ...]) -> FoodIndex:
 class _Habit:
     favourite: bool = False
     times: int = 0
-    last: date = date.min
-
-    @classmethod
-    def of(cls, food: Any) -> _Habit:
-        """From a food annotated by `_personal_foods`."""
-        return cls(food.is_favourite, food.times_eaten or 0, food.last_eaten or date.min)
+    last: date | None = None
 
     def rank(self) -> tuple[int, int, int]:
         """Smaller first: favourites, then foods eaten more often, then more recently."""
-        return (-int(self.favourite), -self.times, -self.last.toordinal())
+        return (-int(self.favourite), -self.times, -(self.last or date.min).toordinal())
 
 
-def _personal_foods(user: User) -> list[Food]:
-    """The user's own foods and the shared ones they favourited or ate in the last 30 days,
-    with is_favourite, last_eaten and times_eaten (one SQL statement)."""
-    eaten = MealItem.objects.filter(patient=user, date__gte=patient_today() - timedelta(days=RECENT_DAYS))
-    favourites = FavoriteFood.objects.filter(patient=user)
-    times = eaten.filter(food=OuterRef("pk")).values("food").annotate(n=Count("pk")).values("n")
-    return list(
-        Food.objects.available_to(user)
-        .filter(Q(owner=user) | Q(pk__in=favourites.values("food")) | Q(pk__in=eaten.values("food")))
-        .annotate(
-            is_favourite=Exists(favourites.filter(food=OuterRef("pk"))),
-            last_eaten=Subquery(eaten.filter(food=OuterRef("pk")).order_by("-date").values("date")[:1]),
-            times_eaten=Subquery(times, output_field=IntegerField()),
-        )
+def _personal(user: User) -> tuple[tuple[tuple[int, str, str], ...], dict[int, _Habit]]:
+    """The user's own foods (id, English and French names) and their history by food id:
+    favourite, how often and when last eaten in the last 30 days. One SQL statement over the
+    user's own rows, whatever the size of the catalog or of the history."""
+    no_date = Value(None, output_field=models.DateField())
+    eaten = (
+        MealItem.objects.filter(patient=user, date__gte=patient_today() - timedelta(days=RECENT_DAYS))
+        .order_by()  # no ORDER BY inside a UNION (SQLite refuses it)
+        .values("food")
+        .annotate(favourite=Value(False), times=Count("pk"), last=Max("date"), en=Value(""), fr=Value(""))
     )
+    favourites = FavoriteFood.objects.filter(patient=user).order_by().values("food")
+    favourites = favourites.annotate(favourite=Value(True), times=Value(0), last=no_date, en=Value(""), fr=Value(""))
+    own = Food.objects.filter(owner=user).order_by().values(food=F("pk"))
+    own = own.annotate(favourite=Value(False), times=Value(0), last=no_date, en=F("name_en"), fr=F("name_fr"))
+    rows = eaten.union(favourites, own, all=True).values_list("food", "favourite", "times", "last", "en", "fr")
+    names: list[tuple[int, str, str]] = []
+    habits: dict[int, _Habit] = {}
+    for food, favourite, times, last, name_en, name_fr in rows:
+        if name_en:
+            names.append((food, name_en, name_fr))
+        else:
+            known = habits.get(food, _Habit())
+            habits[food] = _Habit(known.favourite or bool(favourite), known.times + times, last or known.last)
+    return tuple(sorted(names)), habits
 
 
 def search_foods(user: User | None, query: str, limit: int = 12, *, language: str | None = None) -> list[Food]:
@@ -369,9 +374,10 @@ def search_foods(user: User | None, query: str, limit: int = 12, *, language: st
     Order: closeness to the query, then the user's history (favourites, then foods eaten more
     often, then more recently, in the last 30 days), then the finer closeness ties of
     `tracker.search.Match`, then the name. `language` picks the synonym file (default: the
-    active language). Two queries once the catalog is cached (a third when it changed). Results
-    carry is_favourite and last_eaten. An empty query gives the favourites, then the recent
-    foods (latest first).
+    active language). Results carry is_favourite and last_eaten. Two queries whatever the
+    catalog or the history: whether the catalog changed (then the catalog itself), and the
+    user's own food names with their history; a third for the rows of their own foods found.
+    An empty query gives the favourites, then the recent foods (latest first).
     """
     terms = _query_terms(query)
     if not terms:
@@ -385,30 +391,36 @@ def search_foods(user: User | None, query: str, limit: int = 12, *, language: st
     lang = (language or get_language() or "en")[:2]
     text = " ".join(terms)
     catalog = shared_catalog.current()
-    personal = {food.pk: food for food in _personal_foods(user)} if user is not None and user.is_authenticated else {}
-    found = [(match, catalog.foods[pk]) for pk, match in catalog.index.match(text, lang).items()]
-    own = tuple((food.pk, food.name_en, food.name_fr) for food in personal.values() if food.owner_id is not None)
-    if own:
-        found += [(match, personal[pk]) for pk, match in _own_index(own).match(text, lang).items()]
-    habits = {pk: _Habit.of(food) for pk, food in personal.items()}
+    found = catalog.index.match(text, lang)
+    habits: dict[int, _Habit] = {}
+    if user is not None and user.is_authenticated:
+        own, habits = _personal(user)
+        if own:
+            found.update(_own_index(own).match(text, lang))
+    blank = _Habit()
 
-    def order(item: tuple[Match, Food]) -> tuple[Any, ...]:
-        match, food = item
-        name = food.name_fr if lang == "fr" and food.name_fr else food.name_en
-        habit = habits.get(food.pk, _Habit()).rank()
-        return (-match.score, *habit, -match.canonical, -match.coverage, match.length, words(name), food.pk)
+    def order(pk: int) -> tuple[Any, ...]:
+        match = found[pk]
+        return (
+            -match.score,
+            *habits.get(pk, blank).rank(),
+            -match.canonical,
+            -match.coverage,
+            match.length,
+            match.name,
+            pk,
+        )
 
-    return [_result(food, personal) for _match, food in sorted(found, key=order)[:limit]]
-
-
-def _result(food: Food, personal: dict[int, Food]) -> Food:
-    """The personal row when there is one (fresh, annotated); else a copy of the cached shared
-    food, never the cached object itself (a caller could change it for every later search)."""
-    if food.pk in personal:
-        return personal[food.pk]
-    food = copy.copy(food)
-    food.is_favourite, food.last_eaten = False, None  # type: ignore[attr-defined]
-    return food
+    chosen = sorted(found, key=order)[:limit]
+    own_rows = Food.objects.in_bulk([pk for pk in chosen if pk not in catalog.foods]) if user is not None else {}
+    results = []
+    for pk in chosen:
+        # A copy of a cached shared food: a caller changing it must not change later searches.
+        food = own_rows[pk] if pk in own_rows else copy.copy(catalog.foods[pk])
+        habit = habits.get(pk, blank)
+        food.is_favourite, food.last_eaten = habit.favourite, habit.last  # type: ignore[attr-defined]
+        results.append(food)
+    return results
 
 
 def recent_foods(user: User, limit: int = 12) -> list[Food]:
