@@ -64,6 +64,7 @@ PARTIAL_TYPO_1 = 65  # one edit away from the start of the word
 SUFFIX = 60  # the end of a compound word: "berries" in "blueberries"
 TYPO_2 = 50
 PARTIAL_TYPO_2 = 45
+TYPOS = frozenset({TYPO_1, PARTIAL_TYPO_1, TYPO_2, PARTIAL_TYPO_2})
 TYPO_FROM = 4  # shorter words get no edit: "ham" must not find "jam"
 TWO_TYPOS_FROM = 7
 SUFFIX_FROM = 4
@@ -158,6 +159,7 @@ class Match:
     coverage: float  # share of the name's main words met
     length: int  # words in the name
     name: str  # the normalized name in the query's language, for ties
+    typo: bool  # whether a word was met only with an edit
 
     def key(self) -> tuple[float, int, float, int]:
         return (self.score, self.canonical, self.coverage, -self.length)
@@ -220,24 +222,25 @@ class _Vocabulary:
             if quality > found.get(word, 0):
                 found[word] = quality
 
-        typed_stem = stem(typed, self.lang)
-        if len(typed) >= SUFFIX_FROM:
-            for form in {typed, typed_stem}:
+        # The stem too: "bluebery" -> "blueberi" is one edit from "blueberri" (blueberries). Each
+        # form by its own length: the French stem of "bananas" is "banan", which must not reach
+        # "bacon" with the two edits a seven-letter word is allowed.
+        for form in dict.fromkeys((typed, stem(typed, self.lang))):
+            if len(form) >= SUFFIX_FROM:
                 for word in self.suffixes.get(form, ()):
                     meet(word, SUFFIX)
-        if len(typed) >= TYPO_FROM:
-            edits = 2 if len(typed) >= TWO_TYPOS_FROM else 1
-            # The stem too: "bluebery" -> "blueberi" is one edit from "blueberri" (blueberries).
-            for form in dict.fromkeys((typed, typed_stem)):
-                for length in range(len(form) - edits, len(form) + edits + 1):
-                    for key, distance, _ in process.extract(
-                        form, self.keys_by_length.get(length, ()), scorer=OSA.distance, score_cutoff=edits, limit=None
-                    ):
-                        for word, whole in self.typo_keys[key].items():
-                            if whole:
-                                meet(word, TYPO_1 if distance <= 1 else TYPO_2)
-                            else:
-                                meet(word, PARTIAL_TYPO_1 if distance <= 1 else PARTIAL_TYPO_2)
+            if len(form) < TYPO_FROM:
+                continue
+            edits = 2 if len(form) >= TWO_TYPOS_FROM else 1
+            for length in range(len(form) - edits, len(form) + edits + 1):
+                for key, distance, _ in process.extract(
+                    form, self.keys_by_length.get(length, ()), scorer=OSA.distance, score_cutoff=edits, limit=None
+                ):
+                    for word, whole in self.typo_keys[key].items():
+                        if whole:
+                            meet(word, TYPO_1 if distance <= 1 else TYPO_2)
+                        else:
+                            meet(word, PARTIAL_TYPO_1 if distance <= 1 else PARTIAL_TYPO_2)
         for word in self.prefixes.get(typed, ()):
             meet(word, PREFIX)
         found.update(self.same(typed))
@@ -278,56 +281,48 @@ class FoodIndex:
             return {}
         segments = synonyms(lang).segments(typed)
         shown = self.shown["fr" if lang == "fr" else "en"]
-        best: dict[int, tuple[float, int, float, int]] = {}
+        best: dict[int, Match] = {}
         for name_lang in LANGUAGES:
-            for position, key in self._match_names(segments, name_lang).items():
-                if position not in best or key > best[position]:
-                    best[position] = key
-        return {
-            self.ids[position]: Match(score, canonical, coverage, -negative_length, shown[position])
-            for position, (score, canonical, coverage, negative_length) in best.items()
-        }
+            for position, found in self._match_names(segments, name_lang, shown).items():
+                if position not in best or found.key() > best[position].key():
+                    best[position] = found
+        return {self.ids[position]: found for position, found in best.items()}
 
     def _match_names(
-        self, segments: list[list[tuple[tuple[str, ...], bool]]], lang: str
-    ) -> dict[int, tuple[float, int, float, int]]:
-        """Name position -> the `Match.key()` of the names of one language that meet every phrase."""
+        self, segments: list[list[tuple[tuple[str, ...], bool]]], lang: str, shown: list[str]
+    ) -> dict[int, Match]:
+        """Name position -> how the names of one language that meet every phrase meet the query."""
         vocabulary = self.vocabularies[lang]
-        # name position -> (sum of phrase qualities, canonical phrases, name words met)
-        totals: dict[int, tuple[float, int, set[str]]] | None = None
+        totals: dict[int, _Met] | None = None
         for alternatives in segments:
-            segment: dict[int, tuple[float, int, set[str]]] = {}
+            segment: dict[int, _Met] = {}
             for phrase, canonical in alternatives:
-                for position, (value, met) in self._match_phrase(vocabulary, phrase, canonical).items():
-                    if position not in segment or (value, canonical) > segment[position][:2]:
-                        segment[position] = (value, int(canonical), met)
-            if totals is None:
-                totals = segment
-            else:
-                totals = {
-                    position: (total + segment[position][0], count + segment[position][1], met | segment[position][2])
-                    for position, (total, count, met) in totals.items()
-                    if position in segment
-                }
+                for position, met in self._match_phrase(vocabulary, phrase, canonical).items():
+                    if position not in segment or (met.quality, met.canonical) > (
+                        segment[position].quality,
+                        segment[position].canonical,
+                    ):
+                        segment[position] = met
+            totals = segment if totals is None else {p: m + segment[p] for p, m in totals.items() if p in segment}
             if not totals:
                 return {}
         names = self.names[lang]
         return {
-            position: (
-                round(total / len(segments), 6),
-                canonical,
-                round(len(met & names[position].main) / max(len(names[position].main), 1), 6),
-                -len(names[position].words),
+            position: Match(
+                score=round(met.quality / len(segments), 6),
+                canonical=met.canonical,
+                coverage=round(len(met.words & names[position].main) / max(len(names[position].main), 1), 6),
+                length=len(names[position].words),
+                name=shown[position],
+                typo=met.typo,
             )
-            for position, (total, canonical, met) in (totals or {}).items()
+            for position, met in (totals or {}).items()
         }
 
     @staticmethod
-    def _match_phrase(
-        vocabulary: _Vocabulary, phrase: tuple[str, ...], canonical: bool
-    ) -> dict[int, tuple[float, set[str]]]:
-        """Name position -> (mean quality of the phrase's words, name words met), names meeting every word."""
-        found: dict[int, tuple[int, set[str]]] | None = None
+    def _match_phrase(vocabulary: _Vocabulary, phrase: tuple[str, ...], canonical: bool) -> dict[int, _Met]:
+        """Name position -> how a name meets every word of the phrase (their mean quality)."""
+        found: dict[int, _Met] | None = None
         for typed in phrase:
             matches = vocabulary.same(typed) if canonical else vocabulary.word_matches(typed)
             per_name: dict[int, tuple[int, str]] = {}
@@ -335,14 +330,37 @@ class FoodIndex:
                 for position in vocabulary.postings.get(word, ()):
                     if position not in per_name or quality > per_name[position][0]:
                         per_name[position] = (quality, word)
-            if found is None:
-                found = {position: (quality, {word}) for position, (quality, word) in per_name.items()}
-            else:
-                found = {
-                    position: (total + per_name[position][0], met | {per_name[position][1]})
-                    for position, (total, met) in found.items()
-                    if position in per_name
-                }
+            met = {p: _Met(q, int(canonical), frozenset({w}), q in TYPOS) for p, (q, w) in per_name.items()}
+            found = met if found is None else {p: m + met[p] for p, m in found.items() if p in met}
             if not found:
                 return {}
-        return {position: (total / len(phrase), met) for position, (total, met) in (found or {}).items()}
+        return {
+            position: _Met(m.quality / len(phrase), int(canonical), m.words, m.typo)
+            for position, m in (found or {}).items()
+        }
+
+
+@dataclass(frozen=True)
+class _Met:
+    """How one name meets words of the query: summed quality, canonical phrases, its words met,
+    and whether a typo was needed."""
+
+    quality: float
+    canonical: int
+    words: frozenset[str]
+    typo: bool
+
+    def __add__(self, other: _Met) -> _Met:
+        return _Met(
+            self.quality + other.quality,
+            self.canonical + other.canonical,
+            self.words | other.words,
+            self.typo or other.typo,
+        )
+
+
+def without_needless_typos(found: dict[int, Match]) -> dict[int, Match]:
+    """Only the foods met without a typo when there are any: "pear" finds pears, not peas; a
+    query no name meets without one ("salomn") keeps its typo matches."""
+    exact = {food: match for food, match in found.items() if not match.typo}
+    return exact or found

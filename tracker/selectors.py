@@ -49,7 +49,7 @@ from tracker.models import (
     SymptomLog,
     SymptomRating,
 )
-from tracker.search import FoodIndex
+from tracker.search import FoodIndex, without_needless_typos
 
 RECENT_WINDOW_DAYS = 45
 RECENT_PER_MEAL = 6
@@ -397,6 +397,7 @@ def search_foods(user: User | None, query: str, limit: int = 12, *, language: st
         own, habits = _personal(user)
         if own:
             found.update(_own_index(own).match(text, lang))
+    found = without_needless_typos(found)
     blank = _Habit()
 
     def order(pk: int) -> tuple[Any, ...]:
