@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Value, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -306,11 +306,12 @@ class _SharedCatalog:
         self._catalog: _Catalog | None = None
 
     def current(self) -> _Catalog:
-        shared = Food.objects.filter(owner__isnull=True)
-        stamp = tuple(shared.aggregate(n=Count("pk"), last=Max("pk"), changed=Max("updated_at")).values())
+        with connection.cursor() as cursor:
+            cursor.execute(_CATALOG_STAMP_SQL)
+            stamp = tuple(cursor.fetchone() or ())
         catalog = self._catalog
         if catalog is None or catalog.stamp != stamp:
-            foods = {food.pk: food for food in shared.order_by("pk")}
+            foods = {food.pk: food for food in Food.objects.filter(owner__isnull=True).order_by("pk")}
             index = FoodIndex((pk, food.name_en, food.name_fr) for pk, food in foods.items())
             catalog = self._catalog = _Catalog(stamp=stamp, index=index, foods=foods)
         return catalog
@@ -344,18 +345,10 @@ def _personal(user: User) -> tuple[tuple[tuple[int, str, str], ...], dict[int, _
     """The user's own foods (id, English and French names) and their history by food id:
     favourite, how often and when last eaten in the last 30 days. One SQL statement over the
     user's own rows, whatever the size of the catalog or of the history."""
-    no_date = Value(None, output_field=models.DateField())
-    eaten = (
-        MealItem.objects.filter(patient=user, date__gte=patient_today() - timedelta(days=RECENT_DAYS))
-        .order_by()  # no ORDER BY inside a UNION (SQLite refuses it)
-        .values("food")
-        .annotate(favourite=Value(False), times=Count("pk"), last=Max("date"), en=Value(""), fr=Value(""))
-    )
-    favourites = FavoriteFood.objects.filter(patient=user).order_by().values("food")
-    favourites = favourites.annotate(favourite=Value(True), times=Value(0), last=no_date, en=Value(""), fr=Value(""))
-    own = Food.objects.filter(owner=user).order_by().values(food=F("pk"))
-    own = own.annotate(favourite=Value(False), times=Value(0), last=no_date, en=F("name_en"), fr=F("name_fr"))
-    rows = eaten.union(favourites, own, all=True).values_list("food", "favourite", "times", "last", "en", "fr")
+    since = patient_today() - timedelta(days=RECENT_DAYS)
+    with connection.cursor() as cursor:
+        cursor.execute(_PERSONAL_SQL, [user.pk, since, user.pk, user.pk])
+        rows = cursor.fetchall()
     names: list[tuple[int, str, str]] = []
     habits: dict[int, _Habit] = {}
     for food, favourite, times, last, name_en, name_fr in rows:
@@ -363,8 +356,21 @@ def _personal(user: User) -> tuple[tuple[tuple[int, str, str], ...], dict[int, _
             names.append((food, name_en, name_fr))
         else:
             known = habits.get(food, _Habit())
-            habits[food] = _Habit(known.favourite or bool(favourite), known.times + times, last or known.last)
+            # SQLite gives MAX(date) as text.
+            eaten = date.fromisoformat(last) if isinstance(last, str) else last
+            habits[food] = _Habit(known.favourite or bool(favourite), known.times + times, eaten or known.last)
     return tuple(sorted(names)), habits
+
+
+# Type-ahead runs these on every keystroke, so they are written once as plain SQL (the same on
+# PostgreSQL and SQLite): building them with the ORM took 1.5 and 3 ms of CPU, running them 0.5.
+_CATALOG_STAMP_SQL = f"SELECT COUNT(id), MAX(id), MAX(updated_at) FROM {Food._meta.db_table} WHERE owner_id IS NULL"
+_PERSONAL_SQL = f"""
+    SELECT food_id, 0, COUNT(*), MAX(date), '', '' FROM {MealItem._meta.db_table}
+        WHERE patient_id = %s AND date >= %s GROUP BY food_id
+    UNION ALL SELECT food_id, 1, 0, NULL, '', '' FROM {FavoriteFood._meta.db_table} WHERE patient_id = %s
+    UNION ALL SELECT id, 0, 0, NULL, name_en, name_fr FROM {Food._meta.db_table} WHERE owner_id = %s
+"""
 
 
 def search_foods(user: User | None, query: str, limit: int = 12, *, language: str | None = None) -> list[Food]:
