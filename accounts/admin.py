@@ -5,32 +5,32 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from accounts.models import Profile, User
 
 
-class UserAddForm(AdminUserCreationForm):
+class UserAddForm(AdminUserCreationForm[User]):
     class Meta:
         model = User
         fields = ("email", "role")
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(UserChangeForm[User]):
     class Meta:
         model = User
         fields = "__all__"
 
 
-class ProfileInline(admin.StackedInline):
+class ProfileInline(admin.StackedInline[Profile, User]):
     model = Profile
     can_delete = False
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     form = UserEditForm
     add_form = UserAddForm
-    ordering = ["email"]
-    list_display = ["email", "display_name", "role", "is_active", "last_login"]
-    list_filter = ["role", "is_active", "is_staff"]
-    search_fields = ["email", "display_name"]
-    inlines = [ProfileInline]
+    ordering = ("email",)
+    list_display = ("email", "display_name", "role", "is_active", "last_login")
+    list_filter = ("role", "is_active", "is_staff")
+    search_fields = ("email", "display_name")
+    inlines = (ProfileInline,)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Identity", {"fields": ("display_name", "role")}),

@@ -35,7 +35,7 @@ GuardedView = Callable[Concatenate[HttpRequest, P], HttpResponse]
 
 def _role_required(role: Role, view: View[Req, P]) -> GuardedView[P]:
     @wraps(view)
-    def guarded(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def guarded(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())

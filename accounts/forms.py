@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -7,6 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIME_ZONE_CHOICES, MSCourse, Profile, User
+from accounts.twofactor import TOTP_DIGITS
+
+# The first diagnosis year a patient can enter; MRI-era diagnoses start well after it.
+EARLIEST_DIAGNOSIS_YEAR = 1950
 
 LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français")]
 
@@ -28,7 +32,9 @@ class EmailLoginForm(AuthenticationForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
-    error_messages = {
+    # Django's forms replace error_messages per class and only read it; django-stubs declares it an
+    # instance attribute, so it cannot be marked ClassVar.
+    error_messages = {  # noqa: RUF012
         "invalid_login": _("That email and password do not match an account. Check both and try again."),
         "inactive": _("This account is inactive."),
     }
@@ -78,22 +84,23 @@ class SignupForm(CleanTextMixin, forms.Form):
         return cleaned
 
 
-class ProfileForm(CleanTextMixin, forms.ModelForm):
+class ProfileForm(CleanTextMixin, forms.ModelForm[Profile]):
     display_name = forms.CharField(label=_("Your name"), max_length=120, required=False)
 
     class Meta:
         model = Profile
-        fields = ["time_zone", "language", "ms_course", "diagnosis_year"]
+        fields: ClassVar = ["time_zone", "language", "ms_course", "diagnosis_year"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["diagnosis_year"].widget.attrs.update({"min": 1950, "max": 2100, "inputmode": "numeric"})
+        self.fields["diagnosis_year"].widget.attrs.update(
+            {"min": EARLIEST_DIAGNOSIS_YEAR, "max": 2100, "inputmode": "numeric"}
+        )
         user = self.instance.user
         self.fields["display_name"].initial = user.display_name
         self.order_fields(["display_name", "language", "time_zone", "ms_course", "diagnosis_year"])
         if user.is_patient:
-            ms_course = self.fields["ms_course"]
-            assert isinstance(ms_course, forms.ChoiceField)
+            ms_course = cast(forms.ChoiceField, self.fields["ms_course"])  # a model field with choices
             ms_course.choices = [("", _("Not set")), *MSCourse.choices]
             self.fields["ms_course"].help_text = _("Optional. Only you and the clinicians you share with see it.")
         else:
@@ -102,7 +109,7 @@ class ProfileForm(CleanTextMixin, forms.ModelForm):
 
     def clean_diagnosis_year(self) -> int | None:
         year: int | None = self.cleaned_data.get("diagnosis_year")
-        if year is not None and not 1950 <= year <= timezone.now().year:
+        if year is not None and not EARLIEST_DIAGNOSIS_YEAR <= year <= timezone.now().year:
             raise forms.ValidationError(_("Enter a year between 1950 and this year."))
         return year
 
@@ -148,6 +155,6 @@ class EnrolCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split())
-        if not (code.isdigit() and len(code) == 6):
+        if not (code.isdigit() and len(code) == TOTP_DIGITS):
             raise forms.ValidationError(_("Enter the 6 digits your app shows, without letters."))
         return code

@@ -58,7 +58,7 @@ class User(AbstractUser):
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
-        ordering = ["email"]
+        ordering: ClassVar = ["email"]
 
     def __str__(self) -> str:
         return self.display_name or self.email

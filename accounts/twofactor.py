@@ -21,6 +21,7 @@ from accounts.models import User
 from msgut.http import AuthenticatedHttpRequest
 
 BACKUP_CODE_COUNT = 10
+TOTP_DIGITS = 6  # what authenticator apps show; anything else typed is a backup code
 TOTP_DEVICE_NAME = "authenticator"
 BACKUP_DEVICE_NAME = "backup codes"
 
@@ -37,7 +38,7 @@ def is_verified(user: User) -> bool:
 
 
 def has_authenticator(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())  # django-otp is untyped
 
 
 def pending_authenticator(user: User) -> TOTPDevice:
@@ -95,7 +96,9 @@ def verify_code(request: AuthenticatedHttpRequest, code: str) -> bool:
     token = normalise_code(code)
     if not token:
         return False
-    model: type[TOTPDevice] | type[StaticDevice] = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+    model: type[TOTPDevice] | type[StaticDevice] = (
+        TOTPDevice if token.isdigit() and len(token) == TOTP_DIGITS else StaticDevice
+    )
     with transaction.atomic():
         for device in model.objects.devices_for_user(user, confirmed=True).select_for_update():
             if device.verify_token(token):
@@ -115,4 +118,4 @@ def new_backup_codes(user: User) -> list[str]:
 
 
 def backup_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return int(StaticToken.objects.filter(device__user=user, device__confirmed=True).count())

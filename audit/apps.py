@@ -7,4 +7,4 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
-        from audit import signals  # noqa: F401 - connects the sign-in receivers
+        from audit import signals  # noqa: F401 - importing it connects the sign-in receivers

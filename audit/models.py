@@ -5,7 +5,7 @@ name, the actor and the patient. `patient_ref` keeps the patient's id after
 the account is erased, so the erasure tombstone and earlier reads survive.
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -78,10 +78,10 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering: ClassVar = ["-created_at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [
+        indexes: ClassVar = [
             models.Index(fields=["patient_ref", "-created_at"], name="audit_patient_recent"),
             models.Index(fields=["actor", "-created_at"], name="audit_actor_recent"),
         ]

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import ResolverMatch
 
 from audit.models import Action, AuditEvent
 
@@ -24,7 +25,7 @@ def client_ip(request: HttpRequest) -> str | None:
 
 def page_name(request: HttpRequest) -> str:
     """The URL name of the page, never its path or query (they could carry data)."""
-    match = getattr(request, "resolver_match", None)
+    match: ResolverMatch | None = getattr(request, "resolver_match", None)
     if match is not None and match.view_name:
         return match.view_name
     return request.path

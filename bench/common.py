@@ -12,7 +12,10 @@ import os
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+import django
 import psycopg
+from django.conf import settings
+from django.db import connections
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,11 +61,7 @@ def create_database(url: str, *, fresh: bool = False) -> None:
 
 def drop_database(url: str) -> None:
     """Drop the database `url` names, closing this process's own Django connections to it first."""
-    from django.conf import settings
-
     if settings.configured:
-        from django.db import connections
-
         connections.close_all()
     with admin_connection(url) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database_name(url))))
@@ -83,6 +82,4 @@ def setup_django(url: str, *, redis_url: str | None = None, create: bool = True)
         os.environ.setdefault(name, value)
     if create and url.startswith(("postgres://", "postgresql://")):
         create_database(url)
-    import django
-
     django.setup()

@@ -15,9 +15,11 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import datetime
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django_otp.oath import totp
 from locust import HttpUser, between, events, task
@@ -25,6 +27,8 @@ from locust import HttpUser, between, events, task
 ACCOUNTS: dict[str, Any] = json.loads(Path(os.environ["LOAD_ACCOUNTS"]).read_text())
 RESULTS_PATH = os.environ["LOAD_RESULTS"]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# generate_data's patients keep their diary in Paris time; their "today" is Paris's.
+PATIENT_ZONE = ZoneInfo("Europe/Paris")
 
 _lock = threading.Lock()
 _acknowledged: list[dict[str, Any]] = []
@@ -39,17 +43,18 @@ def next_account(role: str) -> dict[str, Any]:
         return next(_cycles[role])
 
 
-@events.request.add_listener
+# locust leaves EventHook.add_listener unannotated.
+@events.request.add_listener  # type: ignore[untyped-decorator]
 def count_status(request_type: str, name: str, response: Any = None, exception: Any = None, **_: Any) -> None:
     status = getattr(response, "status_code", 0) or 0
     with _lock:
         _status[f"{status // 100}xx" if status else "error"] += 1
         _by_name[f"{name} {status or 'error'}"] += 1
-        if status >= 500 or not status:
+        if status >= HTTPStatus.INTERNAL_SERVER_ERROR or not status:
             _server_errors[int(time.time())] += 1
 
 
-@events.test_stop.add_listener
+@events.test_stop.add_listener  # type: ignore[untyped-decorator]
 def write_results(**_: Any) -> None:
     with _lock, open(RESULTS_PATH, "w") as out:
         json.dump(
@@ -98,7 +103,7 @@ class SignedInUser(HttpUser):
                 name="2fa verify",
                 allow_redirects=False,
             )
-            if answer.status_code == 302:
+            if answer.status_code == HTTPStatus.FOUND:
                 return
             time.sleep(31 - time.time() % 30)
 
@@ -113,7 +118,7 @@ class Patient(SignedInUser):
     role = "patients"
 
     def today(self) -> str:
-        return date.today().isoformat()
+        return datetime.now(PATIENT_ZONE).date().isoformat()
 
     @task(4)
     def read_today(self) -> None:
@@ -140,11 +145,11 @@ class Patient(SignedInUser):
             # Acknowledged = the htmx answer with the meal section. A redirect (e.g. to the
             # sign-in page) or an error page is not an acknowledgement.
             saved = 'id="meal-lunch"' in response.text and "error-summary" not in response.text
-            if response.status_code == 200 and saved:
+            if response.status_code == HTTPStatus.OK and saved:
                 with _lock:
                     _acknowledged.append({"patient": self.account["id"], "token": token})
                 response.success()
-            elif response.status_code < 500:
+            elif response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR:
                 response.failure(f"entry refused ({response.status_code})")
 
     @task(2)

@@ -16,6 +16,7 @@ import platform
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from typing import Any
 
 from bench.common import ROOT, database_url, setup_django
@@ -43,7 +44,7 @@ def measure(call: Any, requests: int, warmup: int = 5) -> dict[str, float]:
             started = time.perf_counter()
             response = call()
             timings.append((time.perf_counter() - started) * 1000)
-        if response.status_code >= 400:
+        if response.status_code >= HTTPStatus.BAD_REQUEST:
             raise SystemExit(f"bench request failed with {response.status_code}")
         queries.append(len(captured.captured_queries))
     return {
@@ -88,7 +89,8 @@ def scoring_figures(patient_ids: list[int]) -> dict[str, Any]:
     from guidance import services as guidance
 
     version = guidance_selectors.current_version()
-    assert version is not None, "no published rule set"
+    if version is None:
+        raise SystemExit("no published rule set")
     facts = guidance_selectors.load_facts(patient_ids, None, None)
     started = time.perf_counter()
     scored = guidance_selectors.score_frame(facts, version)
@@ -155,7 +157,8 @@ def page_figures(data: dict[str, Any], requests: int) -> dict[str, dict[str, flo
         writer = Client()
         writer.force_login(User.objects.get(pk=data["patient_ids"][1]))
         food = Food.objects.filter(owner__isnull=True).order_by("id").first()
-        assert food is not None
+        if food is None:
+            raise SystemExit("no catalogue food to save")
         counter = iter(range(10**9))
         add_url = reverse("tracker:meal-add", args=[today, "snack"])
 

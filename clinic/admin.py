@@ -6,9 +6,9 @@ from clinic.models import ConsentWording
 
 
 @admin.register(ConsentWording)
-class ConsentWordingAdmin(admin.ModelAdmin):
-    list_display = ["version", "published_at"]
-    ordering = ["-version"]
+class ConsentWordingAdmin(admin.ModelAdmin[ConsentWording]):
+    list_display = ("version", "published_at")
+    ordering = ("-version",)
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         # A published wording is frozen: grants point to it. Publish a new version instead.

@@ -186,7 +186,7 @@ def fhir_bundle(patient: User, start: date | None = None, end: date | None = Non
         ]
     resources: list[dict[str, Any]] = [patient_resource]
 
-    def dated(queryset: models.QuerySet) -> models.QuerySet:
+    def dated(queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         if start is not None and end is not None:
             return queryset.filter(date__range=(start, end))
         return queryset

@@ -1,5 +1,5 @@
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils import timezone
@@ -23,7 +23,7 @@ class InviteCodeForm(forms.Form):
     )
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"]
+        code: str = self.cleaned_data["code"]
         self.clinician = clinician_for_code(code)
         if self.clinician is None:
             raise forms.ValidationError(
@@ -50,19 +50,19 @@ class InvitationConsentForm(forms.Form):
     agree = forms.BooleanField(label=_("I have read this and I agree to share my data with this clinician."))
 
 
-class NoteForm(forms.ModelForm):
+class NoteForm(forms.ModelForm[ClinicianNote]):
     class Meta:
         model = ClinicianNote
-        fields = ["body"]
-        labels = {"body": _("Note")}
-        widgets = {"body": forms.Textarea(attrs={"rows": 4, "maxlength": 4000})}
+        fields: ClassVar = ["body"]
+        labels: ClassVar = {"body": _("Note")}
+        widgets: ClassVar = {"body": forms.Textarea(attrs={"rows": 4, "maxlength": 4000})}
 
 
-class RelapseReviewForm(forms.ModelForm):
+class RelapseReviewForm(forms.ModelForm[RelapseReview]):
     class Meta:
         model = RelapseReview
-        fields = ["verdict", "note"]
-        widgets = {"verdict": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 2, "maxlength": 2000})}
+        fields: ClassVar = ["verdict", "note"]
+        widgets: ClassVar = {"verdict": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 2, "maxlength": 2000})}
 
 
 class DateRangeForm(forms.Form):
@@ -107,7 +107,7 @@ class DashboardForm(forms.Form):
     flag = forms.ChoiceField(
         label=_("Show"),
         required=False,
-        choices=[("", _("All patients")), ("any", _("Any flag"))] + list(FLAG_LABELS.items()),
+        choices=[("", _("All patients")), ("any", _("Any flag")), *FLAG_LABELS.items()],
     )
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORTS.items()))
 
@@ -125,7 +125,7 @@ class EraseForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
+        password: str = self.cleaned_data["password"]
         if not self.user.check_password(password):
             raise forms.ValidationError(_("This password is not right."))
         return password

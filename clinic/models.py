@@ -38,7 +38,7 @@ class ConsentWording(models.Model):
     published_at = models.DateTimeField(_("published"), default=timezone.now)
 
     class Meta:
-        ordering = ["-version"]
+        ordering: ClassVar = ["-version"]
         verbose_name = _("consent wording")
         verbose_name_plural = _("consent wordings")
 
@@ -101,13 +101,13 @@ class AccessGrant(models.Model):
     objects: ClassVar[AccessGrantQuerySet] = AccessGrantQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        ordering = ["-granted_at"]
-        constraints = [
+        ordering: ClassVar = ["-granted_at"]
+        constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["patient", "clinician"], condition=Q(revoked_at__isnull=True), name="one_active_grant_per_pair"
             )
         ]
-        indexes = [models.Index(fields=["clinician", "revoked_at"])]
+        indexes: ClassVar = [models.Index(fields=["clinician", "revoked_at"])]
 
     def __str__(self) -> str:
         return f"{self.patient_id} -> {self.clinician_id}"
@@ -134,8 +134,8 @@ class Invitation(models.Model):
     objects: ClassVar[InvitationQuerySet] = InvitationQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        ordering = ["-created_at"]
-        constraints = [
+        ordering: ClassVar = ["-created_at"]
+        constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["clinician", "email"], condition=Q(answered_at__isnull=True), name="one_pending_invitation"
             )
@@ -158,8 +158,8 @@ class ClinicianNote(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["patient", "-created_at"])]
+        ordering: ClassVar = ["-created_at", "-id"]
+        indexes: ClassVar = [models.Index(fields=["patient", "-created_at"])]
 
     def __str__(self) -> str:
         return f"note {self.pk}"
@@ -181,8 +181,10 @@ class RelapseReview(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-updated_at"]
-        constraints = [models.UniqueConstraint(fields=["relapse", "reviewer"], name="one_review_per_reviewer")]
+        ordering: ClassVar = ["-updated_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["relapse", "reviewer"], name="one_review_per_reviewer")
+        ]
 
     def __str__(self) -> str:
         return f"review of relapse {self.relapse_id}"

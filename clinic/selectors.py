@@ -11,6 +11,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import F, FloatField, QuerySet, Sum
 from django.db.models.functions import Cast
@@ -220,16 +221,18 @@ def patient_models() -> list[type[models.Model]]:
             continue
         try:
             field = model._meta.get_field("patient")
-        except Exception:
+        except FieldDoesNotExist:
             continue
         if isinstance(field, models.ForeignKey) and field.related_model is apps.get_model(settings.AUTH_USER_MODEL):
             found.append(model)
     return sorted(found, key=lambda m: m._meta.label)
 
 
-def patient_owned_querysets(patient: User, *, include_clinician_content: bool) -> list[tuple[str, models.QuerySet]]:
+def patient_owned_querysets(
+    patient: User, *, include_clinician_content: bool
+) -> list[tuple[str, models.QuerySet[Any]]]:
     """(label, queryset) pairs of all the patient's rows; parents before the rows that point to them."""
-    pairs: list[tuple[str, models.QuerySet]] = [
+    pairs: list[tuple[str, models.QuerySet[Any]]] = [
         ("tracker.Food", Food.objects.filter(owner=patient).order_by("pk")),
     ]
     for model in patient_models():

@@ -112,7 +112,8 @@ def answer_invitation(
         invitation.save(update_fields=["answered_at", "accepted"])
         if not accept:
             return None
-        assert wording is not None
+        if wording is None:
+            raise ValueError("Accepting an invitation records consent to a wording; none was given.")
         return grant_access(
             patient=patient,
             clinician=invitation.clinician,

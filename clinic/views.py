@@ -130,8 +130,8 @@ def grant(request: PatientHttpRequest) -> HttpResponse:
         clinician = code_form.clinician
     else:
         form = ConsentForm(request.POST)
-        if form.is_valid() and form.cleaned_data["wording_version"] == wording.version:
-            assert form.clinician is not None
+        # A valid form has found its clinician; the last test only narrows the type.
+        if form.is_valid() and form.cleaned_data["wording_version"] == wording.version and form.clinician is not None:
             grant_access(patient=patient, clinician=form.clinician, wording=wording, request=request)
             messages.success(
                 request, _("%(name)s can now read your data. You can stop this at any time.") % {"name": form.clinician}

@@ -43,7 +43,7 @@ class AdminsOnly:
 
 
 def publish_and_report(request: HttpRequest, note: str) -> RuleSetVersion:
-    version = services.publish(user=request.user if request.user.is_authenticated else None, note=note)  # type: ignore[arg-type]
+    version = services.publish(user=request.user if request.user.is_authenticated else None, note=note)
     version.refresh_from_db()
     messages.success(
         request,
@@ -54,14 +54,14 @@ def publish_and_report(request: HttpRequest, note: str) -> RuleSetVersion:
 
 
 @admin.register(Rule)
-class RuleAdmin(AdminsOnly, admin.ModelAdmin):
+class RuleAdmin(AdminsOnly, admin.ModelAdmin[Rule]):
     form = RuleAdminForm
-    list_display = ["title_en", "key", "kind_label", "weight", "active", "order", "updated_at"]
-    list_display_links = ["title_en", "key"]
-    list_filter = ["active", "kind"]
-    search_fields = ["key", "title_en", "title_fr"]
-    ordering = ["order", "key"]
-    actions = ["publish_rule_set"]
+    list_display = ("title_en", "key", "kind_label", "weight", "active", "order", "updated_at")
+    list_display_links = ("title_en", "key")
+    list_filter = ("active", "kind")
+    search_fields = ("key", "title_en", "title_fr")
+    ordering = ("order", "key")
+    actions = ("publish_rule_set",)
     fieldsets = (
         (None, {"fields": ("key", "title_en", "title_fr", "kind", "params", "weight", "active", "order")}),
         (_("Why (shown to patients)"), {"fields": ("rationale_en", "rationale_fr", "source")}),
@@ -133,10 +133,10 @@ def _publish_view(model_admin: RuleAdmin, request: HttpRequest) -> HttpResponse:
 
 
 @admin.register(RuleSetVersion)
-class RuleSetVersionAdmin(AdminsOnly, admin.ModelAdmin):
+class RuleSetVersionAdmin(AdminsOnly, admin.ModelAdmin[RuleSetVersion]):
     """Published versions are frozen: readable forever, never edited or deleted."""
 
-    list_display = ["__str__", "published_at", "published_by", "note", "rule_count", "rescore_progress"]
+    list_display = ("__str__", "published_at", "published_by", "note", "rule_count", "rescore_progress")
     fields = ("number", "published_at", "published_by", "note", "rescore_progress", "rules_table")
     readonly_fields = fields
 

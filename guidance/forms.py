@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -10,16 +10,18 @@ from django.utils.translation import gettext_lazy as _
 from guidance import rules, selectors
 from guidance.models import Rule
 
+MAX_RULE_WEIGHT = 100  # the most points the admin may give one rule
+
 
 class ParamsField(forms.JSONField):
     """A JSON object; a clear message instead of a parse error."""
 
-    default_error_messages = {  # noqa: RUF012 - Django's own pattern
+    default_error_messages: ClassVar = {
         "invalid": _('Enter the parameters as a JSON object, e.g. {"measure": "fiber_g", "target": 25}.'),
     }
 
 
-class RuleAdminForm(forms.ModelForm):
+class RuleAdminForm(forms.ModelForm[Rule]):
     kind = forms.ChoiceField(label=_("kind"), choices=rules.KIND_CHOICES)
     params = ParamsField(
         label=_("parameters"),
@@ -31,8 +33,8 @@ class RuleAdminForm(forms.ModelForm):
     class Meta:
         model = Rule
         # What a published version keeps of a rule, and whether the rule is in the next one.
-        fields = [*selectors.SNAPSHOT_FIELDS, "active"]
-        widgets = {"source": forms.TextInput(attrs={"size": 100})}  # noqa: RUF012
+        fields: ClassVar = [*selectors.SNAPSHOT_FIELDS, "active"]
+        widgets: ClassVar = {"source": forms.TextInput(attrs={"size": 100})}
 
     # Set by the admin when the "Preview" button was pressed: validate, preview, never save.
     preview_only = False
@@ -40,7 +42,7 @@ class RuleAdminForm(forms.ModelForm):
 
     def clean_weight(self) -> float:
         weight = self.cleaned_data["weight"]
-        if weight is None or not 0 <= weight <= 100:
+        if weight is None or not 0 <= weight <= MAX_RULE_WEIGHT:
             raise forms.ValidationError(_("The weight must be between 0 and 100 points."))
         return float(weight)
 

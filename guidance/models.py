@@ -1,7 +1,7 @@
 """Guidance rules (admin-edited data), published rule-set versions and day scores."""
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -49,7 +49,7 @@ class RuleSetVersion(models.Model):
     rescore_finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-number"]
+        ordering: ClassVar = ["-number"]
 
     def __str__(self) -> str:
         return f"v{self.number}"
@@ -77,7 +77,7 @@ class Rule(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["order", "key"]
+        ordering: ClassVar = ["order", "key"]
 
     def __str__(self) -> str:
         return self.title_en
@@ -98,8 +98,8 @@ class DayScore(models.Model):
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["patient", "date"]
-        constraints = [models.UniqueConstraint(fields=["patient", "date"], name="dayscore_one_per_day")]
+        ordering: ClassVar = ["patient", "date"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["patient", "date"], name="dayscore_one_per_day")]
 
     def __str__(self) -> str:
         return f"{self.date}: {self.total:.0f}"
@@ -117,7 +117,7 @@ class StaleDay(models.Model):
     marked_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["patient", "date"], name="staleday_one_per_day")]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["patient", "date"], name="staleday_one_per_day")]
 
     def __str__(self) -> str:
         return f"stale {self.date}"

@@ -19,6 +19,7 @@ MEDAS daily items are averaged over the logged days only.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -98,6 +99,7 @@ MEDAS_ITEMS: tuple[str, ...] = MEDAS_DAILY_ITEMS + MEDAS_WEEKLY_ITEMS
 MEDAS_TIPS = 3  # how many unmet MEDAS items a day's breakdown names
 
 DEFAULT_WINDOW_DAYS = 7  # a rule without a window looks at the day and the 6 days before it
+MAX_WINDOW_DAYS = 366  # a year, leap day included
 _DECIMALS = 6  # window sums are rounded so that 0.1 + 0.2 servings still reach 0.3
 
 # Days are numbered from 1970-01-01 (as numpy's datetime64[D] counts them).
@@ -123,7 +125,8 @@ Key = TypeVar("Key", int, np.ndarray)
 
 def day_keys(patients: Key, days: Key) -> Key:
     """The keys of (patient, day number since 1970-01-01) pairs: plain integers or numpy arrays."""
-    return patients * PATIENT_STRIDE + days + DAY_OFFSET
+    keys: Key = patients * PATIENT_STRIDE + days + DAY_OFFSET
+    return keys
 
 
 def key_patients(keys: Key) -> Key:
@@ -239,8 +242,8 @@ def window_of(params: Mapping[str, Any]) -> int:
 
 def _window(params: Mapping[str, Any]) -> int:
     window = window_of(params)
-    if not 1 <= window <= 366:
-        raise ValueError("window must be between 1 and 366 days")
+    if not 1 <= window <= MAX_WINDOW_DAYS:
+        raise ValueError(f"window must be between 1 and {MAX_WINDOW_DAYS} days")
     return window
 
 
@@ -437,7 +440,7 @@ def _as_text(values: np.ndarray, formatter: Callable[[Any], str]) -> np.ndarray:
 
 
 def _number(value: float) -> str:
-    return repr(round(float(value), 3)) if value == value else "0"
+    return "0" if math.isnan(value) else repr(round(float(value), 3))
 
 
 def _named_number(name: str) -> Callable[[Any], str]:

@@ -127,7 +127,8 @@ def _fetch(queryset: Any) -> list[tuple[Any, ...]]:
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
 
 
 def _food_table(food_ids: list[int]) -> pd.DataFrame:

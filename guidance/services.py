@@ -19,6 +19,7 @@ import pandas as pd
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
+from psycopg import sql
 
 from accounts.models import Role, User
 from guidance import scoring, selectors
@@ -114,9 +115,12 @@ def _copy_upsert(values: dict[str, Any], count: int) -> None:
     a year of a thousand patients in seconds, where per-row placeholders take minutes.
     """
     names = ["patient_id", "date", "version_id", "total", "breakdown", "logged", "computed_at"]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(name) for name in names)
-    updates = ", ".join(f"{quote(name)} = EXCLUDED.{quote(name)}" for name in names[2:])
+    columns = sql.SQL(", ").join(map(sql.Identifier, names))
+    updates = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name)) for name in names[2:])
+    selected = sql.SQL(", ").join(
+        sql.SQL("{}::jsonb").format(sql.Identifier(name)) if name == "breakdown" else sql.Identifier(name)
+        for name in names
+    )
     rows = [values[name] if isinstance(values[name], list) else [values[name]] * count for name in names]
     with connection.cursor() as cursor:
         # The breakdown travels as text (binary COPY, no escaping) and becomes jsonb in the INSERT.
@@ -125,14 +129,23 @@ def _copy_upsert(values: dict[str, Any], count: int) -> None:
             "total double precision, breakdown text, logged boolean, computed_at timestamptz)"
         )
         cursor.execute("TRUNCATE guidance_dayscore_load")
-        with cursor.cursor.copy(f"COPY guidance_dayscore_load ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy_sql = sql.SQL("COPY guidance_dayscore_load ({}) FROM STDIN (FORMAT BINARY)").format(columns)
+        with cursor.cursor.copy(copy_sql) as copy:
             copy.set_types(["bigint", "date", "bigint", "float8", "text", "bool", "timestamptz"])
             for row in zip(*rows, strict=True):
                 copy.write_row(row)
-        selected = columns.replace(quote("breakdown"), f"{quote('breakdown')}::jsonb")
         cursor.execute(
-            f"INSERT INTO {quote(DayScore._meta.db_table)} ({columns}) SELECT {selected} FROM guidance_dayscore_load "
-            f"ON CONFLICT ({quote('patient_id')}, {quote('date')}) DO UPDATE SET {updates}"
+            sql.SQL(
+                "INSERT INTO {table} ({columns}) SELECT {selected} FROM guidance_dayscore_load "
+                "ON CONFLICT ({patient}, {date}) DO UPDATE SET {updates}"
+            ).format(
+                table=sql.Identifier(DayScore._meta.db_table),
+                columns=columns,
+                selected=selected,
+                patient=sql.Identifier("patient_id"),
+                date=sql.Identifier("date"),
+                updates=updates,
+            )
         )
         cursor.execute("TRUNCATE guidance_dayscore_load")
 

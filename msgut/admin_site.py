@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 
-class MsgutAdminSite(OTPAdminSite):
+class MsgutAdminSite(OTPAdminSite):  # type: ignore[misc]  # django-otp ships no type hints
     """OTPAdminSite refuses any user whose session is not OTP-verified.
 
     Its own login form is not used: everyone signs in through accounts:login

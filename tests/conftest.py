@@ -5,6 +5,7 @@ from collections.abc import Mapping
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
+from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck
@@ -122,7 +123,6 @@ def admin_client(admin_user):
 def english_and_server_time():
     """Each test starts in English and the server's time zone: a request that switched to
     French or a patient's zone must not leak into the next test (the thread keeps them)."""
-    from django.utils import timezone, translation
 
     translation.activate("en")
     timezone.deactivate()

@@ -5,7 +5,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import Profile, Role, User
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - test password
+PASSWORD = "correct horse battery staple"
 
 
 class UserFactory(DjangoModelFactory):

@@ -20,8 +20,8 @@ def instructions() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) in order, continuation lines joined, comments dropped."""
     text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
     out = []
-    for line in text.splitlines():
-        line = line.strip()
+    for raw in text.splitlines():
+        line = raw.strip()
         if line and not line.startswith("#"):
             op, _, args = line.partition(" ")
             out.append((op.upper(), args.strip()))

@@ -2,6 +2,7 @@
 
 import re
 
+from django.test import Client
 from django.urls import reverse
 
 
@@ -49,8 +50,6 @@ def test_the_csrf_token_rides_on_htmx_requests(patient_client):
 
 
 def test_state_changes_need_a_csrf_token(patient, db):
-    from django.test import Client
-
     client = Client(enforce_csrf_checks=True)
     client.force_login(patient)
     assert client.post(reverse("accounts:logout")).status_code == 403

@@ -1,6 +1,6 @@
 """Admins curate the shared food catalog. Patients' private foods and entries stay out of the admin."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin
@@ -12,14 +12,14 @@ from tracker import catalog
 from tracker.models import Food, FoodGroup
 
 
-class FoodAdminForm(forms.ModelForm):
+class FoodAdminForm(forms.ModelForm[Food]):
     groups = forms.MultipleChoiceField(
         label=_("food groups"), choices=FoodGroup.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:
         model = Food
-        fields = [
+        fields: ClassVar = [
             "name_en",
             "name_fr",
             "default_portion_g",
@@ -37,12 +37,12 @@ class FoodAdminForm(forms.ModelForm):
 
 
 @admin.register(Food)
-class FoodAdmin(admin.ModelAdmin):
+class FoodAdmin(admin.ModelAdmin[Food]):
     form = FoodAdminForm
-    list_display = ["name_en", "name_fr", "default_portion_g", "fiber_g_per_100g", "nova_group", "fermented", "source"]
-    list_filter = ["nova_group", "fermented", "raw", "added_sugar"]
-    search_fields = ["name_en", "name_fr", "search_text"]
-    ordering = ["name_en"]
+    list_display = ("name_en", "name_fr", "default_portion_g", "fiber_g_per_100g", "nova_group", "fermented", "source")
+    list_filter = ("nova_group", "fermented", "raw", "added_sugar")
+    search_fields = ("name_en", "name_fr", "search_text")
+    ordering = ("name_en",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Food]:
         # Private foods belong to patients' logs: not shown to admins.

@@ -19,6 +19,7 @@ from django.utils import timezone
 from tracker.measures import NOVA_GROUPS
 from tracker.models import Food, FoodGroup
 
+GRAMS_PER_100G = 100  # nutrients per 100 g cannot add up to more than the 100 g
 CATALOG_CSV = Path(__file__).resolve().parent / "data" / "foods.csv"
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -112,7 +113,7 @@ def _parse_row(raw: dict[str, Any]) -> FoodRow:
         if not math.isfinite(number) or not low <= number <= high:
             raise ValueError(f"{name} {raw[name]!r} is outside {low:g}-{high:g}")
         values[name] = number
-    if values["fiber_g_per_100g"] + values["sat_fat_g_per_100g"] > 100:
+    if values["fiber_g_per_100g"] + values["sat_fat_g_per_100g"] > GRAMS_PER_100G:
         raise ValueError("fiber and saturated fat add up to more than 100 g per 100 g")
     for name in ("added_sugar", "fermented", "raw"):
         flag = raw[name].strip().lower()

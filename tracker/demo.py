@@ -26,6 +26,7 @@ from tracker.measures import (
     MFIS_ITEMS,
     MFIS_MAX_ANSWER,
     MFIS_PHYSICAL,
+    MINUTES_PER_DAY,
     NOVA_ULTRA_PROCESSED,
     sleep_measures,
 )
@@ -181,7 +182,7 @@ def _week_quality(style: str, week: int, rng: random.Random) -> float:
 
 
 def _clock(minutes: int) -> time:
-    minutes %= 1440
+    minutes %= MINUTES_PER_DAY
     return time(minutes // 60, minutes % 60)
 
 

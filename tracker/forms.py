@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,7 @@ from tracker.models import (
 from tracker.selectors import patient_today
 
 MAX_PORTION_G = 2000
+MIN_PORTION_G = 0.1  # amounts are kept to one decimal: less rounds to zero
 MAX_COUNT = 20
 
 
@@ -108,7 +109,7 @@ class MealItemForm(forms.Form):
                 "amount",
                 _("That is %(g)s g, more than 2 kg in one go. Check the amount or the unit.") % {"g": f"{grams:,.0f}"},
             )
-        elif grams < 0.1:
+        elif grams < MIN_PORTION_G:
             self.add_error("amount", _("Enter an amount above zero."))
         data["grams"] = round(grams, 1)
         return data
@@ -141,7 +142,7 @@ class ApplySavedMealForm(forms.Form):
 NOVA_CHOICES = [(group, _(text)) for group, text in NOVA_GROUPS.items()]
 
 
-class PrivateFoodForm(forms.ModelForm):
+class PrivateFoodForm(forms.ModelForm[Food]):
     groups = forms.MultipleChoiceField(
         label=_("Tags"),
         choices=FoodGroup.choices,
@@ -155,7 +156,7 @@ class PrivateFoodForm(forms.ModelForm):
 
     class Meta:
         model = Food
-        fields = [
+        fields: ClassVar = [
             "name_en",
             "household_measure_en",
             "default_portion_g",
@@ -167,7 +168,7 @@ class PrivateFoodForm(forms.ModelForm):
             "raw",
             "added_sugar",
         ]
-        labels = {
+        labels: ClassVar = {
             "name_en": _("Name"),
             "household_measure_en": _("Usual portion, in words (e.g. 1 bowl)"),
             "default_portion_g": _("Usual portion in grams"),
@@ -195,10 +196,10 @@ class PrivateFoodForm(forms.ModelForm):
 TIME_HELP = _("Times from noon onwards count as the evening before.")
 
 
-class SleepForm(forms.ModelForm):
+class SleepForm(forms.ModelForm[SleepDiary]):
     class Meta:
         model = SleepDiary
-        fields = [
+        fields: ClassVar = [
             "in_bed_at",
             "tried_sleep_at",
             "minutes_to_fall_asleep",
@@ -208,7 +209,7 @@ class SleepForm(forms.ModelForm):
             "out_of_bed_at",
             "quality",
         ]
-        labels = {
+        labels: ClassVar = {
             "in_bed_at": _("Time you went to bed"),
             "tried_sleep_at": _("Time you tried to fall asleep"),
             "minutes_to_fall_asleep": _("Minutes it took to fall asleep"),
@@ -218,7 +219,7 @@ class SleepForm(forms.ModelForm):
             "out_of_bed_at": _("Time you got out of bed"),
             "quality": _("How well did you sleep?"),
         }
-        widgets = {
+        widgets: ClassVar = {
             "in_bed_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "tried_sleep_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "final_wake_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -351,10 +352,10 @@ class CustomSymptomForm(forms.Form):
     )
 
 
-class LifestyleForm(forms.ModelForm):
+class LifestyleForm(forms.ModelForm[Lifestyle]):
     class Meta:
         model = Lifestyle
-        fields = [
+        fields: ClassVar = [
             "activity_minutes",
             "tobacco",
             "cigarettes",
@@ -364,7 +365,7 @@ class LifestyleForm(forms.ModelForm):
             "probiotic",
             "other_supplements",
         ]
-        labels = {
+        labels: ClassVar = {
             "activity_minutes": _("Minutes of physical activity"),
             "tobacco": _("I smoked tobacco today"),
             "cigarettes": _("How many cigarettes"),
@@ -383,12 +384,12 @@ class LifestyleForm(forms.ModelForm):
         self.fields["activity_minutes"].error_messages["max_value"] = _("A day has 1440 minutes: enter at most 1440.")
 
 
-class RelapseForm(forms.ModelForm):
+class RelapseForm(forms.ModelForm[Relapse]):
     token = TokenField()
 
     class Meta:
         model = Relapse
-        fields = [
+        fields: ClassVar = [
             "started_on",
             "ended_on",
             "symptoms",
@@ -398,7 +399,7 @@ class RelapseForm(forms.ModelForm):
             "steroids",
             "recovery",
         ]
-        labels = {
+        labels: ClassVar = {
             "started_on": _("When did it start?"),
             "ended_on": _("When did it end? (leave empty if it is still going on)"),
             "symptoms": _("What symptoms did you have?"),
@@ -406,7 +407,7 @@ class RelapseForm(forms.ModelForm):
             "fever_or_infection": _("I had a fever or an infection when it started"),
             "steroids": _("I was treated with steroids"),
         }
-        widgets = {
+        widgets: ClassVar = {
             "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "ended_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "symptoms": forms.Textarea(attrs={"rows": 4}),

@@ -147,11 +147,14 @@ def is_processed(nova: Any, groups: Iterable[str] | None, added_sugar: Any) -> b
 
 # ---------------------------------------------------------------- Consensus Sleep Diary
 
+MINUTES_PER_DAY = 24 * 60
+NOON = 12  # diary times from this hour on belong to the evening before the diary's morning
+
 
 def clock_minutes(value: time) -> int:
     """Minutes relative to midnight of the diary's morning: noon or later is the evening before."""
     minutes = value.hour * 60 + value.minute
-    return minutes - 1440 if value.hour >= 12 else minutes
+    return minutes - MINUTES_PER_DAY if value.hour >= NOON else minutes
 
 
 @dataclass(frozen=True)

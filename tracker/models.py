@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from tracker.measures import BRISTOL_MAX, BRISTOL_MIN, NOVA_MAX, NOVA_MIN
+from tracker.measures import BRISTOL_MAX, BRISTOL_MIN, MINUTES_PER_DAY, NOVA_MAX, NOVA_MIN
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -84,8 +84,8 @@ class Food(models.Model):
     objects: ClassVar[FoodQuerySet] = FoodQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        ordering = ["name_en"]
-        constraints = [
+        ordering: ClassVar = ["name_en"]
+        constraints: ClassVar = [
             models.CheckConstraint(
                 condition=Q(nova_group__gte=NOVA_MIN, nova_group__lte=NOVA_MAX), name="food_nova_1_4"
             ),
@@ -141,9 +141,9 @@ class MealItem(PatientDayModel):
     client_token = models.CharField(max_length=36, blank=True, default="", editable=False)
 
     class Meta:
-        ordering = ["date", "meal", "created_at", "id"]
-        indexes = [models.Index(fields=["patient", "date"])]
-        constraints = [
+        ordering: ClassVar = ["date", "meal", "created_at", "id"]
+        indexes: ClassVar = [models.Index(fields=["patient", "date"])]
+        constraints: ClassVar = [
             models.CheckConstraint(condition=Q(grams__gt=0, grams__lte=3000), name="mealitem_grams_range"),
             models.UniqueConstraint(
                 fields=["patient", "client_token"], condition=~Q(client_token=""), name="mealitem_token_once"
@@ -160,7 +160,7 @@ class FavoriteFood(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["patient", "food"], name="favorite_once")]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["patient", "food"], name="favorite_once")]
 
     def __str__(self) -> str:
         return f"{self.food} (favourite)"
@@ -172,8 +172,8 @@ class SavedMeal(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["patient", "name"], name="saved_meal_name_unique")]
+        ordering: ClassVar = ["name"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["patient", "name"], name="saved_meal_name_unique")]
 
     def __str__(self) -> str:
         return self.name
@@ -216,7 +216,7 @@ class SleepDiary(PatientDayModel):
     mid_sleep_minutes = models.SmallIntegerField(default=0, editable=False)
 
     class Meta:
-        constraints = [
+        constraints: ClassVar = [
             models.UniqueConstraint(fields=["patient", "date"], name="sleep_one_per_day"),
             models.CheckConstraint(condition=Q(quality__gte=1, quality__lte=5), name="sleep_quality_1_5"),
         ]
@@ -231,7 +231,7 @@ class FatigueRating(PatientDayModel):
     )
 
     class Meta:
-        constraints = [
+        constraints: ClassVar = [
             models.UniqueConstraint(fields=["patient", "date"], name="fatigue_one_per_day"),
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=10), name="fatigue_0_10"),
         ]
@@ -250,7 +250,7 @@ class SymptomLog(PatientDayModel):
     note = models.TextField(_("note"), max_length=2000, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["patient", "date"], name="symptoms_one_per_day")]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["patient", "date"], name="symptoms_one_per_day")]
 
     def __str__(self) -> str:
         return f"symptoms {self.date}"
@@ -264,9 +264,9 @@ class StoolEvent(PatientDayModel):
     client_token = models.CharField(max_length=36, blank=True, default="", editable=False)
 
     class Meta:
-        ordering = ["date", "created_at"]
-        indexes = [models.Index(fields=["patient", "date"])]
-        constraints = [
+        ordering: ClassVar = ["date", "created_at"]
+        indexes: ClassVar = [models.Index(fields=["patient", "date"])]
+        constraints: ClassVar = [
             models.CheckConstraint(
                 condition=Q(bristol_type__gte=BRISTOL_MIN, bristol_type__lte=BRISTOL_MAX), name="bristol_1_7"
             ),
@@ -287,8 +287,8 @@ class CustomSymptom(models.Model):
     active = models.BooleanField(default=True)
 
     class Meta:
-        ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["patient", "name"], name="custom_symptom_unique")]
+        ordering: ClassVar = ["name"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["patient", "name"], name="custom_symptom_unique")]
 
     def __str__(self) -> str:
         return self.name
@@ -299,7 +299,9 @@ class SymptomRating(PatientDayModel):
     score = models.PositiveSmallIntegerField(_("rating (0-10)"), validators=[MaxValueValidator(10)])
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["patient", "date", "symptom"], name="symptom_rating_once")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["patient", "date", "symptom"], name="symptom_rating_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.symptom} {self.date}: {self.score}"
@@ -307,7 +309,7 @@ class SymptomRating(PatientDayModel):
 
 class Lifestyle(PatientDayModel):
     activity_minutes = models.PositiveSmallIntegerField(
-        _("physical activity (minutes)"), default=0, validators=[MaxValueValidator(1440)]
+        _("physical activity (minutes)"), default=0, validators=[MaxValueValidator(MINUTES_PER_DAY)]
     )
     tobacco = models.BooleanField(_("smoked tobacco"), default=False)
     cigarettes = models.PositiveSmallIntegerField(_("cigarettes"), default=0, validators=[MaxValueValidator(200)])
@@ -324,7 +326,7 @@ class Lifestyle(PatientDayModel):
     other_supplements = models.CharField(_("other supplements"), max_length=200, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["patient", "date"], name="lifestyle_one_per_day")]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["patient", "date"], name="lifestyle_one_per_day")]
 
     def __str__(self) -> str:
         return f"lifestyle {self.date}"
@@ -374,9 +376,9 @@ class Relapse(models.Model):
     objects: ClassVar[RelapseQuerySet] = RelapseQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        ordering = ["-started_on", "-id"]
-        indexes = [models.Index(fields=["patient", "started_on"])]
-        constraints = [
+        ordering: ClassVar = ["-started_on", "-id"]
+        indexes: ClassVar = [models.Index(fields=["patient", "started_on"])]
+        constraints: ClassVar = [
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                 name="relapse_end_after_start",
@@ -398,8 +400,8 @@ class MFISResponse(PatientDayModel):
     completed = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["-date", "-id"]
-        constraints = [models.UniqueConstraint(fields=["patient", "date"], name="mfis_one_per_day")]
+        ordering: ClassVar = ["-date", "-id"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["patient", "date"], name="mfis_one_per_day")]
 
     def __str__(self) -> str:
         return f"MFIS {self.date}"

@@ -9,8 +9,9 @@ tabs; added items carry a client token so a repeated POST adds nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, models, transaction
@@ -38,6 +39,9 @@ from tracker.models import (
 from tracker.selectors import patient_today
 
 M = TypeVar("M", bound=models.Model)
+T = TypeVar("T")
+# A concurrent insert of the same row raises IntegrityError once; the next attempt updates it.
+UPSERT_ATTEMPTS = 3
 
 
 class FutureDayError(ValueError):
@@ -49,17 +53,24 @@ def check_day(day: date) -> None:
         raise FutureDayError(day)
 
 
-def _upsert(model: type[M], patient: User, day: date, defaults: dict[str, Any]) -> M:
-    """update_or_create on (patient, date); a concurrent insert loses the race and updates instead."""
-    for attempt in range(3):
+def _retrying_conflicts(write: Callable[[], T]) -> T:
+    """Run an update_or_create in a savepoint; when a concurrent insert wins the race, try again (it updates)."""
+    for attempt in range(UPSERT_ATTEMPTS):
         try:
             with transaction.atomic():
-                obj, _created = model._default_manager.update_or_create(patient=patient, date=day, defaults=defaults)
-            return obj
+                return write()
         except IntegrityError:
-            if attempt == 2:
+            if attempt == UPSERT_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def _upsert(model: type[M], patient: User, day: date, defaults: dict[str, Any]) -> M:
+    """update_or_create on (patient, date); a concurrent insert loses the race and updates instead."""
+    obj, _created = _retrying_conflicts(
+        partial(model._default_manager.update_or_create, patient=patient, date=day, defaults=defaults)
+    )
+    return obj
 
 
 def _create_once(model: type[M], patient: User, token: str, fields: dict[str, Any]) -> tuple[M, bool]:
@@ -257,16 +268,15 @@ def save_symptoms(
         if score is None:
             SymptomRating.objects.filter(patient=patient, date=day, symptom=symptom).delete()
             continue
-        for attempt in range(3):
-            try:
-                with transaction.atomic():
-                    SymptomRating.objects.update_or_create(
-                        patient=patient, date=day, symptom=symptom, defaults={"score": score}
-                    )
-                break
-            except IntegrityError:
-                if attempt == 2:
-                    raise
+        _retrying_conflicts(
+            partial(
+                SymptomRating.objects.update_or_create,
+                patient=patient,
+                date=day,
+                symptom=symptom,
+                defaults={"score": score},
+            )
+        )
     entries_changed(patient.pk, day)
     return log
 

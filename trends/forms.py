@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -30,7 +31,7 @@ class ChartRangeForm(forms.Form):
     end = forms.DateField(label=_("To"))
     poll = forms.IntegerField(min_value=0, max_value=10_000, required=False)
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start: date | None = data.get("start")
         end: date | None = data.get("end")

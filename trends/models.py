@@ -59,8 +59,10 @@ class WeeklySummary(models.Model):
     objects: ClassVar[WeeklySummaryQuerySet] = WeeklySummaryQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        ordering = ["patient", "week_start"]
-        constraints = [models.UniqueConstraint(fields=["patient", "week_start"], name="weeklysummary_one_per_week")]
+        ordering: ClassVar = ["patient", "week_start"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["patient", "week_start"], name="weeklysummary_one_per_week")
+        ]
         verbose_name_plural = "weekly summaries"
 
     def __str__(self) -> str:
@@ -86,7 +88,9 @@ class PendingWeek(models.Model):
     enqueued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["patient", "week_start"], name="pendingweek_one_per_week")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["patient", "week_start"], name="pendingweek_one_per_week")
+        ]
 
     def __str__(self) -> str:
         return f"pending week of {self.week_start}"

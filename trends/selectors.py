@@ -17,6 +17,7 @@ import pandas as pd
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
+from psycopg import sql
 
 from accounts.models import Role, User
 from guidance.models import DayScore
@@ -196,9 +197,11 @@ def data_weeks(patient_ids: Sequence[int] | None, start: date, end: date) -> set
     found: set[tuple[int, date]] = set()
     if connection.vendor == "postgresql":
         # One query: the Monday of every (patient, date) with an entry or a score (date_trunc's week is ISO).
-        selects = " UNION ".join(
-            f"SELECT DISTINCT patient_id, date_trunc('week', date)::date FROM {model._meta.db_table} "
-            f"WHERE date >= %s AND date <= %s" + (" AND patient_id = ANY(%s)" if patient_ids is not None else "")
+        of_patients = sql.SQL(" AND patient_id = ANY(%s)" if patient_ids is not None else "")
+        selects = sql.SQL(" UNION ").join(
+            sql.SQL(
+                "SELECT DISTINCT patient_id, date_trunc('week', date)::date FROM {} WHERE date >= %s AND date <= %s{}"
+            ).format(sql.Identifier(model._meta.db_table), of_patients)
             for model in (MealItem, SleepDiary, FatigueRating, DayScore)
         )
         params = [start, end] + ([list(patient_ids)] if patient_ids is not None else [])

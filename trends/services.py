@@ -18,7 +18,9 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import sql
 
+from guidance import scoring
 from trends import selectors, weekly
 from trends.models import PendingWeek, WeeklySummary
 from trends.selectors import UPDATE_FIELDS
@@ -71,13 +73,13 @@ def _build_chunk(patient_ids: list[int], keys: list[tuple[int, date]], *, force:
     key_frame = pd.DataFrame.from_records(keys, columns=weekly.KEY_COLUMNS)
     data = weekly.prepare(sources, key_frame, today)
     prints = weekly.fingerprints(data)
-    existing = dict(
-        (((patient_id, week), fingerprint))
+    existing = {
+        (patient_id, week): fingerprint
         for patient_id, week, fingerprint in WeeklySummary.objects.filter(
             patient_id__in=patient_ids, week_start__gte=start, week_start__lte=end
         ).values_list("patient_id", "week_start", "fingerprint")
-    )
-    weeks = [weekly.from_day_number(w) for w in data.keys["week"].tolist()]
+    }
+    weeks = [scoring.from_day_number(w) for w in data.keys["week"].tolist()]
     changed = [
         k
         for k, (patient_id, week, fingerprint) in enumerate(
@@ -120,21 +122,26 @@ def upsert(*, summaries: list[dict[str, Any]]) -> None:
             update_fields=UPDATE_FIELDS,
         )
         return
-    table = WeeklySummary._meta.db_table
-    columns = ", ".join(INSERT_FIELDS)
-    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in UPDATE_FIELDS)
+    columns = sql.SQL(", ").join(map(sql.Identifier, INSERT_FIELDS))
+    updates = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name)) for name in UPDATE_FIELDS)
     with transaction.atomic(), connection.cursor() as cursor:
         # Dropped at commit; dropped first too in case an outer transaction is still open (tests).
         cursor.execute("DROP TABLE IF EXISTS pg_temp.trends_upsert")
-        cursor.execute(f"CREATE TEMP TABLE trends_upsert ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")
-        with cursor.cursor.copy(f"COPY trends_upsert ({columns}) FROM STDIN") as copy:
+        cursor.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE trends_upsert ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
+            ).format(columns=columns, table=sql.Identifier(WeeklySummary._meta.db_table))
+        )
+        with cursor.cursor.copy(sql.SQL("COPY trends_upsert ({}) FROM STDIN").format(columns)) as copy:
             for summary in summaries:
                 copy.write_row(
                     [json.dumps(summary[name]) if name in JSON_FIELDS else summary[name] for name in INSERT_FIELDS]
                 )
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM trends_upsert ORDER BY patient_id, week_start "
-            f"ON CONFLICT (patient_id, week_start) DO UPDATE SET {updates}"
+            sql.SQL(
+                "INSERT INTO {table} ({columns}) SELECT {columns} FROM trends_upsert ORDER BY patient_id, week_start "
+                "ON CONFLICT (patient_id, week_start) DO UPDATE SET {updates}"
+            ).format(table=sql.Identifier(WeeklySummary._meta.db_table), columns=columns, updates=updates)
         )
 
 

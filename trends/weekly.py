@@ -32,6 +32,7 @@ from tracker.measures import is_processed
 
 # Bump when the summary's meaning or shape changes: every week's fingerprint changes and all are rebuilt.
 FORMAT_VERSION = 1
+MIN_NIGHTS_FOR_SPREAD = 2  # a spread of sleep timing needs two nights at least
 
 MEAL_COLUMNS = ["patient_id", "date", "food_id", "grams"]
 FOOD_COLUMNS = ["id", "portion", "fiber", "nova", "fermented", "added_sugar", "groups"]
@@ -65,12 +66,14 @@ def day_numbers(values: Any) -> np.ndarray:
     array = np.asarray(values)
     if array.size == 0:
         return np.zeros(0, dtype=np.int64)
-    return array.astype("datetime64[D]").astype(np.int64)
+    numbers: np.ndarray = array.astype("datetime64[D]").astype(np.int64)
+    return numbers
 
 
 def week_numbers(days: np.ndarray) -> np.ndarray:
     """Day numbers of the Mondays of the weeks containing `days` (1970-01-01 was a Thursday)."""
-    return days - (days + 3) % 7
+    mondays: np.ndarray = days - (days + 3) % 7
+    return mondays
 
 
 def empty(columns: list[str]) -> pd.DataFrame:
@@ -325,7 +328,7 @@ def summarise(data: WeekData, only: np.ndarray | None = None) -> list[dict[str, 
     means = {column: per_week(grouped[column].mean()) for column in SERIES}
     counts = {column: np.nan_to_num(per_week(grouped[column].count())) for column in SERIES}
     sd = per_week(grouped["mid_sleep"].std(ddof=0))
-    sd[counts["mid_sleep"] < 2] = np.nan
+    sd[counts["mid_sleep"] < MIN_NIGHTS_FOR_SPREAD] = np.nan
     meal_days = np.nan_to_num(per_week(grouped["meal_logged"].sum()))
     days_logged = np.nan_to_num(per_week(grouped["logged"].sum()))
     relapse_days = np.nan_to_num(per_week(grouped["relapse"].sum()))
@@ -334,8 +337,8 @@ def summarise(data: WeekData, only: np.ndarray | None = None) -> list[dict[str, 
     grid: dict[str, np.ndarray] = {column: np.full(n * 7, np.nan) for column in SERIES}
     grid["relapse"] = np.zeros(n * 7)
     slot = row * 7 + (daily["day"].to_numpy(dtype=np.int64) - daily["week"].to_numpy(dtype=np.int64))
-    for column in grid:
-        grid[column][slot] = daily[column].to_numpy(dtype=np.float64)
+    for column, values in grid.items():
+        values[slot] = daily[column].to_numpy(dtype=np.float64)
     series = {column: _series_lists(grid[column], decimals) for column, decimals in SERIES.items()}
     relapse_flags = grid["relapse"].astype(np.int64).reshape(-1, 7).tolist()
 

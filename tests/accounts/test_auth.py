@@ -16,7 +16,7 @@ from accounts.models import User
 from audit.models import Action, AuditEvent
 from tests.factories import PASSWORD
 
-NEW_PASSWORD = "a brand new passphrase for msgut 2026"  # noqa: S105
+NEW_PASSWORD = "a brand new passphrase for msgut 2026"
 
 
 def sign_in(client: Client, email: str, password: str = PASSWORD, **extra):

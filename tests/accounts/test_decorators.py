@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLPattern, URLResolver
@@ -84,8 +85,6 @@ def test_the_right_role_passes_the_guard(role):
 
 
 def _own_view(request: PatientHttpRequest | ClinicianHttpRequest):
-    from django.http import HttpResponse
-
     return HttpResponse(request.user.email)
 
 

@@ -2,12 +2,15 @@ import re
 
 import pytest
 import time_machine
+from django.contrib import admin
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import DEMO_TOTP_KEY, current_demo_code
+from accounts.twofactor import new_backup_codes
 from audit.models import Action, AuditEvent
 from tests.factories import PASSWORD
 from tests.otp import totp_code
@@ -135,8 +138,6 @@ def test_it_refuses_a_code_that_was_already_used(clinician):
 
 
 def test_it_accepts_a_backup_code_once(clinician):
-    from accounts.twofactor import new_backup_codes
-
     TOTPDevice.objects.create(user=clinician, name="authenticator", confirmed=True)
     code = new_backup_codes(clinician)[0]
     first, second = Client(), Client()
@@ -163,8 +164,6 @@ def test_the_admin_site_refuses_staff_who_have_not_verified(client, admin_user):
 
 
 def test_the_admin_site_itself_checks_the_second_factor(rf, admin_user):
-    from django.contrib import admin
-
     request = rf.get("/admin/")
     request.user = admin_user
     admin_user.is_verified = lambda: False
@@ -189,8 +188,6 @@ def test_the_verified_fixtures_open_clinician_pages(clinician_client):
 
 @pytest.mark.django_db
 def test_the_demo_command_gives_demo_staff_the_published_key(capsys):
-    from django.core.management import call_command
-
     call_command("load_demo")
     out = capsys.readouterr().out
     devices = TOTPDevice.objects.filter(user__email__in=["clinician@demo.msgut", "admin@demo.msgut"], confirmed=True)

@@ -1,8 +1,10 @@
 from django.contrib import admin
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.urls import get_resolver, resolve, reverse
 
 from audit.models import Action, AuditEvent
 from audit.services import record
+from msgut.views import permission_denied
 from tests.factories import PASSWORD, PatientFactory
 
 
@@ -30,7 +32,6 @@ def test_it_records_a_sign_out(patient_client, patient):
 def test_it_takes_actor_and_page_name_from_the_request(rf, clinician, patient):
     request = rf.get(reverse("accounts:profile"))
     request.user = clinician
-    from django.urls import resolve
 
     request.resolver_match = resolve(request.path)
     event = record(action=Action.PATIENT_READ, patient=patient, request=request)
@@ -81,11 +82,6 @@ def test_the_admin_lists_events(admin_client, patient):
 
 
 def test_a_refusal_is_recorded_and_answered_with_the_403_page(client, patient):
-    from django.core.exceptions import PermissionDenied
-    from django.urls import resolve
-
-    from msgut.views import permission_denied
-
     client.force_login(patient)
     request = client.get(reverse("accounts:profile")).wsgi_request
     request.resolver_match = resolve(reverse("accounts:profile"))
@@ -98,6 +94,4 @@ def test_a_refusal_is_recorded_and_answered_with_the_403_page(client, patient):
 
 
 def test_django_uses_the_recording_403_handler():
-    from django.urls import get_resolver
-
     assert get_resolver().resolve_error_handler(403).__name__ == "permission_denied"

@@ -1,4 +1,6 @@
 import pytest
+from django.db import connections
+from playwright.sync_api import sync_playwright
 
 from tests.conftest import chromium_path
 
@@ -18,8 +20,6 @@ def chromium():
     """One Debian chromium for a test module (a launch costs about a second; each test opens
     its own context, so no cookie or storage passes between tests). Skips locally, fails in
     CI, when it is not installed."""
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
     with pytest.MonkeyPatch.context() as env:

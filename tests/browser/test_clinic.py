@@ -5,8 +5,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from fhir.resources.R4B.bundle import Bundle
 
+from audit.models import Action, AuditEvent
+from clinic.models import ConsentWording
+from clinic.services import grant_access
+from tests.browser.test_tracker_day import _sign_in
+from tests.factories import PASSWORD, ClinicianFactory, PatientFactory
 from tests.otp import totp_code
+from tracker.models import FatigueRating, Relapse
+from trends.services import rebuild_patient
 
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -19,16 +29,6 @@ def browser_page(open_page):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fhir(browser_page):
-    from django.utils import timezone
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-    from fhir.resources.R4B.bundle import Bundle
-
-    from audit.models import Action, AuditEvent
-    from clinic.models import ConsentWording
-    from clinic.services import grant_access
-    from tests.factories import PASSWORD, ClinicianFactory, PatientFactory
-    from tracker.models import FatigueRating, Relapse
-
     if not ConsentWording.objects.exists():  # transactional tests flush the data migration's row
         ConsentWording.objects.create(version=1, text_en="I agree.", text_fr="J'accepte.")
     clinician = ClinicianFactory(display_name="Dr Test")
@@ -42,7 +42,6 @@ def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fh
             FatigueRating(patient=patient, date=today - timedelta(days=d), score=4) for d in range(0, 20)
         )
     Relapse.objects.create(patient=flagged, started_on=today - timedelta(days=6), symptoms="Double vision")
-    from trends.services import rebuild_patient
 
     rebuild_patient(patient_id=flagged.pk)  # the weekly summaries the charts draw
 
@@ -98,9 +97,6 @@ def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fh
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_report_prints_once_and_hides_its_print_button_without_javascript(open_page, settings):
-    from tests.browser.test_tracker_day import _sign_in
-    from tests.factories import PatientFactory
-
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     patient = PatientFactory()
     page = _sign_in(open_page(viewport=DESKTOP, locale="en-GB"), patient.email)

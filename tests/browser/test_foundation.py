@@ -3,9 +3,14 @@
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from accounts.models import User
+from accounts.services import register_user
+from tests.factories import PASSWORD
 
 PHONE = {"width": 390, "height": 844}
-PASSPHRASE = "a calm long passphrase for my health diary"  # noqa: S105
+PASSPHRASE = "a calm long passphrase for my health diary"
 
 
 @pytest.fixture
@@ -20,8 +25,6 @@ def no_sideways_scroll(page) -> bool:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_patient_signs_up_signs_in_and_reads_home_in_french_on_a_phone(page):
-    from accounts.models import User
-
     base = page.base_url
     page.goto(f"{base}/accounts/signup/")
     assert no_sideways_scroll(page)
@@ -58,8 +61,6 @@ def test_a_patient_signs_up_signs_in_and_reads_home_in_french_on_a_phone(page):
 
 
 def axe_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
     results = Axe().run(
         page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
     )
@@ -71,9 +72,6 @@ def axe_violations(page) -> list[str]:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_foundation_pages_pass_axe_wcag_aa_checks_on_a_phone(page):
-    from accounts.services import register_user
-    from tests.factories import PASSWORD
-
     base = page.base_url
     register_user(email="reader@example.org", password=PASSWORD)
     register_user(email="doctor@example.org", password=PASSWORD, role="clinician")

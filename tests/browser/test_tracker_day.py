@@ -8,9 +8,13 @@ import re
 import zoneinfo
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, PatientFactory
+from tracker.catalog import search_key
+from tracker.models import FatigueRating, FavoriteFood, Food, Lifestyle, MealItem, Relapse, SleepDiary
 
 PHONE = {"width": 390, "height": 844}
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -24,8 +28,6 @@ def _today() -> dt.date:
 @pytest.fixture
 def returning_patient(transactional_db):
     """A patient with yesterday fully logged and a favourite: what a returning user has."""
-    from tracker.catalog import search_key
-    from tracker.models import FavoriteFood, Food, MealItem, SleepDiary
 
     patient = PatientFactory(email="camille@example.org")
     foods = {}
@@ -103,10 +105,6 @@ def _no_sideways_scroll(page) -> bool:
 
 @pytest.mark.browser
 def test_a_returning_patient_logs_a_day_on_a_phone_in_few_taps(open_page, live_server, returning_patient):
-    from playwright.sync_api import expect
-
-    from tracker.models import FatigueRating, MealItem, SleepDiary
-
     page = _sign_in(open_page(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"), returning_patient.email)
     errors = page.console_errors
     errors.clear()  # only what the day page logs counts, not the sign-in
@@ -163,10 +161,6 @@ def test_a_returning_patient_logs_a_day_on_a_phone_in_few_taps(open_page, live_s
 
 @pytest.mark.browser
 def test_the_day_works_with_javascript_off(open_page, live_server, returning_patient):
-    from playwright.sync_api import expect
-
-    from tracker.models import Lifestyle, MealItem
-
     page = _sign_in(open_page(viewport=PHONE, java_script_enabled=False, locale="en-GB"), returning_patient.email)
     lifestyle = page.locator("#lifestyle")
     lifestyle.get_by_label("Minutes of physical activity").fill("35")
@@ -203,10 +197,6 @@ def test_the_day_works_with_javascript_off(open_page, live_server, returning_pat
 @pytest.mark.browser
 @pytest.mark.parametrize("path", ["/day/", "/day/month/", "/day/relapses/", "/day/mfis/"])
 def test_axe_finds_no_serious_violations(open_page, live_server, returning_patient, path):
-    from axe_playwright_python.sync_playwright import Axe
-
-    from tracker.models import Relapse
-
     Relapse.objects.create(
         patient=returning_patient,
         started_on=_today() - dt.timedelta(days=40),
@@ -236,7 +226,6 @@ def _focused(page) -> str:
 @pytest.mark.browser
 def test_keyboard_focus_stays_in_the_section_after_each_htmx_save(open_page, live_server, returning_patient):
     """A keyboard user presses Enter on a save button; the section is swapped; focus must not fall to the page top."""
-    from playwright.sync_api import expect
 
     page = _sign_in(open_page(viewport={"width": 1280, "height": 900}, locale="en-GB"), returning_patient.email)
     status = page.locator("#day-status")
@@ -282,8 +271,6 @@ def test_keyboard_focus_stays_in_the_section_after_each_htmx_save(open_page, liv
 
 @pytest.mark.browser
 def test_type_ahead_result_counts_are_read_out_from_a_live_region_that_stays(open_page, live_server, returning_patient):
-    from playwright.sync_api import expect
-
     page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), returning_patient.email)
     live = page.locator("#search-live")
     assert live.get_attribute("aria-live") == "polite" and live.inner_text() == ""
@@ -296,8 +283,6 @@ def test_type_ahead_result_counts_are_read_out_from_a_live_region_that_stays(ope
 @pytest.mark.browser
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_a_past_day_fits_a_phone_with_both_neighbour_buttons(open_page, live_server, returning_patient, language):
-    from playwright.sync_api import expect
-
     page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), returning_patient.email)
     if language == "fr":
         page.get_by_role("button", name="Français").click()

@@ -4,6 +4,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+
+from guidance.models import DayScore
+from tests.factories import PASSWORD, PatientFactory
+from tests.guidance.factories import RuleSetVersionFactory
+from tests.tracker.factories import FoodFactory, RelapseFactory
+from tracker.models import FatigueRating, MealItem, SleepDiary
+from trends import services, weekly
+from trends.models import PendingWeek
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 DESKTOP = {"width": 1280, "height": 900}
@@ -11,8 +20,6 @@ PHONE = {"width": 390, "height": 844}
 
 
 def sign_in(open_page, viewport):
-    from tests.factories import PASSWORD
-
     page = open_page(viewport=viewport, locale="en-GB", timeout=20000)
     page.goto(f"{page.base_url}/accounts/login/")
     page.fill("input[name=username]", "camille@example.org")
@@ -24,12 +31,6 @@ def sign_in(open_page, viewport):
 
 def history(patient, weeks: int) -> None:
     """Varied days over `weeks` weeks, with a relapse, written the fast way (bulk)."""
-    from django.utils import timezone
-
-    from guidance.models import DayScore
-    from tests.guidance.factories import RuleSetVersionFactory
-    from tests.tracker.factories import FoodFactory, RelapseFactory
-    from tracker.models import FatigueRating, MealItem, SleepDiary
 
     today = timezone.localdate()
     lentils = FoodFactory(fiber_g_per_100g=8)
@@ -81,9 +82,6 @@ def history(patient, weeks: int) -> None:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_patient_sees_the_four_charts_drawn_at_desktop_and_phone_width(open_page, live_server):
-    from tests.factories import PatientFactory
-    from trends import services
-
     patient = PatientFactory(email="camille@example.org")
     history(patient, 12)
     services.rebuild_patient(patient_id=patient.pk)
@@ -108,12 +106,6 @@ def test_the_patient_sees_the_four_charts_drawn_at_desktop_and_phone_width(open_
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_charts_being_built_fill_themselves_in(open_page, live_server):
-    from django.utils import timezone
-
-    from tests.factories import PatientFactory
-    from trends import services, weekly
-    from trends.models import PendingWeek
-
     patient = PatientFactory(email="camille@example.org")
     history(patient, 2)
     monday = weekly.week_start(timezone.localdate())

@@ -1,3 +1,4 @@
+from django.test import Client
 from django.urls import reverse
 
 from audit.models import Action, AuditEvent
@@ -114,7 +115,6 @@ def test_a_patient_accepts_a_clinicians_invitation(patient, clinician, wording):
     client = clinician_client_for(clinician)
     client.post(reverse("clinic:invite"), {"email": patient.email.upper()})
     invitation = Invitation.objects.get()
-    from django.test import Client
 
     patient_client = Client()
     patient_client.force_login(patient)

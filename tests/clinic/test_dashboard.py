@@ -9,7 +9,7 @@ from clinic.access import visible_to
 from clinic.dashboard import dashboard_rows
 from guidance.models import DayScore, RuleSetVersion
 from tests.clinic.conftest import add_relapse, clinician_client_for, log_days, make_grant
-from tests.factories import PatientFactory
+from tests.factories import ClinicianFactory, PatientFactory
 from tracker.models import FatigueRating, MFISResponse
 
 
@@ -121,8 +121,6 @@ def count_queries(client) -> int:
 
 @pytest.mark.parametrize("many", [200])
 def test_the_dashboard_query_count_does_not_grow_with_patients(clinician, wording, today, many):
-    from tests.factories import ClinicianFactory
-
     client = clinician_client_for(clinician)
     populate(clinician, 1, today)
     one = count_queries(client)

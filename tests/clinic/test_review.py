@@ -7,7 +7,7 @@ from clinic.models import ClinicianNote
 from clinic.services import add_note
 from tests.clinic.conftest import add_relapse, clinician_client_for
 from tracker.measures import REASON_FEVER, REASON_SHORT, REASON_TOO_SOON
-from tracker.models import CustomSymptom, FatigueRating, SymptomLog, SymptomRating
+from tracker.models import CustomSymptom, FatigueRating, MFISResponse, SymptomLog, SymptomRating
 from tracker.selectors import relapse_reasons
 
 PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
@@ -58,7 +58,6 @@ def test_the_review_page_shows_the_range_with_entries_relapses_mfis_and_notes(pa
 
 def test_wide_tables_scroll_in_regions_a_keyboard_can_reach(patient_client, patient, clinician, granted, today):
     """On a phone the MFIS, day and audit tables scroll sideways: each scrolling box takes focus and has a name."""
-    from tracker.models import MFISResponse
 
     FatigueRating.objects.create(patient=patient, date=today, score=5)
     MFISResponse.objects.create(patient=patient, date=today, items=[2] * 21, completed=True)

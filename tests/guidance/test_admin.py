@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from guidance import rules
 from guidance.models import DayScore, Rule, RuleSetVersion
+from tests.guidance.factories import FoodFactory, MealItemFactory
 
 CHANGE_URL = "admin:guidance_rule_change"
 
@@ -100,8 +101,6 @@ def test_the_preview_scores_the_sample_weeks_without_saving(admin_client, fiber)
 def test_save_and_publish_makes_a_new_version_and_rescores(
     admin_client, fiber, patient, django_capture_on_commit_callbacks
 ):
-    from tests.guidance.factories import FoodFactory, MealItemFactory
-
     MealItemFactory(patient=patient, food=FoodFactory(fiber_g_per_100g=10), grams=100, date="2026-03-02")
     url = reverse(CHANGE_URL, args=[fiber.pk])
     with django_capture_on_commit_callbacks(execute=True):

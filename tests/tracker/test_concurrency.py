@@ -33,7 +33,7 @@ def _race(*writes):
         try:
             barrier.wait()
             write()
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:  # reported below
             errors.append(error)
         finally:
             connections.close_all()

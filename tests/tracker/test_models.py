@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from tests.tracker.factories import FatigueFactory, MealItemFactory, RelapseFactory, SleepFactory
-from tracker.models import FatigueRating, Lifestyle, MFISResponse, Relapse, SleepDiary, StoolEvent, SymptomLog
+from tracker.models import FatigueRating, Food, Lifestyle, MFISResponse, Relapse, SleepDiary, StoolEvent, SymptomLog
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 
@@ -65,10 +66,6 @@ def test_it_refuses_the_same_client_token_twice_but_allows_blank_tokens(patient)
 
 
 def test_a_food_shows_its_name_and_measure_in_the_active_language():
-    from django.utils import translation
-
-    from tracker.models import Food
-
     both = Food(
         name_en="Oat flakes", name_fr="Flocons d'avoine", household_measure_en="1 bowl", household_measure_fr="1 bol"
     )

@@ -101,8 +101,8 @@ def test_it_never_answers_500_and_never_writes_half_a_form(
 ):
     symptom = CustomSymptom.objects.get_or_create(patient=patient, name="Tingling")[0]
     data = {}
-    for name, value in zip(ENDPOINTS[endpoint], values, strict=False):
-        name = name.replace("SYMPTOM", str(symptom.pk))
+    for field, value in zip(ENDPOINTS[endpoint], values, strict=False):
+        name = field.replace("SYMPTOM", str(symptom.pk))
         data[name] = str(day_foods["oats"].pk) if name == "food" and value == "7" else value
     if extra_patient:
         data["patient"] = str(other_patient.pk)
@@ -113,15 +113,11 @@ def test_it_never_answers_500_and_never_writes_half_a_form(
         after = _snapshot()
         assert response.status_code < 500
         changed = {name for name in before if before[name] != after[name]}
-        saved = (
-            response.status_code == 302
-            and "#" in response.get("Location", "")
-            or (
-                response.status_code == 200
-                and htmx
-                and "hx-swap-oob" in response.content.decode()
-                and "day-score" in response.content.decode()
-            )
+        saved = (response.status_code == 302 and "#" in response.get("Location", "")) or (
+            response.status_code == 200
+            and htmx
+            and "hx-swap-oob" in response.content.decode()
+            and "day-score" in response.content.decode()
         )
         if not saved or day > TODAY:
             assert not changed, (endpoint, data, response.status_code)

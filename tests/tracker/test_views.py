@@ -4,10 +4,12 @@ import datetime as dt
 from html.parser import HTMLParser
 
 import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied
 from django.urls import resolve, reverse
 
 from tests.factories import ClinicianFactory
-from tests.tracker.conftest import TODAY
+from tests.tracker.conftest import PARIS, TODAY
 from tests.tracker.factories import FatigueFactory, MealItemFactory, RelapseFactory, SleepFactory
 from tracker.models import (
     CustomSymptom,
@@ -21,6 +23,7 @@ from tracker.models import (
     StoolEvent,
     SymptomLog,
 )
+from tracker.views import day as day_views
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 YESTERDAY = TODAY - dt.timedelta(days=1)
@@ -368,24 +371,16 @@ def test_it_shows_the_mfis_scores_once_in_the_page_and_never_in_the_title_or_hea
 
 
 def test_it_refuses_non_patients_even_past_two_factor(rf):
-    from django.core.exceptions import PermissionDenied
-
-    from tracker.views import day
-
     request = rf.get(url("today"))
     request.user = ClinicianFactory()
     with pytest.raises(PermissionDenied):
-        day.today(request)
+        day_views.today(request)
 
 
 @pytest.mark.parametrize(
     ("zone", "allowed"), [("Pacific/Kiritimati", True), ("Europe/Paris", False), ("Pacific/Honolulu", False)]
 )
 def test_it_uses_the_patients_own_time_zone_for_today(client, patient, zone, allowed):
-    import time_machine
-
-    from tests.tracker.conftest import PARIS
-
     patient.profile.time_zone = zone
     patient.profile.save()
     # 14:00 in Paris is already the 21st in Kiritimati (UTC+14).
@@ -404,7 +399,7 @@ def test_it_keeps_type_ahead_cheap(patient_client, day_foods, htmx, django_asser
 class _Forms(HTMLParser):
     """Each htmx form of a page with the attributes of its enclosing elements, innermost first."""
 
-    VOID = {"input", "br", "img", "meta", "link", "hr", "source"}
+    VOID = frozenset({"input", "br", "img", "meta", "link", "hr", "source"})
 
     def __init__(self):
         super().__init__()

@@ -128,7 +128,7 @@ def test_two_builds_at_once_leave_one_identical_row():
         try:
             barrier.wait()
             services.build_patient_week(patient_id=patient.pk, day=MONDAY, force=True)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
         finally:
             connections.close_all()

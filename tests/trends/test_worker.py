@@ -4,10 +4,13 @@ import time
 from datetime import date
 
 import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.conf import settings
 from django.db import connections
 
+from msgut.celery import app
 from tests.conftest import need
 from tests.factories import PatientFactory
 from tests.tracker.factories import FatigueFactory
@@ -20,7 +23,6 @@ MONDAY = date(2026, 3, 2)
 def redis_up() -> bool:
     if not settings.REDIS_URL:
         return False
-    import redis
 
     try:
         return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping())
@@ -32,9 +34,6 @@ def redis_up() -> bool:
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_over_redis_builds_the_week_of_a_change(monkeypatch):
     need(redis_up(), "Redis is not reachable (set REDIS_URL)")
-    from celery.contrib.testing.worker import start_worker
-
-    from msgut.celery import app
 
     assert not app.conf.task_always_eager
     patient = PatientFactory()

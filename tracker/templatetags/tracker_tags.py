@@ -1,5 +1,8 @@
 """Small display helpers for the daily log."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -16,8 +19,16 @@ def new_token() -> str:
     return make_token()
 
 
+# From 10 g on, a tenth of a gram is noise in what the page shows.
+WHOLE_GRAMS_FROM = 10
+# A portion reads as a count of household measures when it is within 2 % of a half measure,
+# half a measure at least; otherwise as grams.
+MEASURE_TOLERANCE = 0.02
+MIN_MEASURES = 0.5
+
+
 def _grams(value: float) -> str:
-    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+    return f"{value:.0f}" if value >= WHOLE_GRAMS_FROM or value == int(value) else f"{value:.1f}"
 
 
 @register.filter
@@ -33,7 +44,7 @@ def portion(item: MealItem) -> str:
     base = item.food.default_portion_g
     if base:
         count = item.grams / base
-        if abs(count * 2 - round(count * 2)) < 0.02 and count >= 0.5:
+        if abs(count * 2 - round(count * 2)) < MEASURE_TOLERANCE and count >= MIN_MEASURES:
             n = formats.number_format(round(count, 1)) if count != int(count) else str(int(count))
             if n == "1":
                 return _("%(measure)s · %(grams)s g") % {"measure": item.food.display_measure, "grams": grams}
@@ -61,5 +72,5 @@ def percent(value: float | None) -> str:
 
 
 @register.filter
-def get_item(mapping: dict, key: object) -> object:
+def get_item(mapping: Mapping[Any, object], key: object) -> object:
     return mapping.get(key) if mapping else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec, cast
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -63,12 +63,14 @@ def past_or_today(view: DayView[P]) -> DayView[P]:
     """A day's page or write refuses a future day (in the patient's time zone)."""
 
     @wraps(view)
-    def wrapper(request: PatientHttpRequest, day: date, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def wrapper(request: PatientHttpRequest, /, day: date, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         if day > selectors.patient_today():
             return refuse_future(request)
         return view(request, day, *args, **kwargs)
 
-    return wrapper
+    # Django passes `day` by keyword, so it cannot be positional-only, as Concatenate would need
+    # for mypy to prove that P's keywords never hold a second `day`; URL patterns guarantee it.
+    return cast(DayView[P], wrapper)
 
 
 def day_context(log: selectors.DayLog, bound: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -13,6 +13,9 @@ from accounts.decorators import patient_required
 from msgut.http import PatientHttpRequest
 from tracker import selectors
 
+# The years the month view pages through; any other year in the URL is not a page.
+MONTH_VIEW_YEARS = range(2000, 2101)
+
 
 @require_GET
 @patient_required
@@ -20,7 +23,7 @@ def month(request: PatientHttpRequest, year: int | None = None, month: int | Non
     today = selectors.patient_today()
     year = year or today.year
     month = month or today.month
-    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+    if month not in range(1, 13) or year not in MONTH_VIEW_YEARS:
         raise Http404
     if (year, month) > (today.year, today.month):
         return redirect("tracker:month")
