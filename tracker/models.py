@@ -90,7 +90,7 @@ class Food(models.Model):
                 condition=Q(nova_group__gte=NOVA_MIN, nova_group__lte=NOVA_MAX), name="food_nova_1_4"
             ),
         ]
-        indexes = [
+        indexes: ClassVar = [
             # Whether the shared catalog changed (count, last id, last change), from the index alone.
             models.Index(fields=["updated_at", "id"], condition=Q(owner__isnull=True), name="food_shared_changes"),
         ]

@@ -68,6 +68,8 @@ TYPOS = frozenset({TYPO_1, PARTIAL_TYPO_1, TYPO_2, PARTIAL_TYPO_2})
 TYPO_FROM = 4  # shorter words get no edit: "ham" must not find "jam"
 TWO_TYPOS_FROM = 7
 SUFFIX_FROM = 4
+TYPO_KEY_FROM = 3  # word starts shorter than this are no typo targets
+WORD_CACHE_SIZE = 4096  # typed words remembered per vocabulary
 
 _STEMMERS = {"en": "english", "fr": "french"}
 
@@ -75,7 +77,7 @@ _STEMMERS = {"en": "english", "fr": "french"}
 @lru_cache(maxsize=65_536)
 def stem(word: str, lang: str) -> str:
     # Snowball stemmers are not thread-safe objects; one per call is cheap next to the cache.
-    return snowballstemmer.stemmer(_STEMMERS[lang]).stemWord(word)
+    return str(snowballstemmer.stemmer(_STEMMERS[lang]).stemWord(word))
 
 
 def terms(text: str) -> tuple[str, ...]:
@@ -172,7 +174,7 @@ class _Name:
 
 
 def _name(text: str) -> _Name:
-    return _Name(words=terms(text), main=frozenset(terms(text.split("(")[0])))
+    return _Name(words=terms(text), main=frozenset(terms(text.partition("(")[0])))
 
 
 class _Vocabulary:
@@ -193,7 +195,7 @@ class _Vocabulary:
             self.by_stem.setdefault(word_stem, []).append(word)
             for end in range(1, len(word)):
                 self.prefixes.setdefault(word[:end], []).append(word)
-                if end >= 3:
+                if end >= TYPO_KEY_FROM:
                     typo_keys.setdefault(word[:end], {}).setdefault(word, False)
             for form in {word, word_stem}:
                 typo_keys.setdefault(form, {})[word] = True
@@ -210,7 +212,7 @@ class _Vocabulary:
         found = self._cache.get(typed)
         if found is None:
             found = self._word_matches(typed)
-            if len(self._cache) > 4096:
+            if len(self._cache) > WORD_CACHE_SIZE:
                 self._cache.clear()
             self._cache[typed] = found
         return found

@@ -3,24 +3,22 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, PatientFactory
+from tracker.catalog import load_catalog
 
 PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
 def patient_with_catalog(transactional_db):
-    from tracker.catalog import load_catalog
-
     load_catalog()
     return PatientFactory(email="search@example.org")
 
 
 @pytest.mark.browser
 def test_typos_plurals_and_synonyms_find_the_food_at_phone_width(open_page, patient_with_catalog):
-    from playwright.sync_api import expect
-
     page = open_page(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB")
     page.goto(f"{page.base_url}/accounts/login/")
     page.get_by_label("Email").fill(patient_with_catalog.email)
