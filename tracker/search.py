@@ -35,6 +35,7 @@ here computes a distance by hand.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -202,9 +203,9 @@ class _Vocabulary:
                 for start in range(1, len(form) - SUFFIX_FROM + 1):
                     self.suffixes.setdefault(form[start:], []).append(word)
         self.typo_keys = typo_keys
-        self.keys_by_length: dict[int, list[str]] = {}
-        for key in sorted(typo_keys):
-            self.keys_by_length.setdefault(len(key), []).append(key)
+        # Sorted by length, so the keys a word can be within edits of are one slice.
+        self.keys = sorted(typo_keys, key=lambda key: (len(key), key))
+        self.key_lengths = [len(key) for key in self.keys]
         self._cache: dict[str, dict[str, int]] = {}
 
     def word_matches(self, typed: str) -> dict[str, int]:
@@ -234,15 +235,16 @@ class _Vocabulary:
             if len(form) < TYPO_FROM:
                 continue
             edits = 2 if len(form) >= TWO_TYPOS_FROM else 1
-            for length in range(len(form) - edits, len(form) + edits + 1):
-                for key, distance, _ in process.extract(
-                    form, self.keys_by_length.get(length, ()), scorer=OSA.distance, score_cutoff=edits, limit=None
-                ):
-                    for word, whole in self.typo_keys[key].items():
-                        if whole:
-                            meet(word, TYPO_1 if distance <= 1 else TYPO_2)
-                        else:
-                            meet(word, PARTIAL_TYPO_1 if distance <= 1 else PARTIAL_TYPO_2)
+            start = bisect_left(self.key_lengths, len(form) - edits)
+            candidates = self.keys[start : bisect_right(self.key_lengths, len(form) + edits)]
+            for key, distance, _ in process.extract(
+                form, candidates, scorer=OSA.distance, score_cutoff=edits, limit=None
+            ):
+                for word, whole in self.typo_keys[key].items():
+                    if whole:
+                        meet(word, TYPO_1 if distance <= 1 else TYPO_2)
+                    else:
+                        meet(word, PARTIAL_TYPO_1 if distance <= 1 else PARTIAL_TYPO_2)
         for word in self.prefixes.get(typed, ()):
             meet(word, PREFIX)
         found.update(self.same(typed))
