@@ -40,7 +40,11 @@ def _plain(value: Any) -> Any:
 def export_tables(patient: User, *, include_clinician_content: bool) -> dict[str, list[dict[str, Any]]]:
     """Every row of the patient's, as plain dicts, keyed by model label."""
     tables: dict[str, list[dict[str, Any]]] = {}
-    for label, queryset in patient_owned_querysets(patient, include_clinician_content=include_clinician_content):
+    # A clinician's export (the one with clinician content) holds no consent rows naming other clinicians.
+    owned = patient_owned_querysets(
+        patient, include_clinician_content=include_clinician_content, include_sharing=not include_clinician_content
+    )
+    for label, queryset in owned:
         tables[label] = [{key: _plain(value) for key, value in row.items()} for row in queryset.values()]
     return tables
 

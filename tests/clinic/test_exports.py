@@ -8,11 +8,12 @@ from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
 from clinic.exports import neutralise_cell
+from clinic.models import ConsentWording
 from clinic.selectors import patient_owned_querysets
-from clinic.services import add_note
+from clinic.services import add_note, grant_access
 from guidance.models import DayScore, RuleSetVersion
 from tests.clinic.conftest import add_relapse, clinician_client_for
-from tests.factories import PatientFactory
+from tests.factories import ClinicianFactory, PatientFactory
 from tracker.models import (
     CustomSymptom,
     FatigueRating,
@@ -160,3 +161,19 @@ def test_clinician_notes_are_in_the_clinicians_export_only(patient, patient_clie
     assert "clinician working note" not in mine
     theirs = clinician_client_for(clinician).get(reverse("clinic:export", args=[patient.pk, "json"])).content.decode()
     assert "clinician working note" in theirs
+
+
+def test_a_clinicians_export_holds_the_patients_data_only_not_their_other_clinicians(
+    patient, patient_client, clinician, granted
+):
+    other = ClinicianFactory(email="another.doctor@example.org", display_name="Dr Other")
+    grant_access(patient=patient, clinician=other, wording=ConsentWording.current())
+    client = clinician_client_for(clinician)
+    for fmt in ("json", "csv", "fhir"):
+        body = client.get(reverse("clinic:export", args=[patient.pk, fmt])).content.decode()
+        assert "clinic.AccessGrant" not in body, fmt
+        assert other.email not in body and "Dr Other" not in body, fmt
+        assert f'"clinician_id": {other.pk}' not in body, fmt
+    # The patient's own export still lists who they share with: it is theirs.
+    mine = json.loads(patient_client.get(reverse("clinic:export", args=[patient.pk, "json"])).content)
+    assert {row["clinician_id"] for row in mine["tables"]["clinic.AccessGrant"]} == {clinician.pk, other.pk}
