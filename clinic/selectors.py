@@ -13,11 +13,20 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import F, FloatField, QuerySet, Sum
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from accounts.models import Role, User
-from clinic.models import AccessGrant, ClinicianNote, Invitation, InviteCode, RelapseReview, normalise_code
+from clinic.models import (
+    AccessGrant,
+    ClinicianNote,
+    EDSSScore,
+    Invitation,
+    InviteCode,
+    RelapseReview,
+    normalise_code,
+)
 from guidance.models import DayScore
 from tracker.measures import MFISScores, mfis_scores
 from tracker.models import (
@@ -25,6 +34,7 @@ from tracker.models import (
     Food,
     Lifestyle,
     MealItem,
+    Medication,
     MFISResponse,
     Relapse,
     SavedMealItem,
@@ -167,6 +177,58 @@ def mfis_history(patient: User, start: date | None = None, end: date | None = No
     for response in responses.order_by("-date"):
         rows.append(MFISRow(**vars(mfis_scores(response.items)), date=response.date, completed=response.completed))
     return rows
+
+
+@dataclass(frozen=True)
+class MedicationSummary:
+    """A medication on the patient's list with its "taken as usual" answers over a period."""
+
+    medication: Medication
+    days_current: int  # days of the period (up to today) it was on the list
+    days_answered: int
+    days_as_usual: int
+
+    @property
+    def days_not_as_usual(self) -> int:
+        return self.days_answered - self.days_as_usual
+
+
+def medications_for_report(patient: User, start: date, end: date) -> list[MedicationSummary]:
+    """The medications on the list at any time in [start, end], current disease-modifying therapies
+    first, with the daily answers counted over the period (two queries whatever the history).
+    """
+    overlapping = (Q(started_on__isnull=True) | Q(started_on__lte=end)) & (
+        Q(stopped_on__isnull=True) | Q(stopped_on__gte=start)
+    )
+    in_period = Q(days__date__range=(start, end))
+    medications = list(
+        Medication.objects.filter(overlapping, patient=patient).annotate(
+            answered=Count("days", filter=in_period), as_usual=Count("days", filter=in_period & Q(days__taken=True))
+        )
+    )
+    last = min(end, timezone.localdate())
+    summaries = []
+    for medication in medications:
+        first_day = max(start, medication.started_on or start)
+        last_day = min(last, medication.stopped_on or last)
+        summaries.append(
+            MedicationSummary(
+                medication=medication,
+                days_current=max((last_day - first_day).days + 1, 0),
+                days_answered=medication.answered,
+                days_as_usual=medication.as_usual,
+            )
+        )
+    return summaries
+
+
+def edss_history(patient: User, end: date | None = None, limit: int | None = None) -> list[EDSSScore]:
+    """The patient's EDSS scores examined up to `end` (all when None), newest first, at most `limit`."""
+    scores = EDSSScore.objects.filter(patient=patient)
+    if end is not None:
+        scores = scores.filter(assessed_on__lte=end)
+    ordered = scores.order_by("-assessed_on", "-id")
+    return list(ordered[:limit] if limit is not None else ordered)
 
 
 def notes_for(patient: User) -> QuerySet[ClinicianNote]:

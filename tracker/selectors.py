@@ -38,6 +38,8 @@ from tracker.models import (
     Lifestyle,
     MealItem,
     MealType,
+    Medication,
+    MedicationDay,
     MFISResponse,
     Relapse,
     SavedMeal,
@@ -234,6 +236,28 @@ def month_days(patient: User, first: date, last: date) -> dict[date, list[str]]:
             found[d].append("relapse")
             d += timedelta(days=1)
     return found
+
+
+# ---------------------------------------------------------------- medications
+
+
+def medication_list(patient: User) -> list[Medication]:
+    """The patient's whole list: current disease-modifying therapies first, stopped ones last (one query)."""
+    return list(Medication.objects.filter(patient=patient))
+
+
+def asked_medications(patient: User, day: date) -> list[Medication]:
+    """The medications the patient asked to confirm each day and that were on their list on `day`."""
+    return list(
+        Medication.objects.filter(patient=patient, ask_daily=True)
+        .filter(Q(started_on__isnull=True) | Q(started_on__lte=day))
+        .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gte=day))
+    )
+
+
+def medicine_answers(patient: User, day: date) -> dict[int, bool]:
+    """The "taken as usual" answers of one day, by medication id (no key: not answered)."""
+    return dict(MedicationDay.objects.filter(patient=patient, date=day).values_list("medication_id", "taken"))
 
 
 # ---------------------------------------------------------------- relapses
