@@ -23,6 +23,7 @@ from clinic.forms import (
     ConsentForm,
     DashboardForm,
     DateRangeForm,
+    EDSSForm,
     EraseForm,
     InvitationConsentForm,
     InviteCodeForm,
@@ -30,21 +31,26 @@ from clinic.forms import (
     NoteForm,
     RelapseReviewForm,
 )
-from clinic.models import AccessGrant, ClinicianNote, ConsentWording
+from clinic.models import AccessGrant, ClinicianNote, ConsentWording, EDSSScore
 from clinic.services import (
+    EDSSDateTaken,
     add_note,
     answer_invitation,
+    delete_edss,
+    edit_edss,
     edit_note,
     erase_patient,
     grant_access,
     invite_code_for,
     invite_patient,
+    record_edss,
     regenerate_invite_code,
     review_relapse,
     revoke_access,
 )
 from msgut.http import AuthenticatedHttpRequest, ClinicianHttpRequest, PatientHttpRequest
 from tracker.models import Relapse
+from tracker.selectors import today_of
 
 
 def _download(body: str, content_type: str, filename: str) -> HttpResponse:
@@ -273,13 +279,20 @@ def patient_review(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
 
 
 def _render_review(
-    request: AuthenticatedHttpRequest, patient: User, note_form: NoteForm | None = None, status: int = 200
+    request: AuthenticatedHttpRequest,
+    patient: User,
+    note_form: NoteForm | None = None,
+    status: int = 200,
+    edss_form: EDSSForm | None = None,
 ) -> HttpResponse:
     viewer = request.user
     range_form, start, end = DateRangeForm.for_request(request.GET)
     rows = selectors.day_rows(patient, start, end)
     is_clinician = viewer.role == Role.CLINICIAN
     context = {
+        "medications": selectors.medications_for_report(patient, start, end),
+        "edss": selectors.edss_history(patient),
+        "edss_form": (edss_form or EDSSForm(patient_today=today_of(patient))) if is_clinician else None,
         "patient": patient,
         "is_clinician": is_clinician,
         "range_form": range_form,
@@ -375,6 +388,58 @@ def note_edit(request: AuthenticatedHttpRequest, patient_id: int, note_id: int) 
         messages.success(request, _("Note saved."))
         return redirect(reverse("clinic:patient", args=[patient.pk]) + "#notes")
     return render(request, "clinic/note_edit.html", {"form": form, "patient": patient, "note": note})
+
+
+@require_POST
+def edss_add(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """A granted clinician records an EDSS; anyone else gets the chokepoint's 404."""
+    patient = clinician_patient_or_404(request, patient_id, what="clinic:edss-add")
+    form = EDSSForm(request.POST, patient_today=today_of(patient))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            record_edss(
+                patient=patient,
+                clinician=request.user,
+                assessed_on=data["assessed_on"],
+                score=data["score"],
+                note=data["note"],
+                request=request,
+            )
+        except EDSSDateTaken as taken:
+            form.date_taken(taken.existing)
+        else:
+            messages.success(request, _("EDSS saved."))
+            return redirect(reverse("clinic:patient", args=[patient.pk]) + "#edss")
+    messages.error(request, _("The EDSS was not saved: see the form below."))
+    return _render_review(request, patient, edss_form=form, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+def edss_edit(request: AuthenticatedHttpRequest, patient_id: int, edss_id: int) -> HttpResponse:
+    """Only the clinician who recorded a score corrects or deletes it."""
+    patient = clinician_patient_or_404(request, patient_id, what="clinic:edss-edit")
+    edss = EDSSScore.objects.filter(pk=edss_id, patient=patient, recorded_by=request.user).first()
+    if edss is None:
+        deny(request, patient_id, "clinic:edss-edit")
+    back = reverse("clinic:patient", args=[patient.pk]) + "#edss"
+    if request.method == "POST" and request.POST.get("delete"):
+        delete_edss(edss=edss)
+        messages.success(request, _("EDSS deleted."))
+        return redirect(back)
+    form = EDSSForm(request.POST or None, instance=edss, patient_today=today_of(patient))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            edit_edss(edss=edss, assessed_on=data["assessed_on"], score=data["score"], note=data["note"])
+        except EDSSDateTaken as taken:
+            form.date_taken(taken.existing)
+        else:
+            messages.success(request, _("EDSS saved."))
+            return redirect(back)
+    status = 422 if request.method == "POST" else 200
+    context = {"form": form, "patient": patient, "edss": edss, "back": back}
+    return render(request, "clinic/edss_edit.html", context, status=status)
 
 
 @require_POST

@@ -6,19 +6,21 @@ Each read is a fixed number of queries whatever the history. The writes are in
 
 from __future__ import annotations
 
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Profile, User
 from tracker.catalog import words
 from tracker.measures import (
     REASON_FEVER,
@@ -57,6 +59,18 @@ RECENT_DAYS = 30  # the food search ranks foods eaten in this many days first
 def patient_today() -> date:
     """Today in the active time zone (the middleware activates the patient's own)."""
     return timezone.localdate()
+
+
+def today_of(patient: User) -> date:
+    """Today in `patient`'s own time zone, whoever is asking (a clinician in another zone).
+
+    No profile or an unknown zone: the site's time zone.
+    """
+    zone = Profile.objects.filter(user=patient).values_list("time_zone", flat=True).first()
+    try:
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(zone or settings.TIME_ZONE))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.TIME_ZONE))
 
 
 # ---------------------------------------------------------------- the day and the month
@@ -253,6 +267,32 @@ def asked_medications(patient: User, day: date) -> list[Medication]:
         .filter(Q(started_on__isnull=True) | Q(started_on__lte=day))
         .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gte=day))
     )
+
+
+@dataclass
+class MedicinesDay:
+    """The day's "taken as usual" question: the medications asked about that day and their answers."""
+
+    day: date
+    medications: list[Medication]
+    answers: dict[int, bool]
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.medications) and all(m.pk in self.answers for m in self.medications)
+
+    @property
+    def as_usual(self) -> list[str]:
+        return [m.display_name for m in self.medications if self.answers.get(m.pk) is True]
+
+    @property
+    def not_as_usual(self) -> list[str]:
+        return [m.display_name for m in self.medications if self.answers.get(m.pk) is False]
+
+
+def medicines_day(patient: User, day: date) -> MedicinesDay:
+    """What the day page's medicines section shows (two queries)."""
+    return MedicinesDay(day, asked_medications(patient, day), medicine_answers(patient, day))
 
 
 def medicine_answers(patient: User, day: date) -> dict[int, bool]:

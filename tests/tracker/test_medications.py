@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import translation
 
 from clinic.selectors import medications_for_report
@@ -165,3 +166,194 @@ def test_medications_for_report_counts_the_answers_of_the_period(time_machine):
     first, second = summaries
     assert (first.days_current, first.days_answered, first.days_as_usual, first.days_not_as_usual) == (84, 10, 9, 1)
     assert (second.days_current, second.days_answered) == (10, 0)
+
+
+# ---------------------------------------------------------------- the Treatments page and the day's answer
+
+pages = pytest.mark.usefixtures("pinned_today")
+
+
+def _add(client, **data):
+    fields = {"therapy": "", "name": "", "dose": "", "started_on": "", "stopped_on": "", **data}
+    return client.post(reverse("tracker:medications"), fields)
+
+
+@pages
+def test_a_patient_adds_a_listed_therapy_without_typing_a_name(patient_client, patient):
+    response = _add(patient_client, therapy="ocrelizumab", dose="600 mg every 6 months", started_on="2024-03-01")
+    assert response.status_code == 302
+    medication = Medication.objects.get(patient=patient)
+    assert (medication.therapy, medication.is_dmt, medication.ask_daily) == ("ocrelizumab", True, False)
+    with translation.override("en"):
+        assert medication.display_name == "Ocrelizumab (Ocrevus)"
+    with translation.override("fr"):
+        assert medication.display_name == "Ocrélizumab (Ocrevus)"
+    page = patient_client.get(reverse("tracker:medications")).content.decode()
+    assert "Ocrelizumab (Ocrevus)" in page and "600 mg every 6 months" in page
+
+
+@pages
+def test_a_typed_medicine_is_a_dmt_only_when_ticked(patient_client, patient):
+    _add(patient_client, name="Vitamin D3", dose="1000 IU a day", ask_daily="on")
+    _add(patient_client, name="Trial drug X", is_dmt="on")
+    rows = {m.name: (m.is_dmt, m.ask_daily) for m in Medication.objects.filter(patient=patient)}
+    assert rows == {"Vitamin D3": (False, True), "Trial drug X": (True, False)}
+
+
+@pages
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({}, "name", "Choose a therapy from the list or type its name."),
+        ({"name": "   "}, "name", "Choose a therapy from the list or type its name."),
+        (
+            {"name": "Baclofen", "started_on": "2026-05-02", "stopped_on": "2026-05-01"},
+            "stopped_on",
+            "The stop date must be on or after the start date.",
+        ),
+        ({"name": "Baclofen", "started_on": "2026-11-21"}, "started_on", "This date is in the future."),
+        ({"name": "Baclofen", "started_on": "1949-12-31"}, "started_on", "Enter a date after 1 January 1950."),
+        ({"name": "Bac\x00lofen"}, "name", "Null characters are not allowed."),
+        ({"name": "x" * 121}, "name", "at most 120 characters"),
+        ({"therapy": "aspirin"}, "therapy", "Choose a therapy from the list"),
+        ({"name": "Baclofen", "started_on": "2026-02-30"}, "started_on", "Enter a valid date."),
+    ],
+)
+def test_a_typed_medication_needs_a_name(patient_client, patient, data, field, message):
+    response = _add(patient_client, **data)
+    assert response.status_code == 422
+    form = response.context["form"]
+    assert any(message in error for error in form.errors[field]), form.errors
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert not Medication.objects.filter(patient=patient).exists()
+
+
+@pages
+def test_stopped_today_is_one_post(patient_client, patient):
+    medication = Medication.objects.create(patient=patient, therapy="fingolimod", is_dmt=True)
+    response = patient_client.post(reverse("tracker:medication-stop", args=[medication.pk]))
+    assert response.status_code == 302
+    medication.refresh_from_db()
+    assert medication.stopped_on == TODAY
+    page = patient_client.get(reverse("tracker:medications")).content.decode()
+    assert "1 stopped medicine" in page
+
+
+@pages
+def test_stopped_today_uses_the_patients_own_date(patient_client, patient, time_machine):
+    patient.profile.time_zone = "Pacific/Auckland"
+    patient.profile.save()
+    time_machine.move_to("2026-11-20 12:30:00+00:00", tick=False)  # already 21 November in Auckland
+    patient_client.force_login(patient)  # a fresh session: the old one has been idle too long
+    medication = Medication.objects.create(patient=patient, name="Baclofen")
+    patient_client.post(reverse("tracker:medication-stop", args=[medication.pk]))
+    medication.refresh_from_db()
+    assert medication.stopped_on == date(2026, 11, 21)
+
+
+@pages
+def test_editing_and_deleting_ask_first_and_keep_to_own_rows(patient_client, patient):
+    medication = Medication.objects.create(patient=patient, name="Baclofen")
+    edit = reverse("tracker:medication-edit", args=[medication.pk])
+    assert patient_client.get(edit).status_code == 200
+    response = patient_client.post(edit, {"therapy": "", "name": "Baclofen", "dose": "10 mg three times a day"})
+    assert response.status_code == 302
+    medication.refresh_from_db()
+    assert medication.dose == "10 mg three times a day"
+    delete = reverse("tracker:medication-delete", args=[medication.pk])
+    assert "Delete Baclofen?" in patient_client.get(delete).content.decode()
+    assert patient_client.post(delete).status_code == 302
+    assert not Medication.objects.filter(pk=medication.pk).exists()
+
+
+def _day_page(client, day=TODAY) -> str:
+    return client.get(reverse("tracker:day", args=[day])).content.decode()
+
+
+@pages
+def test_no_medicines_section_unless_asked(patient_client, patient):
+    Medication.objects.create(patient=patient, therapy="ocrelizumab", is_dmt=True)  # an infusion, never asked
+    assert 'id="medicines"' not in _day_page(patient_client)
+    Medication.objects.create(patient=patient, name="Vitamin D", ask_daily=True, started_on=TODAY)
+    assert 'id="medicines"' in _day_page(patient_client)
+    assert 'id="medicines"' not in _day_page(patient_client, TODAY - timedelta(days=1))  # not on the list yet
+
+
+@pages
+def test_one_tap_confirms_every_asked_medication(patient_client, patient):
+    dmt = Medication.objects.create(patient=patient, therapy="dimethyl-fumarate", is_dmt=True, ask_daily=True)
+    vitamin = Medication.objects.create(patient=patient, name="Vitamin D", ask_daily=True)
+    stopped = Medication.objects.create(
+        patient=patient, name="Old", ask_daily=True, stopped_on=TODAY - timedelta(days=2)
+    )
+    url = reverse("tracker:medicines", args=[TODAY])
+    for _ in range(2):
+        assert patient_client.post(url, {"all": "1"}).status_code == 302
+    rows = MedicationDay.objects.filter(patient=patient, date=TODAY)
+    assert sorted((r.medication_id, r.taken) for r in rows) == sorted([(dmt.pk, True), (vitamin.pk, True)])
+    assert not MedicationDay.objects.filter(medication=stopped).exists()
+    page = _day_page(patient_client)
+    assert "Taken as usual ✓ (Dimethyl fumarate (Tecfidera), Vitamin D)" in page
+    assert "Took my medicines as usual" not in page
+
+
+@pages
+def test_not_as_usual_records_the_unticked_ones(patient_client, patient, other_patient):
+    dmt = Medication.objects.create(patient=patient, therapy="dimethyl-fumarate", is_dmt=True, ask_daily=True)
+    vitamin = Medication.objects.create(patient=patient, name="Vitamin D", ask_daily=True)
+    theirs = Medication.objects.create(patient=other_patient, name="Theirs", ask_daily=True)
+    url = reverse("tracker:medicines", args=[TODAY])
+    response = patient_client.post(url, {"taken": [str(vitamin.pk), str(theirs.pk), "junk"]})
+    assert response.status_code == 302
+    answers = dict(MedicationDay.objects.values_list("medication_id", "taken"))
+    assert answers == {dmt.pk: False, vitamin.pk: True}
+    assert "Not as usual: Dimethyl fumarate (Tecfidera)" in _day_page(patient_client)
+    patient_client.post(url, {"all": "1"})  # "Change": everything as usual after all
+    assert dict(MedicationDay.objects.values_list("medication_id", "taken")) == {dmt.pk: True, vitamin.pk: True}
+
+
+@pages
+def test_the_section_works_without_javascript(patient_client, patient, htmx):
+    Medication.objects.create(patient=patient, therapy="fingolimod", is_dmt=True, ask_daily=True)
+    url = reverse("tracker:medicines", args=[TODAY - timedelta(days=3)])
+    plain = patient_client.post(url, {"all": "1"})
+    assert plain.status_code == 302
+    assert plain["Location"] == reverse("tracker:day", args=[TODAY - timedelta(days=3)]) + "#medicines"
+    fragment = patient_client.post(reverse("tracker:medicines", args=[TODAY]), {"all": "1"}, **htmx)
+    html = fragment.content.decode()
+    assert fragment.status_code == 200
+    assert html.strip().startswith('<section id="medicines"') and "<html" not in html
+    assert "Taken as usual ✓ (Fingolimod (Gilenya, Tascenso ODT))" in html
+
+
+@pages
+def test_a_future_day_is_refused(patient_client, patient):
+    Medication.objects.create(patient=patient, therapy="fingolimod", is_dmt=True, ask_daily=True)
+    response = patient_client.post(reverse("tracker:medicines", args=[TODAY + timedelta(days=1)]), {"all": "1"})
+    assert response.status_code == 302
+    assert not MedicationDay.objects.exists()
+
+
+@pages
+def test_others_medications_answer_404(patient_client, other_patient, clinician_client):
+    theirs = Medication.objects.create(patient=other_patient, name="Theirs")
+    for name in ("tracker:medication-edit", "tracker:medication-delete"):
+        assert patient_client.get(reverse(name, args=[theirs.pk])).status_code == 404
+    for name in ("tracker:medication-edit", "tracker:medication-stop", "tracker:medication-delete"):
+        assert patient_client.post(reverse(name, args=[theirs.pk]), {"name": "Mine now"}).status_code == 404
+    theirs.refresh_from_db()
+    assert (theirs.name, theirs.stopped_on) == ("Theirs", None)
+    # Clinicians read medications on the patient's pages; they have no write URL at all.
+    for url in (
+        reverse("tracker:medications"),
+        reverse("tracker:medication-stop", args=[theirs.pk]),
+        reverse("tracker:medicines", args=[TODAY]),
+    ):
+        assert clinician_client.post(url, {"name": "x", "all": "1"}).status_code == 403
+    assert not MedicationDay.objects.exists()
+
+
+def test_the_navigation_leads_to_the_treatments_page(patient_client):
+    page = patient_client.get(reverse("tracker:today")).content.decode()
+    assert f'href="{reverse("tracker:medications")}"' in page
+    assert reverse("tracker:medications") == "/day/treatments/"
