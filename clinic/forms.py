@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -78,10 +79,20 @@ def edss_label(score: Decimal) -> str:
     return formats.number_format(score, 1)
 
 
+class EDSSChoiceField(forms.TypedChoiceField):
+    """The select's values are "0.0" … "10.0"; "0", "10" or "3.50" typed by hand mean the same step."""
+
+    def to_python(self, value: Any) -> str:
+        text = str(super().to_python(value)).strip()
+        if re.fullmatch(r"\d{1,2}(\.\d{1,3})?", text):
+            return str(Decimal(text).quantize(Decimal("0.1")))
+        return text
+
+
 class EDSSForm(forms.ModelForm[EDSSScore]):
     """A clinician's EDSS: a Kurtzke step (no 0.5), the examination date (the patient's today by default), a note."""
 
-    score = forms.TypedChoiceField(
+    score = EDSSChoiceField(
         label=_("EDSS"),
         coerce=Decimal,
         choices=[],

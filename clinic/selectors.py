@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from clinic.models import (
@@ -308,6 +309,18 @@ def patient_owned_querysets(
 
 
 # ---------------------------------------------------------------- sharing
+
+
+def page_label(what: str) -> str:
+    """The audit `what` (a URL name) in words a patient understands: the Sharing page and the access log."""
+    labels = {
+        "clinic:patient": _("your overview page"),
+        "clinic:report": _("printable report"),
+        "clinic:export csv": _("CSV export"),
+        "clinic:export json": _("JSON export"),
+        "clinic:export fhir": _("FHIR export"),
+    }
+    return str(labels.get(what, what))
 
 
 def clinician_for_code(raw_code: str) -> User | None:

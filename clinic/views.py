@@ -53,7 +53,7 @@ from tracker.models import Relapse
 from tracker.selectors import today_of
 
 
-def _download(body: str, content_type: str, filename: str) -> HttpResponse:
+def _download(body: str | bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store, private"
@@ -71,7 +71,7 @@ def sharing(request: PatientHttpRequest) -> HttpResponse:
     grants = AccessGrant.objects.active().filter(patient=patient).select_related("clinician", "wording")
     past = AccessGrant.objects.filter(patient=patient, revoked_at__isnull=False).select_related("clinician")[:20]
     views = [
-        {"event": event, "page": _page_label(event.what)}
+        {"event": event, "page": selectors.page_label(event.what)}
         for event in AuditEvent.objects.for_patient(patient)
         .reads()
         .exclude(actor=patient)
@@ -88,18 +88,6 @@ def sharing(request: PatientHttpRequest) -> HttpResponse:
             "views": views,
         },
     )
-
-
-def _page_label(what: str) -> str:
-    """The audit `what` (a URL name) in words a patient understands."""
-    labels = {
-        "clinic:patient": _("your overview page"),
-        "clinic:report": _("printable report"),
-        "clinic:export csv": _("CSV export"),
-        "clinic:export json": _("JSON export"),
-        "clinic:export fhir": _("FHIR export"),
-    }
-    return str(labels.get(what, what))
 
 
 def _preview_context(patient: User) -> dict[str, Any]:
@@ -311,7 +299,7 @@ def _render_review(
 
 
 EXPORT_FORMATS = {
-    "csv": ("text/csv; charset=utf-8", "csv"),
+    "csv": ("application/zip", "zip"),
     "json": ("application/json; charset=utf-8", "json"),
     "fhir": ("application/fhir+json; charset=utf-8", "fhir.json"),
 }
@@ -319,21 +307,23 @@ EXPORT_FORMATS = {
 
 @require_GET
 def patient_export(request: AuthenticatedHttpRequest, patient_id: int, fmt: str) -> HttpResponse:
+    """The patient's own copy holds everything about them; a clinician's, the patient's data only."""
     if fmt not in EXPORT_FORMATS:
         raise Http404
     patient = patient_or_404(request, patient_id, what=f"clinic:export {fmt}", audit_read=False)
     viewer = request.user
-    is_clinician = viewer.role == Role.CLINICIAN
-    if is_clinician:
+    own = viewer.pk == patient.pk
+    if viewer.role == Role.CLINICIAN:
         record(action=Action.EXPORT, request=request, patient=patient, what=f"clinic:export {fmt}")
+    body: str | bytes
     if fmt == "csv":
-        body = exports.export_csv(patient, include_clinician_content=is_clinician)
+        body = exports.export_zip(patient, own=own, prepared_for="" if own else str(viewer))
     elif fmt == "json":
-        body = exports.export_json(patient, include_clinician_content=is_clinician)
+        body = exports.export_json(patient, own=own)
     else:
         body = exports.export_fhir(patient)
     content_type, extension = EXPORT_FORMATS[fmt]
-    filename = f"msgut-{patient.pk}-{timezone.localdate():%Y-%m-%d}.{extension}"
+    filename = f"msgut-{patient.pk}-{today_of(patient):%Y-%m-%d}.{extension}"
     return _download(body, content_type, filename)
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -11,7 +12,7 @@ from accounts.models import User
 from audit.models import Action, AuditEvent
 from clinic.access import visible_to
 from clinic.models import ClinicianNote
-from clinic.services import add_note, revoke_access
+from clinic.services import add_note, record_edss, revoke_access
 from tests.clinic.conftest import add_relapse, clinician_client_for, make_grant
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 
@@ -25,6 +26,7 @@ class World:
     targets: dict[str, int]
     note_id: int
     relapse_id: int
+    edss_id: int
 
 
 @pytest.fixture
@@ -39,6 +41,7 @@ def world(db, request) -> World:
     make_grant(never, ClinicianFactory())
     note = add_note(patient=granted, author=clinician, body="first note")
     relapse = add_relapse(granted, date(2026, 1, 5))
+    edss = record_edss(patient=granted, clinician=clinician, assessed_on=date(2026, 1, 4), score=Decimal("2.5"))
     if role == "patient":
         me = PatientFactory()
         client = Client()
@@ -56,7 +59,7 @@ def world(db, request) -> World:
         "never": never.pk,
         "nonexistent": NONEXISTENT,
     }
-    return World(me, client, targets, note.pk, relapse.pk)
+    return World(me, client, targets, note.pk, relapse.pk, edss.pk)
 
 
 ENDPOINTS = {
@@ -69,6 +72,8 @@ ENDPOINTS = {
     "note-add": ("post", lambda w, pk: reverse("clinic:note-add", args=[pk]), 302, True),
     "note-edit": ("get", lambda w, pk: reverse("clinic:note-edit", args=[pk, w.note_id]), 200, True),
     "relapse-review": ("post", lambda w, pk: reverse("clinic:relapse-review", args=[pk, w.relapse_id]), 302, True),
+    "edss-add": ("post", lambda w, pk: reverse("clinic:edss-add", args=[pk]), 302, True),
+    "edss-edit": ("get", lambda w, pk: reverse("clinic:edss-edit", args=[pk, w.edss_id]), 200, True),
 }
 
 ALLOWED = {
@@ -76,7 +81,13 @@ ALLOWED = {
     ("clinician", "granted"),
 }
 
-POST_DATA = {"body": "seen today", "verdict": "confirmed", "note": "fits the history"}
+POST_DATA = {
+    "body": "seen today",
+    "verdict": "confirmed",
+    "note": "fits the history",
+    "score": "3.5",
+    "assessed_on": "2026-01-10",
+}
 
 
 def expected_status(role: str, target: str, endpoint: str) -> int:
