@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from accounts.models import MSCourse, Profile, User
@@ -218,7 +218,7 @@ def readme_text(
     for table, columns, rows in tables:
         lines += [
             "",
-            f"{table.name}.csv — {table.title} ({_('%(n)s rows') % {'n': len(rows)}})",
+            f"{table.name}.csv — {table.title} ({ngettext('%(n)s row', '%(n)s rows', len(rows)) % {'n': len(rows)}})",
             str(table.about),
         ]
         lines += [f"{column.name} — {column.description}" for column in columns]

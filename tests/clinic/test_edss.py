@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import translation
 
 from audit.models import Action, AuditEvent
 from clinic.models import EDSSScore
@@ -89,7 +88,7 @@ def test_edss_dates_are_checked(visit, patient, day, message):
     assert message in response.content.decode()
 
 
-def test_the_form_offers_the_twenty_steps_and_the_patients_today(visit, patient):
+def test_the_form_offers_the_twenty_steps_and_the_patients_today(visit, patient, clinician):
     patient.profile.time_zone = "Pacific/Auckland"
     patient.profile.save()
     page = visit.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
@@ -98,8 +97,9 @@ def test_the_form_offers_the_twenty_steps_and_the_patients_today(visit, patient)
     assert '<option value="1.0">1.0</option>' in form and '<option value="10.0">10</option>' in form
     assert 'value="0.5"' not in form
     assert 'value="2026-03-16"' in form  # 10:00 in Paris is 22:00 in Auckland: still the 16th there
-    with translation.override("fr"):
-        fr_page = visit.get(reverse("clinic:patient", args=[patient.pk]), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    clinician.profile.language = "fr"
+    clinician.profile.save()
+    fr_page = visit.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
     assert '<option value="1.5">1,5</option>' in fr_page
 
 
