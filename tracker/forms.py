@@ -490,12 +490,13 @@ class MedicationForm(forms.ModelForm[Medication]):
             "is_dmt": _("It is a disease-modifying therapy for MS"),
             "dose": _("Dose"),
             "started_on": _("Started on"),
-            "stopped_on": _("Stopped on (leave empty if you still take it)"),
+            "stopped_on": _("Stopped on"),
             "ask_daily": _("Ask me each day if I took it as usual"),
         }
         help_texts: ClassVar = {
             "dose": _("As you would say it, for example: 240 mg twice a day, every 6 months."),
             "ask_daily": _("Useful for a tablet you take every day."),
+            "stopped_on": _("Leave empty while you take it."),
         }
         widgets: ClassVar = {
             "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -15,6 +15,7 @@ from clinic.models import ClinicianNote
 from clinic.services import add_note, record_edss, revoke_access
 from tests.clinic.conftest import add_relapse, clinician_client_for, make_grant
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
+from tracker.models import Medication
 
 NONEXISTENT = 987654321
 
@@ -193,3 +194,22 @@ def test_get_never_changes_state(patient, clinician, granted):
     assert patient_client.get(reverse("clinic:revoke", args=[granted.pk])).status_code == 405
     granted.refresh_from_db()
     assert granted.is_active
+
+
+@pytest.mark.parametrize("world", ["patient", "clinician", "admin"], indirect=True)
+@pytest.mark.parametrize("target", ["own", "granted", "revoked", "never"])
+def test_medications_and_edss_are_read_by_the_patient_and_granted_clinicians_only(world, target):
+    patient = User.objects.get(pk=world.targets[target])
+    Medication.objects.create(patient=patient, name=f"Medicine of {target}", dose="1 tablet")
+    response = world.client.get(reverse("clinic:patient", args=[patient.pk]))
+    allowed = (world.me.role, target) in ALLOWED
+    assert (f"Medicine of {target}".encode() in response.content) is allowed
+    assert response.status_code == (200 if allowed else 404)
+    if target == "granted" and allowed:
+        assert b"EDSS <data" in response.content  # the score recorded in the world
+        event = AuditEvent.objects.filter(action=Action.PATIENT_READ, patient=patient).latest("created_at")
+        assert event.actor == world.me and event.what == "clinic:patient"
+    # The patient's own Treatments page is theirs alone; clinicians and admins are refused by role.
+    own_page = world.client.get(reverse("tracker:medications"))
+    assert own_page.status_code == (200 if world.me.role == "patient" else 403)
+    assert b"Medicine of granted" not in own_page.content
