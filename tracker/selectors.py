@@ -291,8 +291,17 @@ class MedicinesDay:
 
 
 def medicines_day(patient: User, day: date) -> MedicinesDay:
-    """What the day page's medicines section shows (two queries)."""
-    return MedicinesDay(day, asked_medications(patient, day), medicine_answers(patient, day))
+    """What the day page's medicines section shows: the asked medications with the day's answers (one query)."""
+    answer = MedicationDay.objects.filter(medication=OuterRef("pk"), date=day).values("taken")[:1]
+    rows = list(
+        Medication.objects.filter(patient=patient, ask_daily=True)
+        .filter(Q(started_on__isnull=True) | Q(started_on__lte=day))
+        .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gte=day))
+        .annotate(taken=Subquery(answer, output_field=models.BooleanField()))
+    )
+    answers = {m.pk: m.taken for m in rows if m.taken is not None}
+    medications: list[Medication] = [*rows]
+    return MedicinesDay(day, medications, answers)
 
 
 def medicine_answers(patient: User, day: date) -> dict[int, bool]:
