@@ -55,6 +55,7 @@ pytest: migrationscheck
 
 deploycheck: install
 	SECRET_KEY=deploy-check-0123456789abcdefghijklmnopqrstuvwxyz-0123456789 DEBUG=0 ALLOWED_HOSTS=msgut.example.org \
+		EMAIL_HOST=smtp.example.org TWO_FACTOR_KEYS=ZGVwbG95LWNoZWNrLWtleS1ub3QtYS1yZWFsLW9uZSE= \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test: lint typecheck deploycheck pytest

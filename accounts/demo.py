@@ -6,24 +6,24 @@ NVZW O5LU FVSG K3LP FV2G 65DQ FVVW K6JB. Never use it outside the demo.
 """
 
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
-from accounts.twofactor import TOTP_DEVICE_NAME
+from accounts.crypto import encrypt
+from accounts.models import Authenticator, User
 
-# 20 bytes, hex-encoded as django-otp stores it: b"msgut-demo-totp-key!".
+# The 20-byte key, hex-encoded: b"msgut-demo-totp-key!".
 DEMO_TOTP_KEY = b"msgut-demo-totp-key!".hex()
 
 
-def ensure_demo_device(user: User) -> TOTPDevice:
+def ensure_demo_device(user: User) -> Authenticator:
     """Give a demo clinician or admin a confirmed authenticator with the demo key. Idempotent."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    key = bytes.fromhex(DEMO_TOTP_KEY)
+    device: Authenticator | None = Authenticator.objects.filter(user=user, confirmed=True).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, key=DEMO_TOTP_KEY, confirmed=True)
-    elif device.key != DEMO_TOTP_KEY:
-        device.key = DEMO_TOTP_KEY
+        device = Authenticator.new(user=user, confirmed=True, key=key)
+    elif device.bin_key != key:
+        device.encrypted_key = encrypt(key)
         device.last_t = -1
-        device.save(update_fields=["key", "last_t"])
+        device.save(update_fields=["encrypted_key", "last_t"])
     return device
 
 

@@ -1,12 +1,16 @@
+from collections.abc import Iterator
 from typing import Any, ClassVar, cast
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import twofactor
 from accounts.models import TIME_ZONE_CHOICES, MSCourse, Profile, User
+from accounts.throttling import check_password
 from accounts.twofactor import TOTP_DIGITS
 
 # The first diagnosis year a patient can enter; MRI-era diagnoses start well after it.
@@ -158,3 +162,79 @@ class EnrolCodeForm(forms.Form):
         if not (code.isdigit() and len(code) == TOTP_DIGITS):
             raise forms.ValidationError(_("Enter the 6 digits your app shows, without letters."))
         return code
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Django's form, with the old password checked like a sign-in (accounts.throttling)."""
+
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        old_password: str = self.cleaned_data["old_password"]
+        if not check_password(self.request, self.user, old_password):
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
+
+
+class ResetForm(PasswordResetForm):
+    """The reset request also reaches accounts made by an admin whose owner has not chosen a password yet
+    (their set-password link may have expired): here an unusable password means "not set yet"."""
+
+    def get_users(self, email: str) -> Iterator[User]:
+        return iter(User.objects.filter(email__iexact=email, is_active=True))
+
+
+class ReauthForm(forms.Form):
+    """Confirm who you are before changing how you sign in: the password, and the code if two-factor is on."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    code = forms.CharField(
+        label=_("Code from your authenticator app, or a backup code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "spellcheck": "false",
+                "autocapitalize": "none",
+                "class": "otp-input",
+            }
+        ),
+    )
+    next = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, request: HttpRequest, user: User, with_code: bool, **kwargs: Any) -> None:
+        self.request, self.user = request, user
+        super().__init__(*args, **kwargs)
+        if not with_code:
+            del self.fields["code"]
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not check_password(self.request, self.user, password):
+            raise forms.ValidationError(_("This password is not right."))
+        return password
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"]
+        if "\x00" in code:
+            raise forms.ValidationError(_("This text contains a character that is not allowed."))
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The code is used up only once the password is right.
+        wants_code = "code" in self.fields and "password" in cleaned and "code" in cleaned
+        if wants_code and twofactor.check_code(self.user, cleaned["code"]) is None:
+            self.add_error("code", _("That code did not work. Type the newest code from your app."))
+        return cleaned
+
+
+class SessionEndForm(forms.Form):
+    session = forms.CharField(max_length=64)

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
@@ -7,7 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
     path("settings/", views.profile, name="profile"),
     path("language/", views.set_language, name="language"),
@@ -18,5 +17,9 @@ urlpatterns = [
     path("two-factor/setup/", views.two_factor_setup, name="two-factor-setup"),
     path("two-factor/verify/", views.two_factor_verify, name="two-factor-verify"),
     path("two-factor/backup-codes/", views.two_factor_backup_codes, name="two-factor-backup-codes"),
+    path("two-factor/off/", views.two_factor_off, name="two-factor-off"),
+    path("confirm-password/", views.confirm_password, name="reauth"),
+    path("sessions/end/", views.end_session, name="end-session"),
+    path("sessions/end-others/", views.end_other_sessions, name="end-other-sessions"),
     path("password/reset/done/", views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
 ]

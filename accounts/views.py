@@ -1,5 +1,7 @@
+from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -10,17 +12,48 @@ from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import twofactor
-from accounts.forms import EmailLoginForm, EnrolCodeForm, LanguageForm, OTPCodeForm, ProfileForm, SignupForm
+from accounts import reauth, selectors, twofactor
+from accounts.forms import (
+    EmailLoginForm,
+    EnrolCodeForm,
+    LanguageForm,
+    OTPCodeForm,
+    ProfileForm,
+    ReauthForm,
+    ResetForm,
+    SessionEndForm,
+    SignupForm,
+    ThrottledPasswordChangeForm,
+)
 from accounts.models import User
-from accounts.services import profile_of, register_user
+from accounts.services import end_sessions, profile_of, register_user
 from audit.models import Action
 from audit.services import record
 from msgut.http import AuthenticatedHttpRequest
 
 BACKUP_CODES_SESSION_KEY = "fresh_backup_codes"
+# What a browser is told to forget at sign-out: cached pages and the origin's storage (service
+# worker caches, IndexedDB, localStorage). Not "cookies": that would reach every subdomain of the
+# registrable domain; our own session cookie is deleted with the session anyway.
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
+def remember_language(response: HttpResponse, language: str) -> HttpResponse:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        samesite="Lax",
+    )
+    return response
+
+
+def forget_this_device(response: HttpResponse) -> HttpResponse:
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -28,6 +61,13 @@ class LoginView(auth_views.LoginView):
     form_class = EmailLoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign-out ends the session on the server and tells the browser to drop what it kept of ours."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return forget_this_device(super().post(request, *args, **kwargs))
 
 
 @login_not_required
@@ -46,10 +86,22 @@ def signup(request: HttpRequest) -> HttpResponse:
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to msgut. Your account is ready."))
-        response = redirect("home")
-        response.set_cookie("django_language", data["language"], samesite="Lax")
-        return response
+        return remember_language(redirect("home"), data["language"])
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def security_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    """What the settings page's security section shows: two-factor state and the active sessions."""
+    user = request.user
+    on = twofactor.has_authenticator(user)
+    return {
+        "two_factor": {
+            "on": on,
+            "required": twofactor.required_for(user),
+            "backup_left": twofactor.backup_codes_left(user) if on else 0,
+        },
+        "sessions": selectors.active_sessions(user, request.session.session_key),
+    }
 
 
 def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -60,13 +112,8 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         user.display_name = form.cleaned_data["display_name"]
         user.save(update_fields=["display_name"])
         messages.success(request, _("Your settings are saved."))
-        response = redirect("accounts:profile")
-        response.set_cookie("django_language", form.cleaned_data["language"], samesite="Lax")
-        return response
-    two_factor = None
-    if twofactor.needs_second_factor(user):
-        two_factor = {"on": twofactor.has_authenticator(user), "backup_left": twofactor.backup_codes_left(user)}
-    return render(request, "accounts/profile.html", {"form": form, "two_factor": two_factor})
+        return remember_language(redirect("accounts:profile"), form.cleaned_data["language"])
+    return render(request, "accounts/profile.html", {"form": form, **security_context(request)})
 
 
 @login_not_required
@@ -86,13 +133,12 @@ def set_language(request: HttpRequest) -> HttpResponse:
         settings_row = profile_of(user=user)
         settings_row.language = language
         settings_row.save(update_fields=["language"])
-    response = HttpResponseRedirect(target)
-    response.set_cookie("django_language", language, samesite="Lax", max_age=365 * 24 * 3600)
-    return response
+    return remember_language(HttpResponseRedirect(target), language)
 
 
 @method_decorator(login_not_required, name="dispatch")
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = ResetForm
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
@@ -106,6 +152,8 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 @method_decorator(login_not_required, name="dispatch")
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Choosing a new password from a reset link, or the first one from an admin-made account's link."""
+
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password-reset-complete")
 
@@ -118,8 +166,12 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Changing the password keeps this session and ends every other one."""
 
+    form_class = ThrottledPasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:profile")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         response = super().form_valid(form)
@@ -134,21 +186,39 @@ def safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:
     return default
 
 
-def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Enrol an authenticator app: scan the QR code, type the first code."""
+@require_http_methods(["GET", "POST"])
+def confirm_password(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Re-authentication before changing how one signs in or ending sessions (accounts.reauth)."""
     user = request.user
-    if twofactor.has_authenticator(user) and not twofactor.is_verified(user):
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"), reverse("accounts:profile"))
+    with_code = twofactor.has_authenticator(user)
+    form = ReauthForm(request.POST or None, request=request, user=user, with_code=with_code, initial={"next": next_url})
+    if request.method == "POST" and form.is_valid():
+        reauth.mark_recent(request)
+        record(action=Action.REAUTHENTICATED, request=request)
+        return redirect(next_url)
+    return render(request, "accounts/confirm_password.html", {"form": form, "with_code": with_code})
+
+
+@require_http_methods(["GET", "POST"])
+@reauth.recent_auth_required()
+def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Enrol an authenticator app (or move to a new one): scan the QR code, type the first code."""
+    user = request.user
+    replacing = twofactor.has_authenticator(user)
+    if replacing and not twofactor.is_verified(user):
         # Only a verified session may replace an authenticator; otherwise a stolen password would do.
         return redirect(f"{reverse('accounts:two-factor-verify')}?next={quote(request.GET.get('next', ''))}")
-    if not twofactor.needs_second_factor(user):
-        return redirect("accounts:profile")
     device = twofactor.pending_authenticator(user)
     form = EnrolCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if twofactor.confirm_authenticator(request, device, form.cleaned_data["code"]):
-            record(action=Action.OTP_ENROLLED, request=request)
+            record(action=Action.OTP_REPLACED if replacing else Action.OTP_ENROLLED, request=request)
             request.session[BACKUP_CODES_SESSION_KEY] = twofactor.new_backup_codes(user)
-            messages.success(request, _("Two-factor sign-in is on."))
+            record(action=Action.BACKUP_CODES_ISSUED, request=request)
+            # A new second factor shuts out whoever may have used the old one.
+            end_sessions(user=user, keep_key=request.session.session_key)
+            messages.success(request, _("Two-factor sign-in is on. Other devices have been signed out."))
             return redirect("accounts:two-factor-backup-codes")
         record(action=Action.OTP_FAILED, request=request)
         form.add_error("code", _("That code did not match. Check the time on your phone and type the newest code."))
@@ -156,13 +226,14 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         "form": form,
         "qr": twofactor.qr_data_uri(device.config_url),
         "secret": twofactor.secret_for_humans(device),
-        "replacing": twofactor.has_authenticator(user),
+        "replacing": replacing,
+        "required": twofactor.required_for(user),
     }
     return render(request, "accounts/two_factor_setup.html", context)
 
 
 def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Second step of sign-in for clinicians and admins."""
+    """Second step of sign-in for everyone with two-factor sign-in."""
     user = request.user
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"), reverse("home"))
     if twofactor.is_verified(user):
@@ -175,6 +246,7 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
             record(action=Action.OTP_VERIFIED, request=request)
             # A new session key once the second factor is proven, as at password sign-in.
             request.session.cycle_key()
+            reauth.mark_recent(request)
             return redirect(next_url)
         record(action=Action.OTP_FAILED, request=request)
         form.add_error(
@@ -186,16 +258,61 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+@reauth.recent_auth_required(back_to="accounts:profile")
 def two_factor_backup_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show freshly made backup codes once; POST makes a new set (the old ones stop working)."""
     user = request.user
-    if not twofactor.needs_second_factor(user):
+    if not twofactor.has_authenticator(user):
         return redirect("accounts:profile")
     if request.method == "POST":
         request.session[BACKUP_CODES_SESSION_KEY] = twofactor.new_backup_codes(user)
+        record(action=Action.BACKUP_CODES_ISSUED, request=request)
         messages.success(request, _("New backup codes are ready. The old ones no longer work."))
         return redirect("accounts:two-factor-backup-codes")
     codes = request.session.pop(BACKUP_CODES_SESSION_KEY, None)
     if not codes:
         return redirect("accounts:profile")
     return render(request, "accounts/two_factor_backup_codes.html", {"codes": codes})
+
+
+@require_POST
+@reauth.recent_auth_required(back_to="accounts:profile")
+def two_factor_off(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Patients may turn two-factor sign-in off again; clinicians and admins may not."""
+    user = request.user
+    if twofactor.required_for(user):
+        messages.error(request, _("Your account needs two-factor sign-in. You can move it to a new phone instead."))
+        return redirect("accounts:profile")
+    twofactor.turn_off(user)
+    request.session[twofactor.TWO_FACTOR_SESSION_KEY] = False
+    record(action=Action.OTP_TURNED_OFF, request=request)
+    messages.success(request, _("Two-factor sign-in is off. Your password alone now signs you in."))
+    return redirect(reverse("accounts:profile") + "#security-heading")
+
+
+@require_POST
+@reauth.recent_auth_required(back_to="accounts:profile")
+def end_session(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """End one of my other sessions (this one ends with "Sign out")."""
+    form = SessionEndForm(request.POST)
+    ended = 0
+    if form.is_valid():
+        ended = end_sessions(
+            user=request.user, keep_key=request.session.session_key, only_id=form.cleaned_data["session"]
+        )
+    if ended:
+        record(action=Action.SESSIONS_ENDED, request=request, what="accounts:end-session")
+        messages.success(request, _("Signed out on that device."))
+    else:
+        messages.info(request, _("That session had already ended."))
+    return redirect(reverse("accounts:profile") + "#sessions-heading")
+
+
+@require_POST
+@reauth.recent_auth_required(back_to="accounts:profile")
+def end_other_sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
+    ended = end_sessions(user=request.user, keep_key=request.session.session_key)
+    record(action=Action.SESSIONS_ENDED, request=request, what=f"accounts:end-other-sessions ({ended})")
+    messages.success(request, _("Signed out everywhere else."))
+    return redirect(reverse("accounts:profile") + "#sessions-heading")

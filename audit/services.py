@@ -2,25 +2,16 @@
 
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.urls import ResolverMatch
 
 from audit.models import Action, AuditEvent
+from msgut.client import client_ip
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 WHAT_MAX = AuditEvent._meta.get_field("what").max_length or 200
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address; behind our own proxy, the address the proxy saw."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.SECURE_PROXY_SSL_HEADER and forwarded:
-        # The right-most entry is the one our proxy added; the rest can be forged.
-        return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def page_name(request: HttpRequest) -> str:

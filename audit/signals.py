@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from audit.models import Action
-from audit.services import record
+from audit.services import page_name, record
 
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
@@ -26,11 +26,16 @@ def on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
 def on_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
-    # Django has already masked the password; keep only the typed email.
+    # Django has already masked the password; keep only the typed email. `what` is the page: the
+    # sign-in page, or another form that checked a password (accounts.throttling.check_password).
     typed = str(credentials.get("username") or credentials.get("email") or "")
-    record(action=Action.LOGIN_FAILED, request=request, what="sign-in", actor_email=typed)
+    record(action=Action.LOGIN_FAILED, request=request, what=_page(request), actor_email=typed)
 
 
 @receiver(user_locked_out, dispatch_uid="audit_locked_out")
 def on_locked_out(sender: Any, request: HttpRequest | None = None, username: str | None = None, **kwargs: Any) -> None:
-    record(action=Action.LOCKED_OUT, request=request, what="sign-in", actor_email=username or "")
+    record(action=Action.LOCKED_OUT, request=request, what=_page(request), actor_email=username or "")
+
+
+def _page(request: HttpRequest | None) -> str:
+    return page_name(request) if request is not None else "sign-in"

@@ -30,6 +30,8 @@ BENCH_ENV = {
     "SECURE_SSL_REDIRECT": "0",
     "SECURE_COOKIES": "0",
     "SIMPLE_STATIC": "1",
+    "EMAIL_DISABLED": "1",
+    "TWO_FACTOR_KEYS": "YmVuY2gtb25seS1rZXktbmV2ZXItZm9yLXJlYWwtdXM=",
     "LOG_LEVEL": "WARNING",
     "DJANGO_SETTINGS_MODULE": "msgut.settings",
 }

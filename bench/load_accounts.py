@@ -20,9 +20,7 @@ SEARCH_TERMS = ["apple", "pomme", "yog", "lentil", "olive", "pain", "salmon", "c
 
 
 def staff(prefix: str, role: str, n: int) -> list[dict[str, Any]]:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from accounts.models import Role, User
+    from accounts.models import Authenticator, Role, User
     from accounts.services import register_user
 
     out = []
@@ -32,7 +30,8 @@ def staff(prefix: str, role: str, n: int) -> list[dict[str, Any]]:
         if role == Role.ADMIN:
             User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
         key = f"{i:02d}".encode().hex() * 10
-        TOTPDevice.objects.get_or_create(user=user, name="load", defaults={"key": key, "confirmed": True})
+        if not Authenticator.objects.filter(user=user, confirmed=True).exists():
+            Authenticator.new(user=user, confirmed=True, key=bytes.fromhex(key))
         out.append({"id": user.pk, "email": email, "password": PASSWORD, "totp_key": key})
     return out
 

@@ -65,9 +65,10 @@ def export_tables(patient: User, *, own: bool) -> dict[str, list[dict[str, Any]]
     Queue bookkeeping is left out; a clinician's copy leaves out the patient's grants, which name
     the other clinicians they share with.
     """
-    left_out = set(readable.NOT_EXPORTED) | (set() if own else {"clinic.AccessGrant"})
+    left_out = set(readable.NOT_EXPORTED)
     tables: dict[str, list[dict[str, Any]]] = {}
-    for label, queryset in patient_owned_querysets(patient, include_clinician_content=True):
+    # A clinician's copy holds no consent rows: they name the other clinicians the patient shares with.
+    for label, queryset in patient_owned_querysets(patient, include_clinician_content=True, include_sharing=own):
         if label not in left_out:
             tables[label] = [{key: _plain(value) for key, value in row.items()} for row in queryset.values()]
     return tables

@@ -4,13 +4,16 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from django import forms
+from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.throttling import check_password
 from clinic.dashboard import FLAG_LABELS, SORTS
 from clinic.models import ClinicianNote, EDSSScore, RelapseReview
 from clinic.selectors import clinician_for_code
+from msgut.dates import not_after_today, not_before_earliest
 from tracker.measures import EDSS_MAX, EDSS_MIN, EDSS_SCORES
 
 DEFAULT_RANGE_DAYS = 84  # 12 weeks: a clinic visit's usual look-back
@@ -144,15 +147,28 @@ class EDSSForm(forms.ModelForm[EDSSScore]):
 
 class DateRangeForm(forms.Form):
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("From"),
+        required=False,
+        validators=[not_before_earliest],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("To"),
+        required=False,
+        validators=[not_before_earliest],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         today = timezone.localdate()
+        for name in ("start", "end"):
+            try:
+                not_after_today(data.get(name), today)
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+        if self.errors:
+            return data
         end = data.get("end") or today
         start = data.get("start") or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
         if start > end:
@@ -197,12 +213,13 @@ class EraseForm(forms.Form):
     )
     confirm = forms.BooleanField(label=_("I understand that my account and all my entries are deleted for good."))
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        self.user = user
+    def __init__(self, *args: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+        self.request, self.user = request, user
         super().__init__(*args, **kwargs)
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        # Counted like a sign-in: this form must not be a way round the sign-in throttle.
+        if not check_password(self.request, self.user, password):
             raise forms.ValidationError(_("This password is not right."))
         return password

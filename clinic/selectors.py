@@ -271,9 +271,12 @@ def summarise(rows: list[DayRow]) -> Summary:
 # read it, and erasure deletes it. It finds every model with a `patient` foreign key to the user
 # model, so a table added later is exported and erased without touching this file. Audit events are
 # not the patient's rows (they stay, without health content, as the record of who did what).
-EXCLUDED_APPS = {"audit", "admin", "auth", "contenttypes", "sessions", "axes", "otp_totp", "otp_static", "django_otp"}
+EXCLUDED_APPS = {"audit", "admin", "auth", "contenttypes", "sessions", "axes", "django_otp"}
 # Written by clinicians about the patient: in a clinician's export, not in the patient's own.
 CLINICIAN_CONTENT = {ClinicianNote, RelapseReview}
+# The patient's consents name their other clinicians: in the patient's own export (and erased with
+# them), never in a clinician's export, which holds the patient's data only.
+SHARING_RECORDS = {AccessGrant}
 
 
 def patient_models() -> list[type[models.Model]]:
@@ -292,7 +295,7 @@ def patient_models() -> list[type[models.Model]]:
 
 
 def patient_owned_querysets(
-    patient: User, *, include_clinician_content: bool
+    patient: User, *, include_clinician_content: bool, include_sharing: bool = True
 ) -> list[tuple[str, models.QuerySet[Any]]]:
     """(label, queryset) pairs of all the patient's rows; parents before the rows that point to them."""
     pairs: list[tuple[str, models.QuerySet[Any]]] = [
@@ -300,6 +303,8 @@ def patient_owned_querysets(
     ]
     for model in patient_models():
         if model in CLINICIAN_CONTENT and not include_clinician_content:
+            continue
+        if model in SHARING_RECORDS and not include_sharing:
             continue
         pairs.append((model._meta.label, model._default_manager.filter(patient=patient).order_by("pk")))
     pairs.append(("tracker.SavedMealItem", SavedMealItem.objects.filter(saved_meal__patient=patient).order_by("pk")))

@@ -4,7 +4,9 @@ from datetime import date
 from decimal import Decimal
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -203,7 +205,8 @@ def delete_edss(*, edss: EDSSScore) -> None:
 
 
 def erase_patient(*, patient: User) -> int:
-    """Delete the patient's account and everything they logged; leave a tombstone without health data.
+    """Delete the patient's account, everything they logged and every trace of their email and name
+    in other tables; leave a tombstone without health data.
 
     Returns the erased patient's id (the tombstone's `patient_ref`).
     """
@@ -214,10 +217,16 @@ def erase_patient(*, patient: User) -> int:
         # Children before parents: meal items PROTECT the private foods they use.
         for _label, queryset in reversed(patient_owned_querysets(patient, include_clinician_content=True)):
             queryset.delete()
-        # Their own sign-in events keep their rows but no longer carry their email.
-        AuditEvent.objects.filter(actor=patient).update(actor_email="")
-        AuditEvent.objects.filter(actor_email__iexact=patient.email).update(actor_email="")
+        # Their own events keep their rows (what happened, when) but no longer say who, nor from where.
+        AuditEvent.objects.filter(actor=patient).update(actor_email="", ip=None)
+        AuditEvent.objects.filter(actor_email__iexact=patient.email).update(actor_email="", ip=None)
         _forget_sign_in_attempts(patient.email)
+        # Invitations name them by email; admin history names them by name or email.
+        Invitation.objects.filter(email__iexact=patient.email).delete()
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(get_user_model()), object_id=str(patient_id)
+        ).delete()
+        # Sessions, authenticator and backup codes go with the account (foreign keys, cascade).
         get_user_model().objects.filter(pk=patient_id).delete()
         # The tombstone: no actor email, no name, no health data — only the id that was erased.
         AuditEvent.objects.create(action=Action.ERASE, patient=None, patient_ref=patient_id, what="account erased")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import twofactor
 from accounts.decorators import clinician_required, patient_required
 from accounts.models import Role, User
 from audit.models import Action, AuditEvent
@@ -86,6 +87,7 @@ def sharing(request: PatientHttpRequest) -> HttpResponse:
             "invitations": selectors.pending_invitations_for(patient),
             "code_form": InviteCodeForm(),
             "views": views,
+            "two_factor_on": twofactor.has_authenticator(patient),
         },
     )
 
@@ -190,7 +192,7 @@ def my_data(request: PatientHttpRequest) -> HttpResponse:
 @patient_required
 def erase(request: PatientHttpRequest) -> HttpResponse:
     patient = request.user
-    form = EraseForm(request.POST or None, user=patient)
+    form = EraseForm(request.POST or None, request=request, user=patient)
     if request.method == "POST" and form.is_valid():
         # Sign out first: the sign-out event is then scrubbed with the rest of the patient's traces.
         logout(request)
@@ -202,11 +204,16 @@ def erase(request: PatientHttpRequest) -> HttpResponse:
 # Clinician --------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @clinician_required
 def dashboard(request: ClinicianHttpRequest) -> HttpResponse:
+    """The patient list. Its filter posts (a read, no state changes): a searched name is never in a URL."""
     clinician = request.user
-    form = DashboardForm(request.GET or None)
+    if request.method == "POST":
+        form = DashboardForm(request.POST)
+    else:
+        # Flag and sort may come in a link; a name never does (an old bookmark is not a search).
+        form = DashboardForm({k: v for k, v in request.GET.items() if k != "q"} or None)
     query, flag, sort = "", "", "attention"
     if form.is_valid():
         query = form.cleaned_data["q"].strip()

@@ -48,7 +48,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = request.user
     if not user.is_authenticated:
         return {"nav_items": []}
-    if twofactor.needs_second_factor(user) and not twofactor.is_verified(user):
+    if twofactor.must_verify(request, user):
         # Until the second factor is passed every link would lead back to it.
         return {"nav_items": [], "second_factor_pending": True}
     items = NAVIGATION.get(getattr(user, "role", ""), [])

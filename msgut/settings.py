@@ -69,8 +69,6 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "accounts",
     "tracker",
     "guidance",
@@ -81,6 +79,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, which answers static files itself: they get the policy and framing headers too.
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "msgut.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -93,9 +94,9 @@ MIDDLEWARE = [
     "accounts.middleware.OTPRequiredMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # After the messages and htmx middleware: it says why it signed someone out, also to htmx.
+    "accounts.middleware.SessionLifetimeMiddleware",
     "msgut.middleware.NoStoreMiddleware",
     # Axes last: it answers locked-out logins itself.
     "axes.middleware.AxesMiddleware",
@@ -154,9 +155,11 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Sessions live in the database (not Redis) and end after 30 idle minutes.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database (not Redis), one row per session with whose it is (accounts.sessions),
+# and end after 30 idle minutes or 12 hours after sign-in, however busy (SessionLifetimeMiddleware).
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -166,27 +169,63 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 
 # Two-factor (django-otp): the issuer name shown in authenticator apps.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "msgut")
+# Authenticator keys are encrypted at rest (accounts.crypto) with these Fernet keys, comma-separated:
+# the first encrypts, every one decrypts, so a new key goes first and `manage.py rotate_two_factor_keys`
+# re-encrypts before the old one is dropped. Never the SECRET_KEY: a database dump alone reveals no key.
+TWO_FACTOR_KEYS = env_list("TWO_FACTOR_KEYS", [])
+if not TWO_FACTOR_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "TWO_FACTOR_KEYS must be set when DEBUG is off: make one with "
+            '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
+        )
+    TWO_FACTOR_KEYS = ["ZGV2ZWxvcG1lbnQta2V5LW9ubHktZGVidWctaXMtb24="]  # development only, DEBUG on
 
-# Login throttling: database handler (works without Redis), cool-off not a lock.
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Login throttling: database handler (works without Redis), cool-off not a lock. Every form that
+# checks a password (sign-in, password change, erasure, re-authentication) counts here
+# (accounts.throttling.check_password).
+AXES_HANDLER = "accounts.throttling.ThrottleHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-# One account from one address: a shared clinic network is not locked out by one typo-prone user.
+# One account from one address: a shared clinic network is not locked out by one typo-prone user,
+# and nobody locks another person out from their own address.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client address as msgut.client reads it (behind TRUSTED_PROXY_COUNT proxies), not the proxy's.
+AXES_CLIENT_IP_CALLABLE = "msgut.client.client_ip"
 # The login form posts the email as "username"; count it case-insensitively (accounts.throttling).
 AXES_USERNAME_CALLABLE = "accounts.throttling.axes_username"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Attempts while paused are refused without being counted: a pause always ends after the cool-off.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.paused_response"
+AXES_SENSITIVE_PARAMETERS = ["password", "old_password", "new_password1", "new_password2", "code"]
 AXES_VERBOSE = False
+# Account-wide slow-down (accounts.throttling): once an account has this many failures from all
+# addresses within the cool-off, each address waits ACCOUNT_SLOWDOWN_SECONDS between two tries on it.
+# A slow-down, not a lock: the right password from another address is never held up longer.
+ACCOUNT_SLOWDOWN_AFTER = env_int("ACCOUNT_SLOWDOWN_AFTER", 10)
+ACCOUNT_SLOWDOWN_SECONDS = env_int("ACCOUNT_SLOWDOWN_SECONDS", 10)
 
 # Production hardening; DEBUG off turns it all on.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SAMESITE = "Lax"  # also written by accounts.views.remember_language
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# The __Host- prefix makes browsers refuse these cookies unless Secure, for this host only, path /:
+# no other subdomain can set or overwrite them. It needs HTTPS, so only with secure cookies.
+COOKIE_PREFIX = "__Host-" if SESSION_COOKIE_SECURE else ""
+SESSION_COOKIE_NAME = f"{COOKIE_PREFIX}sessionid"
+CSRF_COOKIE_NAME = f"{COOKIE_PREFIX}csrftoken"
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# How many reverse proxies we run in front of the app, each appending to X-Forwarded-For: the
+# client's address is the entry the outermost one added (msgut.client). One behind a proxy.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -201,7 +240,7 @@ CONTENT_SECURITY_POLICY = {
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
-        "base-uri": [SELF],
+        "base-uri": [NONE],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     },
@@ -231,7 +270,32 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or env_bool("SIMPLE_STATIC")
 WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email carries password-reset and set-password links: printed to a log or a file they would let
+# anyone who reads it into the account. With DEBUG off, start-up therefore needs a real backend
+# (SMTP with EMAIL_HOST, or another EMAIL_BACKEND), or the explicit opt-out EMAIL_DISABLED=1, which
+# discards every email (no link is sent or logged; accounts then get their links from
+# `manage.py set_password_link`).
+EMAIL_DISABLED = env_bool("EMAIL_DISABLED")
+LINK_LEAKING_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+if EMAIL_DISABLED:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+elif DEBUG:
+    EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+else:
+    EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    if EMAIL_BACKEND in LINK_LEAKING_EMAIL_BACKENDS:
+        raise ImproperlyConfigured(
+            f"EMAIL_BACKEND {EMAIL_BACKEND} writes password-reset links where others can read them; "
+            "with DEBUG off set SMTP (EMAIL_HOST) or another backend, or EMAIL_DISABLED=1."
+        )
+    if EMAIL_BACKEND.endswith(".smtp.EmailBackend") and not env_str("EMAIL_HOST"):
+        raise ImproperlyConfigured(
+            "Email is not configured: with DEBUG off set EMAIL_HOST (SMTP) or EMAIL_BACKEND, "
+            "or EMAIL_DISABLED=1 to send no email at all."
+        )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

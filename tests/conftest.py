@@ -7,10 +7,10 @@ from django.conf import settings
 from django.test import Client, override_settings
 from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from accounts.models import Authenticator
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 
 # Hypothesis profiles. "ci" (CI=true) tries more examples, the same ones on every run, so
@@ -87,15 +87,15 @@ def patient_client(client, patient):
     return client
 
 
-def verified_login(client: Client, user) -> TOTPDevice:
+def verified_login(client: Client, user) -> Authenticator:
     """Sign `user` into `client` with a passed second factor, as django_otp.login does.
 
     Clinicians and admins are sent to the two-factor pages until their session
     is OTP-verified; use this instead of client.force_login for them.
     """
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device: Authenticator | None = Authenticator.objects.filter(user=user, confirmed=True).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+        device = Authenticator.new(user=user, confirmed=True)
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id

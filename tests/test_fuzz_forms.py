@@ -1,8 +1,9 @@
-"""Fuzzing: generated input posted to every form a signed-in user can reach.
+"""Fuzzing: generated input posted to every form a signed-in user can reach, typed into every
+query string and put into every date in a path.
 
 The forms are found the way a person finds them: by opening the pages and
-reading their <form method="post"> elements. Whatever is posted, the answer is
-never a 5xx, and a refused submission (a form error) writes nothing.
+reading their <form> elements. Whatever is sent, the answer is never a 5xx, and
+a refused submission (a form error) writes nothing.
 """
 
 from datetime import date, timedelta
@@ -13,7 +14,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
@@ -22,6 +23,7 @@ from clinic.models import ConsentWording
 from clinic.services import grant_access
 from tests.conftest import verified_login
 from tests.factories import PASSWORD
+from tests.test_url_allowlist import walk
 from tracker.models import Food, Medication, Relapse
 from tracker.services import add_meal_item
 
@@ -34,15 +36,16 @@ APPS_WITH_DATA = ("tracker", "guidance", "trends", "clinic", "accounts")
 class FormParser(HTMLParser):
     """Collect each POST form's action and field names with one plausible value each."""
 
-    def __init__(self) -> None:
+    def __init__(self, method: str = "post") -> None:
         super().__init__()
+        self.method = method
         self.forms: list[dict[str, Any]] = []
         self._form: dict[str, Any] | None = None
         self._select: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "form" and a.get("method", "get").lower() == "post":
+        if tag == "form" and a.get("method", "get").lower() == self.method:
             self._form = {"action": a.get("action", ""), "fields": {}}
         elif self._form is None:
             return
@@ -66,12 +69,12 @@ class FormParser(HTMLParser):
             self._form = None
 
 
-def post_forms(client: Client, pages: list[str]) -> dict[str, dict[str, str]]:
+def post_forms(client: Client, pages: list[str], method: str = "post") -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     for page in pages:
         response = client.get(page)
         assert response.status_code == 200, page
-        parser = FormParser()
+        parser = FormParser(method)
         parser.feed(response.content.decode())
         for form in parser.forms:
             action = form["action"] or page
@@ -190,3 +193,94 @@ def test_the_fuzzer_finds_the_forms_of_the_day_page(patient_pages):
     for part in ("/fatigue/", "/sleep/", "/lifestyle/", "/symptoms/", "/meals/", "/medicines/", "/treatments/"):
         assert part in actions, part
     assert PASSWORD  # factory users sign in with it; the password form is fuzzed with wrong ones
+
+
+# Query strings ----------------------------------------------------------------------------------
+
+# Pages that read a query string without showing a <form method="get"> for it (the chart range is
+# given by the page that embeds the charts), with the parameters they read.
+QUERY_PAGES = {
+    "/trends/charts/": {"start": "2026-01-05", "end": "2026-03-29", "poll": "0"},
+    "/day/go/": {"date": "2026-01-15"},
+}
+
+
+def fuzz_query(client: Client, pages: dict[str, dict[str, str]], data: st.DataObject) -> None:
+    page = data.draw(st.sampled_from(sorted(pages)), label="page")
+    query = mutate(pages[page], data)
+    headers = {"HTTP_HX_REQUEST": "true"} if data.draw(st.booleans(), label="htmx") else {}
+    response = client.get(page, query, **headers)
+    assert response.status_code < 500, (page, query, response.status_code)
+
+
+@pytest.fixture
+def patient_queries(patient_pages) -> tuple[Client, dict[str, dict[str, str]]]:
+    client, _forms = patient_pages
+    today = timezone.localdate()
+    pages = [
+        reverse("tracker:today"),
+        reverse("tracker:day", args=[today - timedelta(days=1)]),
+        reverse("trends:dashboard"),
+    ]
+    found = {**post_forms(client, pages, method="get"), **QUERY_PAGES}
+    assert "/day/go/" in found
+    return client, found
+
+
+@given(data=st.data())
+def test_it_never_answers_a_patient_query_string_with_a_server_error(patient_queries, data):
+    client, pages = patient_queries
+    fuzz_query(client, pages, data)
+
+
+@pytest.fixture
+def clinician_queries(clinician_pages, patient) -> tuple[Client, dict[str, dict[str, str]]]:
+    client, _forms = clinician_pages
+    patient_page = reverse("clinic:patient", args=[patient.pk])
+    found = post_forms(client, [reverse("clinic:dashboard"), patient_page], method="get")
+    found[reverse("clinic:report", args=[patient.pk])] = {"start": "2026-01-01", "end": "2026-03-01"}
+    assert patient_page in found or any("start" in fields for fields in found.values())
+    return client, found
+
+
+@given(data=st.data())
+def test_it_never_answers_a_clinician_query_string_with_a_server_error(clinician_queries, data):
+    client, pages = clinician_queries
+    fuzz_query(client, pages, data)
+
+
+# Dates in paths ---------------------------------------------------------------------------------
+
+
+def dated_url_names() -> list[str]:
+    """Every URL name whose path holds a date (the isodate converter), found in the resolver."""
+    return sorted({name for name, pattern, _ns in walk() if name and "<isodate:" in pattern})
+
+
+path_dates = st.one_of(
+    st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)).map(date.isoformat),
+    st.sampled_from(["0001-01-01", "1899-12-31", "1900-01-01", "9999-12-31", "2026-02-30", "0000-00-00"]),
+)
+
+
+@given(data=st.data())
+def test_it_never_answers_a_date_in_a_path_with_a_server_error(patient_pages, data):
+    client, _forms = patient_pages
+    names = dated_url_names()
+    assert "tracker:day" in names and "tracker:fatigue" in names
+    name = data.draw(st.sampled_from(names), label="url")
+    day = data.draw(path_dates, label="date")
+    # reverse() checks the converter's regex only; fill the other arguments with plain values.
+    url = reverse(name, kwargs=url_kwargs(name, date(2026, 1, 15))).replace("2026-01-15", day, 1)
+    for method in ("get", "post"):
+        response = getattr(client, method)(url, {"score": "5", "meal": "lunch", "q": "apple"})
+        assert response.status_code < 500, (method, url, response.status_code)
+
+
+def url_kwargs(name: str, day: date) -> dict[str, object]:
+    samples: dict[str, object] = {"day": day, "section": "sleep", "meal": "lunch", "food_id": 1}
+    ns, _, short = name.rpartition(":")
+    resolver = get_resolver().namespace_dict[ns][1] if ns else get_resolver()
+    (possibility, *_rest) = resolver.reverse_dict.getlist(short)
+    params = possibility[0][0][1]
+    return {param: samples[param] for param in params}

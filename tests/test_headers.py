@@ -1,9 +1,15 @@
 """Content-Security-Policy, caching and framing headers: nothing runs that we did not ship, nothing private is cached."""
 
+import json
+import os
 import re
+import subprocess
+import sys
 
 from django.test import Client
 from django.urls import reverse
+
+from tests.test_settings import PRODUCTION, ROOT
 
 
 def directives(header: str) -> dict[str, list[str]]:
@@ -54,3 +60,30 @@ def test_state_changes_need_a_csrf_token(patient, db):
     client.force_login(patient)
     assert client.post(reverse("accounts:logout")).status_code == 403
     assert client.post(reverse("accounts:profile"), {"time_zone": "UTC", "language": "en"}).status_code == 403
+
+
+def test_the_csp_forbids_base_tags(client, db):
+    policy = directives(client.get(reverse("accounts:login"))["Content-Security-Policy"])
+    assert policy["base-uri"] == ["'none'"]
+    assert policy["form-action"] == ["'self'"]
+
+
+def test_static_files_carry_the_policy_and_framing_headers(client, db):
+    response = client.get("/static/img/favicon.svg")
+    assert response.status_code == 200
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_production_cookies_are_named_with_the_host_prefix():
+    """With secure cookies (production) the session and CSRF cookies are __Host- cookies; the production
+    server test checks what a browser receives."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps([settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.SESSION_COOKIE_SECURE]))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"SECURE_COOKIES", "DEBUG", "DATABASE_URL", "REDIS_URL"}}
+    env.update({**PRODUCTION, "DJANGO_SETTINGS_MODULE": "msgut.settings"})
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["__Host-sessionid", "__Host-csrftoken", True]

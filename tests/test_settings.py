@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+from django.utils.module_loading import import_string
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,7 +17,10 @@ PROBE = """
 import json
 import django
 django.setup()
+from axes.handlers.database import AxesDatabaseHandler
+from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.conf import settings
+from django.utils.module_loading import import_string
 from msgut.celery import app
 db = settings.DATABASES["default"]
 print(json.dumps({
@@ -35,6 +41,10 @@ def run_probe(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         "SECURE_SSL_REDIRECT",
         "SECURE_COOKIES",
         "SECURE_HSTS_SECONDS",
+        "EMAIL_BACKEND",
+        "EMAIL_HOST",
+        "EMAIL_DISABLED",
+        "TWO_FACTOR_KEYS",
     }
     base = {k: v for k, v in os.environ.items() if k not in dropped}
     base.update({"DJANGO_SETTINGS_MODULE": "msgut.settings", **env})
@@ -78,8 +88,17 @@ def test_with_debug_off_it_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+# What a production start needs besides the SECRET_KEY: email and the two-factor key.
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 60,
+    "EMAIL_HOST": "smtp.example.org",
+    "TWO_FACTOR_KEYS": "cHJvYmUtb25seS1rZXktbm90LWEtcmVhbC1vbmUtISE=",
+}
+
+
 def test_with_debug_off_and_a_secret_key_it_turns_on_the_production_protections():
-    result = run_probe({"DEBUG": "0", "SECRET_KEY": "x" * 60})
+    result = run_probe(PRODUCTION)
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.strip().splitlines()[-1])
     assert values["debug"] is False
@@ -99,6 +118,8 @@ def test_the_deploy_checklist_passes_with_production_values():
             "DEBUG": "0",
             "SECRET_KEY": "deploy-check-0123456789abcdefghijklmnopqrstuvwxyz-0123456789",
             "ALLOWED_HOSTS": "msgut.example.org",
+            "EMAIL_HOST": "smtp.example.org",
+            "TWO_FACTOR_KEYS": PRODUCTION["TWO_FACTOR_KEYS"],
         }
     )
     result = subprocess.run(
@@ -114,8 +135,37 @@ def test_the_deploy_checklist_passes_with_production_values():
 
 
 def test_sessions_live_in_the_database_and_cookies_are_locked_down():
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert issubclass(import_string(f"{settings.SESSION_ENGINE}.SessionStore"), DatabaseStore)
     assert settings.SESSION_COOKIE_HTTPONLY
     assert settings.SESSION_COOKIE_SAMESITE == "Lax"
-    assert settings.AXES_HANDLER == "axes.handlers.database.AxesDatabaseHandler"
+    # Throttling counts in the database, so it works without Redis.
+    assert issubclass(import_string(settings.AXES_HANDLER), AxesDatabaseHandler)
     assert settings.AXES_COOLOFF_TIME  # a cool-off, not a permanent lock
+
+
+def test_with_debug_off_it_refuses_to_start_without_real_email():
+    """A reset link printed to the console log is an account takeover for whoever reads the log."""
+    without_email = {k: v for k, v in PRODUCTION.items() if k != "EMAIL_HOST"}
+    result = run_probe(without_email)
+    assert result.returncode != 0
+    assert "EMAIL_HOST" in result.stderr and "EMAIL_DISABLED" in result.stderr
+    for leaking in ("console", "filebased"):
+        result = run_probe({**PRODUCTION, "EMAIL_BACKEND": f"django.core.mail.backends.{leaking}.EmailBackend"})
+        assert result.returncode != 0, leaking
+        assert "password-reset links" in result.stderr
+
+
+def test_with_debug_off_email_is_smtp_or_explicitly_disabled():
+    smtp = json.loads(run_probe(PRODUCTION).stdout.strip().splitlines()[-1])
+    assert smtp["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    disabled = run_probe({**{k: v for k, v in PRODUCTION.items() if k != "EMAIL_HOST"}, "EMAIL_DISABLED": "1"})
+    assert disabled.returncode == 0, disabled.stderr
+    assert (
+        json.loads(disabled.stdout.strip().splitlines()[-1])["email"] == "django.core.mail.backends.dummy.EmailBackend"
+    )
+
+
+def test_with_debug_off_it_refuses_to_start_without_the_two_factor_key():
+    result = run_probe({k: v for k, v in PRODUCTION.items() if k != "TWO_FACTOR_KEYS"})
+    assert result.returncode != 0
+    assert "TWO_FACTOR_KEYS must be set" in result.stderr

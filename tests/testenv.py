@@ -8,6 +8,9 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("SIMPLE_STATIC", "1")
+# DEBUG is off in tests, so email and the two-factor key must be configured as in production.
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ.setdefault("TWO_FACTOR_KEYS", "dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24=")
 # Live-server threads must not keep connections open past a test: the test
 # database could then not be dropped at the end of a PostgreSQL run.
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from msgut.dates import not_before_earliest
 from tracker.measures import (
     BRISTOL_TYPES,
     MFIS_ANSWERS,
@@ -423,7 +424,7 @@ class RelapseForm(forms.ModelForm[Relapse]):
         today = patient_today().isoformat()
         for name in ("started_on", "ended_on"):
             self.fields[name].widget.attrs["max"] = today
-            self.fields[name].validators.append(not_future)
+            self.fields[name].validators += [not_before_earliest, not_future]
         self.fields["symptoms"].help_text = _("For example: blurred vision in the left eye, numb legs.")
 
     def clean(self) -> dict[str, Any]:
@@ -470,7 +471,9 @@ class MFISForm(forms.Form):
 
 class DatePickForm(forms.Form):
     date = forms.DateField(
-        label=_("Go to a day"), validators=[not_future], widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Go to a day"),
+        validators=[not_before_earliest, not_future],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
 

@@ -2,16 +2,18 @@ from datetime import date
 
 from django.urls import path, register_converter
 
+from msgut.dates import parse_path_date
 from tracker.views import day, entries, foods, meals, medications, mfis, month, relapses, sections
 
 
 class IsoDateConverter:
-    """A calendar date in the path (not health data): /day/2026-11-20/. Impossible dates are 404s."""
+    """A calendar date in the path (not health data): /day/2026-11-20/. Impossible dates, and dates
+    before 1900 or beyond a year from now (msgut.dates), are 404s."""
 
     regex = r"\d{4}-\d{2}-\d{2}"
 
     def to_python(self, value: str) -> date:
-        return date.fromisoformat(value)
+        return parse_path_date(value)
 
     def to_url(self, value: date) -> str:
         return value.isoformat()

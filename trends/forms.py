@@ -5,6 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from msgut.dates import not_before_earliest
+
 RANGE_CHOICES = [
     ("4", _("4 weeks")),
     ("12", _("12 weeks")),
@@ -27,8 +29,8 @@ class RangeForm(forms.Form):
 class ChartRangeForm(forms.Form):
     """The charts fragment's range (as the template tag was given it) and how many times it has polled."""
 
-    start = forms.DateField(label=_("From"))
-    end = forms.DateField(label=_("To"))
+    start = forms.DateField(label=_("From"), validators=[not_before_earliest])
+    end = forms.DateField(label=_("To"), validators=[not_before_earliest])
     poll = forms.IntegerField(min_value=0, max_value=10_000, required=False)
 
     def clean(self) -> dict[str, Any]:

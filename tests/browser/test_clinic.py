@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from fhir.resources.R4B.bundle import Bundle
 
+from accounts.models import Authenticator
 from audit.models import Action, AuditEvent
 from clinic.models import ConsentWording
 from clinic.services import grant_access
@@ -32,7 +32,7 @@ def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fh
     if not ConsentWording.objects.exists():  # transactional tests flush the data migration's row
         ConsentWording.objects.create(version=1, text_en="I agree.", text_fr="J'accepte.")
     clinician = ClinicianFactory(display_name="Dr Test")
-    device = TOTPDevice.objects.create(user=clinician, name="authenticator", confirmed=True)
+    device = Authenticator.new(user=clinician, confirmed=True)
     flagged = PatientFactory(display_name="Flagged Patient")
     quiet = PatientFactory(display_name="Quiet Patient")
     today = timezone.localdate()

@@ -81,7 +81,7 @@ def test_it_filters_and_sorts_with_plain_get_parameters(clinician, wording, toda
     assert page.index("Anna") < page.index("Bruno")
     page = client.get(reverse("clinic:dashboard"), {"sort": "attention"}).content.decode()
     assert page.index("Bruno") < page.index("Anna")
-    page = client.get(reverse("clinic:dashboard"), {"q": "ann"}).content.decode()
+    page = client.post(reverse("clinic:dashboard"), {"q": "ann"}).content.decode()
     assert "Anna" in page and "Bruno" not in page
     assert client.get(reverse("clinic:dashboard"), {"sort": "bogus", "flag": "<x>"}).status_code == 200
 
@@ -130,3 +130,21 @@ def test_the_dashboard_query_count_does_not_grow_with_patients(clinician, wordin
     assert count_queries(busy_client) == one
     page = busy_client.get(reverse("clinic:dashboard")).content.decode()
     assert page.count('href="/clinic/patients/') == many
+
+
+def test_the_search_keeps_patient_names_out_of_urls_and_history(patient, clinician, granted):
+    client = clinician_client_for(clinician)
+    page = client.get(reverse("clinic:dashboard")).content.decode()
+    start = page.rindex("<form", 0, page.index('role="search"'))
+    form = page[start : page.index(">", page.index("hx-trigger", start))]
+    assert 'method="post"' in form and 'hx-post="' in form and 'hx-push-url="false"' in form
+    assert "hx-get" not in form
+    # An htmx search answers the fragment, and no URL carries the name.
+    response = client.post(
+        reverse("clinic:dashboard"), {"q": patient.display_name}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="patient-list"
+    )
+    assert response.content.decode().lstrip().startswith('<section id="patient-list"')
+    assert "HX-Push-Url" not in response and "HX-Replace-Url" not in response
+    # A name in a query string (an old bookmark, a shared link) is not a search.
+    other = client.get(reverse("clinic:dashboard"), {"q": "nobody-matches-this"}).content.decode()
+    assert patient.display_name in other

@@ -3,17 +3,23 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import Authenticator, User
+from accounts.twofactor import new_backup_codes
 from audit.models import Action, AuditEvent
 from clinic.models import AccessGrant, ClinicianNote, RelapseReview
 from clinic.selectors import patient_models
-from clinic.services import add_note, review_relapse
+from clinic.services import add_note, invite_patient, review_relapse
 from guidance.models import DayScore
 from tests.clinic.conftest import clinician_client_for
 from tests.clinic.test_exports import fill
 from tests.factories import PASSWORD, PatientFactory
+from tests.otp import totp_code
 from tracker.models import Food, MealItem, Relapse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,3 +78,57 @@ def test_the_clinician_loses_the_erased_patient_at_once(patient_client, patient,
 def test_erasure_does_not_depend_on_the_export_module():
     code = "import django; django.setup(); import sys, clinic.services; assert 'clinic.exports' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env={**os.environ, "DEBUG": "1"})
+
+
+def every_value_in_the_database() -> list[tuple[str, str, str]]:
+    """(table, column, value as text) for every column of every table, found by introspection."""
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - introspected names
+            columns = [column[0] for column in cursor.description]
+            for row in cursor.fetchall():
+                found.extend((table, column, str(value)) for column, value in zip(columns, row, strict=True))
+    return found
+
+
+def test_erasure_leaves_the_email_and_name_in_no_table_at_all(patient, clinician, granted, today, admin_user):
+    User.objects.filter(pk=patient.pk).update(email="zephyrine.quill@example.org", display_name="Zephyrine Quill")
+    patient.refresh_from_db()
+    email, name = patient.email, patient.display_name
+    fill(patient, today)
+    add_note(patient=patient, author=clinician, body="note about them")
+    review_relapse(relapse=Relapse.objects.get(patient=patient), reviewer=clinician, verdict="confirmed", note="ok")
+    invite_patient(clinician=clinician, email=email.upper())  # the clinician's invitation names them
+    device = Authenticator.new(user=patient, confirmed=True)
+    new_backup_codes(patient)
+    LogEntry.objects.create(
+        user=admin_user,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(patient.pk),
+        object_repr=str(patient),
+        action_flag=CHANGE,
+        change_message="[]",
+    )
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    stranger.post(reverse("accounts:login"), {"username": email, "password": "a wrong guess"})  # axes + audit
+    client = Client(HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0")
+    client.post(reverse("accounts:login"), {"username": email, "password": PASSWORD})
+    client.post(reverse("accounts:two-factor-verify"), {"code": totp_code(device)})
+    clinician_client_for(clinician).get(reverse("clinic:patient", args=[patient.pk]))
+    before = [(t, c) for t, c, v in every_value_in_the_database() if email in v.lower() or name.lower() in v.lower()]
+    assert len({t for t, _c in before}) >= 4, before  # the scan does see them before
+
+    response = client.post(reverse("clinic:erase"), {"password": PASSWORD, "confirm": "on"})
+    assert response.status_code == 200
+
+    leftovers = [
+        (table, column)
+        for table, column, value in every_value_in_the_database()
+        if email in value.lower() or name.lower() in value.lower() or "zephyrine" in value.lower()
+    ]
+    assert leftovers == []
+    # The client address of their own sign-ins goes too.
+    assert (
+        not AuditEvent.objects.filter(ip="127.0.0.1", actor__isnull=True).exclude(action=Action.PATIENT_READ).exists()
+    )

@@ -14,8 +14,9 @@ from audit.models import Action, AuditEvent
 from audit.services import record
 from clinic import readable
 from clinic.exports import neutralise_cell
+from clinic.models import ConsentWording
 from clinic.selectors import patient_models, patient_owned_querysets
-from clinic.services import add_note, record_edss, review_relapse
+from clinic.services import add_note, grant_access, record_edss, review_relapse
 from guidance.models import DayScore, RuleSetVersion
 from tests.clinic.conftest import add_relapse, clinician_client_for, make_grant
 from tests.factories import ClinicianFactory, PatientFactory
@@ -411,3 +412,21 @@ def test_every_download_is_an_attachment_that_is_never_cached(patient, clinician
         assert response["Content-Disposition"].startswith('attachment; filename="msgut-')
         assert "no-store" in response["Cache-Control"]
     assert client.get(reverse("clinic:export", args=[patient.pk, "xml"])).status_code == 404
+
+
+def test_a_clinicians_export_holds_the_patients_data_only_not_their_other_clinicians(
+    patient, patient_client, clinician, granted
+):
+    other = ClinicianFactory(email="another.doctor@example.org", display_name="Dr Other")
+    grant_access(patient=patient, clinician=other, wording=ConsentWording.current())
+    client = clinician_client_for(clinician)
+    archive, _folder = download_zip(client, patient)
+    zipped = "".join(archive.read(name).decode() for name in archive.namelist())
+    for fmt in ("json", "csv", "fhir"):
+        body = zipped if fmt == "csv" else client.get(reverse("clinic:export", args=[patient.pk, fmt])).content.decode()
+        assert "clinic.AccessGrant" not in body, fmt
+        assert other.email not in body and "Dr Other" not in body, fmt
+        assert f'"clinician_id": {other.pk}' not in body, fmt
+    # The patient's own export still lists who they share with: it is theirs.
+    mine = json.loads(patient_client.get(reverse("clinic:export", args=[patient.pk, "json"])).content)
+    assert {row["clinician_id"] for row in mine["tables"]["clinic.AccessGrant"]} == {clinician.pk, other.pk}

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import io
-import time
 
 import pytest
 
@@ -65,10 +64,11 @@ def test_it_makes_styles_and_fatigue_trends_differ(patient, other_patient, demo_
     assert FatigueRating.objects.filter(patient=other_patient).count() < 50
 
 
-def test_it_writes_a_year_quickly(patient, demo_catalog):
-    started = time.perf_counter()
-    counts = demo.make_history(patient, TODAY - dt.timedelta(days=364), TODAY, seed=9, style="mixed")
-    assert time.perf_counter() - started < 5
+def test_it_writes_a_year_in_bulk_not_row_by_row(patient, demo_catalog, django_assert_max_num_queries):
+    # A year is thousands of rows: written per table in bulk, so the query count stays
+    # small and constant with the length of the history (a structural budget, not a timer).
+    with django_assert_max_num_queries(20):
+        counts = demo.make_history(patient, TODAY - dt.timedelta(days=364), TODAY, seed=9, style="mixed")
     assert counts["meal_items"] > 365 * 5
 
 
