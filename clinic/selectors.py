@@ -272,8 +272,10 @@ def summarise(rows: list[DayRow]) -> Summary:
 # model, so a table added later is exported and erased without touching this file. Audit events are
 # not the patient's rows (they stay, without health content, as the record of who did what).
 EXCLUDED_APPS = {"audit", "admin", "auth", "contenttypes", "sessions", "axes", "django_otp"}
-# Written by clinicians about the patient: in a clinician's export, not in the patient's own.
-CLINICIAN_CONTENT = {ClinicianNote, RelapseReview}
+# Written by clinicians about the patient. Every export holds them (the patient's own copy too: they
+# are data about the patient) and erasure deletes them; a caller may still ask for the patient's
+# own entries only.
+CLINICIAN_CONTENT = {ClinicianNote, RelapseReview, EDSSScore}
 # The patient's consents name their other clinicians: in the patient's own export (and erased with
 # them), never in a clinician's export, which holds the patient's data only.
 SHARING_RECORDS = {AccessGrant}
