@@ -14,7 +14,7 @@ PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: install lock run test test-fast lint typecheck deploycheck migrationscheck pytest demo worker beat messages \
-	bench bench-scoring bench-weekly loadtest drills clean
+	bench bench-scoring bench-weekly bench-search loadtest drills clean
 
 $(STAMP): $(DEV_LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -84,6 +84,10 @@ bench-scoring: install
 
 bench-weekly: install
 	$(BIN)/python -m bench.bench_weekly --database msgut_bench_weekly $(BENCH_ARGS)
+
+# The food search with 5,000 foods: server time per search through the selector and the view.
+bench-search: install
+	$(BIN)/python -m bench.bench_search $(BENCH_ARGS)
 
 loadtest: install
 	$(BIN)/python -m bench.loadtest $(LOAD_ARGS)

@@ -4,6 +4,7 @@ Flags for every granted patient come from a fixed number of aggregate queries
 and one pandas pass, whatever the number of patients (no per-patient queries).
 """
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from guidance.models import DayScore
-from tracker.measures import mfis_scores
+from tracker.measures import Episode, mfis_scores, relapse_checks
 from tracker.models import (
     FatigueRating,
     Lifestyle,
@@ -118,6 +119,41 @@ def _value_or_none(values: Mapping[Any, Mapping[Any, Any]], patient_id: int, col
     return None if value is None or pd.isna(value) else round(float(value), 1)
 
 
+def _recent(started_on: date, ended_on: date | None, today: date) -> bool:
+    """Started, ended or still open in the last 30 days (an open one older than 90 days was never closed)."""
+    if started_on > today or (ended_on is not None and ended_on < today - timedelta(days=RECENT_RELAPSE_DAYS)):
+        return False
+    return ended_on is not None or started_on >= today - timedelta(days=OPEN_RELAPSE_DAYS)
+
+
+def recent_relapse_patients(patients: QuerySet[User] | Any, today: date) -> set[int]:
+    """The patients with a *qualifying* relapse in the last 30 days (fluctuations and pseudo-relapses do not flag).
+
+    One query: the whole history of the patients with any recent episode, since each episode is
+    measured from the last qualifying relapse before it.
+    """
+    candidates = (
+        Relapse.objects.filter(patient__in=patients)
+        .overlapping(today - timedelta(days=RECENT_RELAPSE_DAYS), today)
+        .values("patient_id")
+    )
+    history: dict[int, list[tuple[Episode, date | None]]] = defaultdict(list)
+    for pk, patient_id, started, ended, over_24h, fever, heat in (
+        Relapse.objects.filter(patient__in=candidates, started_on__lte=today)
+        .order_by()
+        .values_list(
+            "pk", "patient_id", "started_on", "ended_on", "lasted_over_24h", "fever_or_infection", "heat_exposure"
+        )
+    ):
+        history[patient_id].append((Episode(pk, started, over_24h, fever, heat), ended))
+    flagged = set()
+    for patient_id, episodes in history.items():
+        checks = relapse_checks(episode for episode, _ended in episodes)
+        if any(checks[e.key].qualifying and _recent(e.started_on, ended, today) for e, ended in episodes):
+            flagged.add(patient_id)
+    return flagged
+
+
 def dashboard_rows(patients: QuerySet[User], today: date) -> list[PatientRow]:
     """One row per patient in `patients` (already limited by `visible_to`)."""
     latest_mfis = MFISResponse.objects.filter(patient=OuterRef("pk"), completed=True).order_by("-date")
@@ -142,12 +178,7 @@ def dashboard_rows(patients: QuerySet[User], today: date) -> list[PatientRow]:
     ids = patients.values("pk")
     since = today - timedelta(days=2 * TREND_WINDOW_DAYS - 1)
 
-    recent_relapse = set(
-        Relapse.objects.filter(patient__in=ids)
-        .overlapping(today - timedelta(days=RECENT_RELAPSE_DAYS), today)
-        .exclude(ended_on__isnull=True, started_on__lt=today - timedelta(days=OPEN_RELAPSE_DAYS))
-        .values_list("patient_id", flat=True)
-    )
+    recent_relapse = recent_relapse_patients(ids, today)
 
     last_entries: dict[int, date] = {}
     for person in people:

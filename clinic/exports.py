@@ -30,7 +30,15 @@ from clinic import readable
 from clinic.models import EDSSScore, RelapseReview
 from clinic.selectors import fiber_by_day, patient_owned_querysets
 from guidance.models import DayScore
-from tracker.measures import mfis_padded, mfis_scores
+from tracker.measures import (
+    REASON_DURATION_UNKNOWN,
+    REASON_FEVER,
+    REASON_HEAT,
+    REASON_SHORT,
+    REASON_WITHIN_30,
+    mfis_padded,
+    mfis_scores,
+)
 from tracker.medications import DMT_BY_CODE
 from tracker.models import (
     FatigueRating,
@@ -44,7 +52,7 @@ from tracker.models import (
     SavedMealItem,
     SleepDiary,
 )
-from tracker.selectors import check_relapses, relapse_reasons, today_of
+from tracker.selectors import check_relapses, relapse_label, today_of
 
 EXPORT_VERSION = 2
 
@@ -282,10 +290,16 @@ MFIS_SCORE_CODES = (
     ("mfis5", "mfis-5", "MFIS-5 score (0-20)"),
 )
 REASON_DISPLAY = {
-    "short": "Symptoms lasted 24 hours or less",
-    "too_soon": "Onset less than 30 days after the previous onset",
-    "fever": "Fever or infection at onset",
+    REASON_FEVER: "Fever or infection at onset",
+    REASON_HEAT: "Overheated at onset",
+    REASON_SHORT: "Symptoms lasted less than 24 hours",
+    REASON_DURATION_UNKNOWN: "Whether symptoms lasted over 24 hours was not recorded",
+    REASON_WITHIN_30: "Began less than 30 days after the onset of the last relapse",
 }
+
+
+def _yes_no(value: bool | None) -> str:
+    return "not recorded" if value is None else "yes" if value else "no"
 
 
 def msgut_system(kind: str = "CodeSystem/msgut") -> str:
@@ -389,16 +403,15 @@ def _relapse_conditions(patient: User, patient_ref: str) -> list[dict[str, Any]]
     resources = []
     for relapse in relapses:
         check = checks[relapse.pk]
-        reasons = relapse_reasons(check.reasons)
-        if check.meets_definition:
-            sentence = "Meets the definition of a relapse"
+        label = relapse_label(check)  # the words of the patient's and the clinician's pages
+        if check.qualifying:
             codings = [_local("meets", "Meets the clinical definition of a relapse")]
         else:
-            sentence = "Possible pseudo-relapse: " + "; ".join(reasons)
             codings = [_local(code, REASON_DISPLAY.get(code, code)) for code in check.reasons]
+        sentence = f"{label.headline}: {'; '.join(label.reasons)}" if label.reasons else label.headline
         readings = reviews.get(relapse.pk, [])
         latest = readings[-1].verdict if readings else None
-        verification = VERDICT_STATUS.get(latest or "") or ("provisional" if check.meets_definition else "differential")
+        verification = VERDICT_STATUS.get(latest or "") or ("provisional" if check.qualifying else "differential")
         resource: dict[str, Any] = {
             "resourceType": "Condition",
             "id": _stable_id("Relapse", relapse.pk),
@@ -424,8 +437,9 @@ def _relapse_conditions(patient: User, patient_ref: str) -> list[dict[str, Any]]
             "note": [
                 {
                     "text": (
-                        f"Symptoms: {relapse.symptoms}. Lasted over 24 hours: {'yes' if relapse.lasted_over_24h else 'no'}. "
-                        f"Fever or infection at onset: {'yes' if relapse.fever_or_infection else 'no'}. "
+                        f"Symptoms: {relapse.symptoms}. Lasted over 24 hours: {_yes_no(relapse.lasted_over_24h)}. "
+                        f"Fever or infection at onset: {_yes_no(relapse.fever_or_infection)}. "
+                        f"Overheated at onset: {_yes_no(relapse.heat_exposure)}. "
                         f"Steroids: {'yes' if relapse.steroids else 'no'}. Recovery: {relapse.recovery}."
                     )
                 },

@@ -57,7 +57,7 @@ from tracker.models import (
     SymptomLog,
     SymptomRating,
 )
-from tracker.selectors import check_relapses, relapse_reasons, today_of
+from tracker.selectors import check_relapses, relapse_label, today_of
 from trends.models import WeeklySummary
 
 Row = dict[str, Any]
@@ -464,13 +464,21 @@ def _relapses(ctx: ExportContext) -> tuple[list[Column], list[Row]]:
         ("duration_days", gettext_lazy("days from the first to the last day (to today while it goes on)")),
         ("symptoms", gettext_lazy("the symptoms, as you described them")),
         ("severity", gettext_lazy("mild, moderate or severe")),
-        ("lasted_over_24h", gettext_lazy("yes when the symptoms lasted more than 24 hours")),
+        (
+            "lasted_over_24h",
+            gettext_lazy("yes when the symptoms lasted more than 24 hours, no when not; empty when not recorded"),
+        ),
         ("fever_or_infection", gettext_lazy("yes when there was a fever or an infection at the start")),
+        ("heat_exposure", gettext_lazy("yes when you were overheated at the start (hot weather, bath, sauna, effort)")),
         ("treated_with_steroids", gettext_lazy("yes when treated with steroids")),
         ("recovery", gettext_lazy("ongoing, full, partial or none")),
-        ("days_since_previous_onset", gettext_lazy("days since the previous relapse began")),
+        ("days_since_last_relapse", gettext_lazy("days since the last relapse that met the definition began")),
         ("meets_definition", gettext_lazy("yes when it meets the clinical definition of a relapse")),
-        ("not_met_because", gettext_lazy("codes of the criteria not met: short; too_soon; fever")),
+        ("reading", gettext_lazy("how msgut reads it, as on your Relapses page")),
+        (
+            "not_met_because",
+            gettext_lazy("codes of the criteria not met: fever; heat; short; duration_unknown; within_30"),
+        ),
         ("not_met_because_text", gettext_lazy("the same, in words")),
         ("clinician_readings", gettext_lazy("how many clinicians gave their reading (see relapse_reviews.csv)")),
     )
@@ -481,6 +489,7 @@ def _relapses(ctx: ExportContext) -> tuple[list[Column], list[Row]]:
     rows = []
     for relapse in Relapse.objects.filter(patient=ctx.patient).order_by("started_on", "id"):
         check = checks[relapse.pk]
+        label = relapse_label(check)
         last = relapse.ended_on or max(ctx.today, relapse.started_on)
         rows.append(
             {
@@ -493,12 +502,14 @@ def _relapses(ctx: ExportContext) -> tuple[list[Column], list[Row]]:
                 "severity": relapse.severity,
                 "lasted_over_24h": relapse.lasted_over_24h,
                 "fever_or_infection": relapse.fever_or_infection,
+                "heat_exposure": relapse.heat_exposure,
                 "treated_with_steroids": relapse.steroids,
                 "recovery": relapse.recovery,
-                "days_since_previous_onset": check.days_since_previous_onset,
-                "meets_definition": check.meets_definition,
+                "days_since_last_relapse": check.days_since_anchor,
+                "meets_definition": check.qualifying,
+                "reading": label.headline,
                 "not_met_because": "; ".join(check.reasons),
-                "not_met_because_text": "; ".join(relapse_reasons(check.reasons)),
+                "not_met_because_text": "; ".join(label.reasons),
                 "clinician_readings": readings[relapse.pk],
             }
         )

@@ -5,6 +5,7 @@ The writes are in `clinic.services`; who may read a patient is `clinic.access`.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -44,7 +45,7 @@ from tracker.models import (
     SymptomLog,
     SymptomRating,
 )
-from tracker.selectors import check_relapses, relapse_reasons
+from tracker.selectors import RelapseLabel, checked_episodes
 
 
 @dataclass
@@ -133,33 +134,33 @@ def day_rows(patient: User, start: date, end: date) -> list[DayRow]:
 @dataclass
 class RelapseItem:
     relapse: Relapse
-    reasons: tuple[str, ...]
+    label: RelapseLabel
     reviews: list[RelapseReview]
     my_review: RelapseReview | None
 
     @property
-    def possible_pseudo(self) -> bool:
-        return bool(self.reasons)
-
-    @property
-    def reason_labels(self) -> list[str]:
-        return relapse_reasons(self.reasons)
+    def qualifying(self) -> bool:
+        return self.label.qualifying
 
 
 def relapse_items(patient: User, start: date, end: date, viewer: User | None) -> list[RelapseItem]:
-    """Relapses overlapping [start, end], with the 30-day/24-hour/fever check against all earlier ones."""
-    relapses = Relapse.objects.filter(patient=patient)
-    # Every episode up to `end` counts in the check, also those that ended before `start`.
-    checks = check_relapses(relapses.overlapping(None, end))
-    shown = list(relapses.overlapping(start, end))
+    """Episodes overlapping [start, end], newest first, checked and worded as the patient reads them."""
+    episodes = checked_episodes(patient, start, end)
     reviews: dict[int, list[RelapseReview]] = defaultdict(list)
-    for review in RelapseReview.objects.filter(relapse__in=[r.pk for r in shown]).order_by("-updated_at"):
+    shown = [episode.relapse.pk for episode in episodes]
+    for review in RelapseReview.objects.filter(relapse__in=shown).order_by("-updated_at"):
         reviews[review.relapse_id].append(review)
     items = []
-    for relapse in sorted(shown, key=lambda r: r.started_on, reverse=True):
-        mine = next((rv for rv in reviews[relapse.pk] if viewer is not None and rv.reviewer_id == viewer.pk), None)
-        items.append(RelapseItem(relapse, checks[relapse.pk].reasons, reviews[relapse.pk], mine))
+    for episode in episodes:
+        pk = episode.relapse.pk
+        mine = next((rv for rv in reviews[pk] if viewer is not None and rv.reviewer_id == viewer.pk), None)
+        items.append(RelapseItem(episode.relapse, episode.label, reviews[pk], mine))
     return items
+
+
+def qualifying_count(items: Iterable[RelapseItem]) -> int:
+    """How many of the episodes are relapses by the definition (fluctuations and pseudo-relapses are not)."""
+    return sum(1 for item in items if item.qualifying)
 
 
 @dataclass(frozen=True)

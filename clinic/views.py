@@ -284,6 +284,7 @@ def _render_review(
     range_form, start, end = DateRangeForm.for_request(request.GET)
     rows = selectors.day_rows(patient, start, end)
     is_clinician = viewer.role == Role.CLINICIAN
+    relapses = selectors.relapse_items(patient, start, end, viewer if is_clinician else None)
     context = {
         "medications": selectors.medications_for_report(patient, start, end),
         "edss": selectors.edss_history(patient),
@@ -295,7 +296,8 @@ def _render_review(
         "end": end,
         "days": rows,
         "summary": selectors.summarise(rows),
-        "relapses": selectors.relapse_items(patient, start, end, viewer if is_clinician else None),
+        "relapses": relapses,
+        "relapse_count": selectors.qualifying_count(relapses),
         "mfis": selectors.mfis_history(patient),
         "notes": selectors.notes_for(patient) if is_clinician else [],
         "note_form": note_form or NoteForm(),
@@ -342,6 +344,7 @@ def patient_report(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
         record(action=Action.EXPORT, request=request, patient=patient, what="clinic:report")
     range_form, start, end = DateRangeForm.for_request(request.GET)
     rows = selectors.day_rows(patient, start, end)
+    relapses = selectors.relapse_items(patient, start, end, None)
     context = {
         "patient": patient,
         "start": start,
@@ -349,7 +352,8 @@ def patient_report(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
         "range_form": range_form,
         "days": rows,
         "summary": selectors.summarise(rows),
-        "relapses": selectors.relapse_items(patient, start, end, None),
+        "relapses": relapses,
+        "relapse_count": selectors.qualifying_count(relapses),
         "mfis": selectors.mfis_history(patient, start, end),
         "printed_at": timezone.localtime(),
         "printed_by": viewer,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -12,11 +13,12 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from guidance import rules, selectors, services
-from guidance.forms import RuleAdminForm
+from guidance.forms import RuleAdminForm, kind_for, param_field_names, param_names
 from guidance.models import Rule, RuleSetVersion
 
 
@@ -45,10 +47,12 @@ class AdminsOnly:
 def publish_and_report(request: HttpRequest, note: str) -> RuleSetVersion:
     version = services.publish(user=request.user if request.user.is_authenticated else None, note=note)
     version.refresh_from_db()
+    # No figure here: the rescore starts when this request's transaction commits, so any count read
+    # now is already out of date on the page the admin lands on, which shows the progress itself.
     messages.success(
         request,
-        _("Published rule set v%(number)s. Stored scores are being recomputed in the background (%(percent)s%% done).")
-        % {"number": version.number, "percent": version.rescore_percent},
+        _("Published rule set v%(number)s. Every stored day is rescored in the background; the progress shows below.")
+        % {"number": version.number},
     )
     return version
 
@@ -62,16 +66,44 @@ class RuleAdmin(AdminsOnly, admin.ModelAdmin[Rule]):
     search_fields = ("key", "title_en", "title_fr")
     ordering = ("order", "key")
     actions = ("publish_rule_set",)
-    fieldsets = (
-        (None, {"fields": ("key", "title_en", "title_fr", "kind", "params", "weight", "active", "order")}),
-        (_("Why (shown to patients)"), {"fields": ("rationale_en", "rationale_fr", "source")}),
-    )
+    readonly_fields = ("params_json",)
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_label(self, obj: Rule) -> str:
         return str(rules.KIND_LABELS.get(obj.kind, obj.kind))
 
+    @admin.display(description=_("parameters as saved (JSON, read-only)"))
+    def params_json(self, obj: Rule) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.params or {}, indent=2, sort_keys=True))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The typed fields of the kind on the page: as posted, else ?kind= on the add page, else the rule's."""
+        kind = kind_for(request.POST if request.method == "POST" else None, request.GET, obj)
+        fields = rules.PARAMS_FORMS[kind].base_fields
+        offered = [name for name in param_names(kind) if not isinstance(fields[name], forms.BooleanField)]
+        names = ", ".join("{" + name + "}" for name in [*offered, "weight"])
+        return (
+            (None, {"fields": ("key", "title_en", "title_fr", "kind", "weight", "active", "order")}),
+            (
+                _("Parameters"),
+                {"fields": (*param_field_names(kind), "params_for", "params_json")},
+            ),
+            (
+                _("Why (shown to patients)"),
+                {
+                    "fields": ("rationale_en", "rationale_fr", "source"),
+                    "description": _(
+                        "Write numbers that come from the parameters as placeholders, so an edit reaches the "
+                        "text: %(names)s (a parameter left empty has none). Write {{ or }} for a brace."
+                    )
+                    % {"names": names},
+                },
+            ),
+        )
+
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        # The form's own field list: the typed parameter fields are added per kind when it is built.
+        kwargs["fields"] = None
         form_class = super().get_form(request, obj, change=change, **kwargs)
         if request.method == "POST" and "_preview" in request.POST:
             return type("RulePreviewForm", (form_class,), {"preview_only": True})
@@ -82,8 +114,10 @@ class RuleAdmin(AdminsOnly, admin.ModelAdmin[Rule]):
         return custom + super().get_urls()
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        version = selectors.current_version()
         context = {
-            "current_version": selectors.current_version(),
+            "current_version": version,
+            "rescore_progress": selectors.rescore_progress(version) if version else "",
             "unpublished": selectors.has_unpublished_changes(),
             **(extra_context or {}),
         }
@@ -102,6 +136,15 @@ class RuleAdmin(AdminsOnly, admin.ModelAdmin[Rule]):
             return HttpResponseRedirect(reverse("admin:guidance_rule_changelist"))
         self._remind_to_publish(request)
         return super().response_change(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Rule, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        for label, param, value in getattr(form, "stale_numbers", []):
+            messages.warning(
+                request,
+                _("%(field)s still writes %(value)s, the former value of {%(param)s}: write {%(param)s} instead.")
+                % {"field": capfirst(label), "value": selectors.format_number(value), "param": param},
+            )
 
     def _remind_to_publish(self, request: HttpRequest) -> None:
         messages.warning(request, _("Saved as a draft: patients' scores change only once you publish the rule set."))
@@ -157,10 +200,7 @@ class RuleSetVersionAdmin(AdminsOnly, admin.ModelAdmin[RuleSetVersion]):
     def rescore_progress(self, obj: RuleSetVersion) -> str:
         if obj.rescore_finished_at:
             return str(_("Done (%(when)s)") % {"when": obj.rescore_finished_at.strftime("%Y-%m-%d %H:%M")})
-        return str(
-            _("%(done)s of %(total)s patients (%(percent)s%%)")
-            % {"done": obj.rescore_done, "total": obj.rescore_total, "percent": obj.rescore_percent}
-        )
+        return selectors.rescore_progress(obj)
 
     @admin.display(description=_("rules in this version"))
     def rules_table(self, obj: RuleSetVersion) -> str:

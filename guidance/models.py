@@ -56,9 +56,12 @@ class RuleSetVersion(models.Model):
 
     @property
     def rescore_percent(self) -> int:
-        if self.rescore_finished_at or not self.rescore_total:
+        """100 only once the rescore has finished: nothing counted yet is 0, not "done"."""
+        if self.rescore_finished_at:
             return 100
-        return min(100, int(100 * self.rescore_done / self.rescore_total))
+        if not self.rescore_total:
+            return 0
+        return min(99, int(100 * self.rescore_done / self.rescore_total))
 
 
 class Rule(models.Model):

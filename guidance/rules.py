@@ -323,15 +323,6 @@ PARAMS_FORMS: dict[str, type[BaseParamsForm]] = {
 }
 
 
-def params_help() -> str:
-    """What each kind accepts, for the admin's parameters field."""
-    lines = []
-    for kind in scoring.KINDS:
-        names = ", ".join(PARAMS_FORMS[kind].base_fields)
-        lines.append(f"{kind}: {names}")
-    return "; ".join(lines)
-
-
 def validate_params(kind: str, params: Any) -> tuple[dict[str, Any], list[str]]:
     """Clean `params` for `kind`: the cleaned dict and a list of readable errors."""
     form_class = PARAMS_FORMS.get(kind)

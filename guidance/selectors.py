@@ -7,7 +7,9 @@ loops. The writes (publishing, rescoring, storing scores) are in `guidance.servi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+import string
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -16,10 +18,11 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 from django.db.models import BigIntegerField, Func
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import User
-from guidance import scoring
+from guidance import rules, scoring
 from guidance.models import DayScore, Rule, RuleSetVersion, StaleDay
 from tracker.measures import NOVA_ULTRA_PROCESSED, episode_last_day, is_processed
 from tracker.models import FatigueRating, Food, Lifestyle, MealItem, Relapse, SleepDiary, StoolEvent, SymptomLog
@@ -57,6 +60,17 @@ def active_rule_snapshots() -> list[dict[str, Any]]:
 def has_unpublished_changes() -> bool:
     version = current_version()
     return version is None or version.rules != active_rule_snapshots()
+
+
+def rescore_progress(version: RuleSetVersion) -> str:
+    """Where the rescore a publish started stands, in the same words on every admin page."""
+    if version.rescore_finished_at:
+        return gettext("Every stored day has been rescored.")
+    return gettext("Rescoring stored days: %(done)s of %(total)s patients (%(percent)s%%).") % {
+        "done": version.rescore_done,
+        "total": version.rescore_total,
+        "percent": version.rescore_percent,
+    }
 
 
 def version_specs(version: RuleSetVersion) -> list[dict[str, Any]]:
@@ -332,3 +346,130 @@ def day_panel(patient: User, day: date) -> DayPanel:
     scored = scored[scored["date"].to_numpy().astype("datetime64[D]") == np.datetime64(day, "D")]
     breakdown = scoring.breakdowns(scored, version_specs(version))[0]
     return DayPanel(version, None, float(scored["total"].iloc[0]), breakdown, True, True)
+
+
+# ---------------------------------------------------------------- words drawn from the published parameters
+
+# A rationale names numbers through placeholders (`{target}`, `{window}`, `{weight}`...), filled from
+# the rule's parameters and weight as published, so an edited target reaches the sentence that
+# explains it. Parsed with string.Formatter().parse and filled by hand: no attribute or index lookup
+# ever runs on a value, and a text that slipped past the admin's check is shown as written.
+
+
+def rationale_values(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """What a rationale's placeholders may name: the rule's parameters (numbers and choices; not
+    the yes/no options) and its weight."""
+    params = spec.get("params") or {}
+    values = {str(name): value for name, value in params.items() if value is not None and not isinstance(value, bool)}
+    if spec.get("weight") is not None:
+        values["weight"] = spec["weight"]
+    return values
+
+
+def format_number(value: float) -> str:
+    """A parameter as people read it, the same in every language but for the decimal mark: 30, 27.5 / 27,5."""
+    rounded = round(float(value), 2)
+    if rounded == int(rounded):
+        return formats.number_format(int(rounded))
+    return formats.number_format(rounded, decimal_pos=1 if round(rounded, 1) == rounded else 2)
+
+
+def _shown(value: Any, name: str) -> str:
+    if isinstance(value, int | float):
+        return format_number(value)
+    if name == "op":
+        return str(dict(rules.OP_CHOICES).get(str(value), value))
+    if name in {"measure", "prefer", "over"}:
+        return rules.noun(str(value))
+    if isinstance(value, list | tuple):
+        labels = {item: label for item, (label, _how) in rules.MEDAS_ITEM_TEXTS.items()}
+        return ", ".join(str(labels.get(item, item)) for item in value)
+    return str(value)
+
+
+def _placeholder(name: str, format_spec: str | None, conversion: str | None) -> str:
+    return "{" + name + (f"!{conversion}" if conversion else "") + (f":{format_spec}" if format_spec else "") + "}"
+
+
+def _fill(text: str, values: Mapping[str, Any]) -> str:
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError:  # an unclosed brace: shown as written
+        return text
+    out = []
+    for literal, name, format_spec, conversion in parts:
+        out.append(literal)
+        if name is None:
+            continue
+        if format_spec or conversion or name not in values:
+            out.append(_placeholder(name, format_spec, conversion))
+        else:
+            out.append(_shown(values[name], name))
+    return "".join(out)
+
+
+def rationale_text(rule: Rule | Mapping[str, Any], language: str) -> str:
+    """A rule's rationale in `language` (English when it has no French), its placeholders filled in."""
+    spec = rule_snapshot(rule) if isinstance(rule, Rule) else rule
+    text = (spec.get("rationale_fr") if language == "fr" else None) or spec.get("rationale_en") or ""
+    with translation.override(language):
+        return _fill(str(text), rationale_values(spec))
+
+
+def rationale_problems(text: str, spec: Mapping[str, Any]) -> list[str]:
+    """Why `text` cannot be a rationale of the rule `spec` (unknown placeholders, stray braces); [] when it can."""
+    values = rationale_values(spec)
+    names = ", ".join("{" + name + "}" for name in sorted(values))
+    offered = gettext("Placeholders for this rule: %(names)s.") % {"names": names}
+    try:
+        parts = list(string.Formatter().parse(text or ""))
+    except ValueError:
+        return [gettext("A brace { or } is not closed; write {{ or }} for a brace in the text.") + " " + offered]
+    problems = []
+    for _literal, name, format_spec, conversion in parts:
+        if name is None:
+            continue
+        shown = _placeholder(name, format_spec, conversion)
+        if name in values and (format_spec or conversion):
+            problems.append(
+                gettext("Write %(shown)s as {%(name)s}: numbers are formatted for each language.")
+                % {"shown": shown, "name": name}
+                + " "
+                + offered
+            )
+        elif name not in values:
+            problems.append(gettext("Unknown placeholder %(shown)s.") % {"shown": shown} + " " + offered)
+    return problems
+
+
+NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?(?![\d])")
+
+
+def stale_numbers(text: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The parameters an edit changed whose former value `text` still writes as a plain number.
+
+    A rationale that says "25 g" where it should say "{target} g" goes on saying 25 after the
+    target becomes 30; the admin is told so when saving.
+    """
+    try:
+        literal = "".join(part[0] for part in string.Formatter().parse(text or ""))
+    except ValueError:
+        literal = text or ""
+    written = {float(found.replace(",", ".")) for found in NUMBER.findall(literal)}
+    return sorted(
+        name
+        for name, old in before.items()
+        if isinstance(old, int | float)
+        and not isinstance(old, bool)
+        and after.get(name) != old
+        and float(old) in written
+    )
+
+
+def published_target(version: RuleSetVersion | None, measure: str) -> float | None:
+    """The daily target a published rule sets for `measure` (the fiber chart's line), None when no rule does."""
+    for spec in version_specs(version) if version else []:
+        params = spec.get("params") or {}
+        if spec.get("kind") == "target" and params.get("measure") == measure and params.get("target") is not None:
+            return float(params["target"])
+    return None

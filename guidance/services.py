@@ -24,7 +24,7 @@ from psycopg import sql
 from accounts.models import Role, User
 from guidance import scoring, selectors
 from guidance.models import DayScore, RawJSON, RuleSetVersion, StaleDay
-from msgut.events import rules_published
+from msgut.events import rules_published, scores_recomputed
 from tracker.models import FatigueRating, Lifestyle, MealItem, SleepDiary, StoolEvent, SymptomLog
 
 logger = logging.getLogger(__name__)
@@ -221,14 +221,16 @@ def rescore_version_batch(*, version_id: int, after_patient_id: int, batch_size:
     )
     if ids:
         rescore_patients(patient_ids=ids, start=None, end=None, version=version)
+        scores_recomputed(ids)
     last = ids[-1] if ids else None
-    done = User.objects.filter(role=Role.PATIENT, pk__lte=last).count() if last else version.rescore_total
+    patients = User.objects.filter(role=Role.PATIENT)
+    done = patients.filter(pk__lte=last).count() if last else patients.count()
     finished = last is None or len(ids) < batch_size
-    RuleSetVersion.objects.filter(pk=version.pk).update(
-        rescore_done=done,
-        rescore_cursor=last or after_patient_id,
-        rescore_finished_at=timezone.now() if finished else None,
-    )
+    progress: dict[str, Any] = {"rescore_done": done, "rescore_cursor": last or after_patient_id}
+    if finished:
+        # Patients who signed up or left since publishing: the finished count is the one that was done.
+        progress.update(rescore_total=done, rescore_finished_at=timezone.now())
+    RuleSetVersion.objects.filter(pk=version.pk).update(**progress)
     return None if finished else last
 
 
@@ -271,12 +273,9 @@ def sweep(*, max_patients: int = SWEEP_MAX_PATIENTS) -> SweepReport:
         .order_by("patient_id")[:max_patients]
     )
     for span in spans:  # one rescore per patient, bounded by max_patients
-        rescore_patients(
-            patient_ids=[span["patient_id"]],
-            start=span["first"],
-            end=span["last"] + timedelta(days=scoring.DEFAULT_WINDOW_DAYS - 1),
-            version=version,
-        )
+        end = span["last"] + timedelta(days=scoring.DEFAULT_WINDOW_DAYS - 1)
+        rescore_patients(patient_ids=[span["patient_id"]], start=span["first"], end=end, version=version)
+        scores_recomputed([span["patient_id"]], span["first"], end)
         report.stale_patients += 1
     # 2. Entries changed recently whose day has no score computed since (belt and braces).
     since = timezone.now() - SWEEP_LOOKBACK
@@ -297,12 +296,9 @@ def sweep(*, max_patients: int = SWEEP_MAX_PATIENTS) -> SweepReport:
             if patient_id in patients and (patient_id, day) not in fresh:
                 missing.setdefault(patient_id, []).append(day)
         for patient_id, days in missing.items():
-            rescore_patients(
-                patient_ids=[patient_id],
-                start=min(days),
-                end=max(days) + timedelta(days=scoring.DEFAULT_WINDOW_DAYS - 1),
-                version=version,
-            )
+            end = max(days) + timedelta(days=scoring.DEFAULT_WINDOW_DAYS - 1)
+            rescore_patients(patient_ids=[patient_id], start=min(days), end=end, version=version)
+            scores_recomputed([patient_id], min(days), end)
             report.unscored_patients += 1
     # 3. Scores made by an older version (a publish whose rescore could not start or died).
     old = list(
@@ -312,9 +308,9 @@ def sweep(*, max_patients: int = SWEEP_MAX_PATIENTS) -> SweepReport:
         .distinct()[:max_patients]
     )
     for start_index in range(0, len(old), BATCH_PATIENTS):
-        rescore_patients(
-            patient_ids=old[start_index : start_index + BATCH_PATIENTS], start=None, end=None, version=version
-        )
+        batch = old[start_index : start_index + BATCH_PATIENTS]
+        rescore_patients(patient_ids=batch, start=None, end=None, version=version)
+        scores_recomputed(batch)
     report.version_patients = len(old)
     if old and version.rescore_finished_at is None and not DayScore.objects.exclude(version=version).exists():
         RuleSetVersion.objects.filter(pk=version.pk).update(

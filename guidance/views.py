@@ -14,11 +14,13 @@ from guidance.models import Rule
 
 
 def _localized(spec: dict[str, Any], language: str) -> dict[str, Any]:
-    french = language == "fr"
+    rationale = selectors.rationale_text(spec, language)
     return {
         "key": spec["key"],
         "title": rules.rule_title(spec, language),
-        "rationale": (spec.get("rationale_fr") if french else None) or spec.get("rationale_en", ""),
+        "rationale": rationale,
+        # The list shows the first paragraph; the rule's page shows it all.
+        "summary": rationale.strip().split("\n\n")[0],
         "source": spec.get("source", ""),
         "weight": spec.get("weight"),
     }

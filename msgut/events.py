@@ -10,6 +10,7 @@ the services that call these functions (guidance.services -> msgut.events ->
 guidance.tasks -> guidance.services), so a top-level import would be a cycle.
 """
 
+from collections.abc import Sequence
 from datetime import date
 
 from django.db import transaction
@@ -40,3 +41,18 @@ def rules_published(version_id: int) -> None:
         guidance_tasks.start_version_rescore(version_id)
 
     transaction.on_commit(rescore_everyone, robust=True)
+
+
+def scores_recomputed(patient_ids: Sequence[int], start: date | None = None, end: date | None = None) -> None:
+    """Stored day scores of these patients were recomputed without an entry changing (a rule set was
+    published, the sweep caught up): rebuild their weeks between start and end (None: all), so the
+    charts show the new points at once rather than after the nightly catch-up."""
+    from trends import tasks as trends_tasks
+
+    ids = list(patient_ids)
+
+    def rebuild() -> None:
+        trends_tasks.schedule_patients_rebuild(ids, start, end)
+
+    if ids:
+        transaction.on_commit(rebuild, robust=True)

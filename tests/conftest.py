@@ -12,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Authenticator
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
+from tracker.selectors import shared_catalog
 
 # Hypothesis profiles. "ci" (CI=true) tries more examples, the same ones on every run, so
 # a change cannot land or fail on the luck of a draw; "dev" (the default) tries fewer but
@@ -129,6 +130,16 @@ def english_and_server_time():
     yield
     translation.deactivate()
     timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def fresh_food_search_cache():
+    """The food search keeps the shared catalog per process and rebuilds it when the table's
+    count, last id or last change moves; a rolled-back test can leave all three as they were
+    (SQLite reuses ids, frozen clocks repeat), so each test starts without it."""
+    shared_catalog.forget()
+    yield
+    shared_catalog.forget()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from tracker.measures import NOVA_GROUPS
 from tracker.models import Food, FoodGroup
@@ -173,7 +174,8 @@ class LoadResult:
     unchanged: int
 
 
-_LOADED_FIELDS = [*CSV_COLUMNS, "search_text"]
+# bulk_update() does not touch auto_now fields: updated_at is set by hand (the search cache watches it).
+_LOADED_FIELDS = [*CSV_COLUMNS, "search_text", "updated_at"]
 
 
 def load_catalog(path: Path | str = CATALOG_CSV, model: type[models.Model] | None = None) -> LoadResult:
@@ -184,6 +186,7 @@ def load_catalog(path: Path | str = CATALOG_CSV, model: type[models.Model] | Non
     """
     rows = read_catalog(path)
     food_model: Any = model or Food
+    now = timezone.now()
     with transaction.atomic():
         existing: dict[str, Any] = {}
         for food in food_model.objects.filter(owner__isnull=True).order_by("pk"):
@@ -198,6 +201,7 @@ def load_catalog(path: Path | str = CATALOG_CSV, model: type[models.Model] | Non
             elif any(getattr(food, name) != value for name, value in values.items()):
                 for name, value in values.items():
                     setattr(food, name, value)
+                food.updated_at = now
                 to_update.append(food)
         food_model.objects.bulk_create(to_create, batch_size=500)
         food_model.objects.bulk_update(to_update, _LOADED_FIELDS, batch_size=500)

@@ -388,8 +388,24 @@ class LifestyleForm(forms.ModelForm[Lifestyle]):
         self.fields["activity_minutes"].error_messages["max_value"] = _("A day has 1440 minutes: enter at most 1440.")
 
 
+def _yes_no(value: str) -> bool:
+    return value == "True"
+
+
 class RelapseForm(forms.ModelForm[Relapse]):
     token = TokenField()
+    # A required yes/no with nothing ticked in advance: the answer decides whether the episode is a
+    # relapse or a fluctuation, so the patient must give it. Saved rows show their stored answer.
+    lasted_over_24h = forms.TypedChoiceField(
+        label=_("Did the symptoms last more than 24 hours?"),
+        choices=[(True, _("Yes, more than 24 hours")), (False, _("No, less than 24 hours"))],
+        coerce=_yes_no,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Say whether the symptoms lasted more than 24 hours."),
+            "invalid_choice": _("Say whether the symptoms lasted more than 24 hours."),
+        },
+    )
 
     class Meta:
         model = Relapse
@@ -400,6 +416,7 @@ class RelapseForm(forms.ModelForm[Relapse]):
             "severity",
             "lasted_over_24h",
             "fever_or_infection",
+            "heat_exposure",
             "steroids",
             "recovery",
         ]
@@ -407,8 +424,10 @@ class RelapseForm(forms.ModelForm[Relapse]):
             "started_on": _("When did it start?"),
             "ended_on": _("When did it end? (leave empty if it is still going on)"),
             "symptoms": _("What symptoms did you have?"),
-            "lasted_over_24h": _("The symptoms lasted more than 24 hours"),
             "fever_or_infection": _("I had a fever or an infection when it started"),
+            "heat_exposure": _(
+                "I had been overheated when it started (hot weather, hot bath or shower, sauna, effort)"
+            ),
             "steroids": _("I was treated with steroids"),
         }
         widgets: ClassVar = {

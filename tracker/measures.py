@@ -203,13 +203,22 @@ def sleep_measures(
 
 # ---------------------------------------------------------------- relapses
 
-# The clinical definition of a relapse: new or worse symptoms lasting more than 24 hours, starting
-# at least 30 days after the onset of the previous episode, without fever or infection (a fever or
-# an infection can bring old symptoms back for a while: a pseudo-relapse).
+# The clinical definition of a relapse (McDonald criteria: Thompson et al., Lancet Neurol 2018;
+# 30 days between onsets: McDonald et al., Ann Neurol 2001): new or worse symptoms lasting more than
+# 24 hours, without fever, infection or overheating at onset (each can bring old symptoms back for a
+# while: a pseudo-relapse, Uhthoff's phenomenon for heat), starting at least 30 days after the onset
+# of the last *qualifying* relapse. An episode that fails never starts a clock of its own: a 12-hour
+# flare on day 10 does not make a real relapse on day 35 "too soon" after the relapse of day 0.
 RELAPSE_MIN_DAYS_BETWEEN_ONSETS = 30
-REASON_SHORT = "short"  # symptoms did not last more than 24 hours
-REASON_TOO_SOON = "too_soon"  # onset less than 30 days after the previous onset
-REASON_FEVER = "fever"  # fever or infection at onset (a possible pseudo-relapse)
+QUALIFYING = "qualifying"
+REASON_FEVER = "fever"  # fever or infection at onset: a possible pseudo-relapse
+REASON_HEAT = "heat"  # overheated at onset (hot weather, bath, sauna, effort): a possible pseudo-relapse
+REASON_SHORT = "short"  # the symptoms lasted less than 24 hours: a fluctuation
+REASON_DURATION_UNKNOWN = "duration_unknown"  # the 24-hour question was never answered (older rows)
+REASON_WITHIN_30 = "within_30"  # began less than 30 days after the last relapse began: part of it
+# The headline an episode gets when several criteria fail: the first of these (every reason is listed).
+RELAPSE_REASON_ORDER = (REASON_FEVER, REASON_HEAT, REASON_SHORT, REASON_DURATION_UNKNOWN, REASON_WITHIN_30)
+PSEUDO_RELAPSE_REASONS = frozenset({REASON_FEVER, REASON_HEAT})
 
 
 def episode_last_day(started_on: date, ended_on: date | None, today: date) -> date:
@@ -219,57 +228,92 @@ def episode_last_day(started_on: date, ended_on: date | None, today: date) -> da
 
 @dataclass(frozen=True)
 class RelapseCheck:
-    """The outcome of the clinical-definition check; `reasons` lists the codes that failed."""
+    """The outcome of the clinical-definition check of one episode.
 
-    meets_definition: bool
+    `reasons` lists every failed criterion in RELAPSE_REASON_ORDER; `anchor` is the onset of the last
+    qualifying relapse before this episode (None when there is none) and `days_since_anchor` the gap.
+    """
+
     reasons: tuple[str, ...]
-    days_since_previous_onset: int | None
+    anchor: date | None
+    days_since_anchor: int | None
+
+    @property
+    def qualifying(self) -> bool:
+        return not self.reasons
+
+    @property
+    def headline(self) -> str:
+        """One code for the badge: QUALIFYING, or the first failed reason (pseudo-relapse first)."""
+        return self.reasons[0] if self.reasons else QUALIFYING
 
     @property
     def possible_pseudo_relapse(self) -> bool:
-        return not self.meets_definition
+        return bool(PSEUDO_RELAPSE_REASONS & set(self.reasons))
 
 
 def relapse_check(
     started_on: date,
     *,
-    lasted_over_24h: bool,
+    lasted_over_24h: bool | None,
     fever_or_infection: bool,
-    previous_started_on: date | None,
+    heat_exposure: bool = False,
+    last_relapse_started_on: date | None,
 ) -> RelapseCheck:
-    """Check one episode against the clinical definition of a relapse."""
-    reasons: list[str] = []
-    if not lasted_over_24h:
-        reasons.append(REASON_SHORT)
-    gap = None
-    if previous_started_on is not None:
-        gap = (started_on - previous_started_on).days
-        if gap < RELAPSE_MIN_DAYS_BETWEEN_ONSETS:
-            reasons.append(REASON_TOO_SOON)
+    """Check one episode against the definition; `last_relapse_started_on` is the onset of the last qualifying one.
+
+    `lasted_over_24h` None (never answered) cannot be taken as either answer: the episode does not
+    qualify until the patient says, and says so in its own words.
+    """
+    failed = set()
     if fever_or_infection:
-        reasons.append(REASON_FEVER)
-    return RelapseCheck(not reasons, tuple(reasons), gap)
+        failed.add(REASON_FEVER)
+    if heat_exposure:
+        failed.add(REASON_HEAT)
+    if lasted_over_24h is None:
+        failed.add(REASON_DURATION_UNKNOWN)
+    elif not lasted_over_24h:
+        failed.add(REASON_SHORT)
+    gap = None
+    if last_relapse_started_on is not None:
+        gap = (started_on - last_relapse_started_on).days
+        if gap < RELAPSE_MIN_DAYS_BETWEEN_ONSETS:
+            failed.add(REASON_WITHIN_30)
+    return RelapseCheck(tuple(r for r in RELAPSE_REASON_ORDER if r in failed), last_relapse_started_on, gap)
 
 
 @dataclass(frozen=True)
 class Episode:
     key: object
     started_on: date
-    lasted_over_24h: bool
+    lasted_over_24h: bool | None
     fever_or_infection: bool
+    heat_exposure: bool = False
+
+
+def _tie_break(key: object) -> tuple[int, str]:
+    """Episodes starting the same day go in id order (numerically: 9 before 10)."""
+    return (key, "") if isinstance(key, int) else (0, str(key))
 
 
 def relapse_checks(episodes: Iterable[Episode]) -> dict[object, RelapseCheck]:
-    """Check a patient's episodes together: each is compared with the onset of the one before it."""
-    ordered = sorted(episodes, key=lambda e: (e.started_on, str(e.key)))
+    """Check a patient's episodes together, in onset order (ties by key).
+
+    Each is compared with the onset of the last qualifying relapse before it; only a qualifying
+    relapse moves that anchor.
+    """
+    ordered = sorted(episodes, key=lambda e: (e.started_on, *_tie_break(e.key)))
     checks: dict[object, RelapseCheck] = {}
-    previous: date | None = None
+    anchor: date | None = None
     for episode in ordered:
-        checks[episode.key] = relapse_check(
+        check = relapse_check(
             episode.started_on,
             lasted_over_24h=episode.lasted_over_24h,
             fever_or_infection=episode.fever_or_infection,
-            previous_started_on=previous,
+            heat_exposure=episode.heat_exposure,
+            last_relapse_started_on=anchor,
         )
-        previous = episode.started_on
+        checks[episode.key] = check
+        if check.qualifying:
+            anchor = episode.started_on
     return checks

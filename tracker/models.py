@@ -52,8 +52,9 @@ class FoodQuerySet(models.QuerySet["Food"]):
 class Food(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=120)
     name_fr = models.CharField(_("name (French)"), max_length=120, blank=True)
-    # Lower-case, accent-free "name_en name_fr" for type-ahead search in either language.
-    search_text = models.CharField(max_length=300, db_index=True, editable=False, default="")
+    # Lower-case, accent-free "name_en | name_fr" (the admin's search; the food search indexes
+    # the names in memory, see tracker.search).
+    search_text = models.CharField(max_length=300, editable=False, default="")
     default_portion_g = models.FloatField(
         _("default portion (g)"), validators=[MinValueValidator(0.1), MaxValueValidator(2000)]
     )
@@ -78,6 +79,8 @@ class Food(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="private_foods"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The food search caches the shared catalog per process and rebuilds it when this moves.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects: ClassVar[FoodQuerySet] = FoodQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -87,6 +90,10 @@ class Food(models.Model):
             models.CheckConstraint(
                 condition=Q(nova_group__gte=NOVA_MIN, nova_group__lte=NOVA_MAX), name="food_nova_1_4"
             ),
+        ]
+        indexes: ClassVar = [
+            # Whether the shared catalog changed (count, last id, last change), from the index alone.
+            models.Index(fields=["updated_at", "id"], condition=Q(owner__isnull=True), name="food_shared_changes"),
         ]
 
     def __str__(self) -> str:
@@ -359,8 +366,10 @@ class Relapse(models.Model):
     ended_on = models.DateField(_("end date"), null=True, blank=True)
     symptoms = models.TextField(_("symptoms"), max_length=2000)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MODERATE)
-    lasted_over_24h = models.BooleanField(_("symptoms lasted more than 24 hours"), default=True)
+    # No default: the patient answers yes or no (None only on rows saved without the question).
+    lasted_over_24h = models.BooleanField(_("symptoms lasted more than 24 hours"), null=True, blank=True, default=None)
     fever_or_infection = models.BooleanField(_("fever or infection at onset"), default=False)
+    heat_exposure = models.BooleanField(_("overheated at onset"), default=False)
     steroids = models.BooleanField(_("treated with steroids"), default=False)
     recovery = models.CharField(_("recovery"), max_length=10, choices=Recovery.choices, default=Recovery.ONGOING)
     client_token = models.CharField(max_length=36, blank=True, default="", editable=False)

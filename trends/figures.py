@@ -43,7 +43,6 @@ RELAPSE_FILL = "rgba(90, 90, 90, 0.22)"
 GRID = "#dfe5e3"
 INK = "#1b1f23"
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
-FIBER_TARGET_G = 25  # EFSA adequate intake for adults
 MAX_TICKS = 7
 MIN_WEEKS = 4
 MAX_WEEKS = 106  # two years: beyond that a chart of weekly points is unreadable
@@ -272,6 +271,7 @@ def build_charts(
     rule_titles: Mapping[str, str],
     week_labels: Mapping[date, tuple[str, str]],
     separators: str = ".,",
+    fiber_target: float | None = None,
 ) -> list[dict[str, Any]]:
     """The four trend charts over the weeks overlapping [start, end].
 
@@ -279,6 +279,8 @@ def build_charts(
     figure); a week without a summary is a gap, not a zero. `week_labels` maps each
     Monday to (short tick label, long label for hovers and tables).
     `separators`: plotly's decimal then thousands separator for the language.
+    `fiber_target`: the published fiber rule's target in grams (its line and `text["fiber_target"]`
+    name it), None when no published rule sets one: no line.
     """
     grid = week_grid(start, end)
     if not grid:
@@ -370,15 +372,6 @@ def build_charts(
             "customdata": hover,
             "hovertemplate": f"{text['fiber_name']}<br>%{{customdata}}: %{{y:.1f}} g<extra></extra>",
         },
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "name": text["fiber_target"],
-            "x": [x[0], x[-1]],
-            "y": [FIBER_TARGET_G, FIBER_TARGET_G],
-            "line": {"color": BLACK, "dash": "dot", "width": 2},
-            "hoverinfo": "skip",
-        },
         _line(
             text["fermented_name"],
             x,
@@ -394,7 +387,20 @@ def build_charts(
         ),
         legend,
     ]
-    top = max([v for v in fiber if v is not None] + [FIBER_TARGET_G]) * 1.15
+    if fiber_target is not None:
+        data.insert(
+            1,
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": text["fiber_target"],
+                "x": [x[0], x[-1]],
+                "y": [fiber_target, fiber_target],
+                "line": {"color": BLACK, "dash": "dot", "width": 2},
+                "hoverinfo": "skip",
+            },
+        )
+    top = max([v for v in fiber if v is not None] + [fiber_target or 0.0, 1.0]) * 1.15
     top2 = max([v for v in fermented + processed if v is not None] + [3.0]) * 1.15
     layout = _layout(
         grid,

@@ -15,7 +15,7 @@ from typing import Any
 
 MIN_DAYS = 5  # days in each group before an association is shown
 MIN_WEEK_DAYS = 3  # days with a value before a week's mean is compared
-LOW_FIBER_G = 15.0  # well under the 25 g target: "a low-fiber day"
+LOW_FIBER_G = 15.0  # well under the fiber target (EFSA: 25 g): "a low-fiber day"
 SHORT_SLEEP_MINUTES = 360  # under 6 hours
 
 # (field on the summary, count field, smallest change worth mentioning); the order is the display order.

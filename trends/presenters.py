@@ -21,11 +21,15 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 
-from guidance.models import Rule
+from guidance import selectors as guidance_selectors
+from guidance.models import Rule, RuleSetVersion
+from guidance.rules import rule_title
 from trends import figures, insights, selectors
 
 
-def chart_text() -> dict[str, str]:
+def chart_text(fiber_target: float | None = None) -> dict[str, str]:
+    """The charts' words; the fiber target's name carries the published target."""
+    target = guidance_selectors.format_number(fiber_target) if fiber_target is not None else ""
     return {
         "relapse": gettext("Relapse (shaded)"),
         "score_title": gettext("Day score and its parts"),
@@ -36,7 +40,7 @@ def chart_text() -> dict[str, str]:
         "food_title": gettext("Fiber, fermented and processed foods"),
         "fiber_axis": gettext("Fiber (g per day)"),
         "fiber_name": gettext("Fiber (g per day)"),
-        "fiber_target": gettext("Fiber target: 25 g"),
+        "fiber_target": gettext("Fiber target: %(target)s g") % {"target": target},
         "servings_axis": gettext("Servings per day"),
         "servings_unit": gettext("servings"),
         "fermented_name": gettext("Fermented foods (servings)"),
@@ -87,18 +91,29 @@ def week_labels(mondays: Iterable[date]) -> dict[date, tuple[str, str]]:
     return {monday: _week_label(code, monday) for monday in mondays}
 
 
-def rule_titles() -> dict[str, str]:
-    """Rule key -> title in the active language (one query)."""
-    french = language() == "fr"
-    return {
-        key: (title_fr if french and title_fr else title_en)
-        for key, title_en, title_fr in Rule.objects.values_list("key", "title_en", "title_fr")
-    }
+def rule_titles(version: RuleSetVersion | None, keys: Iterable[str]) -> dict[str, str]:
+    """Rule key -> title in the active language, as published; a rule older weeks scored but the
+    published version no longer has takes its title from the rule table (one more query, rarely)."""
+    lang = language()
+    titles = (
+        {spec["key"]: rule_title(spec, lang) for spec in guidance_selectors.version_specs(version)} if version else {}
+    )
+    missing = set(keys) - set(titles)
+    if missing:
+        for key, title_en, title_fr in Rule.objects.filter(key__in=missing).values_list("key", "title_en", "title_fr"):
+            titles[key] = title_fr if lang == "fr" and title_fr else title_en
+    return titles
 
 
 def build_charts(weeks: Sequence[Mapping[str, Any]], start: date, end: date) -> list[dict[str, Any]]:
+    """The charts, with their rule titles and the fiber target line as published (one query)."""
     grid = figures.week_grid(start, end)
-    return figures.build_charts(weeks, start, end, chart_text(), rule_titles(), week_labels(grid), separators())
+    version = guidance_selectors.current_version()
+    target = guidance_selectors.published_target(version, "fiber_g")
+    keys = {line["key"] for week in weeks for line in week.get("rule_means") or []}
+    return figures.build_charts(
+        weeks, start, end, chart_text(target), rule_titles(version, keys), week_labels(grid), separators(), target
+    )
 
 
 def number(value: float | None, decimals: int) -> str:
@@ -277,7 +292,7 @@ def charts_context(
 ) -> dict[str, Any]:
     """What trends/trend_charts.html needs: the charts (or that they are being built) over [start, end].
 
-    Three queries whatever the history (summaries, pending marker, rule titles);
+    Three queries whatever the history (summaries, pending marker, the published rule set);
     none more when `data` (selectors.ChartData) was loaded already.
     """
     if data is None:

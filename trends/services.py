@@ -8,7 +8,7 @@ week) key, so every build is idempotent. The background jobs are in `trends.task
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -152,11 +152,29 @@ def build_patient_week(*, patient_id: int, day: date, force: bool = False) -> Bu
 
 def rebuild_patient(*, patient_id: int, force: bool = False) -> BuildReport:
     """Every week of one patient's history that has data or a summary (e.g. the demo patient)."""
-    first = selectors.first_day([patient_id])
-    if first is None:
+    return rebuild_patients(patient_ids=[patient_id], force=force)
+
+
+def rebuild_patients(
+    *, patient_ids: Sequence[int], start: date | None = None, end: date | None = None, force: bool = False
+) -> BuildReport:
+    """The weeks of these patients between start and end (their whole history when None) with data or a summary.
+
+    Run after their day scores were recomputed (a published rule set): a week whose sources did
+    not change keeps its row (same fingerprint), the others are rebuilt at once.
+    """
+    ids = list(patient_ids)
+    first = start or selectors.first_day(ids)
+    if not ids or first is None:
         return BuildReport()
-    keys = selectors.data_weeks([patient_id], first, timezone.localdate())
-    keys |= set(WeeklySummary.objects.filter(patient_id=patient_id).values_list("patient_id", "week_start"))
+    last = end or timezone.localdate()
+    keys = selectors.data_weeks(ids, first, last)
+    summaries = WeeklySummary.objects.filter(patient_id__in=ids)
+    if start is not None:
+        summaries = summaries.filter(week_start__gte=weekly.week_start(start))
+    if end is not None:
+        summaries = summaries.filter(week_start__lte=end)
+    keys |= set(summaries.values_list("patient_id", "week_start"))
     return build_weeks(keys=keys, force=force)
 
 

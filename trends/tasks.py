@@ -29,6 +29,16 @@ def build_week_task(patient_id: int, week: str) -> int:
 
 
 @shared_task(**RETRY_ON_IO_ERRORS)
+def rebuild_patients_task(patient_ids: list[int], start: str | None = None, end: str | None = None) -> int:
+    """Rebuild the weeks of patients whose day scores were recomputed (`start`, `end`: ISO dates or None for all)."""
+    return services.rebuild_patients(
+        patient_ids=patient_ids,
+        start=date.fromisoformat(start) if start else None,
+        end=date.fromisoformat(end) if end else None,
+    ).written
+
+
+@shared_task(**RETRY_ON_IO_ERRORS)
 def build_last_week_task() -> dict[str, int]:
     """Weekly beat job: every active patient's week just ended."""
     report = services.build_last_week()
@@ -74,3 +84,20 @@ def schedule_rebuild(patient_id: int, day: date) -> None:
         services.note_week_enqueued(patient_id=patient_id, week=week, at=now)
     except Exception:
         logger.exception("could not note the enqueued rebuild of patient %s week %s", patient_id, week)
+
+
+def schedule_patients_rebuild(patient_ids: list[int], start: date | None = None, end: date | None = None) -> None:
+    """Enqueue the rebuild of these patients' weeks after their scores were recomputed. Never raises.
+
+    When the broker is down the nightly catch-up finds the changed weeks by their fingerprints.
+    """
+    try:
+        rebuild_patients_task.apply_async(
+            args=(patient_ids, start.isoformat() if start else None, end.isoformat() if end else None)
+        )
+    except Exception:
+        logger.warning(
+            "could not enqueue the rebuild of %s patients' weeks; the nightly catch-up will do it",
+            len(patient_ids),
+            exc_info=True,
+        )

@@ -30,6 +30,7 @@ def day_score_panel(patient: Any, day: date) -> dict[str, Any]:
                 "points": float(entry.get("points", 0)),
                 "possible": float(entry.get("possible", 0)),
                 "waived": bool(entry.get("waived")),
+                "rationale": selectors.rationale_text(spec, language),
                 **rules.explain(spec, entry),
             }
         )

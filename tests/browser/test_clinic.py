@@ -41,7 +41,9 @@ def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fh
         FatigueRating.objects.bulk_create(
             FatigueRating(patient=patient, date=today - timedelta(days=d), score=4) for d in range(0, 20)
         )
-    Relapse.objects.create(patient=flagged, started_on=today - timedelta(days=6), symptoms="Double vision")
+    Relapse.objects.create(
+        patient=flagged, started_on=today - timedelta(days=6), symptoms="Double vision", lasted_over_24h=True
+    )
 
     rebuild_patient(patient_id=flagged.pk)  # the weekly summaries the charts draw
 

@@ -63,6 +63,8 @@ def log_days(patient, end: date, days: int, fatigue: int = 4, note: str = "") ->
 
 
 def add_relapse(patient, started_on: date, **extra) -> Relapse:
+    """An episode the patient said lasted more than 24 hours, unless told otherwise."""
+    extra.setdefault("lasted_over_24h", True)
     return Relapse.objects.create(
         patient=patient, started_on=started_on, symptoms=extra.pop("symptoms", "numb left hand"), **extra
     )

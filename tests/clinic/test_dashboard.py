@@ -53,6 +53,27 @@ def test_it_flags_each_reason_for_attention(clinician, wording, today):
     assert rows["Silent"].last_entry == today - timedelta(days=9)
 
 
+def test_only_a_qualifying_relapse_raises_the_relapse_flag(clinician, wording, today):
+    people = {name: PatientFactory(display_name=name) for name in ("Short", "Fever", "Heat", "Within", "Example")}
+    for person in people.values():
+        make_grant(person, clinician)
+    add_relapse(people["Short"], today - timedelta(days=5), lasted_over_24h=False)
+    add_relapse(people["Fever"], today - timedelta(days=5), fever_or_infection=True)
+    add_relapse(people["Heat"], today - timedelta(days=5), heat_exposure=True)
+    # A relapse that ended 40 days ago, then an episode 25 days after its onset: part of that relapse.
+    add_relapse(people["Within"], today - timedelta(days=45), ended_on=today - timedelta(days=40))
+    add_relapse(people["Within"], today - timedelta(days=20), ended_on=today - timedelta(days=15))
+    # The hand-worked example: relapse on day 0, a 12-hour episode on day 10, a real relapse on day 35 (today - 5).
+    day0 = today - timedelta(days=40)
+    add_relapse(people["Example"], day0, ended_on=day0 + timedelta(days=3))
+    add_relapse(people["Example"], day0 + timedelta(days=10), ended_on=day0 + timedelta(days=10), lasted_over_24h=False)
+    add_relapse(people["Example"], day0 + timedelta(days=35))
+
+    rows = rows_by_name(clinician, today)
+    flagged = {name for name, row in rows.items() if "relapse" in row.flags}
+    assert flagged == {"Example"}
+
+
 def test_it_shows_the_latest_completed_mfis(patient, clinician, granted, today):
     MFISResponse.objects.create(patient=patient, date=today - timedelta(days=40), items=[2] * 21, completed=True)
     MFISResponse.objects.create(patient=patient, date=today - timedelta(days=5), items=[1] * 21, completed=True)

@@ -78,6 +78,7 @@ class RelapseFactory(DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     started_on = dt.date(2026, 10, 1)
     symptoms = "Numb legs"
+    lasted_over_24h = True
 
 
 def food(name_en: str, name_fr: str = "", owner=None, **extra) -> Food:

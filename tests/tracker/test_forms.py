@@ -1,5 +1,7 @@
 """Every form with good and bad input: bad input is a message on the right field."""
 
+import datetime as dt
+
 import pytest
 
 from tracker.forms import (
@@ -17,7 +19,7 @@ from tracker.forms import (
     StoolForm,
     SymptomsForm,
 )
-from tracker.models import CustomSymptom
+from tracker.models import CustomSymptom, Relapse
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 
@@ -165,7 +167,7 @@ def test_it_takes_a_relapse_and_refuses_future_or_reversed_dates():
         "ended_on": "2026-10-10",
         "symptoms": "Numb legs",
         "severity": "mild",
-        "lasted_over_24h": "on",
+        "lasted_over_24h": "True",
         "recovery": "full",
     }
     assert RelapseForm(good).is_valid()
@@ -175,6 +177,34 @@ def test_it_takes_a_relapse_and_refuses_future_or_reversed_dates():
     assert not reversed_dates.is_valid() and "ended_on" in reversed_dates.errors
     assert not RelapseForm({**good, "started_on": "2026-02-30"}).is_valid()
     assert not RelapseForm({**good, "symptoms": ""}).is_valid()
+
+
+def test_the_24_hour_answer_is_a_required_yes_or_no_with_nothing_ticked():
+    base = {"started_on": "2026-10-01", "symptoms": "Numb legs", "severity": "mild", "recovery": "full"}
+    blank = RelapseForm()
+    assert "checked" not in str(blank["lasted_over_24h"])
+    missing = RelapseForm(base)
+    assert not missing.is_valid()
+    assert missing.errors["lasted_over_24h"] == ["Say whether the symptoms lasted more than 24 hours."]
+    assert not RelapseForm({**base, "lasted_over_24h": "on"}).is_valid()  # the old checkbox value is no answer
+    yes, no = RelapseForm({**base, "lasted_over_24h": "True"}), RelapseForm({**base, "lasted_over_24h": "False"})
+    assert yes.is_valid() and yes.cleaned_data["lasted_over_24h"] is True
+    assert no.is_valid() and no.cleaned_data["lasted_over_24h"] is False
+    heat = RelapseForm({**base, "lasted_over_24h": "True", "heat_exposure": "on"})
+    assert heat.is_valid() and heat.cleaned_data["heat_exposure"] is True
+
+
+@pytest.mark.parametrize(("stored", "ticked"), [(True, "True"), (False, "False"), (None, None)])
+def test_a_saved_episode_shows_its_stored_answer(stored, ticked):
+    form = RelapseForm(instance=Relapse(started_on=dt.date(2026, 10, 1), symptoms="x", lasted_over_24h=stored))
+    html = str(form["lasted_over_24h"])
+    checked = [value for value in ("True", "False") if f'value="{value}"' in html and _is_checked(html, value)]
+    assert checked == ([ticked] if ticked else [])
+
+
+def _is_checked(html: str, value: str) -> bool:
+    tag = html.split(f'value="{value}"', 1)[1].split(">", 1)[0]
+    return "checked" in tag
 
 
 def test_it_saves_mfis_part_way_but_needs_every_answer_to_finish():

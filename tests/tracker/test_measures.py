@@ -12,9 +12,12 @@ from tracker.measures import (
     MFIS_QUESTIONS,
     NOVA_GROUPS,
     NOVA_ULTRA_PROCESSED,
+    QUALIFYING,
+    REASON_DURATION_UNKNOWN,
     REASON_FEVER,
+    REASON_HEAT,
     REASON_SHORT,
-    REASON_TOO_SOON,
+    REASON_WITHIN_30,
     Episode,
     episode_last_day,
     is_processed,
@@ -29,45 +32,109 @@ D = dt.date
 
 def test_it_accepts_an_episode_that_meets_all_three_criteria():
     check = relapse_check(
-        D(2026, 3, 1), lasted_over_24h=True, fever_or_infection=False, previous_started_on=D(2026, 1, 30)
+        D(2026, 3, 1), lasted_over_24h=True, fever_or_infection=False, last_relapse_started_on=D(2026, 1, 30)
     )
-    assert check.meets_definition
+    assert check.qualifying
     assert check.reasons == ()
-    assert check.days_since_previous_onset == 30
+    assert check.headline == QUALIFYING
+    assert check.days_since_anchor == 30  # 30 days qualifies, 29 does not
     assert not check.possible_pseudo_relapse
 
 
-def test_it_flags_symptoms_shorter_than_24_hours():
-    check = relapse_check(D(2026, 3, 1), lasted_over_24h=False, fever_or_infection=False, previous_started_on=None)
+def test_under_24_hours_is_a_fluctuation_not_a_pseudo_relapse():
+    check = relapse_check(D(2026, 3, 1), lasted_over_24h=False, fever_or_infection=False, last_relapse_started_on=None)
     assert check.reasons == (REASON_SHORT,)
-    assert check.possible_pseudo_relapse
+    assert check.headline == REASON_SHORT
+    assert not check.qualifying and not check.possible_pseudo_relapse
 
 
-def test_it_flags_an_onset_less_than_30_days_after_the_previous_one():
+def test_an_unanswered_duration_does_not_qualify_and_says_so():
+    check = relapse_check(D(2026, 3, 1), lasted_over_24h=None, fever_or_infection=False, last_relapse_started_on=None)
+    assert check.reasons == (REASON_DURATION_UNKNOWN,)
+    assert not check.qualifying and not check.possible_pseudo_relapse
+
+
+def test_29_days_after_the_last_relapse_is_part_of_it():
     check = relapse_check(
-        D(2026, 3, 1), lasted_over_24h=True, fever_or_infection=False, previous_started_on=D(2026, 2, 1)
+        D(2026, 3, 1), lasted_over_24h=True, fever_or_infection=False, last_relapse_started_on=D(2026, 1, 31)
     )
-    assert check.reasons == (REASON_TOO_SOON,)
-    assert check.days_since_previous_onset == 28
+    assert check.reasons == (REASON_WITHIN_30,)
+    assert check.anchor == D(2026, 1, 31) and check.days_since_anchor == 29
+    assert not check.possible_pseudo_relapse
 
 
-def test_it_flags_fever_or_infection_and_lists_every_failed_reason():
+def test_only_fever_infection_or_heat_make_a_possible_pseudo_relapse():
+    fever = relapse_check(D(2026, 3, 1), lasted_over_24h=True, fever_or_infection=True, last_relapse_started_on=None)
+    heat = relapse_check(
+        D(2026, 3, 1), lasted_over_24h=True, fever_or_infection=False, heat_exposure=True, last_relapse_started_on=None
+    )
+    assert fever.reasons == (REASON_FEVER,) and fever.possible_pseudo_relapse
+    assert heat.reasons == (REASON_HEAT,) and heat.possible_pseudo_relapse
+
+
+def test_every_failed_reason_is_listed_and_the_headline_follows_the_precedence():
     check = relapse_check(
-        D(2026, 3, 1), lasted_over_24h=False, fever_or_infection=True, previous_started_on=D(2026, 2, 20)
+        D(2026, 3, 1),
+        lasted_over_24h=False,
+        fever_or_infection=True,
+        heat_exposure=True,
+        last_relapse_started_on=D(2026, 2, 20),
     )
-    assert check.reasons == (REASON_SHORT, REASON_TOO_SOON, REASON_FEVER)
+    # pseudo-relapse first, then a fluctuation, then "part of that relapse"
+    assert check.reasons == (REASON_FEVER, REASON_HEAT, REASON_SHORT, REASON_WITHIN_30)
+    assert check.headline == REASON_FEVER
+    short_and_soon = relapse_check(
+        D(2026, 3, 1), lasted_over_24h=False, fever_or_infection=False, last_relapse_started_on=D(2026, 2, 20)
+    )
+    assert short_and_soon.headline == REASON_SHORT
 
 
-def test_it_compares_each_episode_with_the_one_before_whatever_the_input_order():
+def test_the_clock_runs_from_the_last_qualifying_relapse_not_the_last_episode():
+    """The hand-worked example: relapse day 0, a 12-hour episode day 10, a real relapse day 35."""
+    day0 = D(2026, 1, 1)
+
+    def day(n: int) -> dt.date:
+        return day0 + dt.timedelta(days=n)
+
     episodes = [
-        Episode("b", D(2026, 2, 10), True, False),
-        Episode("a", D(2026, 1, 1), True, False),
-        Episode("c", D(2026, 4, 1), True, True),
+        Episode("E3", day(35), True, False),
+        Episode("E1", day(0), True, False),
+        Episode("E2", day(10), False, False),
+        Episode("E4", day(50), True, True),
+        Episode("E5", day(64), True, False),
+        Episode("E6", day(65), True, False),
     ]
     checks = relapse_checks(episodes)
-    assert checks["a"].meets_definition and checks["a"].days_since_previous_onset is None
-    assert checks["b"].meets_definition and checks["b"].days_since_previous_onset == 40
-    assert checks["c"].reasons == (REASON_FEVER,)
+    # E1: the first episode, nothing before it.
+    assert checks["E1"].qualifying and checks["E1"].anchor is None
+    # E2: 12 hours, 10 days after E1: a fluctuation, and within 30 days of the day-0 relapse.
+    assert checks["E2"].reasons == (REASON_SHORT, REASON_WITHIN_30)
+    assert (checks["E2"].anchor, checks["E2"].days_since_anchor) == (day(0), 10)
+    # E3: measured from E1 (35 days), not from E2 (25 days): a relapse.
+    assert checks["E3"].qualifying
+    assert (checks["E3"].anchor, checks["E3"].days_since_anchor) == (day(0), 35)
+    # E4: fever, 15 days after E3: a possible pseudo-relapse, also within 30 days of E3.
+    assert checks["E4"].reasons == (REASON_FEVER, REASON_WITHIN_30) and checks["E4"].anchor == day(35)
+    # E5: 29 days after E3: part of that relapse. E6: 30 days after E3: a relapse.
+    assert checks["E5"].reasons == (REASON_WITHIN_30,) and checks["E5"].days_since_anchor == 29
+    assert checks["E6"].qualifying and checks["E6"].days_since_anchor == 30
+
+
+def test_episodes_on_the_same_day_go_in_id_order():
+    checks = relapse_checks([Episode(10, D(2026, 1, 1), True, False), Episode(9, D(2026, 1, 1), True, False)])
+    assert checks[9].qualifying
+    assert checks[10].reasons == (REASON_WITHIN_30,) and checks[10].days_since_anchor == 0
+
+
+def test_a_non_qualifying_episode_never_starts_a_clock():
+    checks = relapse_checks(
+        [
+            Episode("heat", D(2026, 1, 1), True, False, heat_exposure=True),
+            Episode("next", D(2026, 1, 5), True, False),
+        ]
+    )
+    assert checks["heat"].reasons == (REASON_HEAT,)
+    assert checks["next"].qualifying and checks["next"].anchor is None
 
 
 def test_it_makes_the_mfis_due_every_four_weeks():

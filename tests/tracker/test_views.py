@@ -322,7 +322,7 @@ def test_it_logs_a_relapse_and_shows_the_definition_check(patient_client, patien
         "ended_on": "",
         "symptoms": "Blurred vision",
         "severity": "moderate",
-        "lasted_over_24h": "on",
+        "lasted_over_24h": "True",
         "fever_or_infection": "on",
         "recovery": "ongoing",
         "token": "tok",
@@ -335,9 +335,35 @@ def test_it_logs_a_relapse_and_shows_the_definition_check(patient_client, patien
     assert "Possible pseudo-relapse" in html and "fever or an infection" in html
     assert "What counts as a relapse" in html
     patient_client.post(url("relapse-edit", relapse.pk), {**data, "fever_or_infection": ""})
-    assert "Meets the relapse definition" in patient_client.get(url("relapses")).content.decode()
+    assert "Meets the definition of a relapse" in patient_client.get(url("relapses")).content.decode()
     future = patient_client.post(url("relapse-new"), {**data, "started_on": "2026-12-01", "token": "t2"})
     assert future.status_code == 422 and "future" in future.content.decode()
+    unanswered = {key: value for key, value in data.items() if key != "lasted_over_24h"}
+    refused = patient_client.post(url("relapse-new"), {**unanswered, "token": "t3"})
+    assert refused.status_code == 422
+    assert "Say whether the symptoms lasted more than 24 hours." in refused.content.decode()
+    assert Relapse.objects.filter(patient=patient).count() == 1
+
+
+def test_the_hand_worked_relapses_read_as_a_patient_logs_them(patient_client, patient):
+    """Relapse on day 0, a 12-hour episode on day 10, a real relapse on day 35: the last is a relapse."""
+    base = {"ended_on": "", "severity": "moderate", "recovery": "full", "lasted_over_24h": "True"}
+    episodes = [
+        ("2026-09-01", "Optic neuritis", {}),
+        ("2026-09-11", "Tingling for an afternoon", {"lasted_over_24h": "False"}),
+        ("2026-10-06", "Numb legs", {}),
+    ]
+    for n, (started, symptoms, facts) in enumerate(episodes):
+        data = {**base, "started_on": started, "symptoms": symptoms, "token": f"e{n}", **facts}
+        assert patient_client.post(url("relapse-new"), data).status_code == 302
+    page = " ".join(patient_client.get(url("relapses")).content.decode().split())
+    cards = page.split('<li class="card relapse"')[1:]
+    cards = {symptoms: next(card for card in cards if symptoms in card) for _d, symptoms, _f in episodes}
+    assert "Meets the definition of a relapse" in cards["Numb legs"]
+    assert "Since the last relapse began</dt><dd>35 days" in cards["Numb legs"]
+    assert "A fluctuation (under 24 hours)" in cards["Tingling for an afternoon"]
+    assert "it began 10 days after the relapse that began on 1 September 2026 (less than 30)" in page
+    assert "Meets the definition of a relapse" in cards["Optic neuritis"]
 
 
 def test_it_saves_the_mfis_part_way_and_scores_it_when_finished(patient_client, patient):

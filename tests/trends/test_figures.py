@@ -159,3 +159,14 @@ def test_each_chart_has_a_data_table_alternative():
 def test_week_grid_covers_every_week_overlapping_the_range():
     grid = figures.week_grid(date(2026, 1, 7), date(2026, 1, 19))
     assert grid == [date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 19)]
+
+
+def test_the_fiber_target_line_is_drawn_at_the_target_it_is_given():
+    labels = {START + timedelta(weeks=i): (f"w{i}", f"Week {i}") for i in range(4)}
+    end = START + timedelta(weeks=4, days=-1)
+    food = figures.build_charts([week(START, fiber_g=40.0)], START, end, TEXT, {}, labels, fiber_target=30)[1]
+    line = trace(food, "FIBER_TARGET")
+    assert line["y"] == [30, 30] and line["x"] == [START.isoformat(), (START + timedelta(weeks=3)).isoformat()]
+    assert food["figure"]["layout"]["yaxis"]["range"][1] == pytest.approx(40 * 1.15)
+    without = figures.build_charts([week(START)], START, end, TEXT, {}, labels)[1]
+    assert all(t.get("name") != "FIBER_TARGET" for t in without["figure"]["data"])

@@ -18,13 +18,7 @@ from tracker.models import Relapse
 @require_GET
 @patient_required
 def relapses(request: PatientHttpRequest) -> HttpResponse:
-    episodes = list(Relapse.objects.filter(patient=request.user))
-    flags = selectors.check_relapses(episodes)
-    rows = [
-        {"relapse": r, "check": flags[r.pk], "reasons": selectors.relapse_reasons(flags[r.pk].reasons)}
-        for r in episodes
-    ]
-    return render(request, "tracker/relapses.html", {"rows": rows})
+    return render(request, "tracker/relapses.html", {"episodes": selectors.checked_episodes(request.user)})
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0002_entry_tokens'),
+        ('tracker', '0004_food_search_cache'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
