@@ -38,6 +38,7 @@ class Action(models.TextChoices):
     GRANT = "grant", _("Access granted")
     REVOKE = "revoke", _("Access revoked")
     NOTE_ADDED = "note_added", _("Clinician note added")
+    EDSS_RECORDED = "edss_recorded", _("EDSS recorded")
     ERASE = "erase", _("Account and data erased")
 
 

@@ -21,6 +21,7 @@ from tracker.models import (
     FatigueRating,
     Lifestyle,
     MealItem,
+    MedicationDay,
     MFISResponse,
     Relapse,
     SleepDiary,
@@ -37,7 +38,18 @@ FATIGUE_RISE = 1.0  # points on the 0-10 scale
 SCORE_DROP = 10.0  # points on the 0-100 day score
 INACTIVE_DAYS = 7
 
-ENTRY_MODELS = (MealItem, SleepDiary, FatigueRating, SymptomLog, StoolEvent, SymptomRating, Lifestyle, MFISResponse)
+# A "taken as usual" tap is an entry too: a patient who only confirms their medicines is not inactive.
+ENTRY_MODELS = (
+    MealItem,
+    SleepDiary,
+    FatigueRating,
+    SymptomLog,
+    StoolEvent,
+    SymptomRating,
+    Lifestyle,
+    MFISResponse,
+    MedicationDay,
+)
 
 FLAG_LABELS = {
     "relapse": _("Relapse in the last 30 days"),

@@ -1,17 +1,20 @@
+import re
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django import forms
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.throttling import check_password
 from clinic.dashboard import FLAG_LABELS, SORTS
-from clinic.models import ClinicianNote, RelapseReview
+from clinic.models import ClinicianNote, EDSSScore, RelapseReview
 from clinic.selectors import clinician_for_code
 from msgut.dates import not_after_today, not_before_earliest
+from tracker.measures import EDSS_MAX, EDSS_MIN, EDSS_SCORES
 
 DEFAULT_RANGE_DAYS = 84  # 12 weeks: a clinic visit's usual look-back
 MAX_RANGE_DAYS = 3 * 366
@@ -66,6 +69,80 @@ class RelapseReviewForm(forms.ModelForm[RelapseReview]):
         model = RelapseReview
         fields: ClassVar = ["verdict", "note"]
         widgets: ClassVar = {"verdict": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 2, "maxlength": 2000})}
+
+
+# The scale was published in 1983: an examination dated before is a typing slip.
+EARLIEST_EDSS_DATE = date(1983, 1, 1)
+
+
+def edss_label(score: Decimal) -> str:
+    """ "0", "1.0", "1.5" … "9.5", "10" (with the language's decimal separator): the ends are whole steps."""
+    if score in (EDSS_MIN, EDSS_MAX):
+        return str(int(score))
+    return formats.number_format(score, 1)
+
+
+class EDSSChoiceField(forms.TypedChoiceField):
+    """The select's values are "0.0" … "10.0"; "0", "10" or "3.50" typed by hand mean the same step."""
+
+    def to_python(self, value: Any) -> str:
+        text = str(super().to_python(value)).strip()
+        if re.fullmatch(r"\d{1,2}(\.\d{1,3})?", text):
+            return str(Decimal(text).quantize(Decimal("0.1")))
+        return text
+
+
+class EDSSForm(forms.ModelForm[EDSSScore]):
+    """A clinician's EDSS: a Kurtzke step (no 0.5), the examination date (the patient's today by default), a note."""
+
+    score = EDSSChoiceField(
+        label=_("EDSS"),
+        coerce=Decimal,
+        choices=[],
+        error_messages={
+            "required": _("Choose the EDSS score."),
+            "invalid_choice": _("The EDSS is 0, then 1.0 to 9.5 in steps of 0.5, then 10."),
+        },
+    )
+
+    class Meta:
+        model = EDSSScore
+        fields: ClassVar = ["score", "assessed_on", "note"]
+        labels: ClassVar = {"assessed_on": _("Date of the examination"), "note": _("Note (optional)")}
+        help_texts: ClassVar = {"note": _("For example: Neurostatus, during a relapse. The patient does not see it.")}
+        widgets: ClassVar = {
+            "assessed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "note": forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
+        }
+
+    def __init__(self, *args: Any, patient_today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.patient_today = patient_today
+        score = self.fields["score"]
+        score.choices = [("", "—"), *((str(s), edss_label(s)) for s in EDSS_SCORES)]  # type: ignore[attr-defined]
+        if self.instance.pk is None:
+            self.initial.setdefault("assessed_on", patient_today)
+        else:
+            self.initial["score"] = str(self.instance.score)
+        self.fields["assessed_on"].widget.attrs.update(
+            min=EARLIEST_EDSS_DATE.isoformat(), max=patient_today.isoformat()
+        )
+
+    def clean_assessed_on(self) -> date:
+        value: date = self.cleaned_data["assessed_on"]
+        if value > self.patient_today:
+            raise forms.ValidationError(_("The examination date cannot be after today."))
+        if value < EARLIEST_EDSS_DATE:
+            raise forms.ValidationError(_("Enter a date after 1 January 1983."))
+        return value
+
+    def date_taken(self, existing: EDSSScore) -> None:
+        """The service found another score on that date: say whose, never a 500."""
+        self.add_error(
+            "assessed_on",
+            _("An EDSS is already recorded for this date (by %(name)s). Edit it instead.")
+            % {"name": existing.recorded_by_name or _("a former clinician")},
+        )
 
 
 class DateRangeForm(forms.Form):

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tracker.measures import EDSS_SCORES
+
 # No 0/O, 1/I/L: codes are read aloud and typed by tired hands.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -188,3 +190,33 @@ class RelapseReview(models.Model):
 
     def __str__(self) -> str:
         return f"review of relapse {self.relapse_id}"
+
+
+class EDSSScore(models.Model):
+    """An EDSS score a clinician gives after examining the patient, with the date of the examination.
+
+    Only the Kurtzke steps are stored (`tracker.measures.EDSS_SCORES`); one score per patient and day.
+    Read by the patient and every clinician with access; edited only by its author.
+    """
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="edss_scores")
+    score = models.DecimalField(_("EDSS"), max_digits=3, decimal_places=1)
+    assessed_on = models.DateField(_("date of the examination"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Who recorded it, kept when that account is deleted (as for notes and reviews).
+    recorded_by_name = models.CharField(max_length=120, blank=True)
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["-assessed_on", "-id"]
+        verbose_name = _("EDSS score")
+        verbose_name_plural = _("EDSS scores")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["patient", "assessed_on"], name="edss_one_per_day"),
+            models.CheckConstraint(condition=Q(score__in=EDSS_SCORES), name="edss_kurtzke_steps"),
+        ]
+
+    def __str__(self) -> str:
+        return f"EDSS {self.score} on {self.assessed_on}"

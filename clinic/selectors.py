@@ -14,11 +14,21 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import F, FloatField, QuerySet, Sum
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from clinic.models import AccessGrant, ClinicianNote, Invitation, InviteCode, RelapseReview, normalise_code
+from clinic.models import (
+    AccessGrant,
+    ClinicianNote,
+    EDSSScore,
+    Invitation,
+    InviteCode,
+    RelapseReview,
+    normalise_code,
+)
 from guidance.models import DayScore
 from tracker.measures import MFISScores, mfis_scores
 from tracker.models import (
@@ -26,6 +36,7 @@ from tracker.models import (
     Food,
     Lifestyle,
     MealItem,
+    Medication,
     MFISResponse,
     Relapse,
     SavedMealItem,
@@ -170,6 +181,58 @@ def mfis_history(patient: User, start: date | None = None, end: date | None = No
     return rows
 
 
+@dataclass(frozen=True)
+class MedicationSummary:
+    """A medication on the patient's list with its "taken as usual" answers over a period."""
+
+    medication: Medication
+    days_current: int  # days of the period (up to today) it was on the list
+    days_answered: int
+    days_as_usual: int
+
+    @property
+    def days_not_as_usual(self) -> int:
+        return self.days_answered - self.days_as_usual
+
+
+def medications_for_report(patient: User, start: date, end: date) -> list[MedicationSummary]:
+    """The medications on the list at any time in [start, end], current disease-modifying therapies
+    first, with the daily answers counted over the period (two queries whatever the history).
+    """
+    overlapping = (Q(started_on__isnull=True) | Q(started_on__lte=end)) & (
+        Q(stopped_on__isnull=True) | Q(stopped_on__gte=start)
+    )
+    in_period = Q(days__date__range=(start, end))
+    medications = list(
+        Medication.objects.filter(overlapping, patient=patient).annotate(
+            answered=Count("days", filter=in_period), as_usual=Count("days", filter=in_period & Q(days__taken=True))
+        )
+    )
+    last = min(end, timezone.localdate())
+    summaries = []
+    for medication in medications:
+        first_day = max(start, medication.started_on or start)
+        last_day = min(last, medication.stopped_on or last)
+        summaries.append(
+            MedicationSummary(
+                medication=medication,
+                days_current=max((last_day - first_day).days + 1, 0),
+                days_answered=medication.answered,
+                days_as_usual=medication.as_usual,
+            )
+        )
+    return summaries
+
+
+def edss_history(patient: User, end: date | None = None, limit: int | None = None) -> list[EDSSScore]:
+    """The patient's EDSS scores examined up to `end` (all when None), newest first, at most `limit`."""
+    scores = EDSSScore.objects.filter(patient=patient)
+    if end is not None:
+        scores = scores.filter(assessed_on__lte=end)
+    ordered = scores.order_by("-assessed_on", "-id")
+    return list(ordered[:limit] if limit is not None else ordered)
+
+
 def notes_for(patient: User) -> QuerySet[ClinicianNote]:
     return ClinicianNote.objects.filter(patient=patient).order_by("-created_at", "-id")
 
@@ -210,8 +273,10 @@ def summarise(rows: list[DayRow]) -> Summary:
 # model, so a table added later is exported and erased without touching this file. Audit events are
 # not the patient's rows (they stay, without health content, as the record of who did what).
 EXCLUDED_APPS = {"audit", "admin", "auth", "contenttypes", "sessions", "axes", "django_otp"}
-# Written by clinicians about the patient: in a clinician's export, not in the patient's own.
-CLINICIAN_CONTENT = {ClinicianNote, RelapseReview}
+# Written by clinicians about the patient. Every export holds them (the patient's own copy too: they
+# are data about the patient) and erasure deletes them; a caller may still ask for the patient's
+# own entries only.
+CLINICIAN_CONTENT = {ClinicianNote, RelapseReview, EDSSScore}
 # The patient's consents name their other clinicians: in the patient's own export (and erased with
 # them), never in a clinician's export, which holds the patient's data only.
 SHARING_RECORDS = {AccessGrant}
@@ -252,6 +317,18 @@ def patient_owned_querysets(
 
 
 # ---------------------------------------------------------------- sharing
+
+
+def page_label(what: str) -> str:
+    """The audit `what` (a URL name) in words a patient understands: the Sharing page and the access log."""
+    labels = {
+        "clinic:patient": _("your overview page"),
+        "clinic:report": _("printable report"),
+        "clinic:export csv": _("CSV export"),
+        "clinic:export json": _("JSON export"),
+        "clinic:export fhir": _("FHIR export"),
+    }
+    return str(labels.get(what, what))
 
 
 def clinician_for_code(raw_code: str) -> User | None:

@@ -1,5 +1,8 @@
 """Every write of the clinic app: one function per change, with its audit event."""
 
+from datetime import date
+from decimal import Decimal
+
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
@@ -16,6 +19,7 @@ from clinic.models import (
     AccessGrant,
     ClinicianNote,
     ConsentWording,
+    EDSSScore,
     Invitation,
     InviteCode,
     RelapseReview,
@@ -142,6 +146,62 @@ def review_relapse(*, relapse: Relapse, reviewer: User, verdict: str, note: str)
         relapse=relapse, reviewer=reviewer, defaults={"verdict": verdict, "note": note, "reviewer_name": str(reviewer)}
     )
     return review
+
+
+class EDSSDateTaken(ValueError):
+    """Another EDSS is recorded for this patient on that date."""
+
+    def __init__(self, existing: EDSSScore) -> None:
+        super().__init__(f"EDSS already recorded on {existing.assessed_on}")
+        self.existing = existing
+
+
+def record_edss(
+    *,
+    patient: User,
+    clinician: User,
+    assessed_on: date,
+    score: Decimal,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> EDSSScore:
+    """A clinician's EDSS for the patient on the day of the examination, with its audit event.
+
+    One per patient and day: a second one raises `EDSSDateTaken` (the form says whose it is).
+    """
+    if clinician.role != Role.CLINICIAN:
+        raise ValueError("only clinicians record an EDSS")
+    existing = EDSSScore.objects.filter(patient=patient, assessed_on=assessed_on).first()
+    if existing is not None:
+        raise EDSSDateTaken(existing)
+    try:
+        with transaction.atomic():
+            edss = EDSSScore.objects.create(
+                patient=patient,
+                score=score,
+                assessed_on=assessed_on,
+                note=note,
+                recorded_by=clinician,
+                recorded_by_name=str(clinician),
+            )
+    except IntegrityError:  # a double submit or a colleague won the race
+        raise EDSSDateTaken(EDSSScore.objects.get(patient=patient, assessed_on=assessed_on)) from None
+    record(action=Action.EDSS_RECORDED, actor=clinician, patient=patient, request=request, what=f"edss {edss.pk}")
+    return edss
+
+
+def edit_edss(*, edss: EDSSScore, assessed_on: date, score: Decimal, note: str) -> EDSSScore:
+    """The author corrects their score; moving it onto a date that has one raises `EDSSDateTaken`."""
+    clash = EDSSScore.objects.filter(patient_id=edss.patient_id, assessed_on=assessed_on).exclude(pk=edss.pk).first()
+    if clash is not None:
+        raise EDSSDateTaken(clash)
+    edss.assessed_on, edss.score, edss.note = assessed_on, score, note
+    edss.save(update_fields=["assessed_on", "score", "note", "updated_at"])
+    return edss
+
+
+def delete_edss(*, edss: EDSSScore) -> None:
+    edss.delete()
 
 
 def erase_patient(*, patient: User) -> int:

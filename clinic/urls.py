@@ -22,5 +22,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/report/", views.patient_report, name="report"),
     path("patients/<int:patient_id>/notes/", views.note_add, name="note-add"),
     path("patients/<int:patient_id>/notes/<int:note_id>/", views.note_edit, name="note-edit"),
+    path("patients/<int:patient_id>/edss/", views.edss_add, name="edss-add"),
+    path("patients/<int:patient_id>/edss/<int:edss_id>/", views.edss_edit, name="edss-edit"),
     path("patients/<int:patient_id>/relapses/<int:relapse_id>/review/", views.relapse_review, name="relapse-review"),
 ]

@@ -24,6 +24,7 @@ from clinic.forms import (
     ConsentForm,
     DashboardForm,
     DateRangeForm,
+    EDSSForm,
     EraseForm,
     InvitationConsentForm,
     InviteCodeForm,
@@ -31,24 +32,29 @@ from clinic.forms import (
     NoteForm,
     RelapseReviewForm,
 )
-from clinic.models import AccessGrant, ClinicianNote, ConsentWording
+from clinic.models import AccessGrant, ClinicianNote, ConsentWording, EDSSScore
 from clinic.services import (
+    EDSSDateTaken,
     add_note,
     answer_invitation,
+    delete_edss,
+    edit_edss,
     edit_note,
     erase_patient,
     grant_access,
     invite_code_for,
     invite_patient,
+    record_edss,
     regenerate_invite_code,
     review_relapse,
     revoke_access,
 )
 from msgut.http import AuthenticatedHttpRequest, ClinicianHttpRequest, PatientHttpRequest
 from tracker.models import Relapse
+from tracker.selectors import today_of
 
 
-def _download(body: str, content_type: str, filename: str) -> HttpResponse:
+def _download(body: str | bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store, private"
@@ -66,7 +72,7 @@ def sharing(request: PatientHttpRequest) -> HttpResponse:
     grants = AccessGrant.objects.active().filter(patient=patient).select_related("clinician", "wording")
     past = AccessGrant.objects.filter(patient=patient, revoked_at__isnull=False).select_related("clinician")[:20]
     views = [
-        {"event": event, "page": _page_label(event.what)}
+        {"event": event, "page": selectors.page_label(event.what)}
         for event in AuditEvent.objects.for_patient(patient)
         .reads()
         .exclude(actor=patient)
@@ -84,18 +90,6 @@ def sharing(request: PatientHttpRequest) -> HttpResponse:
             "two_factor_on": twofactor.has_authenticator(patient),
         },
     )
-
-
-def _page_label(what: str) -> str:
-    """The audit `what` (a URL name) in words a patient understands."""
-    labels = {
-        "clinic:patient": _("your overview page"),
-        "clinic:report": _("printable report"),
-        "clinic:export csv": _("CSV export"),
-        "clinic:export json": _("JSON export"),
-        "clinic:export fhir": _("FHIR export"),
-    }
-    return str(labels.get(what, what))
 
 
 def _preview_context(patient: User) -> dict[str, Any]:
@@ -280,7 +274,11 @@ def patient_review(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
 
 
 def _render_review(
-    request: AuthenticatedHttpRequest, patient: User, note_form: NoteForm | None = None, status: int = 200
+    request: AuthenticatedHttpRequest,
+    patient: User,
+    note_form: NoteForm | None = None,
+    status: int = 200,
+    edss_form: EDSSForm | None = None,
 ) -> HttpResponse:
     viewer = request.user
     range_form, start, end = DateRangeForm.for_request(request.GET)
@@ -288,6 +286,9 @@ def _render_review(
     is_clinician = viewer.role == Role.CLINICIAN
     relapses = selectors.relapse_items(patient, start, end, viewer if is_clinician else None)
     context = {
+        "medications": selectors.medications_for_report(patient, start, end),
+        "edss": selectors.edss_history(patient),
+        "edss_form": (edss_form or EDSSForm(patient_today=today_of(patient))) if is_clinician else None,
         "patient": patient,
         "is_clinician": is_clinician,
         "range_form": range_form,
@@ -307,7 +308,7 @@ def _render_review(
 
 
 EXPORT_FORMATS = {
-    "csv": ("text/csv; charset=utf-8", "csv"),
+    "csv": ("application/zip", "zip"),
     "json": ("application/json; charset=utf-8", "json"),
     "fhir": ("application/fhir+json; charset=utf-8", "fhir.json"),
 }
@@ -315,21 +316,23 @@ EXPORT_FORMATS = {
 
 @require_GET
 def patient_export(request: AuthenticatedHttpRequest, patient_id: int, fmt: str) -> HttpResponse:
+    """The patient's own copy holds everything about them; a clinician's, the patient's data only."""
     if fmt not in EXPORT_FORMATS:
         raise Http404
     patient = patient_or_404(request, patient_id, what=f"clinic:export {fmt}", audit_read=False)
     viewer = request.user
-    is_clinician = viewer.role == Role.CLINICIAN
-    if is_clinician:
+    own = viewer.pk == patient.pk
+    if viewer.role == Role.CLINICIAN:
         record(action=Action.EXPORT, request=request, patient=patient, what=f"clinic:export {fmt}")
+    body: str | bytes
     if fmt == "csv":
-        body = exports.export_csv(patient, include_clinician_content=is_clinician)
+        body = exports.export_zip(patient, own=own, prepared_for="" if own else str(viewer))
     elif fmt == "json":
-        body = exports.export_json(patient, include_clinician_content=is_clinician)
+        body = exports.export_json(patient, own=own)
     else:
         body = exports.export_fhir(patient)
     content_type, extension = EXPORT_FORMATS[fmt]
-    filename = f"msgut-{patient.pk}-{timezone.localdate():%Y-%m-%d}.{extension}"
+    filename = f"msgut-{patient.pk}-{today_of(patient):%Y-%m-%d}.{extension}"
     return _download(body, content_type, filename)
 
 
@@ -386,6 +389,58 @@ def note_edit(request: AuthenticatedHttpRequest, patient_id: int, note_id: int) 
         messages.success(request, _("Note saved."))
         return redirect(reverse("clinic:patient", args=[patient.pk]) + "#notes")
     return render(request, "clinic/note_edit.html", {"form": form, "patient": patient, "note": note})
+
+
+@require_POST
+def edss_add(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """A granted clinician records an EDSS; anyone else gets the chokepoint's 404."""
+    patient = clinician_patient_or_404(request, patient_id, what="clinic:edss-add")
+    form = EDSSForm(request.POST, patient_today=today_of(patient))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            record_edss(
+                patient=patient,
+                clinician=request.user,
+                assessed_on=data["assessed_on"],
+                score=data["score"],
+                note=data["note"],
+                request=request,
+            )
+        except EDSSDateTaken as taken:
+            form.date_taken(taken.existing)
+        else:
+            messages.success(request, _("EDSS saved."))
+            return redirect(reverse("clinic:patient", args=[patient.pk]) + "#edss")
+    messages.error(request, _("The EDSS was not saved: see the form below."))
+    return _render_review(request, patient, edss_form=form, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+def edss_edit(request: AuthenticatedHttpRequest, patient_id: int, edss_id: int) -> HttpResponse:
+    """Only the clinician who recorded a score corrects or deletes it."""
+    patient = clinician_patient_or_404(request, patient_id, what="clinic:edss-edit")
+    edss = EDSSScore.objects.filter(pk=edss_id, patient=patient, recorded_by=request.user).first()
+    if edss is None:
+        deny(request, patient_id, "clinic:edss-edit")
+    back = reverse("clinic:patient", args=[patient.pk]) + "#edss"
+    if request.method == "POST" and request.POST.get("delete"):
+        delete_edss(edss=edss)
+        messages.success(request, _("EDSS deleted."))
+        return redirect(back)
+    form = EDSSForm(request.POST or None, instance=edss, patient_today=today_of(patient))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            edit_edss(edss=edss, assessed_on=data["assessed_on"], score=data["score"], note=data["note"])
+        except EDSSDateTaken as taken:
+            form.date_taken(taken.existing)
+        else:
+            messages.success(request, _("EDSS saved."))
+            return redirect(back)
+    status = 422 if request.method == "POST" else 200
+    context = {"form": form, "patient": patient, "edss": edss, "back": back}
+    return render(request, "clinic/edss_edit.html", context, status=status)
 
 
 @require_POST

@@ -28,6 +28,7 @@ NAVIGATION: dict[str, list[NavItem]] = {
         NavItem(_("Month"), "tracker:month"),
         NavItem(_("Trends"), "trends:dashboard"),
         NavItem(_("Relapses"), "tracker:relapses"),
+        NavItem(_("Treatments"), "tracker:medications"),
         NavItem(_("Sharing"), "clinic:sharing"),
         NavItem(_("My data"), "clinic:my-data"),
         NavItem(_("Settings"), "accounts:profile"),

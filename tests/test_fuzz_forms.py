@@ -24,7 +24,7 @@ from clinic.services import grant_access
 from tests.conftest import verified_login
 from tests.factories import PASSWORD
 from tests.test_url_allowlist import walk
-from tracker.models import Food, Relapse
+from tracker.models import Food, Medication, Relapse
 from tracker.services import add_meal_item
 
 # Forms whose success ends the session or the account: fuzzed elsewhere (their own tests).
@@ -142,6 +142,7 @@ def patient_pages(patient_client, patient) -> tuple[Client, dict[str, dict[str, 
     food = Food.objects.filter(owner__isnull=True).first()
     assert food is not None
     add_meal_item(patient=patient, day=today - timedelta(days=1), meal="lunch", food=food, grams=100.0)
+    medication = Medication.objects.create(patient=patient, therapy="fingolimod", is_dmt=True, ask_daily=True)
     pages = [
         reverse("tracker:today"),
         reverse("tracker:today") + "?meal=lunch&q=apple",
@@ -150,6 +151,9 @@ def patient_pages(patient_client, patient) -> tuple[Client, dict[str, dict[str, 
         reverse("tracker:relapse-edit", args=[relapse.pk]),
         reverse("tracker:mfis"),
         reverse("tracker:food-new"),
+        reverse("tracker:medications"),
+        reverse("tracker:medication-edit", args=[medication.pk]),
+        reverse("tracker:medication-delete", args=[medication.pk]),
         reverse("accounts:profile"),
         reverse("accounts:password-change"),
         reverse("clinic:sharing"),
@@ -186,7 +190,7 @@ def test_it_never_answers_a_clinician_form_with_a_server_error(clinician_pages, 
 def test_the_fuzzer_finds_the_forms_of_the_day_page(patient_pages):
     _client, forms = patient_pages
     actions = " ".join(forms)
-    for part in ("/fatigue/", "/sleep/", "/lifestyle/", "/symptoms/", "/meals/"):
+    for part in ("/fatigue/", "/sleep/", "/lifestyle/", "/symptoms/", "/meals/", "/medicines/", "/treatments/"):
         assert part in actions, part
     assert PASSWORD  # factory users sign in with it; the password form is fuzzed with wrong ones
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -20,12 +21,14 @@ from tracker.measures import (
     NOVA_MIN,
     clock_minutes,
 )
+from tracker.medications import DMTS
 from tracker.models import (
     CustomSymptom,
     Food,
     FoodGroup,
     Lifestyle,
     MealType,
+    Medication,
     Relapse,
     SavedMeal,
     SleepDiary,
@@ -491,3 +494,95 @@ class DatePickForm(forms.Form):
         validators=[not_before_earliest, not_future],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+
+# A medication started before this is a typing slip (the year field of a date input).
+EARLIEST_MEDICATION_DATE = date(1950, 1, 1)
+
+
+class MedicationForm(forms.ModelForm[Medication]):
+    """A medication: a therapy from the list (no typing needed) or a typed name, its dose and dates."""
+
+    class Meta:
+        model = Medication
+        fields: ClassVar = ["therapy", "name", "is_dmt", "dose", "started_on", "stopped_on", "ask_daily"]
+        labels: ClassVar = {
+            "therapy": _("Disease-modifying therapy"),
+            "name": _("Name as on the box (optional when chosen above)"),
+            "is_dmt": _("It is a disease-modifying therapy for MS"),
+            "dose": _("Dose"),
+            "started_on": _("Started on"),
+            "stopped_on": _("Stopped on"),
+            "ask_daily": _("Ask me each day if I took it as usual"),
+        }
+        help_texts: ClassVar = {
+            "dose": _("As you would say it, for example: 240 mg twice a day, every 6 months."),
+            "ask_daily": _("Useful for a tablet you take every day."),
+            "stopped_on": _("Leave empty while you take it."),
+        }
+        widgets: ClassVar = {
+            "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "stopped_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = get_language() or "en"
+        self.fields["therapy"] = forms.ChoiceField(
+            label=self.fields["therapy"].label,
+            required=False,
+            choices=[
+                ("", _("Other (type its name)")),
+                (_("Disease-modifying therapies"), [(t.code, t.name(language)) for t in DMTS]),
+            ],
+            error_messages={"invalid_choice": _("Choose a therapy from the list, or “Other” and type its name.")},
+        )
+        today = patient_today()
+        for name in ("started_on", "stopped_on"):
+            self.fields[name].widget.attrs.update(min=EARLIEST_MEDICATION_DATE.isoformat(), max=today.isoformat())
+            self.fields[name].validators.extend([not_future, _not_before_1950])
+        self.fields["name"].widget.attrs["autocomplete"] = "off"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("therapy") and not (data.get("name") or "").strip() and "name" not in self.errors:
+            self.add_error("name", _("Choose a therapy from the list or type its name."))
+        start, stop = data.get("started_on"), data.get("stopped_on")
+        if start and stop and stop < start:
+            self.add_error("stopped_on", _("The stop date must be on or after the start date."))
+        return data
+
+
+def _not_before_1950(value: date | None) -> None:
+    if value is not None and value < EARLIEST_MEDICATION_DATE:
+        raise forms.ValidationError(_("Enter a date after 1 January 1950."))
+
+
+class _MedicationIdsField(forms.MultipleChoiceField):
+    """The ticked medications. An id that is not offered (another patient's, a stopped one) is dropped, not trusted."""
+
+    offered: frozenset[str] = frozenset()
+
+    def to_python(self, value: Any) -> list[str]:
+        return [v for v in super().to_python(value) if v in self.offered]
+
+
+class MedicinesForm(forms.Form):
+    """The day's answer: "all as usual" in one tap, or one checkbox per asked medication (ticked = as usual)."""
+
+    all = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    taken = _MedicationIdsField(label=_("Taken as usual"), required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, medications: list[Medication], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.medications = medications
+        taken = cast(_MedicationIdsField, self.fields["taken"])
+        taken.choices = [(m.pk, m.display_name) for m in medications]
+        taken.offered = frozenset(str(m.pk) for m in medications)
+
+    def answers(self) -> dict[int, bool] | None:
+        """None: all taken as usual; else each asked medication's answer."""
+        if self.cleaned_data.get("all"):
+            return None
+        ticked = {int(v) for v in self.cleaned_data.get("taken", [])}
+        return {m.pk: m.pk in ticked for m in self.medications}

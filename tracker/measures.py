@@ -12,6 +12,7 @@ translation catalogue here; forms and pages translate them when they show them.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
+from decimal import Decimal
 from typing import Any
 
 
@@ -102,6 +103,15 @@ MFIS_INTERVAL_DAYS = 28
 def mfis_due(today: date, last_completed_on: date | None) -> bool:
     """The MFIS is offered every 4 weeks: due when never done or done 28 or more days ago."""
     return last_completed_on is None or (today - last_completed_on).days >= MFIS_INTERVAL_DAYS
+
+
+# ---------------------------------------------------------------- EDSS
+
+# Kurtzke's Expanded Disability Status Scale (Neurology 1983;33:1444-52): 0 is a normal
+# examination, then each of the former steps 1 to 9 is split in two (1.0, 1.5 ... 9.5), then 10.
+# There is no 0.5. A clinician records it; the app never interprets it.
+EDSS_SCORES: tuple[Decimal, ...] = tuple((Decimal(n) / 2).quantize(Decimal("0.1")) for n in (0, *range(2, 20), 20))
+EDSS_MIN, EDSS_MAX = EDSS_SCORES[0], EDSS_SCORES[-1]
 
 
 # ---------------------------------------------------------------- Bristol stool form scale

@@ -15,6 +15,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from tracker.measures import BRISTOL_MAX, BRISTOL_MIN, MINUTES_PER_DAY, NOVA_MAX, NOVA_MIN
+from tracker.medications import DMT_BY_CODE, DMTS, Therapy
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -407,3 +408,78 @@ class MFISResponse(PatientDayModel):
 
     def __str__(self) -> str:
         return f"MFIS {self.date}"
+
+
+class Medication(models.Model):
+    """A medicine on the patient's list: a disease-modifying therapy from `tracker.medications.DMTS`
+    (stored by code) or any name typed (vitamin D, a trial drug), with its dose as written and dates.
+    """
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    therapy = models.CharField(
+        _("disease-modifying therapy"), max_length=40, blank=True, choices=[(t.code, t.code) for t in DMTS]
+    )
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    is_dmt = models.BooleanField(_("disease-modifying therapy"), default=False)
+    dose = models.CharField(_("dose"), max_length=120, blank=True)
+    started_on = models.DateField(_("started"), null=True, blank=True)
+    stopped_on = models.DateField(_("stopped"), null=True, blank=True)
+    ask_daily = models.BooleanField(_("ask me each day if I took it as usual"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # Current disease-modifying therapies first, then the others; stopped ones last.
+        ordering: ClassVar = ["-is_dmt", models.F("stopped_on").asc(nulls_first=True), "name", "id"]
+        indexes: ClassVar = [models.Index(fields=["patient", "stopped_on"])]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(stopped_on__isnull=True)
+                | Q(started_on__isnull=True)
+                | Q(stopped_on__gte=models.F("started_on")),
+                name="medication_stop_after_start",
+            ),
+            models.CheckConstraint(condition=~Q(therapy="", name=""), name="medication_has_a_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def therapy_info(self) -> Therapy | None:
+        return DMT_BY_CODE.get(self.therapy)
+
+    @property
+    def display_name(self) -> str:
+        """The name as the patient typed it, else the listed therapy's name in the active language."""
+        if self.name:
+            return self.name
+        therapy = self.therapy_info
+        return therapy.name(get_language() or "en") if therapy else ""
+
+    def is_current(self, day: date) -> bool:
+        return (self.started_on is None or self.started_on <= day) and (
+            self.stopped_on is None or self.stopped_on >= day
+        )
+
+
+class MedicationDay(models.Model):
+    """One "taken as usual" answer for one medication on one day. No row means no answer, never "missed"."""
+
+    # The patient's own foreign key: the access chokepoint, the exports and erasure find the row by it.
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    medication = models.ForeignKey(Medication, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("date"))
+    taken = models.BooleanField(_("taken as usual"), default=True)  # False: missed, late or changed
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["date", "medication_id"]
+        indexes: ClassVar = [models.Index(fields=["patient", "date"])]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["medication", "date"], name="medication_day_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"medication {self.medication_id} on {self.date}: {'as usual' if self.taken else 'not as usual'}"

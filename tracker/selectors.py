@@ -7,6 +7,7 @@ Each read is a fixed number of queries whatever the history. The writes are in
 from __future__ import annotations
 
 import copy
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Value, Window
 from django.db.models.functions import RowNumber
@@ -21,7 +23,7 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Profile, User
 from tracker.catalog import words
 from tracker.measures import (
     PSEUDO_RELAPSE_REASONS,
@@ -45,6 +47,8 @@ from tracker.models import (
     Lifestyle,
     MealItem,
     MealType,
+    Medication,
+    MedicationDay,
     MFISResponse,
     Relapse,
     SavedMeal,
@@ -63,6 +67,18 @@ RECENT_DAYS = 30  # the food search ranks foods eaten in this many days first
 def patient_today() -> date:
     """Today in the active time zone (the middleware activates the patient's own)."""
     return timezone.localdate()
+
+
+def today_of(patient: User) -> date:
+    """Today in `patient`'s own time zone, whoever is asking (a clinician in another zone).
+
+    No profile or an unknown zone: the site's time zone.
+    """
+    zone = Profile.objects.filter(user=patient).values_list("time_zone", flat=True).first()
+    try:
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(zone or settings.TIME_ZONE))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.TIME_ZONE))
 
 
 # ---------------------------------------------------------------- the day and the month
@@ -269,6 +285,63 @@ def patients_in_relapse_on(patient_ids: Iterable[int], day: date) -> set[int]:
         .overlapping(day, day)
         .values_list("patient_id", flat=True)
     )
+
+
+# ---------------------------------------------------------------- medications
+
+
+def medication_list(patient: User) -> list[Medication]:
+    """The patient's whole list: current disease-modifying therapies first, stopped ones last (one query)."""
+    return list(Medication.objects.filter(patient=patient))
+
+
+def asked_medications(patient: User, day: date) -> list[Medication]:
+    """The medications the patient asked to confirm each day and that were on their list on `day`."""
+    return list(
+        Medication.objects.filter(patient=patient, ask_daily=True)
+        .filter(Q(started_on__isnull=True) | Q(started_on__lte=day))
+        .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gte=day))
+    )
+
+
+@dataclass
+class MedicinesDay:
+    """The day's "taken as usual" question: the medications asked about that day and their answers."""
+
+    day: date
+    medications: list[Medication]
+    answers: dict[int, bool]
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.medications) and all(m.pk in self.answers for m in self.medications)
+
+    @property
+    def as_usual(self) -> list[str]:
+        return [m.display_name for m in self.medications if self.answers.get(m.pk) is True]
+
+    @property
+    def not_as_usual(self) -> list[str]:
+        return [m.display_name for m in self.medications if self.answers.get(m.pk) is False]
+
+
+def medicines_day(patient: User, day: date) -> MedicinesDay:
+    """What the day page's medicines section shows: the asked medications with the day's answers (one query)."""
+    answer = MedicationDay.objects.filter(medication=OuterRef("pk"), date=day).values("taken")[:1]
+    rows = list(
+        Medication.objects.filter(patient=patient, ask_daily=True)
+        .filter(Q(started_on__isnull=True) | Q(started_on__lte=day))
+        .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gte=day))
+        .annotate(taken=Subquery(answer, output_field=models.BooleanField()))
+    )
+    answers = {m.pk: m.taken for m in rows if m.taken is not None}
+    medications: list[Medication] = [*rows]
+    return MedicinesDay(day, medications, answers)
+
+
+def medicine_answers(patient: User, day: date) -> dict[int, bool]:
+    """The "taken as usual" answers of one day, by medication id (no key: not answered)."""
+    return dict(MedicationDay.objects.filter(patient=patient, date=day).values_list("medication_id", "taken"))
 
 
 # ---------------------------------------------------------------- relapses

@@ -27,6 +27,8 @@ from tracker.models import (
     Food,
     Lifestyle,
     MealItem,
+    Medication,
+    MedicationDay,
     MFISResponse,
     Relapse,
     SavedMeal,
@@ -36,7 +38,7 @@ from tracker.models import (
     SymptomLog,
     SymptomRating,
 )
-from tracker.selectors import patient_today
+from tracker.selectors import asked_medications, patient_today
 
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
@@ -349,6 +351,78 @@ def save_mfis(*, patient: User, day: date, items: list[int | None]) -> MFISRespo
 # ---------------------------------------------------------------- deleting
 
 # Entry kinds a patient can delete from the day page, by URL slug.
+# ---------------------------------------------------------------- medications
+
+MEDICATION_FIELDS = ("therapy", "name", "is_dmt", "dose", "started_on", "stopped_on", "ask_daily")
+
+
+@transaction.atomic
+def save_medication(*, patient: User, data: dict[str, Any], medication: Medication | None = None) -> Medication:
+    """Add a medication to the patient's list, or change one of theirs.
+
+    A therapy picked from the list is a disease-modifying therapy whatever the checkbox says; for a
+    typed name the patient's checkbox decides (a trial drug is a DMT the list does not know).
+    """
+    if medication is not None and medication.patient_id != patient.pk:
+        raise Medication.DoesNotExist
+    fields = {name: data[name] for name in MEDICATION_FIELDS if name in data}
+    fields["name"] = (fields.get("name") or "").strip()
+    if fields.get("therapy"):
+        fields["is_dmt"] = True
+    if medication is None:
+        return Medication.objects.create(patient=patient, **fields)
+    for name, value in fields.items():
+        setattr(medication, name, value)
+    medication.save(update_fields=[*fields, "updated_at"])
+    return medication
+
+
+@transaction.atomic
+def stop_medication(*, patient: User, medication: Medication) -> Medication:
+    """The "Stopped today" button: the stop date becomes the patient's today (an earlier stop date is kept)."""
+    if medication.patient_id != patient.pk:
+        raise Medication.DoesNotExist
+    today = patient_today()
+    if medication.stopped_on is None or medication.stopped_on > today:
+        medication.stopped_on = max(today, medication.started_on or today)
+        medication.save(update_fields=["stopped_on", "updated_at"])
+    return medication
+
+
+@transaction.atomic
+def delete_medication(*, patient: User, medication: Medication) -> None:
+    """Remove a medication entered by mistake, with its daily answers."""
+    if medication.patient_id != patient.pk:
+        raise Medication.DoesNotExist
+    medication.delete()
+
+
+@transaction.atomic
+def confirm_medicines(*, patient: User, day: date, taken: dict[int, bool] | None) -> list[MedicationDay]:
+    """Record the day's "taken as usual" answers: `None` = every asked medication as usual.
+
+    Only the patient's own medications asked about and current that day are answered, whatever
+    ids were posted. One row per medication and day (answering again changes it). No score
+    depends on it, so nothing is marked for rescoring.
+    """
+    check_day(day)
+    answers = []
+    for medication in asked_medications(patient, day):
+        value = True if taken is None else taken.get(medication.pk)
+        if value is None:
+            continue
+        row, _created = _retrying_conflicts(
+            partial(
+                MedicationDay.objects.update_or_create,
+                medication=medication,
+                date=day,
+                defaults={"patient": patient, "taken": value},
+            )
+        )
+        answers.append(row)
+    return answers
+
+
 DELETABLE: dict[str, type[models.Model]] = {
     "meal-item": MealItem,
     "stool": StoolEvent,

@@ -3,7 +3,7 @@ from datetime import date
 from django.urls import path, register_converter
 
 from msgut.dates import parse_path_date
-from tracker.views import day, entries, foods, meals, mfis, month, relapses, sections
+from tracker.views import day, entries, foods, meals, medications, mfis, month, relapses, sections
 
 
 class IsoDateConverter:
@@ -43,6 +43,7 @@ urlpatterns = [
     path("<isodate:day>/stool/", sections.stool, name="stool"),
     path("<isodate:day>/custom-symptom/", sections.custom_symptom, name="custom-symptom"),
     path("<isodate:day>/lifestyle/", sections.lifestyle, name="lifestyle"),
+    path("<isodate:day>/medicines/", medications.medicines, name="medicines"),
     path("items/<int:pk>/edit/", meals.edit_item, name="item-edit"),
     path("delete/<str:kind>/<int:pk>/", entries.delete, name="delete"),
     path("foods/", foods.my_foods, name="foods"),
@@ -53,4 +54,8 @@ urlpatterns = [
     path("relapses/new/", relapses.relapse_form, name="relapse-new"),
     path("relapses/<int:pk>/edit/", relapses.relapse_form, name="relapse-edit"),
     path("mfis/", mfis.mfis, name="mfis"),
+    path("treatments/", medications.medications, name="medications"),
+    path("treatments/<int:pk>/edit/", medications.medication_edit, name="medication-edit"),
+    path("treatments/<int:pk>/stop/", medications.medication_stop, name="medication-stop"),
+    path("treatments/<int:pk>/delete/", medications.medication_delete, name="medication-delete"),
 ]

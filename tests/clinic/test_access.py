@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -11,9 +12,10 @@ from accounts.models import User
 from audit.models import Action, AuditEvent
 from clinic.access import visible_to
 from clinic.models import ClinicianNote
-from clinic.services import add_note, revoke_access
+from clinic.services import add_note, record_edss, revoke_access
 from tests.clinic.conftest import add_relapse, clinician_client_for, make_grant
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
+from tracker.models import Medication
 
 NONEXISTENT = 987654321
 
@@ -25,6 +27,7 @@ class World:
     targets: dict[str, int]
     note_id: int
     relapse_id: int
+    edss_id: int
 
 
 @pytest.fixture
@@ -39,6 +42,7 @@ def world(db, request) -> World:
     make_grant(never, ClinicianFactory())
     note = add_note(patient=granted, author=clinician, body="first note")
     relapse = add_relapse(granted, date(2026, 1, 5))
+    edss = record_edss(patient=granted, clinician=clinician, assessed_on=date(2026, 1, 4), score=Decimal("2.5"))
     if role == "patient":
         me = PatientFactory()
         client = Client()
@@ -56,7 +60,7 @@ def world(db, request) -> World:
         "never": never.pk,
         "nonexistent": NONEXISTENT,
     }
-    return World(me, client, targets, note.pk, relapse.pk)
+    return World(me, client, targets, note.pk, relapse.pk, edss.pk)
 
 
 ENDPOINTS = {
@@ -69,6 +73,8 @@ ENDPOINTS = {
     "note-add": ("post", lambda w, pk: reverse("clinic:note-add", args=[pk]), 302, True),
     "note-edit": ("get", lambda w, pk: reverse("clinic:note-edit", args=[pk, w.note_id]), 200, True),
     "relapse-review": ("post", lambda w, pk: reverse("clinic:relapse-review", args=[pk, w.relapse_id]), 302, True),
+    "edss-add": ("post", lambda w, pk: reverse("clinic:edss-add", args=[pk]), 302, True),
+    "edss-edit": ("get", lambda w, pk: reverse("clinic:edss-edit", args=[pk, w.edss_id]), 200, True),
 }
 
 ALLOWED = {
@@ -76,7 +82,13 @@ ALLOWED = {
     ("clinician", "granted"),
 }
 
-POST_DATA = {"body": "seen today", "verdict": "confirmed", "note": "fits the history"}
+POST_DATA = {
+    "body": "seen today",
+    "verdict": "confirmed",
+    "note": "fits the history",
+    "score": "3.5",
+    "assessed_on": "2026-01-10",
+}
 
 
 def expected_status(role: str, target: str, endpoint: str) -> int:
@@ -182,3 +194,22 @@ def test_get_never_changes_state(patient, clinician, granted):
     assert patient_client.get(reverse("clinic:revoke", args=[granted.pk])).status_code == 405
     granted.refresh_from_db()
     assert granted.is_active
+
+
+@pytest.mark.parametrize("world", ["patient", "clinician", "admin"], indirect=True)
+@pytest.mark.parametrize("target", ["own", "granted", "revoked", "never"])
+def test_medications_and_edss_are_read_by_the_patient_and_granted_clinicians_only(world, target):
+    patient = User.objects.get(pk=world.targets[target])
+    Medication.objects.create(patient=patient, name=f"Medicine of {target}", dose="1 tablet")
+    response = world.client.get(reverse("clinic:patient", args=[patient.pk]))
+    allowed = (world.me.role, target) in ALLOWED
+    assert (f"Medicine of {target}".encode() in response.content) is allowed
+    assert response.status_code == (200 if allowed else 404)
+    if target == "granted" and allowed:
+        assert b"EDSS <data" in response.content  # the score recorded in the world
+        event = AuditEvent.objects.filter(action=Action.PATIENT_READ, patient=patient).latest("created_at")
+        assert event.actor == world.me and event.what == "clinic:patient"
+    # The patient's own Treatments page is theirs alone; clinicians and admins are refused by role.
+    own_page = world.client.get(reverse("tracker:medications"))
+    assert own_page.status_code == (200 if world.me.role == "patient" else 403)
+    assert b"Medicine of granted" not in own_page.content
