@@ -75,8 +75,8 @@ def export_tables(patient: User, *, own: bool) -> dict[str, list[dict[str, Any]]
     """
     left_out = set(readable.NOT_EXPORTED)
     tables: dict[str, list[dict[str, Any]]] = {}
-    # A clinician's copy holds no consent rows: they name the other clinicians the patient shares with.
-    for label, queryset in patient_owned_querysets(patient, include_clinician_content=True, include_sharing=own):
+    # A clinician's copy holds no consent or reminder rows: they are about reaching and sharing, not health.
+    for label, queryset in patient_owned_querysets(patient, include_clinician_content=True, own=own):
         if label not in left_out:
             tables[label] = [{key: _plain(value) for key, value in row.items()} for row in queryset.values()]
     return tables

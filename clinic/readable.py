@@ -36,6 +36,7 @@ from guidance import scoring
 from guidance.models import DayScore, RuleSetVersion
 from guidance.rules import rule_title
 from guidance.selectors import load_facts
+from reminders.models import PushSubscription, ReminderLog, ReminderPreference
 from tracker.measures import MFIS_ITEMS, mfis_padded, mfis_scores
 from tracker.medications import DMT_BY_CODE
 from tracker.models import (
@@ -850,6 +851,44 @@ def _sharing(ctx: ExportContext) -> tuple[list[Column], list[Row]]:
     return columns, rows
 
 
+def _reminders(ctx: ExportContext) -> tuple[list[Column], list[Row]]:
+    columns = _cols(
+        (
+            "what",
+            gettext_lazy(
+                "setting: your reminder choices; device: a browser allowed to show notifications; sent: one reminder"
+            ),
+        ),
+        ("detail", gettext_lazy("the setting's value, the browser, or the kind of reminder and how it was sent")),
+        ("date", gettext_lazy("the day a reminder was for (for a weekly summary, its Monday)")),
+        ("when_utc", gettext_lazy("when the device was added, or the reminder was sent (UTC)")),
+        ("status", gettext_lazy("for a reminder: sent, skipped, failed or queued")),
+    )
+    rows: list[Row] = []
+    preference = ReminderPreference.objects.filter(patient=ctx.patient).first()
+    if preference is not None:
+        for name in ("daily_email", "daily_push", "at", "weekly_email", "weekly_push", "quiet_during_relapse"):
+            value = getattr(preference, name)
+            rows.append(
+                {"what": "setting", "detail": f"{name}={value}", "date": None, "when_utc": None, "status": None}
+            )
+    for device in PushSubscription.objects.filter(patient=ctx.patient):
+        rows.append(
+            {"what": "device", "detail": device.user_agent, "date": None, "when_utc": device.created_at, "status": None}
+        )
+    for log in ReminderLog.objects.filter(patient=ctx.patient).order_by("local_date", "pk"):
+        rows.append(
+            {
+                "what": "sent",
+                "detail": f"{log.kind} {log.channel}",
+                "date": log.local_date,
+                "when_utc": log.sent_at,
+                "status": log.status,
+            }
+        )
+    return columns, rows
+
+
 def _access_log(ctx: ExportContext) -> tuple[list[Column], list[Row]]:
     columns = _cols(
         ("when_utc", gettext_lazy("when (UTC)")),
@@ -1004,6 +1043,14 @@ TABLES: list[ExportTable] = [
         gettext_lazy("Every access you gave a clinician, and when you stopped it."),
         ("clinic.AccessGrant",),
         _sharing,
+        own_only=True,
+    ),
+    ExportTable(
+        "reminders",
+        gettext_lazy("Reminders"),
+        gettext_lazy("Your reminder settings, the browsers allowed to show notifications, and every reminder sent."),
+        ("reminders.ReminderPreference", "reminders.PushSubscription", "reminders.ReminderLog"),
+        _reminders,
         own_only=True,
     ),
     ExportTable(

@@ -277,9 +277,15 @@ EXCLUDED_APPS = {"audit", "admin", "auth", "contenttypes", "sessions", "axes", "
 # are data about the patient) and erasure deletes them; a caller may still ask for the patient's
 # own entries only.
 CLINICIAN_CONTENT = {ClinicianNote, RelapseReview, EDSSScore}
-# The patient's consents name their other clinicians: in the patient's own export (and erased with
-# them), never in a clinician's export, which holds the patient's data only.
-SHARING_RECORDS = {AccessGrant}
+# The patient's own records, not their health data: their consents name their other clinicians,
+# their reminder settings and devices say how to reach them. In the patient's own export (and erased
+# with them), never in a clinician's export, which holds the patient's health data only.
+OWN_COPY_ONLY = {
+    AccessGrant._meta.label,
+    "reminders.ReminderPreference",
+    "reminders.PushSubscription",
+    "reminders.ReminderLog",
+}
 
 
 def patient_models() -> list[type[models.Model]]:
@@ -298,7 +304,7 @@ def patient_models() -> list[type[models.Model]]:
 
 
 def patient_owned_querysets(
-    patient: User, *, include_clinician_content: bool, include_sharing: bool = True
+    patient: User, *, include_clinician_content: bool, own: bool = True
 ) -> list[tuple[str, models.QuerySet[Any]]]:
     """(label, queryset) pairs of all the patient's rows; parents before the rows that point to them."""
     pairs: list[tuple[str, models.QuerySet[Any]]] = [
@@ -307,7 +313,7 @@ def patient_owned_querysets(
     for model in patient_models():
         if model in CLINICIAN_CONTENT and not include_clinician_content:
             continue
-        if model in SHARING_RECORDS and not include_sharing:
+        if model._meta.label in OWN_COPY_ONLY and not own:
             continue
         pairs.append((model._meta.label, model._default_manager.filter(patient=patient).order_by("pk")))
     pairs.append(("tracker.SavedMealItem", SavedMealItem.objects.filter(saved_meal__patient=patient).order_by("pk")))

@@ -164,8 +164,11 @@ OWN_FILES = [
     "saved_meals.csv",
     "favourite_foods.csv",
     "sharing.csv",
+    "reminders.csv",
     "access_log.csv",
 ]
+# How the patient is reached and with whom they share: in their own copy only.
+OWN_ONLY_FILES = ("sharing.csv", "reminders.csv", "access_log.csv")
 
 
 def test_the_csv_download_is_a_zip_of_readable_tables(patient, patient_client, clinician, granted, today):
@@ -178,7 +181,7 @@ def test_the_csv_download_is_a_zip_of_readable_tables(patient, patient_client, c
     assert [name.split("/", 1)[1] for name in archive.namelist()] == OWN_FILES
     clinician_archive, _ = download_zip(clinician_client_for(clinician), patient)
     names = [name.split("/", 1)[1] for name in clinician_archive.namelist()]
-    assert names == [n for n in OWN_FILES if n not in ("sharing.csv", "access_log.csv")]
+    assert names == [n for n in OWN_FILES if n not in OWN_ONLY_FILES]
     raw = archive.read(f"{folder}/days.csv")
     assert raw.startswith("\ufeffdate,day_score,rule_set_version,".encode())
     assert b"\r\n" in raw
@@ -337,7 +340,7 @@ def test_a_clinicians_export_holds_the_patient_only(patient, clinician, granted,
         assert "someone else's day" not in text and other.email not in text
         assert "colleague@example.org" not in text  # the other clinician's grant
     assert "clinic.AccessGrant" not in document["tables"]
-    assert "sharing" not in document["readable"] and "access_log" not in document["readable"]
+    assert not {"sharing", "reminders", "access_log"} & set(document["readable"])
     assert document["audience"] == "clinician"
     # What clinicians wrote about the patient is the patient's clinical data: it stays.
     assert "Seen in clinic, walking better." in everything and "Dr Colleague" in everything
