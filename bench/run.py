@@ -10,18 +10,25 @@ and is generated once by `generate_data`, then reused by later runs.
 """
 
 import argparse
+import gzip
 import json
 import os
 import platform
+import re
 import statistics
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 from bench.common import ROOT, database_url, setup_django
 
 DEFAULT_DB = database_url("msgut_bench")
+PLOTLY = "vendor/plotly-basic-4.1.1.min.js"
+# The page-weight goal: a first visit to the Today page, compressed, HTML and every file it references.
+FIRST_LOAD_GOAL_BYTES = 100_000
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -128,7 +135,8 @@ def weekly_figures(patient_ids: list[int], days: int) -> dict[str, Any]:
     }
 
 
-def page_figures(data: dict[str, Any], requests: int) -> dict[str, dict[str, float]]:
+def page_figures(data: dict[str, Any], requests: int, html: dict[str, str]) -> dict[str, dict[str, float]]:
+    """Server time of each request against the bare view; `html` receives the patient pages' HTML."""
     from django.test import Client, override_settings
     from django.urls import reverse
     from django.utils import timezone
@@ -151,6 +159,8 @@ def page_figures(data: dict[str, Any], requests: int) -> dict[str, dict[str, flo
         figures["Today page"] = measure(lambda: client.get(reverse("tracker:today")), requests)
         figures["month view"] = measure(lambda: client.get(reverse("tracker:month")), requests)
         figures["patient dashboard"] = measure(lambda: client.get(reverse("trends:dashboard")), requests)
+        html["Today page"] = client.get(reverse("tracker:today"), follow=True).content.decode()
+        html["patient dashboard"] = client.get(reverse("trends:dashboard")).content.decode()
         # Saves go to another patient, so the pages above keep a normal day; rows left by an
         # earlier run's saves are removed first.
         MealItem.objects.filter(client_token__startswith="bench-").delete()
@@ -180,10 +190,68 @@ def page_figures(data: dict[str, Any], requests: int) -> dict[str, dict[str, flo
     return figures
 
 
+def weight_figures(pages: dict[str, str]) -> dict[str, Any]:
+    """Bytes a browser downloads: the chart bundle, and each page's first load (its HTML and the
+    scripts and style sheets it references, none cached yet), raw and compressed.
+
+    Static files are collected once into a temporary folder by the production storage
+    (hashed names, a .br and a .gz beside each), so the compressed sizes are what WhiteNoise
+    serves. HTML is compressed here the same way (gzip level 9, brotli's default), as a
+    compressing proxy in front of the app would send it.
+    """
+    import brotli
+    from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        with override_settings(
+            STATIC_ROOT=root,
+            STORAGES={
+                "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+            },
+        ):
+            call_command("collectstatic", interactive=False, verbosity=0, ignore_patterns=["admin"])
+
+            def static_sizes(name: str) -> dict[str, int]:
+                stored = root / cast(ManifestFilesMixin, staticfiles_storage).stored_name(name)
+                raw = stored.stat().st_size
+                # WhiteNoise keeps no compressed copy that would not be smaller: the file goes as it is.
+                sizes = {"raw": raw}
+                for kind, suffix in (("gzip", ".gz"), ("brotli", ".br")):
+                    copy = Path(f"{stored}{suffix}")
+                    sizes[kind] = copy.stat().st_size if copy.exists() else raw
+                return sizes
+
+            figures: dict[str, Any] = {"plotly bundle": static_sizes(PLOTLY)}
+            for page, html in pages.items():
+                body = html.encode()
+                files = {
+                    "html": {
+                        "raw": len(body),
+                        "gzip": len(gzip.compress(body, 9)),
+                        "brotli": len(brotli.compress(body)),
+                    }
+                }
+                references = re.findall(r'<script[^>]*\ssrc="/static/([^"?#]+)"', html)
+                references += re.findall(r'<link[^>]*\shref="/static/([^"?#]+)"', html)
+                for name in sorted(set(references)):
+                    files[name] = static_sizes(name)
+                figures[page] = {
+                    "files": files,
+                    **{kind: sum(f[kind] for f in files.values()) for kind in ("raw", "gzip", "brotli")},
+                }
+    figures["Today page"]["goal_bytes"] = FIRST_LOAD_GOAL_BYTES
+    return figures
+
+
 def print_table(result: dict[str, Any]) -> None:
     print()
     print(f"msgut bench, {result['when']} on {result['machine']}")
     print(f"data: {result['patients']} patients x {result['days']} days in {result['database']}")
+    print(f"load average (1, 5, 15 min): {result['load_average_start']} at start, {result['load_average_end']} at end")
     print()
     print(f"{'request':<38}{'median ms':>10}{'p95 ms':>10}{'x bare':>8}{'queries':>9}")
     for name, row in result["pages"].items():
@@ -192,6 +260,11 @@ def print_table(result: dict[str, Any]) -> None:
     print()
     print(f"scoring, pure step           {s['pure_days_per_s']:>12,} days/s   ({s['days']:,} days)")
     print(f"scoring, full rescore        {s['full_rescore_days_per_s']:>12,} days/s   ({s['full_rescore_seconds']} s)")
+    print()
+    print(f"{'first load, bytes':<38}{'raw':>10}{'gzip':>10}{'brotli':>10}")
+    for name, row in result["weight"].items():
+        goal = f"   (goal <= {row['goal_bytes']:,} compressed)" if "goal_bytes" in row else ""
+        print(f"{name:<38}{row['raw']:>10,}{row['gzip']:>10,}{row['brotli']:>10,}{goal}")
     w = result["weekly"]
     if w:
         print(
@@ -216,10 +289,15 @@ def main() -> None:
         "patients": len(data["patient_ids"]),
         "days": args.days,
         "generated_seconds": data["generated_seconds"],
+        # Other work on the machine slows every figure alike; the ratios to the bare view hold better.
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
     }
     result["scoring"] = scoring_figures(data["patient_ids"])
     result["weekly"] = weekly_figures(data["patient_ids"], args.days)
-    result["pages"] = page_figures(data, args.requests)
+    html: dict[str, str] = {}
+    result["pages"] = page_figures(data, args.requests, html)
+    result["weight"] = weight_figures(html)
+    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     print_table(result)
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -89,7 +89,16 @@ def test_the_patient_sees_the_four_charts_drawn_at_desktop_and_phone_width(open_
 
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page = sign_in(open_page, viewport)
-        page.goto(f"{live_server.url}/trends/")
+        # Every refusal of the Content-Security-Policy, kept for the assertions below.
+        page.add_init_script(
+            "window.cspViolations = [];"
+            "document.addEventListener('securitypolicyviolation', e =>"
+            " window.cspViolations.push(e.effectiveDirective + ' ' + e.blockedURI));"
+        )
+        response = page.goto(f"{live_server.url}/trends/")
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self'" in policy
+        assert "unsafe-eval" not in policy
         for chart in ("score", "food", "sleep", "fatigue"):
             page.wait_for_selector(f"[data-trend-figure='trend-{patient.pk}-{chart}-data'] .main-svg", state="attached")
         assert page.locator(".trend-plot.is-drawn").count() == 4
@@ -100,6 +109,12 @@ def test_the_patient_sees_the_four_charts_drawn_at_desktop_and_phone_width(open_
         page.click("text=Table: Fatigue")
         assert page.locator("details[open] table tbody tr").count() >= 12
         page.screenshot(path=str(ARTIFACTS / f"trends-dashboard-{name}.png"), full_page=True)
+        # The plotly bundle draws under the strict policy: no eval or new Function refused, no
+        # script refused; only its attempt to add a <style> element is (trends.css has those rules).
+        violations = page.evaluate("window.cspViolations")
+        assert [v for v in violations if not v.startswith("style-src")] == []
+        errors = [e for e in page.console_errors if "Applying inline style violates" not in e]
+        assert errors == []
         page.context.close()
 
 

@@ -82,7 +82,7 @@ def test_the_dashboard_shows_this_week_against_last_the_charts_and_insights(pati
         assert f'data-trend-figure="trend-{patient.pk}-{chart}-data"' in html
     assert "Fatigue after low-fiber days" in html
     assert "not causes" in html
-    assert html.count("plotly-strict-4.1.1.min.js") == 1
+    assert html.count("plotly-basic-4.1.1.min.js") == 1
     assert response["Cache-Control"].startswith("no-store")
     # Tables that scroll sideways on a phone can be reached and scrolled by keyboard.
     assert '<div class="table-wrap" tabindex="0" role="region" aria-labelledby="compare-heading">' in html
@@ -179,7 +179,7 @@ def test_once_built_the_poll_swaps_in_the_charts_and_stops(patient_client, patie
     assert response["HX-Reswap"] == "outerHTML"
     assert html.strip().startswith('<div id="trend-charts"')
     assert "hx-trigger" not in html
-    assert "plotly-strict" not in html  # the page loaded it already
+    assert "plotly-basic" not in html  # the page loaded it already
     assert f'id="trend-{patient.pk}-fatigue-data"' in html
 
 
@@ -225,7 +225,7 @@ def test_the_tag_shows_a_patients_charts_to_a_clinician_without_polling(patient,
 
     assert f'id="trend-{patient.pk}-score-data"' in html
     assert "hx-get" not in html and "Reload the page" in html
-    assert html.count("plotly-strict-4.1.1.min.js") == 1  # assets once per page
+    assert html.count("plotly-basic-4.1.1.min.js") == 1  # assets once per page
     assert len(queries.captured_queries) == 6  # three per use, whatever the history
 
 
