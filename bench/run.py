@@ -62,33 +62,57 @@ def measure(call: Any, requests: int, warmup: int = 5) -> dict[str, float]:
     }
 
 
-def ensure_data(patients: int, days: int, seed: int) -> dict[str, Any]:
-    """Generate the bench population once; later runs reuse it."""
+def ensure_population(
+    clinician_email: str, patients: int, days: int, seed: int, *, derive: bool = False
+) -> tuple[Any, list[int], float | None]:
+    """A clinician and `patients` generated patients (seed `seed`) sharing with them, made once."""
     from django.core.management import call_command
 
     from accounts.models import Role, User
     from accounts.services import register_user
     from tracker.management.commands.generate_data import GENERATED_DOMAIN
 
-    call_command("migrate", verbosity=0, interactive=False)
-    clinician_email = "bench-clinician@bench.msgut"
     clinician = User.objects.filter(email=clinician_email).first()
     if clinician is None:
         clinician = register_user(email=clinician_email, password="bench-clinician-2026", role=Role.CLINICIAN)
-    have = User.objects.filter(email__endswith=f"@{GENERATED_DOMAIN}", email__startswith=f"p{seed}-").count()
+    mine = User.objects.filter(email__endswith=f"@{GENERATED_DOMAIN}", email__startswith=f"p{seed}-")
+    have = mine.count()
     generated_seconds = None
     if have < patients:
         started = time.perf_counter()
         call_command(
-            "generate_data", patients=patients - have, days=days, seed=seed, offset=have, clinician=clinician_email
+            "generate_data",
+            patients=patients - have,
+            days=days,
+            seed=seed,
+            offset=have,
+            clinician=clinician_email,
+            derive=derive,
         )
         generated_seconds = round(time.perf_counter() - started, 1)
-    patient_ids = list(
-        User.objects.filter(email__endswith=f"@{GENERATED_DOMAIN}", email__startswith=f"p{seed}-")
-        .order_by("id")
-        .values_list("id", flat=True)[:patients]
+    patient_ids = list(mine.order_by("id").values_list("id", flat=True)[:patients])
+    return clinician, patient_ids, generated_seconds
+
+
+def ensure_data(patients: int, days: int, seed: int, dashboard_patients: int) -> dict[str, Any]:
+    """Generate the bench population once; later runs reuse it. Beside the `patients` with `days` of
+    history, a second clinician shares with `dashboard_patients` patients of four weeks each (enough
+    for every flag): the dashboard at that size without generating years for all of them."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    clinician, patient_ids, generated_seconds = ensure_population("bench-clinician@bench.msgut", patients, days, seed)
+    many_clinician, many_ids, many_seconds = ensure_population(
+        "bench-clinician-many@bench.msgut", dashboard_patients, 28, seed + 1000, derive=True
     )
-    return {"clinician": clinician, "patient_ids": patient_ids, "generated_seconds": generated_seconds}
+    return {
+        "clinician": clinician,
+        "patient_ids": patient_ids,
+        "generated_seconds": generated_seconds,
+        "many_clinician": many_clinician,
+        "many_patient_ids": many_ids,
+        "many_generated_seconds": many_seconds,
+    }
 
 
 def scoring_figures(patient_ids: list[int]) -> dict[str, Any]:
@@ -132,6 +156,21 @@ def weekly_figures(patient_ids: list[int], days: int) -> dict[str, Any]:
         "patient_weeks": report.weeks,
         "patient_weeks_per_s": round(report.weeks / seconds),
         "seconds": round(seconds, 2),
+    }
+
+
+def flags_figures(patient_ids: list[int]) -> dict[str, Any]:
+    """What recomputing the dashboard's stored flags costs (the periodic job when the day turns)."""
+    from clinic.services import refresh_flags
+
+    started, cpu = time.perf_counter(), time.process_time()
+    stored = refresh_flags(patient_ids=patient_ids)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    return {
+        "patients": stored,
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu_seconds, 2),
+        "patients_per_s": round(stored / seconds) if seconds else 0,
     }
 
 
@@ -181,8 +220,19 @@ def page_figures(data: dict[str, Any], requests: int, html: dict[str, str]) -> d
         figures["save a meal item"] = measure(save_item, requests)
         doctor = Client()
         verified_login(doctor, data["clinician"])
+        # The first visit computes the stored flags the worker would have (warm-up, not timed).
         figures[f"clinician dashboard ({len(data['patient_ids'])} patients)"] = measure(
             lambda: doctor.get(reverse("clinic:dashboard")), requests
+        )
+        busy = Client()
+        verified_login(busy, data["many_clinician"])
+        figures[f"clinician dashboard ({len(data['many_patient_ids'])} patients)"] = measure(
+            lambda: busy.get(reverse("clinic:dashboard")), requests
+        )
+        review = reverse("clinic:patient", args=[data["patient_ids"][0]])
+        figures["patient review (a year, by a clinician)"] = measure(
+            lambda: doctor.get(review, {"start": (today - timedelta(days=364)).isoformat(), "end": today.isoformat()}),
+            requests,
         )
     bare = figures["bare Django view"]["median_ms"]
     for row in figures.values():
@@ -265,6 +315,10 @@ def print_table(result: dict[str, Any]) -> None:
     for name, row in result["weight"].items():
         goal = f"   (goal <= {row['goal_bytes']:,} compressed)" if "goal_bytes" in row else ""
         print(f"{name:<38}{row['raw']:>10,}{row['gzip']:>10,}{row['brotli']:>10,}{goal}")
+    f = result["flags"]
+    print(
+        f"dashboard flags, full refresh  {f['patients_per_s']:>10,} patients/s ({f['patients']:,} in {f['seconds']} s, CPU {f['cpu_seconds']} s)"
+    )
     w = result["weekly"]
     if w:
         print(
@@ -278,10 +332,13 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument(
+        "--dashboard-patients", type=int, default=2000, help="patients (four weeks each) of the second clinician"
+    )
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB
     setup_django(url)
-    data = ensure_data(args.patients, args.days, args.seed)
+    data = ensure_data(args.patients, args.days, args.seed, args.dashboard_patients)
     result: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -289,11 +346,14 @@ def main() -> None:
         "patients": len(data["patient_ids"]),
         "days": args.days,
         "generated_seconds": data["generated_seconds"],
+        "dashboard_patients": len(data["many_patient_ids"]),
+        "dashboard_generated_seconds": data["many_generated_seconds"],
         # Other work on the machine slows every figure alike; the ratios to the bare view hold better.
         "load_average_start": [round(x, 2) for x in os.getloadavg()],
     }
     result["scoring"] = scoring_figures(data["patient_ids"])
     result["weekly"] = weekly_figures(data["patient_ids"], args.days)
+    result["flags"] = flags_figures(data["many_patient_ids"])
     html: dict[str, str] = {}
     result["pages"] = page_figures(data, args.requests, html)
     result["weight"] = weight_figures(html)

@@ -1,7 +1,10 @@
 """The clinician dashboard: who needs attention and why.
 
-Flags for every granted patient come from a fixed number of aggregate queries
-and one pandas pass, whatever the number of patients (no per-patient queries).
+`dashboard_rows` is the one definition of the flags and their numbers: for any set of patients
+it takes a fixed number of aggregate queries and one pandas pass (no per-patient queries). Its
+rows are stored per patient (`clinic.models.PatientFlags`, written by
+`clinic.services.refresh_flags`), so the dashboard filters, sorts and pages them in SQL, 50 a
+page, whatever the number of patients.
 """
 
 from collections import defaultdict
@@ -11,10 +14,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import F, OrderBy, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from clinic.models import PatientFlags
 from guidance.models import DayScore
 from tracker.measures import Episode, mfis_scores, relapse_checks
 from tracker.models import (
@@ -63,6 +69,9 @@ FLAG_SHORT = {
     "adherence": _("Score falling"),
     "inactive": _("No entries"),
 }
+# The flags in the order they are listed; each is also a boolean column of PatientFlags.
+FLAG_KEYS = tuple(FLAG_LABELS)
+PAGE_SIZE = 50
 SORTS = {
     "attention": _("Needs attention first"),
     "name": _("Name"),
@@ -232,22 +241,71 @@ def dashboard_rows(patients: QuerySet[User], today: date) -> list[PatientRow]:
     return rows
 
 
-def sort_rows(rows: list[PatientRow], sort: str) -> list[PatientRow]:
-    def name(row: PatientRow) -> str:
-        return str(row.patient).lower()
+def stored_fields(row: PatientRow) -> dict[str, Any]:
+    """The PatientFlags columns of a computed row."""
+    return {
+        "last_entry": row.last_entry,
+        "mfis_total": row.mfis_total,
+        "mfis_date": row.mfis_date,
+        "fatigue_recent": row.fatigue_recent,
+        "fatigue_change": row.fatigue_change,
+        "score_recent": row.score_recent,
+        "score_change": row.score_change,
+        "flag_count": len(row.flags),
+        **{key: key in row.flags for key in FLAG_KEYS},
+    }
 
-    if sort == "name":
-        return sorted(rows, key=name)
-    if sort == "last_entry":
-        return sorted(rows, key=lambda r: (r.last_entry or date.min, name(r)))
-    if sort == "mfis":
-        return sorted(rows, key=lambda r: (r.mfis_total is None, -(r.mfis_total or 0), name(r)))
-    return sorted(rows, key=lambda r: (-len(r.flags), name(r)))
+
+def stored_row(person: User, stored: PatientFlags | None, today: date) -> PatientRow:
+    """The dashboard row of `person` from their stored flags (computed for `today`)."""
+    if stored is None:
+        return PatientRow(patient=person)
+    last = stored.last_entry
+    return PatientRow(
+        patient=person,
+        last_entry=last,
+        days_since_entry=(today - last).days if last else None,
+        mfis_total=stored.mfis_total,
+        mfis_date=stored.mfis_date,
+        fatigue_recent=stored.fatigue_recent,
+        fatigue_change=stored.fatigue_change,
+        score_recent=stored.score_recent,
+        score_change=stored.score_change,
+        flags=[key for key in FLAG_KEYS if getattr(stored, key)],
+    )
 
 
-def filter_rows(rows: list[PatientRow], flag: str) -> list[PatientRow]:
+def stale_patient_ids(patients: QuerySet[User], today: date) -> list[int]:
+    """Those of `patients` whose stored flags are missing or were computed for another day."""
+    return list(patients.exclude(dashboard_flags__computed_for=today).order_by("pk").values_list("pk", flat=True))
+
+
+def _name() -> Lower:
+    return Lower(Coalesce(NullIf("display_name", Value("")), "email"))
+
+
+def _ordering(sort: str) -> list[OrderBy | Lower | str]:
+    flags = "dashboard_flags__"
+    first: list[OrderBy] = {
+        "name": [],
+        "last_entry": [F(f"{flags}last_entry").asc(nulls_first=True)],
+        "mfis": [F(f"{flags}mfis_total").desc(nulls_last=True)],
+    }.get(sort, [F(f"{flags}flag_count").desc(nulls_last=True)])
+    # The id last: a stable order, so no patient shows on two pages or on none.
+    return [*first, _name(), "pk"]
+
+
+def dashboard_page(
+    patients: QuerySet[User], *, today: date, flag: str, sort: str, number: Any
+) -> tuple[Page[User], list[PatientRow]]:
+    """One page (PAGE_SIZE rows) of `patients`, filtered by `flag` and sorted by `sort` in SQL,
+    from the stored flags (refresh the stale ones first: `stale_patient_ids`). `number` is the
+    page asked for, as it came; a wrong one gives the first page, one past the end the last."""
+    chosen = patients.select_related("dashboard_flags")
     if flag == "any":
-        return [r for r in rows if r.flags]
-    if flag in FLAG_LABELS:
-        return [r for r in rows if flag in r.flags]
-    return rows
+        chosen = chosen.filter(dashboard_flags__flag_count__gt=0)
+    elif flag in FLAG_KEYS:
+        chosen = chosen.filter(**{f"dashboard_flags__{flag}": True})
+    page = Paginator(chosen.order_by(*_ordering(sort)), PAGE_SIZE).get_page(number)
+    rows = [stored_row(person, getattr(person, "dashboard_flags", None), today) for person in page.object_list]
+    return page, rows

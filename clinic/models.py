@@ -220,3 +220,37 @@ class EDSSScore(models.Model):
 
     def __str__(self) -> str:
         return f"EDSS {self.score} on {self.assessed_on}"
+
+
+class PatientFlags(models.Model):
+    """A patient's row of the clinician dashboard, stored so the list is one indexed query.
+
+    Computed by `clinic.dashboard.dashboard_rows` (the one definition of the flags and their
+    numbers) for the day `computed_for`: the worker refreshes it after it rescored the patient's
+    days, a periodic job when the day turns, and the dashboard itself for any row not computed
+    for today. Derived data: rebuilt from the entries at any time, never edited.
+    """
+
+    patient = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="dashboard_flags"
+    )
+    computed_for = models.DateField()
+    computed_at = models.DateTimeField()
+    last_entry = models.DateField(null=True)
+    mfis_total = models.PositiveSmallIntegerField(null=True)
+    mfis_date = models.DateField(null=True)
+    fatigue_recent = models.FloatField(null=True)
+    fatigue_change = models.FloatField(null=True)
+    score_recent = models.FloatField(null=True)
+    score_change = models.FloatField(null=True)
+    relapse = models.BooleanField(default=False)
+    fatigue = models.BooleanField(default=False)
+    adherence = models.BooleanField(default=False)
+    inactive = models.BooleanField(default=False)
+    flag_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["computed_for"], name="patientflags_computed_for")]
+
+    def __str__(self) -> str:
+        return f"dashboard flags of patient {self.patient_id} for {self.computed_for}"

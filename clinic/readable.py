@@ -98,6 +98,9 @@ class ExportTable:
 NOT_EXPORTED: dict[str, Promise] = {
     "guidance.StaleDay": gettext_lazy("a queue of days waiting to be scored again; the scores themselves are in days"),
     "trends.PendingWeek": gettext_lazy("a queue of weeks waiting for their charts; the weeks themselves are in weeks"),
+    "clinic.PatientFlags": gettext_lazy(
+        "the clinician list's summary of recent days, worked out again from the entries in this copy"
+    ),
 }
 
 

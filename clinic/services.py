@@ -1,5 +1,6 @@
 """Every write of the clinic app: one function per change, with its audit event."""
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from django.utils.translation import get_language
 from accounts.models import Role, User
 from audit.models import Action, AuditEvent
 from audit.services import record
+from clinic.dashboard import FLAG_KEYS, dashboard_rows, stored_fields
 from clinic.models import (
     AccessGrant,
     ClinicianNote,
@@ -22,6 +24,7 @@ from clinic.models import (
     EDSSScore,
     Invitation,
     InviteCode,
+    PatientFlags,
     RelapseReview,
     new_invite_code,
 )
@@ -236,3 +239,44 @@ def erase_patient(*, patient: User) -> int:
 def _forget_sign_in_attempts(email: str) -> None:
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         model.objects.filter(username__iexact=email).delete()
+
+
+# ---------------------------------------------------------------- the dashboard's stored flags
+
+FLAGS_BATCH = 500
+FLAG_COLUMNS = [
+    "computed_for",
+    "computed_at",
+    "last_entry",
+    "mfis_total",
+    "mfis_date",
+    "fatigue_recent",
+    "fatigue_change",
+    "score_recent",
+    "score_change",
+    "flag_count",
+    *FLAG_KEYS,
+]
+
+
+def refresh_flags(*, patient_ids: Iterable[int], today: date | None = None) -> int:
+    """Compute and store the dashboard row of these patients for `today` (default: today).
+
+    Idempotent (an upsert on the patient), in batches of FLAGS_BATCH patients; ids in order, so two
+    refreshes running at once take their row locks in the same order. Returns the rows stored.
+    """
+    day = today or timezone.localdate()
+    ids = sorted(set(patient_ids))
+    stored = 0
+    for start in range(0, len(ids), FLAGS_BATCH):
+        batch = User.objects.filter(pk__in=ids[start : start + FLAGS_BATCH], role=Role.PATIENT)
+        now = timezone.now()
+        rows = [
+            PatientFlags(patient_id=row.patient.pk, computed_for=day, computed_at=now, **stored_fields(row))
+            for row in sorted(dashboard_rows(batch, day), key=lambda r: r.patient.pk)
+        ]
+        PatientFlags.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["patient"], update_fields=FLAG_COLUMNS
+        )
+        stored += len(rows)
+    return stored

@@ -1,6 +1,7 @@
 """Clinic pages. Every read of a patient's data finds the patient through clinic.access."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -45,6 +46,7 @@ from clinic.services import (
     invite_code_for,
     invite_patient,
     record_edss,
+    refresh_flags,
     regenerate_invite_code,
     review_relapse,
     revoke_access,
@@ -221,12 +223,24 @@ def dashboard(request: ClinicianHttpRequest) -> HttpResponse:
         sort = form.cleaned_data["sort"] or "attention"
     patients = visible_to(clinician)
     total = patients.count()
+    today = timezone.localdate()
+    # The worker keeps the stored flags current; the first visit of a day (before the periodic
+    # refresh) or a patient who just started sharing gets theirs computed here.
+    stale = dash.stale_patient_ids(patients, today)
+    if stale:
+        refresh_flags(patient_ids=stale, today=today)
     if query:
         patients = patients.filter(Q(display_name__icontains=query) | Q(email__icontains=query))
-    rows = dash.dashboard_rows(patients, timezone.localdate())
-    rows = dash.sort_rows(dash.filter_rows(rows, flag), sort)
+    number = request.POST.get("page") if request.method == "POST" else request.GET.get("page")
+    page, rows = dash.dashboard_page(patients, today=today, flag=flag, sort=sort, number=number)
     context = {
         "rows": rows,
+        "page": page,
+        "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
+        "ellipsis": page.paginator.ELLIPSIS,
+        # Page links carry the filter and the sort; a searched name never goes into a link.
+        "page_link_prefix": "?"
+        + urlencode([*((k, v) for k, v in (("flag", flag), ("sort", sort)) if v), ("page", "")]),
         "total": total,
         "form": form,
         "sort": sort,

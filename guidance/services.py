@@ -24,7 +24,7 @@ from psycopg import sql
 from accounts.models import Role, User
 from guidance import scoring, selectors
 from guidance.models import DayScore, RawJSON, RuleSetVersion, StaleDay
-from msgut.events import rules_published, scores_recomputed
+from msgut.events import rules_published, scores_recomputed, scores_stored
 from tracker.models import FatigueRating, Lifestyle, MealItem, SleepDiary, StoolEvent, SymptomLog
 
 logger = logging.getLogger(__name__)
@@ -222,6 +222,7 @@ def rescore_version_batch(*, version_id: int, after_patient_id: int, batch_size:
     if ids:
         rescore_patients(patient_ids=ids, start=None, end=None, version=version)
         scores_recomputed(ids)
+        scores_stored(ids)
     last = ids[-1] if ids else None
     patients = User.objects.filter(role=Role.PATIENT)
     done = patients.filter(pk__lte=last).count() if last else patients.count()
@@ -276,6 +277,7 @@ def sweep(*, max_patients: int = SWEEP_MAX_PATIENTS) -> SweepReport:
         end = span["last"] + timedelta(days=scoring.DEFAULT_WINDOW_DAYS - 1)
         rescore_patients(patient_ids=[span["patient_id"]], start=span["first"], end=end, version=version)
         scores_recomputed([span["patient_id"]], span["first"], end)
+        scores_stored([span["patient_id"]])
         report.stale_patients += 1
     # 2. Entries changed recently whose day has no score computed since (belt and braces).
     since = timezone.now() - SWEEP_LOOKBACK
@@ -299,6 +301,7 @@ def sweep(*, max_patients: int = SWEEP_MAX_PATIENTS) -> SweepReport:
             end = max(days) + timedelta(days=scoring.DEFAULT_WINDOW_DAYS - 1)
             rescore_patients(patient_ids=[patient_id], start=min(days), end=end, version=version)
             scores_recomputed([patient_id], min(days), end)
+            scores_stored([patient_id])
             report.unscored_patients += 1
     # 3. Scores made by an older version (a publish whose rescore could not start or died).
     old = list(
@@ -311,6 +314,7 @@ def sweep(*, max_patients: int = SWEEP_MAX_PATIENTS) -> SweepReport:
         batch = old[start_index : start_index + BATCH_PATIENTS]
         rescore_patients(patient_ids=batch, start=None, end=None, version=version)
         scores_recomputed(batch)
+        scores_stored(batch)
     report.version_patients = len(old)
     if old and version.rescore_finished_at is None and not DayScore.objects.exclude(version=version).exists():
         RuleSetVersion.objects.filter(pk=version.pk).update(

@@ -12,14 +12,17 @@ from celery import shared_task
 
 from guidance import scoring, services
 from msgut.celery import RETRY_ON_IO_ERRORS
+from msgut.events import scores_stored
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(**RETRY_ON_IO_ERRORS)
 def rescore_days_task(patient_id: int, start: str, end: str) -> int:
-    """Rescore one patient's days from `start` to `end` (ISO dates)."""
-    return services.rescore_days(patient_id=patient_id, start=date.fromisoformat(start), end=date.fromisoformat(end))
+    """Rescore one patient's days from `start` to `end` (ISO dates), then their dashboard row."""
+    stored = services.rescore_days(patient_id=patient_id, start=date.fromisoformat(start), end=date.fromisoformat(end))
+    scores_stored([patient_id])
+    return stored
 
 
 @shared_task(**RETRY_ON_IO_ERRORS)

@@ -56,3 +56,18 @@ def scores_recomputed(patient_ids: Sequence[int], start: date | None = None, end
 
     if ids:
         transaction.on_commit(rebuild, robust=True)
+
+
+def scores_stored(patient_ids: Sequence[int]) -> None:
+    """Day scores of these patients were stored after their entries changed (or a sweep or a publish
+    rescored them): refresh their rows of the clinician dashboard. Called from the worker's jobs, so
+    it runs there, inline, after commit; a failure leaves the row for the periodic refresh."""
+    from clinic import tasks as clinic_tasks
+
+    ids = list(patient_ids)
+
+    def refresh() -> None:
+        clinic_tasks.refresh_flags_now(ids)
+
+    if ids:
+        transaction.on_commit(refresh, robust=True)

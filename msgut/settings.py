@@ -349,6 +349,12 @@ CELERY_BEAT_SCHEDULE["trends-nightly-catch-up"] = {
 # Reminders (reminders/): every 5 minutes, claim the daily reminders and weekly summaries that fell
 # due in each patient's own time zone and enqueue one delivery task each. A beat that expired in a
 # backed-up queue is dropped: the next one, 5 minutes later, does the same work.
+# Clinic: the dashboard's stored flags move with the day; recompute yesterday's rows soon after it turns.
+CELERY_BEAT_SCHEDULE["clinic-refresh-stale-flags"] = {
+    "task": "clinic.tasks.refresh_stale_flags_task",
+    "schedule": timedelta(minutes=30),
+    "options": {"expires": 1500},
+}
 CELERY_BEAT_SCHEDULE["reminders-queue-due"] = {
     "task": "reminders.tasks.queue_due_reminders_task",
     "schedule": crontab(minute="*/5"),
