@@ -275,6 +275,15 @@ def stored_row(person: User, stored: PatientFlags | None, today: date) -> Patien
     )
 
 
+def patient_row(patient: User, today: date) -> PatientRow:
+    """One patient's dashboard row: the stored one when computed for `today`, else computed now
+    (the same numbers either way; `dashboard_rows` defines them)."""
+    stored = PatientFlags.objects.filter(patient=patient, computed_for=today).first()
+    if stored is not None:
+        return stored_row(patient, stored, today)
+    return dashboard_rows(User.objects.filter(pk=patient.pk), today)[0]
+
+
 def stale_patient_ids(patients: QuerySet[User], today: date) -> list[int]:
     """Those of `patients` whose stored flags are missing or were computed for another day."""
     return list(patients.exclude(dashboard_flags__computed_for=today).order_by("pk").values_list("pk", flat=True))

@@ -315,7 +315,7 @@ def _render_review(
         "mfis": selectors.mfis_history(patient),
         "notes": selectors.notes_for(patient) if is_clinician else [],
         "note_form": note_form or NoteForm(),
-        "flags": dash.dashboard_rows(visible_to(viewer).filter(pk=patient.pk), timezone.localdate())[0].flag_items,
+        "flags": dash.patient_row(patient, timezone.localdate()).flag_items,
         "verdicts": RelapseReviewForm.base_fields["verdict"].choices,  # type: ignore[attr-defined]
     }
     return render(request, "clinic/patient.html", context, status=status)

@@ -256,3 +256,21 @@ def test_the_search_keeps_patient_names_out_of_urls_and_history(patient, clinici
     # A name in a query string (an old bookmark, a shared link) is not a search.
     other = client.get(reverse("clinic:dashboard"), {"q": "nobody-matches-this"}).content.decode()
     assert patient.display_name in other
+
+
+def test_the_patient_page_shows_the_flags_of_the_list(
+    patient, clinician, granted, today, django_capture_on_commit_callbacks
+):
+    add_relapse(patient, today - timedelta(days=3))
+    client = clinician_client_for(clinician)
+    review = reverse("clinic:patient", args=[patient.pk])
+    page = client.get(review).content.decode()  # no stored row yet: computed
+    assert "Relapse in the last 30 days" in page and "No entries for 7 days" in page
+    client.get(reverse("clinic:dashboard"))
+    page = client.get(review).content.decode()  # the stored row
+    assert "Relapse in the last 30 days" in page and "No entries for 7 days" in page
+    log_days(patient, today, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        rescore_days_task(patient.pk, today.isoformat(), today.isoformat())
+    page = client.get(review).content.decode()
+    assert "Relapse in the last 30 days" in page and "No entries for 7 days" not in page
