@@ -19,6 +19,7 @@ import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, cast
@@ -179,6 +180,45 @@ def flags_figures(patient_ids: list[int]) -> dict[str, Any]:
     }
 
 
+def worker_figures(patient_id: int, saves: int = 20) -> dict[str, Any]:
+    """CPU time the worker spends per saved entry: the rescore of the 7 days whose windows hold it,
+    the patient's dashboard row, and the rebuild of its week's charts (each save a new meal item on
+    one of the last 7 days, so no week is unchanged). This process's CPU time, PostgreSQL's apart."""
+    from django.utils import timezone
+
+    from clinic.services import refresh_flags
+    from guidance import services as guidance
+    from tracker.models import Food, MealItem
+    from trends import services as trends
+
+    food = Food.objects.filter(owner__isnull=True).order_by("id").first()
+    if food is None:
+        raise SystemExit("no catalogue food to save")
+    today = timezone.localdate()
+    MealItem.objects.filter(client_token__startswith="bench-worker-").delete()
+    parts: dict[str, list[float]] = {"rescore": [], "dashboard row": [], "week charts": [], "total": []}
+    for n in range(saves):
+        day = today - timedelta(days=n % 7)
+        MealItem.objects.create(
+            patient_id=patient_id, date=day, meal="snack", food=food, grams=30 + n, client_token=f"bench-worker-{n}"
+        )
+        steps = (
+            ("rescore", partial(guidance.rescore_days, patient_id=patient_id, start=day, end=day + timedelta(days=6))),
+            ("dashboard row", partial(refresh_flags, patient_ids=[patient_id])),
+            ("week charts", partial(trends.run_week_build, patient_id=patient_id, week=day)),
+        )
+        total = 0.0
+        for name, step in steps:
+            started = time.process_time()
+            step()
+            spent = (time.process_time() - started) * 1000
+            parts[name].append(spent)
+            total += spent
+        parts["total"].append(total)
+    MealItem.objects.filter(client_token__startswith="bench-worker-").delete()
+    return {name: round(statistics.median(values), 1) for name, values in parts.items()} | {"saves": saves}
+
+
 def page_figures(data: dict[str, Any], requests: int, html: dict[str, str]) -> dict[str, dict[str, float]]:
     """Server time of each request against the bare view; `html` receives the patient pages' HTML."""
     from django.test import Client, override_settings
@@ -329,6 +369,11 @@ def print_table(result: dict[str, Any]) -> None:
     print(
         f"dashboard flags, full refresh  {f['patients_per_s']:>10,} patients/s ({f['patients']:,} in {f['seconds']} s, CPU {f['cpu_seconds']} s)"
     )
+    k = result["worker"]
+    print(
+        f"worker CPU per save (median)  {k['total']:>10} ms  (rescore {k['rescore']} ms, dashboard row "
+        f"{k['dashboard row']} ms, week charts {k['week charts']} ms; {k['saves']} saves)"
+    )
     w = result["weekly"]
     if w:
         print(
@@ -364,6 +409,7 @@ def main() -> None:
     result["scoring"] = scoring_figures(data["patient_ids"])
     result["weekly"] = weekly_figures(data["patient_ids"], args.days)
     result["flags"] = flags_figures(data["many_patient_ids"])
+    result["worker"] = worker_figures(data["patient_ids"][-1])
     html: dict[str, str] = {}
     result["pages"] = page_figures(data, args.requests, html)
     result["weight"] = weight_figures(html)
