@@ -190,6 +190,7 @@ def worker_figures(patient_id: int, saves: int = 20) -> dict[str, Any]:
     from guidance import services as guidance
     from tracker.models import Food, MealItem
     from trends import services as trends
+    from trends.weekly import week_start
 
     food = Food.objects.filter(owner__isnull=True).order_by("id").first()
     if food is None:
@@ -215,8 +216,31 @@ def worker_figures(patient_id: int, saves: int = 20) -> dict[str, Any]:
             parts[name].append(spent)
             total += spent
         parts["total"].append(total)
+    # A burst: five saves by the patient within the rescore delay make one rescore, one dashboard row
+    # and (debounced) one week build.
+    burst, bursts = 5, 4
+    per_save: list[float] = []
+    for b in range(bursts):
+        for n in range(burst):
+            day = today - timedelta(days=n % 3)
+            MealItem.objects.create(
+                patient_id=patient_id,
+                date=day,
+                meal="snack",
+                food=food,
+                grams=30 + n,
+                client_token=f"bench-worker-b{b}-{n}",
+            )
+            guidance.mark_stale(patient_id=patient_id, day=day)
+        started = time.process_time()
+        guidance.rescore_stale(patient_id=patient_id, before=timezone.now())
+        refresh_flags(patient_ids=[patient_id])
+        for week in sorted({week_start(today - timedelta(days=n % 3)) for n in range(burst)}):
+            trends.run_week_build(patient_id=patient_id, week=week)
+        per_save.append((time.process_time() - started) * 1000 / burst)
     MealItem.objects.filter(client_token__startswith="bench-worker-").delete()
-    return {name: round(statistics.median(values), 1) for name, values in parts.items()} | {"saves": saves}
+    figures: dict[str, Any] = {name: round(statistics.median(values), 1) for name, values in parts.items()}
+    return figures | {"saves": saves, "burst_per_save": round(statistics.median(per_save), 1), "burst": burst}
 
 
 def page_figures(data: dict[str, Any], requests: int, html: dict[str, str]) -> dict[str, dict[str, float]]:
@@ -373,6 +397,9 @@ def print_table(result: dict[str, Any]) -> None:
     print(
         f"worker CPU per save (median)  {k['total']:>10} ms  (rescore {k['rescore']} ms, dashboard row "
         f"{k['dashboard row']} ms, week charts {k['week charts']} ms; {k['saves']} saves)"
+    )
+    print(
+        f"worker CPU per save, {k['burst']} in a row {k['burst_per_save']:>9} ms  (one rescore, one row, debounced charts)"
     )
     w = result["weekly"]
     if w:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -243,6 +243,30 @@ def rescore_version(*, version: RuleSetVersion, batch_size: int = BATCH_PATIENTS
 
 
 # ---------------------------------------------------------------- catching up
+
+
+def has_stale_days(*, patient_id: int, after: datetime | None = None) -> bool:
+    """Whether days of this patient wait for a rescore (marked after `after`, when given)."""
+    markers = StaleDay.objects.filter(patient_id=patient_id)
+    if after is not None:
+        markers = markers.filter(marked_at__gt=after)
+    return markers.exists()
+
+
+def rescore_stale(*, patient_id: int, before: datetime) -> int:
+    """Rescore, in one pass, the days of this patient marked stale up to `before`: from the first
+    marked day to 6 days after the last (their windows hold the marked days). Their markers go; days
+    marked later stay for the next pass. Returns the scores stored."""
+    version = selectors.current_version()
+    if version is None:
+        return 0
+    span = StaleDay.objects.filter(patient_id=patient_id, marked_at__lte=before).aggregate(
+        first=Min("date"), last=Max("date")
+    )
+    if span["first"] is None:
+        return 0
+    end = span["last"] + timedelta(days=scoring.DEFAULT_WINDOW_DAYS - 1)
+    return rescore_patients(patient_ids=[patient_id], start=span["first"], end=end, version=version)
 
 
 def mark_stale(*, patient_id: int, day: date) -> None:

@@ -6,15 +6,19 @@ same rows. Retries follow msgut.celery.RETRY_ON_IO_ERRORS, as the trends jobs do
 """
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 from celery import shared_task
+from django.utils import timezone
 
-from guidance import scoring, services
+from guidance import services
 from msgut.celery import RETRY_ON_IO_ERRORS
 from msgut.events import scores_stored
 
 logger = logging.getLogger(__name__)
+
+# A save's rescore waits this long, so the entries a patient adds in a row are scored together.
+RESCORE_DELAY_SECONDS = 3
 
 
 @shared_task(**RETRY_ON_IO_ERRORS)
@@ -22,6 +26,18 @@ def rescore_days_task(patient_id: int, start: str, end: str) -> int:
     """Rescore one patient's days from `start` to `end` (ISO dates), then their dashboard row."""
     stored = services.rescore_days(patient_id=patient_id, start=date.fromisoformat(start), end=date.fromisoformat(end))
     scores_stored([patient_id])
+    return stored
+
+
+@shared_task(**RETRY_ON_IO_ERRORS)
+def rescore_patient_task(patient_id: int) -> int:
+    """Rescore every day of one patient marked stale (and the 6 after each) in one pass, then their
+    dashboard row; once more if days were marked meanwhile (their saves did not enqueue)."""
+    started = timezone.now()
+    stored = services.rescore_stale(patient_id=patient_id, before=started)
+    scores_stored([patient_id])
+    if services.has_stale_days(patient_id=patient_id, after=started):
+        rescore_patient_task.apply_async(args=(patient_id,), countdown=RESCORE_DELAY_SECONDS)
     return stored
 
 
@@ -50,16 +66,21 @@ def sweep_stale_scores_task() -> dict[str, int]:
 def schedule_rescore(patient_id: int, day: date) -> None:
     """Rescore `day` and the 6 days after it (their 7-day windows contain it), in the background.
 
-    Runs after the patient's entry is committed. Never raises: when the broker is
-    down the stale marker stays and the periodic sweep rescores the days later.
+    Runs after the patient's entry is committed. The day is marked stale; only a patient with no
+    day already waiting gets a task (after RESCORE_DELAY_SECONDS), so a burst of saves makes one
+    rescore, which takes every marked day. Never raises: when the broker is down (or a marker
+    outlives its task) the periodic sweep rescores the marked days later.
     """
+    pending = False
     try:
+        pending = services.has_stale_days(patient_id=patient_id)
         services.mark_stale(patient_id=patient_id, day=day)
     except Exception:
         logger.exception("could not mark %s of patient %s stale", day, patient_id)
-    end = day + timedelta(days=scoring.DEFAULT_WINDOW_DAYS - 1)
+    if pending:
+        return  # the rescore already queued for this patient takes this day too
     try:
-        rescore_days_task.apply_async(args=(patient_id, day.isoformat(), end.isoformat()))
+        rescore_patient_task.apply_async(args=(patient_id,), countdown=RESCORE_DELAY_SECONDS)
     except Exception:
         logger.warning(
             "could not enqueue the rescore of patient %s from %s; the sweep will do it", patient_id, day, exc_info=True

@@ -106,7 +106,7 @@ def test_with_the_broker_down_the_entry_is_saved_and_the_sweep_scores_it_later(
     patient, foods, pinned_today, django_capture_on_commit_callbacks
 ):
     with (
-        mock.patch("guidance.tasks.rescore_days_task.apply_async", side_effect=OSError("redis is down")),
+        mock.patch("guidance.tasks.rescore_patient_task.apply_async", side_effect=OSError("redis is down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         item = tracker_services.add_meal_item(patient=patient, day=TODAY, meal="lunch", food=foods["yogurt"], grams=125)
@@ -120,9 +120,59 @@ def test_with_the_broker_down_the_entry_is_saved_and_the_sweep_scores_it_later(
 
 
 def test_schedule_rescore_never_raises(patient, caplog):
-    with mock.patch("guidance.tasks.rescore_days_task.apply_async", side_effect=ConnectionError("no broker")):
+    with mock.patch("guidance.tasks.rescore_patient_task.apply_async", side_effect=ConnectionError("no broker")):
         tasks.schedule_rescore(patient.pk, TODAY)
     assert "sweep" in caplog.text
+
+
+def test_a_burst_of_saves_makes_one_rescore_that_scores_every_day(
+    patient, foods, pinned_today, django_capture_on_commit_callbacks
+):
+    days = [TODAY - timedelta(days=n) for n in (0, 0, 2, 9)]
+    with (
+        mock.patch("guidance.tasks.rescore_patient_task.apply_async") as enqueue,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        for day in days:
+            tracker_services.add_meal_item(patient=patient, day=day, meal="lunch", food=foods["salad"], grams=100)
+    assert enqueue.call_count == 1
+    assert enqueue.call_args.kwargs["args"] == (patient.pk,)
+    assert set(StaleDay.objects.filter(patient=patient).values_list("date", flat=True)) == set(days)
+
+    with mock.patch("guidance.tasks.rescore_patient_task.apply_async") as again:
+        tasks.rescore_patient_task.apply(args=[patient.pk])  # what the worker runs
+    scored = set(DayScore.objects.filter(patient=patient).values_list("date", flat=True))
+    assert set(days) <= scored
+    assert not StaleDay.objects.exists()
+    again.assert_not_called()  # nothing was marked meanwhile
+
+    # The next save finds nothing waiting: it enqueues again.
+    with (
+        mock.patch("guidance.tasks.rescore_patient_task.apply_async") as enqueue,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        tracker_services.add_meal_item(patient=patient, day=TODAY, meal="dinner", food=foods["salad"], grams=100)
+    assert enqueue.call_count == 1
+
+
+def test_days_marked_while_the_rescore_runs_get_another_one(patient, foods, pinned_today):
+    MealItemFactory(patient=patient, date=TODAY, food=foods["salad"])
+    services.mark_stale(patient_id=patient.pk, day=TODAY)
+    real = services.rescore_stale
+
+    def rescore_then_a_save_comes(**kwargs):
+        stored = real(**kwargs)
+        with time_machine.travel(dt.datetime(2026, 11, 20, 10, 0, 5, tzinfo=PARIS), tick=False):
+            services.mark_stale(patient_id=patient.pk, day=TODAY - timedelta(days=1))
+        return stored
+
+    with (
+        mock.patch("guidance.services.rescore_stale", side_effect=rescore_then_a_save_comes),
+        mock.patch("guidance.tasks.rescore_patient_task.apply_async") as again,
+    ):
+        tasks.rescore_patient_task.apply(args=[patient.pk])
+    again.assert_called_once()
+    assert list(StaleDay.objects.values_list("date", flat=True)) == [TODAY - timedelta(days=1)]
 
 
 def test_the_sweep_scores_recent_entries_that_were_never_scored(patient, foods):
