@@ -36,6 +36,7 @@ from tracker.models import (
     Food,
     Lifestyle,
     MealItem,
+    MealType,
     Medication,
     MFISResponse,
     Relapse,
@@ -61,6 +62,7 @@ class DayRow:
     stools: list[int] = field(default_factory=list)
     symptoms: list[tuple[str, int]] = field(default_factory=list)
     meal_items: int = 0
+    foods: list[MealItem] = field(default_factory=list)  # with their food, in meal order
     fiber_g: float | None = None
     activity_minutes: int | None = None
     alcohol_units: float | None = None
@@ -72,6 +74,15 @@ class DayRow:
         if self.sleep_minutes is None:
             return ""
         return f"{self.sleep_minutes // 60} h {self.sleep_minutes % 60:02d}"
+
+    @property
+    def meals(self) -> list[tuple[str, list[MealItem]]]:
+        """(meal name, its foods) in the order of the day."""
+        grouped: dict[str, list[MealItem]] = {}
+        for item in self.foods:
+            grouped.setdefault(item.meal, []).append(item)
+        names = dict(MealType.choices)
+        return [(str(names.get(meal, meal)), items) for meal, items in grouped.items()]
 
 
 def fiber_by_day(patient: User, start: date, end: date) -> dict[date, float]:
@@ -113,11 +124,13 @@ def day_rows(patient: User, start: date, end: date) -> list[DayRow]:
         .order_by("date", "symptom__name")
     ):
         day(d).symptoms.append((name, score))
-    counts: dict[date, int] = defaultdict(int)
-    for d in MealItem.objects.filter(**in_range).values_list("date", flat=True):
-        counts[d] += 1
-    for d, count in counts.items():
-        day(d).meal_items = count
+    # Every food of the range in one query, listed per day in meal order.
+    meal_order = {value: index for index, value in enumerate(MealType.values)}
+    eaten = MealItem.objects.filter(**in_range).select_related("food").order_by("date", "created_at", "id")
+    for item in sorted(eaten, key=lambda i: (i.date, meal_order.get(i.meal, len(meal_order)))):
+        row = day(item.date)
+        row.foods.append(item)
+        row.meal_items += 1
     for d, grams in fiber_by_day(patient, start, end).items():
         day(d).fiber_g = grams
     for d, activity, alcohol, tobacco in Lifestyle.objects.filter(**in_range).values_list(
