@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -115,7 +116,8 @@ def _day(value: date) -> str:
 
 
 def _number(value: float, decimals: int = 1, signed: bool = False) -> str:
-    text = formats.number_format(abs(value) if signed else value, decimals)
+    """Rounded as the dashboard's columns round (the floatformat filter: halves away from zero)."""
+    text = floatformat(abs(value) if signed else value, decimals)
     if not signed:
         return text
     return ("+" if value >= 0 else "−") + text

@@ -86,3 +86,13 @@ def test_each_day_lists_its_foods_with_amounts_from_one_query(patient, clinician
         page = client.get(url).content.decode()
     assert len(thirty_days) == len(two_days)
     assert page.count("Oat flakes") == 30 and "2 × 1 bowl · 80 g" in page
+
+
+def test_the_evidence_rounds_as_the_dashboard_columns_do(patient, clinician, granted, today):
+    """Means of 37.5 and 76 (a change of -38.5) read the same in the score column and in the evidence."""
+    scores(patient, today, 37.5, 76)
+    page = " ".join(clinician_client_for(clinician).get(reverse("clinic:dashboard")).content.decode().split())
+    column = re.search(r'(\d+)/100 <span class="muted">\((-?\d+)\)</span>', page)
+    assert column is not None and column.groups() == ("38", "-39")
+    assert evidence(page)["adherence"].startswith("Mean day score 38/100")
+    assert "against 76 " in evidence(page)["adherence"] and ": \u221239 " in evidence(page)["adherence"]
