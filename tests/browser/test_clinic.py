@@ -80,7 +80,7 @@ def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fh
     first_row = page.locator("#patient-list tbody tr").first
     assert "Flagged Patient" in first_row.inner_text()
     assert "Relapse" in first_row.inner_text()
-    page.get_by_role("link", name="Flagged Patient").click()
+    page.get_by_role("link", name="Flagged Patient", exact=True).click()
     page.wait_for_url(f"**/clinic/patients/{flagged.pk}/")
 
     charts = page.locator("#charts")
