@@ -223,7 +223,7 @@ def test_a_clinician_reaches_the_report_in_three_steps_and_it_prints_on_two_a4_p
     # Without a chosen period: since the last visit (the EDSS of 6 weeks ago).
     since = today - timedelta(weeks=6)
     assert page.locator("nav.clinic-periods a[aria-current]").inner_text().startswith("Since the last visit")
-    assert f"{since.day} " in page.locator(".clinic-report-head").inner_text()
+    assert f"{since.day} {since:%B %Y} – " in page.locator(".clinic-report-head").inner_text()
 
     # A year: the longest a visit looks back, printed.
     page.goto(

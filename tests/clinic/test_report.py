@@ -31,18 +31,18 @@ def head(page: str) -> str:
 
 def test_without_a_period_the_report_covers_since_the_last_visit_else_12_weeks(patient, clinician, granted, today):
     client = clinician_client_for(clinician)
-    assert "23 Dec 2025 – 16 Mar 2026" in head(report(client, patient))  # 12 weeks
+    assert "23 December 2025 – 16 March 2026" in head(report(client, patient))  # 12 weeks
     add_note(patient=patient, author=clinician, body="seen in clinic")  # today: the visit going on, not the last one
-    assert "23 Dec 2025 – 16 Mar 2026" in head(report(client, patient))
+    assert "23 December 2025 – 16 March 2026" in head(report(client, patient))
     EDSSScore.objects.create(patient=patient, score=Decimal("3.5"), assessed_on=today - timedelta(days=30))
     page = report(client, patient)
-    assert "14 Feb 2026 – 16 Mar 2026" in head(page)
+    assert "14 February 2026 – 16 March 2026" in head(page)
     assert (
         '<a href="?start=2026-02-14&amp;end=2026-03-16" aria-current="true">Since the last visit (14 Feb 2026)</a>'
         in page
     )
     chosen = report(client, patient, start="2025-03-17", end="2026-03-16")
-    assert "17 Mar 2025 – 16 Mar 2026" in head(chosen)
+    assert "17 March 2025 – 16 March 2026" in head(chosen)
     assert 'aria-current="true">Last 12 months</a>' in chosen
 
 
