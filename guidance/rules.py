@@ -110,6 +110,80 @@ MEASURE_TEXTS: dict[str, tuple[Promise, Promise, Promise]] = {
         gettext_lazy("very spicy foods"),
         gettext_lazy("%(value)s serving(s) of very spicy foods"),
     ),
+    "animal_fat": (
+        gettext_lazy("Animal fats (servings)"),
+        gettext_lazy("animal fats (duck or goose fat, lard, foie gras)"),
+        gettext_lazy("%(value)s serving(s) of animal fats"),
+    ),
+    "vegetable_g": (
+        gettext_lazy("Vegetables (grams)"),
+        gettext_lazy("vegetables"),
+        gettext_lazy("%(value)s g of vegetables"),
+    ),
+    "raw_vegetable_g": (
+        gettext_lazy("Raw vegetables and salad (grams)"),
+        gettext_lazy("raw vegetables or salad"),
+        gettext_lazy("%(value)s g of raw vegetables"),
+    ),
+    "fruit_g": (gettext_lazy("Fruit (grams)"), gettext_lazy("fruit"), gettext_lazy("%(value)s g of fruit")),
+    "red_processed_meat_g": (
+        gettext_lazy("Red or processed meat (grams)"),
+        gettext_lazy("red or processed meat"),
+        gettext_lazy("%(value)s g of red or processed meat"),
+    ),
+    "butter_cream_g": (
+        gettext_lazy("Butter, cream, margarine (grams)"),
+        gettext_lazy("butter, cream or margarine"),
+        gettext_lazy("%(value)s g of butter, cream or margarine"),
+    ),
+    "sugary_drink_g": (
+        gettext_lazy("Sugary drinks (ml)"),
+        gettext_lazy("sugary drinks"),
+        gettext_lazy("%(value)s ml of sugary drinks"),
+    ),
+    "legume_g": (gettext_lazy("Legumes (grams)"), gettext_lazy("legumes"), gettext_lazy("%(value)s g of legumes")),
+    "fish_seafood_g": (
+        gettext_lazy("Fish or seafood (grams)"),
+        gettext_lazy("fish or seafood"),
+        gettext_lazy("%(value)s g of fish or seafood"),
+    ),
+    "sweets_pastries_g": (
+        gettext_lazy("Commercial sweets and pastries (grams)"),
+        gettext_lazy("commercial sweets and pastries"),
+        gettext_lazy("%(value)s g of commercial sweets or pastries"),
+    ),
+    "nuts_g": (gettext_lazy("Nuts (grams)"), gettext_lazy("nuts"), gettext_lazy("%(value)s g of nuts")),
+    "white_meat_g": (
+        gettext_lazy("White meat (grams)"),
+        gettext_lazy("white meat (chicken, turkey, rabbit)"),
+        gettext_lazy("%(value)s g of white meat"),
+    ),
+    "sofrito_g": (gettext_lazy("Sofrito (grams)"), gettext_lazy("sofrito"), gettext_lazy("%(value)s g of sofrito")),
+    "other_veg_oil_g": (
+        gettext_lazy("Other vegetable oils (grams)"),
+        gettext_lazy("other vegetable oils"),
+        gettext_lazy("%(value)s g of other vegetable oils"),
+    ),
+    "animal_fat_g": (
+        gettext_lazy("Animal fats (grams)"),
+        gettext_lazy("animal fats"),
+        gettext_lazy("%(value)s g of animal fats"),
+    ),
+    "animal_sat_fat_g": (
+        gettext_lazy("Saturated fat from animal foods (grams)"),
+        gettext_lazy("saturated fat from animal foods"),
+        gettext_lazy("%(value)s g of saturated fat from animal foods"),
+    ),
+    "alcohol_g": (
+        gettext_lazy("Alcohol in drinks logged as food (grams)"),
+        gettext_lazy("alcohol"),
+        gettext_lazy("%(value)s g of alcohol"),
+    ),
+    "alcohol_drinks": (
+        gettext_lazy("Alcohol (standard drinks of 10 g)"),
+        gettext_lazy("alcohol"),
+        gettext_lazy("%(value)s standard drink(s) of alcohol"),
+    ),
     "raw_vegetable": (
         gettext_lazy("Raw vegetables and salad (servings)"),
         gettext_lazy("raw vegetables or salad"),
@@ -170,9 +244,9 @@ MEASURE_TEXTS: dict[str, tuple[Promise, Promise, Promise]] = {
     ),
     "cigarettes": (gettext_lazy("Cigarettes"), gettext_lazy("cigarettes"), gettext_lazy("%(value)s cigarette(s)")),
     "alcohol_units": (
-        gettext_lazy("Alcohol (units)"),
-        gettext_lazy("alcohol"),
-        gettext_lazy("%(value)s unit(s) of alcohol"),
+        gettext_lazy("Other alcoholic drinks, not logged as food (standard drinks of 10 g)"),
+        gettext_lazy("other alcoholic drinks"),
+        gettext_lazy("%(value)s other standard drink(s)"),
     ),
 }
 MEASURE_CHOICES = [(measure, MEASURE_TEXTS[measure][0]) for measure in scoring.MEASURES]

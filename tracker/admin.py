@@ -27,11 +27,14 @@ class FoodAdminForm(forms.ModelForm[Food]):
             "household_measure_fr",
             "fiber_g_per_100g",
             "sat_fat_g_per_100g",
+            "animal_sat_fat_share",
             "added_sugar",
             "nova_group",
             "fermented",
+            "fermented_family",
             "raw",
             "groups",
+            "alcohol_abv",
             "source",
         ]
 
@@ -40,7 +43,7 @@ class FoodAdminForm(forms.ModelForm[Food]):
 class FoodAdmin(admin.ModelAdmin[Food]):
     form = FoodAdminForm
     list_display = ("name_en", "name_fr", "default_portion_g", "fiber_g_per_100g", "nova_group", "fermented", "source")
-    list_filter = ("nova_group", "fermented", "raw", "added_sugar")
+    list_filter = ("nova_group", "fermented", "fermented_family", "raw", "added_sugar")
     search_fields = ("name_en", "name_fr", "search_text")
     ordering = ("name_en",)
 
