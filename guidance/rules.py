@@ -465,76 +465,110 @@ def _not_logged_tip(measure: str) -> str:
         return _("Fill in your sleep diary to earn these points.")
     if logged_by == "lifestyle_logged":
         return _("Log your lifestyle (activity, tobacco, alcohol) to earn these points.")
+    if logged_by == "food_or_lifestyle_logged":
+        return _("Log what you ate and drank, or your lifestyle, to earn these points.")
     return _("Log what you ate to earn these points.")
 
 
+def _based_on(days_logged: int, window: int, covered: int) -> str:
+    """On how many days a figure rests: "Based on 3 of 7 days" (fewer days in a patient's first week)."""
+    if window <= 1:
+        return _("Day logged") if days_logged else _("Nothing logged for this day")
+    if covered < window:
+        return _("Based on %(logged)s of %(days)s days (the days since you joined)") % {
+            "logged": days_logged,
+            "days": covered,
+        }
+    return _("Based on %(logged)s of %(days)s days") % {"logged": days_logged, "days": covered}
+
+
+def _at_most_daily(measure: str, value: float, limit: float) -> tuple[str, str]:
+    """The count against a daily limit, and what is over it: no praise, the limit and the count."""
+    if measure == "tobacco":
+        if value > 0:
+            return _("Tobacco today: yes."), _("A day without tobacco earns these points.")
+        return _("Tobacco today: none."), ""
+    counted = _("%(count)s of at most %(limit)s today.") % {"count": _num(value), "limit": amount(measure, limit)}
+    if value > limit + 1e-9:
+        return counted, _("That is %(over)s over the limit.") % {"over": amount(measure, value - limit)}
+    return counted, ""
+
+
 def explain(spec: Mapping[str, Any], line: Mapping[str, Any]) -> dict[str, str]:
-    """Sentences for one breakdown line: what was counted, days logged, how to earn the rest."""
+    """Sentences for one breakdown line: what was counted, on how many days, how to earn the rest.
+
+    "At most" rules state the count and the limit and never praise: staying under a limit of
+    processed food is not an achievement the score congratulates.
+    """
     kind = str(spec.get("kind"))
     params: Mapping[str, Any] = spec.get("params") or {}
     counted: Mapping[str, Any] = line.get("counted") or {}
     points, possible = float(line.get("points", 0)), float(line.get("possible", 0))
     days_logged, window = int(line.get("days_logged", 0)), int(line.get("window_days", 1))
+    covered = int(counted.get("days_covered", window) or window)
     full = possible > 0 and points >= possible - 0.005
     measure = str(params.get("measure", ""))
+    at_most = params.get("op") == "at_most"
     counted_text = ""
     tip = ""
-    if window > 1:
-        logged_text = _("%(logged)s of %(window)s days logged") % {"logged": days_logged, "window": window}
-    else:
-        logged_text = _("Day logged") if days_logged else _("Nothing logged for this day")
+    logged_text = _based_on(days_logged, window, covered)
     if kind in {"daily_threshold", "target"}:
-        counted_text = _("Counted this day: %(amount)s.") % {"amount": amount(measure, counted.get(measure, 0))}
-        if measure == "tobacco":
-            counted_text = _("Tobacco this day: yes.") if counted.get(measure) else _("Tobacco this day: none.")
+        value = float(counted.get(measure, 0))
         goal_value = float(params.get("target", params.get("value", 0)))
         if not days_logged:
-            counted_text = ""
             tip = _not_logged_tip(measure)
         elif kind == "target":
-            missing = max(goal_value - float(counted.get(measure, 0)), 0)
-            tip = _("%(missing)s more would reach the goal of %(goal)s.") % {
-                "missing": amount(measure, missing),
-                "goal": amount(measure, goal_value),
-            }
-        elif params.get("op") == "at_most":
-            tip = _("Keep it to at most %(goal)s a day.") % {"goal": amount(measure, goal_value)}
+            counted_text = _("Counted this day: %(amount)s.") % {"amount": amount(measure, value)}
+            if not full:
+                tip = _("%(missing)s more would reach the goal of %(goal)s.") % {
+                    "missing": amount(measure, max(goal_value - value, 0)),
+                    "goal": amount(measure, goal_value),
+                }
+        elif at_most:
+            counted_text, tip = _at_most_daily(measure, value, goal_value)
         else:
-            tip = _("Reach at least %(goal)s a day.") % {"goal": amount(measure, goal_value)}
+            counted_text = _("Counted this day: %(amount)s.") % {"amount": amount(measure, value)}
+            if not full:
+                tip = _("Reach at least %(goal)s a day.") % {"goal": amount(measure, goal_value)}
     elif kind == "rolling_count":
         goal_value = float(params.get("value", 0))
         total = float(counted.get(measure, 0))
-        counted_text = _("Counted over the last %(days)s days: %(amount)s.") % {
-            "days": window,
-            "amount": amount(measure, total),
-        }
         if not days_logged:
             tip = _not_logged_tip(measure)
-        elif params.get("op") == "at_most":
-            if total > goal_value + 1e-9:
-                tip = _("Stay at or under %(goal)s over %(days)s days.") % {
-                    "goal": amount(measure, goal_value),
-                    "days": window,
-                }
-            else:
-                tip = _("Within the limit; logging every day of the window earns the full points.")
-        else:
-            tip = _("%(missing)s more over %(days)s days would reach %(goal)s.") % {
-                "missing": amount(measure, max(goal_value - total, 0)),
-                "days": window,
-                "goal": amount(measure, goal_value),
+        elif at_most:
+            counted_text = _("%(count)s of at most %(limit)s over the last %(days)s days.") % {
+                "count": _num(total),
+                "limit": amount(measure, goal_value),
+                "days": covered,
             }
+            if total > goal_value + 1e-9:
+                tip = _("That is %(over)s over the limit.") % {"over": amount(measure, total - goal_value)}
+            elif days_logged < covered:
+                tip = _("Within the limit; the points grow with the days you log.")
+        else:
+            goal = goal_value * covered / max(window, 1)
+            counted_text = _("Counted over the last %(days)s days: %(amount)s.") % {
+                "days": covered,
+                "amount": amount(measure, total),
+            }
+            if total < goal - 1e-9:
+                tip = _("%(missing)s more over %(days)s days would reach %(goal)s.") % {
+                    "missing": amount(measure, goal - total),
+                    "days": covered,
+                    "goal": amount(measure, goal),
+                }
     elif kind == "preference":
         prefer, over = str(params.get("prefer")), str(params.get("over"))
         counted_text = _("Over the last %(days)s days: %(preferred)s and %(avoided)s.") % {
-            "days": window,
+            "days": covered,
             "preferred": amount(prefer, counted.get(prefer, 0)),
             "avoided": amount(over, counted.get(over, 0)),
         }
-        tip = _("Choose %(prefer)s more often than %(over)s, and log every day.") % {
-            "prefer": noun(prefer),
-            "over": noun(over),
-        }
+        if not full:
+            tip = _("Choose %(prefer)s more often than %(over)s, and log every day.") % {
+                "prefer": noun(prefer),
+                "over": noun(over),
+            }
     elif kind == "regularity":
         min_days = int(params.get("min_days", 3))
         spread = float(counted.get("spread_minutes", 0))
@@ -542,7 +576,8 @@ def explain(spec: Mapping[str, Any], line: Mapping[str, Any]) -> dict[str, str]:
             counted_text = _(
                 "Your times varied by %(spread)s minutes (standard deviation) over %(days)s days logged."
             ) % {"spread": _num(spread), "days": days_logged}
-            tip = _("Go to bed and get up at about the same times every day, weekends included.")
+            if not full:
+                tip = _("Go to bed and get up at about the same times every day, weekends included.")
         else:
             counted_text = _("At least %(min)s days logged are needed to measure regularity.") % {"min": min_days}
             tip = _not_logged_tip(measure or "mid_sleep_minutes")
@@ -550,18 +585,50 @@ def explain(spec: Mapping[str, Any], line: Mapping[str, Any]) -> dict[str, str]:
         counted_text = _("%(met)s of %(items)s Mediterranean items met over the last %(days)s days.") % {
             "met": _num(float(counted.get("items_met", 0))),
             "items": int(counted.get("items", 13)),
-            "days": window,
+            "days": covered,
         }
         work_on = [str(MEDAS_ITEM_TEXTS[item][1]) for item in counted.get("work_on", []) if item in MEDAS_ITEM_TEXTS]
         if not days_logged:
+            counted_text = ""
             tip = _not_logged_tip("vegetable")
         elif work_on:
             tip = _("To earn more: %(tips)s.") % {"tips": "; ".join(work_on)}
     if line.get("waived"):
         tip = _("Not counted during a relapse: rest and recovery come first.")
-    elif full:
-        tip = _("Full points. Well done.")
+    elif full and not at_most and not tip:
+        tip = _("Goal reached.")
     return {"counted": counted_text, "logged": logged_text, "tip": tip}
+
+
+# What each MEDAS item counts, as the food measures of the day (the day panel lists those foods).
+MEDAS_ITEM_MEASURES: dict[str, tuple[str, ...]] = {
+    "olive_oil_main_fat": ("olive_oil_g", "other_veg_oil_g", "butter_cream_g", "animal_fat_g"),
+    "olive_oil_4_tbsp": ("olive_oil_g",),
+    "vegetables_2_one_raw": ("vegetable_g",),
+    "fruit_3": ("fruit_g",),
+    "red_meat_under_1": ("red_processed_meat_g",),
+    "butter_cream_under_1": ("butter_cream_g",),
+    "sugary_drinks_under_1": ("sugary_drink_g",),
+    "legumes_3": ("legume_g",),
+    "fish_3": ("fish_seafood_g",),
+    "sweets_under_3": ("sweets_pastries_g",),
+    "nuts_3": ("nuts_g",),
+    "white_over_red_meat": ("white_meat_g", "red_processed_meat_g"),
+    "sofrito_2": ("sofrito_g",),
+}
+
+
+def rule_measures(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    """The food measures whose foods a rule counts (empty for sleep and lifestyle rules)."""
+    params: Mapping[str, Any] = spec.get("params") or {}
+    if spec.get("kind") == "medas":
+        return ()
+    if spec.get("kind") == "preference":
+        return (str(params.get("prefer")), str(params.get("over")))
+    measure = str(params.get("measure", ""))
+    if measure == "alcohol_drinks":
+        return ("alcohol_g",)
+    return (measure,) if measure in scoring.FOOD_MEASURES else ()
 
 
 def _sample_days(start: date, days: list[dict[str, Any]]) -> pd.DataFrame:

@@ -431,6 +431,50 @@ def day_panel(patient: User, day: date) -> DayPanel:
     return DayPanel(version, None, float(scored["total"].iloc[0]), breakdown, True, True)
 
 
+@dataclass
+class DayFood:
+    """A food eaten on a day (its grams summed over the day's entries) and what it counted as."""
+
+    name: str
+    grams: float
+    flags: dict[str, bool]
+
+
+def day_foods(patient: User, day: date) -> list[DayFood]:
+    """The foods of a patient's day with the measures each one counted toward: one query.
+
+    The same flags as the scoring facts (`food_flags`), so the day panel can list, under each
+    rule, the foods that counted for it; a fermented food under the minimum grams is not one.
+    """
+    eaten: dict[int, DayFood] = {}
+    items = MealItem.objects.filter(patient=patient, date=day).select_related("food").order_by("created_at", "pk")
+    for item in items:
+        food = item.food
+        entry = eaten.get(food.pk)
+        if entry is None:
+            record = {
+                "fiber": food.fiber_g_per_100g,
+                "sat_fat": food.sat_fat_g_per_100g,
+                "animal_share": food.animal_sat_fat_share,
+                "abv": food.alcohol_abv,
+                "nova": food.nova_group,
+                "family": food.fermented_family,
+                "raw": food.raw,
+                "added_sugar": food.added_sugar,
+                "groups": food.groups,
+            }
+            entry = eaten[food.pk] = DayFood(food.display_name, 0.0, food_flags(record))
+        entry.grams += float(item.grams)
+    for entry in eaten.values():
+        entry.flags["fermented"] = entry.flags["fermented"] and entry.grams >= FERMENTED_MIN_GRAMS - 1e-9
+    return list(eaten.values())
+
+
+def foods_counted(foods: Sequence[DayFood], measures: Iterable[str]) -> list[DayFood]:
+    wanted = list(measures)
+    return [food for food in foods if any(food.flags.get(measure) for measure in wanted)]
+
+
 # ---------------------------------------------------------------- words drawn from the published parameters
 
 # A rationale names numbers through placeholders (`{target}`, `{window}`, `{weight}`...), filled from
