@@ -38,6 +38,18 @@ class FoodAdminForm(forms.ModelForm[Food]):
             "source",
         ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Most foods are neither drinks nor animal foods: an empty box means 0.
+        for name in ("animal_sat_fat_share", "alcohol_abv"):
+            self.fields[name].required = False
+
+    def clean_animal_sat_fat_share(self) -> float:
+        return self.cleaned_data.get("animal_sat_fat_share") or 0.0
+
+    def clean_alcohol_abv(self) -> float:
+        return self.cleaned_data.get("alcohol_abv") or 0.0
+
 
 @admin.register(Food)
 class FoodAdmin(admin.ModelAdmin[Food]):
