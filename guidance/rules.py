@@ -16,7 +16,7 @@ from django import forms
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from guidance import scoring
 
@@ -474,12 +474,17 @@ def _based_on(days_logged: int, window: int, covered: int) -> str:
     """On how many days a figure rests: "Based on 3 of 7 days" (fewer days in a patient's first week)."""
     if window <= 1:
         return _("Day logged") if days_logged else _("Nothing logged for this day")
+    values = {"logged": days_logged, "days": covered}
     if covered < window:
-        return _("Based on %(logged)s of %(days)s days (the days since you joined)") % {
-            "logged": days_logged,
-            "days": covered,
-        }
-    return _("Based on %(logged)s of %(days)s days") % {"logged": days_logged, "days": covered}
+        return (
+            ngettext(
+                "Based on %(logged)s of %(days)s day (your first day)",
+                "Based on %(logged)s of %(days)s days (the days since you joined)",
+                covered,
+            )
+            % values
+        )
+    return ngettext("Based on %(logged)s of %(days)s day", "Based on %(logged)s of %(days)s days", covered) % values
 
 
 def _at_most_daily(measure: str, value: float, limit: float) -> tuple[str, str]:
@@ -536,7 +541,11 @@ def explain(spec: Mapping[str, Any], line: Mapping[str, Any]) -> dict[str, str]:
         if not days_logged:
             tip = _not_logged_tip(measure)
         elif at_most:
-            counted_text = _("%(count)s of at most %(limit)s over the last %(days)s days.") % {
+            counted_text = ngettext(
+                "%(count)s of at most %(limit)s today.",
+                "%(count)s of at most %(limit)s over the last %(days)s days.",
+                covered,
+            ) % {
                 "count": _num(total),
                 "limit": amount(measure, goal_value),
                 "days": covered,
@@ -547,19 +556,29 @@ def explain(spec: Mapping[str, Any], line: Mapping[str, Any]) -> dict[str, str]:
                 tip = _("Within the limit; the points grow with the days you log.")
         else:
             goal = goal_value * covered / max(window, 1)
-            counted_text = _("Counted over the last %(days)s days: %(amount)s.") % {
+            counted_text = ngettext(
+                "Counted today: %(amount)s.", "Counted over the last %(days)s days: %(amount)s.", covered
+            ) % {
                 "days": covered,
                 "amount": amount(measure, total),
             }
             if total < goal - 1e-9:
-                tip = _("%(missing)s more over %(days)s days would reach %(goal)s.") % {
+                tip = ngettext(
+                    "%(missing)s more today would reach %(goal)s.",
+                    "%(missing)s more over %(days)s days would reach %(goal)s.",
+                    covered,
+                ) % {
                     "missing": amount(measure, goal - total),
                     "days": covered,
                     "goal": amount(measure, goal),
                 }
     elif kind == "preference":
         prefer, over = str(params.get("prefer")), str(params.get("over"))
-        counted_text = _("Over the last %(days)s days: %(preferred)s and %(avoided)s.") % {
+        counted_text = ngettext(
+            "Today: %(preferred)s and %(avoided)s.",
+            "Over the last %(days)s days: %(preferred)s and %(avoided)s.",
+            covered,
+        ) % {
             "days": covered,
             "preferred": amount(prefer, counted.get(prefer, 0)),
             "avoided": amount(over, counted.get(over, 0)),
@@ -582,7 +601,11 @@ def explain(spec: Mapping[str, Any], line: Mapping[str, Any]) -> dict[str, str]:
             counted_text = _("At least %(min)s days logged are needed to measure regularity.") % {"min": min_days}
             tip = _not_logged_tip(measure or "mid_sleep_minutes")
     elif kind == "medas":
-        counted_text = _("%(met)s of %(items)s Mediterranean items met over the last %(days)s days.") % {
+        counted_text = ngettext(
+            "%(met)s of %(items)s Mediterranean items met today.",
+            "%(met)s of %(items)s Mediterranean items met over the last %(days)s days.",
+            covered,
+        ) % {
             "met": _num(float(counted.get("items_met", 0))),
             "items": int(counted.get("items", 13)),
             "days": covered,
