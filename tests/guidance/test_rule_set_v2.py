@@ -199,6 +199,21 @@ def test_the_migration_turns_stored_uk_units_into_10_g_drinks(patient):
     assert row.alcohol_units == Decimal("3.0")
 
 
+def test_the_migration_fills_the_new_columns_of_foods_already_stored(db):
+    migration = importlib.import_module("tracker.migrations.0006_food_fermented_family_alcohol_animal_fat")
+    wine = Food.objects.create(name_en="Red wine", default_portion_g=125)
+    duck = Food.objects.create(name_en="Duck fat", default_portion_g=10, sat_fat_g_per_100g=33.2)
+    salami = Food.objects.create(name_en="Salami", default_portion_g=25, groups=["processed_meat"])
+    yogurt = Food.objects.create(name_en="Plain yogurt (whole milk)", default_portion_g=125, fermented=True)
+    mine = Food.objects.create(name_en="Red wine", default_portion_g=150, owner=PatientFactory())
+    migration.fill_catalog_columns(django_apps, None)
+    for food in (wine, duck, salami, yogurt, mine):
+        food.refresh_from_db()
+    assert wine.alcohol_abv == 12.5 and duck.groups == ["animal_fat"] and duck.animal_sat_fat_share == 1
+    assert salami.fermented and yogurt.fermented_family == "yogurt"
+    assert mine.alcohol_abv == 0  # a patient's own food is theirs: the catalog file does not touch it
+
+
 # ---------------------------------------------------------------- 4. saturated fat from animal foods
 
 
