@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import BigIntegerField, Func
+from django.db.models import BigIntegerField, Func, OuterRef, Subquery
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
@@ -338,16 +338,33 @@ def _zone(name: str | None) -> Any:
         return timezone.get_default_timezone()
 
 
+def _first_entry(model: Any) -> Subquery:
+    return Subquery(model.objects.filter(patient=OuterRef("pk")).order_by("date").values("date")[:1])
+
+
 def _first_days(patients: np.ndarray) -> np.ndarray:
-    """Each row's patient's first day (days since 1970-01-01): one query for all the patients."""
+    """Each row's patient's first day (days since 1970-01-01): one query for all the patients.
+
+    The date the account was opened in the patient's time zone, or the first day with a meal,
+    sleep or lifestyle entry when that is earlier (history brought in from elsewhere, demo data):
+    a window never asks anything of days before it, nor ignores days that were logged.
+    """
     ids = np.unique(patients).tolist()
     if not ids:
         return np.zeros(0)
-    joined = {
-        pk: scoring.day_number(timezone.localtime(when, _zone(zone)).date())
-        for pk, when, zone in User.objects.filter(pk__in=ids).values_list("pk", "date_joined", "profile__time_zone")
-    }
-    lookup = np.array([joined.get(pk, np.nan) for pk in ids], dtype=np.float64)
+    rows = (
+        User.objects.filter(pk__in=ids)
+        .annotate(
+            first_meal=_first_entry(MealItem), first_sleep=_first_entry(SleepDiary), first_life=_first_entry(Lifestyle)
+        )
+        .values_list("pk", "date_joined", "profile__time_zone", "first_meal", "first_sleep", "first_life")
+    )
+    first: dict[int, int] = {}
+    for pk, joined, zone, *entries in rows:
+        days = [scoring.day_number(timezone.localtime(joined, _zone(zone)).date())]
+        days += [_day_number(entry) for entry in entries if entry is not None]
+        first[pk] = min(days)
+    lookup = np.array([first.get(pk, np.nan) for pk in ids], dtype=np.float64)
     return lookup[np.searchsorted(np.array(ids), patients)]
 
 

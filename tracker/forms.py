@@ -381,10 +381,7 @@ class LifestyleForm(forms.ModelForm[Lifestyle]):
         }
         help_texts: ClassVar = {
             # A drink logged as food (wine, beer...) already counts from its volume and strength.
-            "alcohol_units": _(
-                "Only drinks you did not log as food, in standard drinks of 10 g of alcohol: a 10 cl glass of "
-                "wine, a 25 cl beer or a 3 cl spirit is one."
-            ),
+            "alcohol_units": _("1 drink = 10 g of alcohol: a 10 cl glass of wine or a 25 cl beer."),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -178,14 +178,18 @@ def test_drinks_logged_as_food_add_to_the_other_drinks_and_pass_the_weekly_limit
     line = scoring.breakdowns(scoring.score_days(facts, [SPECS["alcohol"]]).tail(1), [SPECS["alcohol"]])[0][0]
     with translation.override("en"):
         words = rules.explain(SPECS["alcohol"], line)
-    assert words["counted"] == "11.6 of at most 10 standard drink(s) of alcohol over the last 7 days."
+    # The patient's first entry is 2 days before DAY: the window covers those 3 days.
+    assert words["counted"] == "11.6 of at most 10 standard drink(s) of alcohol over the last 3 days."
     assert words["tip"] == "That is 1.6 standard drink(s) of alcohol over the limit."
 
 
 def test_the_lifestyle_form_asks_for_other_drinks_in_10_g_drinks():
     form = LifestyleForm()
     assert str(form.fields["alcohol_units"].label) == "Other alcoholic drinks, not logged as food"
-    assert "10 g of alcohol" in str(form.fields["alcohol_units"].help_text)
+    assert (
+        str(form.fields["alcohol_units"].help_text)
+        == "1 drink = 10 g of alcohol: a 10 cl glass of wine or a 25 cl beer."
+    )
 
 
 def test_the_migration_turns_stored_uk_units_into_10_g_drinks(patient):
@@ -273,11 +277,19 @@ def test_a_new_patient_is_not_penalised_for_days_before_joining(newcomer, catalo
     assert "Jours saisis : 3 sur 3 (depuis votre inscription)" in panel(newcomer, day, "fr")
 
 
-def test_history_from_before_the_account_counts_over_the_whole_week(newcomer, catalog):
-    day = dt.date(2026, 2, 20)  # before joining (brought in from elsewhere): the whole window counts
-    eat_named(newcomer, catalog, day, [("Green lentils (cooked)", 70)])
-    scored = scoring.score_days(selectors.load_facts([newcomer.pk], None, None), [SPECS["alcohol"]]).iloc[-1]
-    assert scored["alcohol:points"] == pytest.approx(3 / 7)
+def test_history_from_before_the_account_moves_the_first_day_back(newcomer, catalog):
+    """Days logged before the account existed (brought in from elsewhere, demo data) count: the first
+    day is the earlier of the date joined and the first entry."""
+    for day in (dt.date(2026, 2, 20), dt.date(2026, 3, 2)):
+        eat_named(newcomer, catalog, day, [("Green lentils (cooked)", 70)])
+    facts = selectors.load_facts([newcomer.pk], None, None)
+    assert set(facts["first_day"]) == {scoring.day_number(dt.date(2026, 2, 20))}
+    scored = scoring.score_days(facts, [SPECS["alcohol"]])
+    # 20 February: its first day, 1 of 1 day logged -> 3; 2 March: 1 logged day of a full week -> 3/7.
+    assert scored["alcohol:points"].round(4).tolist() == [3, round(3 / 7, 4)]
+    line = scoring.breakdowns(scored.tail(1), [SPECS["alcohol"]])[0][0]
+    with translation.override("en"):
+        assert rules.explain(SPECS["alcohol"], line)["logged"] == "Based on 1 of 7 days"
 
 
 # ---------------------------------------------------------------- 6. words that are true
