@@ -16,7 +16,7 @@ from django import forms
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from guidance import scoring
 
@@ -615,7 +615,8 @@ def explain(spec: Mapping[str, Any], line: Mapping[str, Any]) -> dict[str, str]:
             counted_text = ""
             tip = _not_logged_tip("vegetable")
         elif work_on:
-            tip = _("To earn more: %(tips)s.") % {"tips": "; ".join(work_on)}
+            # Translators: between two pieces of advice; French puts a space before the semicolon.
+            tip = _("To earn more: %(tips)s.") % {"tips": pgettext("list separator", "; ").join(work_on)}
     if line.get("waived"):
         tip = _("Not counted during a relapse: rest and recovery come first.")
     elif full and not at_most and not tip:

@@ -40,7 +40,8 @@ def day_score_panel(patient: Any, day: date) -> dict[str, Any]:
                 "waived": bool(entry.get("waived")),
                 "rationale": selectors.rationale_text(spec, language),
                 "foods": _food_list(selectors.foods_counted(foods, rules.rule_measures(spec))),
-                "counts_foods": bool(rules.rule_measures(spec)),
+                # "No food counted" only on a day with foods: an empty day already says nothing was logged.
+                "counts_foods": bool(foods) and bool(rules.rule_measures(spec)),
                 "medas_items": medas_items,
                 **rules.explain(spec, entry),
             }
