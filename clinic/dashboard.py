@@ -17,6 +17,9 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import F, OrderBy, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
+from django.template.defaultfilters import floatformat
+from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -92,14 +95,110 @@ class PatientRow:
     score_recent: float | None = None
     score_change: float | None = None
     flags: list[str] = field(default_factory=list)
+    # What the flags were computed from (see `flag_evidence`).
+    today: date | None = None
+    fatigue_previous: float | None = None
+    fatigue_counts: tuple[int, int] = (0, 0)  # ratings in the recent and the previous window
+    score_previous: float | None = None
+    score_counts: tuple[int, int] = (0, 0)
+    relapse_dates: tuple[date, date | None] | None = None  # the flagging relapse: began, ended (None: open)
 
     @property
-    def flag_items(self) -> list[dict[str, Any]]:
-        return [{"key": key, "label": FLAG_LABELS[key], "short": FLAG_SHORT[key]} for key in self.flags]
+    def flag_items(self) -> list["FlagEvidence"]:
+        return flag_evidence(self)
+
+
+@dataclass(frozen=True)
+class FlagEvidence:
+    """One flag with the window and the numbers it was raised from, worded once for every page."""
+
+    key: str
+    label: str
+    short: str
+    evidence: str
+    window_start: date
+    window_end: date
+
+
+def _day(value: date) -> str:
+    return formats.date_format(value, "j M Y")
+
+
+def _number(value: float, decimals: int = 1, signed: bool = False) -> str:
+    """Rounded as the dashboard's columns round (the floatformat filter: halves away from zero)."""
+    text = floatformat(abs(value) if signed else value, decimals)
+    if not signed:
+        return text
+    return ("+" if value >= 0 else "−") + text
+
+
+def flag_evidence(row: PatientRow) -> list[FlagEvidence]:
+    """Each of the row's flags with its evidence: the dashboard and the patient page both show these,
+    so a clinician reads the same window and the same numbers on both."""
+    today = row.today or timezone.localdate()
+    recent_start = today - timedelta(days=TREND_WINDOW_DAYS - 1)
+    previous_start = today - timedelta(days=2 * TREND_WINDOW_DAYS - 1)
+    previous_end = recent_start - timedelta(days=1)
+    windows = {
+        "recent_start": _day(recent_start),
+        "end": _day(today),
+        "previous_start": _day(previous_start),
+        "previous_end": _day(previous_end),
+    }
+    items = []
+    for key in row.flags:
+        start = previous_start
+        if key == "relapse":
+            start = today - timedelta(days=RECENT_RELAPSE_DAYS)
+            began, ended = row.relapse_dates or (today, None)
+            if ended is None:
+                text = gettext(
+                    "A relapse meeting the definition began on %(began)s and is still open (the flag looks at %(start)s – %(end)s)."
+                ) % {"began": _day(began), "start": _day(start), "end": _day(today)}
+            else:
+                text = gettext(
+                    "A relapse meeting the definition began on %(began)s and ended on %(ended)s (the flag looks at %(start)s – %(end)s)."
+                ) % {"began": _day(began), "ended": _day(ended), "start": _day(start), "end": _day(today)}
+        elif key == "fatigue" and row.fatigue_recent is not None and row.fatigue_previous is not None:
+            text = gettext(
+                "Mean fatigue %(recent)s/10 over %(recent_start)s – %(end)s (%(recent_n)s ratings) against %(previous)s over "
+                "%(previous_start)s – %(previous_end)s (%(previous_n)s ratings): %(change)s (flagged from +1)."
+            ) % {
+                **windows,
+                "recent": _number(row.fatigue_recent),
+                "previous": _number(row.fatigue_previous),
+                "change": _number(row.fatigue_change or 0.0, signed=True),
+                "recent_n": row.fatigue_counts[0],
+                "previous_n": row.fatigue_counts[1],
+            }
+        elif key == "adherence" and row.score_recent is not None and row.score_previous is not None:
+            text = gettext(
+                "Mean day score %(recent)s/100 over %(recent_start)s – %(end)s (%(recent_n)s days) against %(previous)s over "
+                "%(previous_start)s – %(previous_end)s (%(previous_n)s days): %(change)s (flagged from −10)."
+            ) % {
+                **windows,
+                "recent": _number(row.score_recent, 0),
+                "previous": _number(row.score_previous, 0),
+                "change": _number(row.score_change or 0.0, 0, signed=True),
+                "recent_n": row.score_counts[0],
+                "previous_n": row.score_counts[1],
+            }
+        elif key == "inactive" and row.last_entry is not None and row.days_since_entry is not None:
+            start = row.last_entry
+            text = ngettext(
+                "Last entry on %(date)s, %(days)s day ago (flagged from 7 days).",
+                "Last entry on %(date)s, %(days)s days ago (flagged from 7 days).",
+                row.days_since_entry,
+            ) % {"date": _day(row.last_entry), "days": row.days_since_entry}
+        else:
+            text = gettext("Nothing logged yet.")
+        items.append(FlagEvidence(key, str(FLAG_LABELS[key]), str(FLAG_SHORT[key]), text, start, today))
+    return items
 
 
 def window_change(values: Iterable[tuple[int, date, float]], today: date) -> dict[int, dict[str, float | None]]:
-    """Per patient: mean of the last 14 days ("recent"), and its change from the 14 days before.
+    """Per patient: mean of the last 14 days ("recent"), and its change from the 14 days before
+    (with the mean of those, "previous", and how many values each window holds).
 
     `values` are (patient_id, date, value) rows of the last 28 days. Windows with fewer than
     MIN_VALUES_PER_WINDOW values give no change (no flag from two data points). Plain Python: for
@@ -118,15 +217,27 @@ def window_change(values: Iterable[tuple[int, date, float]], today: date) -> dic
     result: dict[int, dict[str, float | None]] = {}
     for patient_id, (recent_sum, recent_n, previous_sum, previous_n) in sums.items():
         recent = recent_sum / recent_n if recent_n else None
+        previous = previous_sum / previous_n if previous_n else None
         enough = recent_n >= MIN_VALUES_PER_WINDOW and previous_n >= MIN_VALUES_PER_WINDOW
         change = recent_sum / recent_n - previous_sum / previous_n if enough else None
-        result[patient_id] = {"recent": recent, "change": change}
+        result[patient_id] = {
+            "recent": recent,
+            "change": change,
+            "previous": previous,
+            "recent_n": recent_n,
+            "previous_n": previous_n,
+        }
     return result
 
 
 def _value_or_none(values: Mapping[Any, Mapping[Any, Any]], patient_id: int, column: str) -> float | None:
     value = values.get(patient_id, {}).get(column)
     return None if value is None or math.isnan(value) else round(float(value), 1)
+
+
+def _counts(values: Mapping[Any, Mapping[Any, Any]], patient_id: int) -> tuple[int, int]:
+    found = values.get(patient_id, {})
+    return int(found.get("recent_n") or 0), int(found.get("previous_n") or 0)
 
 
 def _recent(started_on: date, ended_on: date | None, today: date) -> bool:
@@ -136,8 +247,9 @@ def _recent(started_on: date, ended_on: date | None, today: date) -> bool:
     return ended_on is not None or started_on >= today - timedelta(days=OPEN_RELAPSE_DAYS)
 
 
-def recent_relapse_patients(patients: QuerySet[User] | Any, today: date) -> set[int]:
-    """The patients with a *qualifying* relapse in the last 30 days (fluctuations and pseudo-relapses do not flag).
+def recent_relapse_patients(patients: QuerySet[User] | Any, today: date) -> dict[int, tuple[date, date | None]]:
+    """The patients with a *qualifying* relapse in the last 30 days (fluctuations and pseudo-relapses do not flag),
+    each with the latest such relapse's first and last day (None: still open).
 
     One query: the whole history of the patients with any recent episode, since each episode is
     measured from the last qualifying relapse before it.
@@ -156,11 +268,16 @@ def recent_relapse_patients(patients: QuerySet[User] | Any, today: date) -> set[
         )
     ):
         history[patient_id].append((Episode(pk, started, over_24h, fever, heat), ended))
-    flagged = set()
+    flagged: dict[int, tuple[date, date | None]] = {}
     for patient_id, episodes in history.items():
         checks = relapse_checks(episode for episode, _ended in episodes)
-        if any(checks[e.key].qualifying and _recent(e.started_on, ended, today) for e, ended in episodes):
-            flagged.add(patient_id)
+        recent = [
+            (e.started_on, ended)
+            for e, ended in episodes
+            if checks[e.key].qualifying and _recent(e.started_on, ended, today)
+        ]
+        if recent:
+            flagged[patient_id] = max(recent, key=lambda dates: dates[0])
     return flagged
 
 
@@ -212,7 +329,7 @@ def dashboard_rows(patients: QuerySet[User], today: date) -> list[PatientRow]:
 
     rows = []
     for person in people:
-        row = PatientRow(patient=person)
+        row = PatientRow(patient=person, today=today)
         row.last_entry = last_entries.get(person.pk)
         row.days_since_entry = (today - row.last_entry).days if row.last_entry else None
         items = getattr(person, "mfis_items", None)
@@ -223,6 +340,11 @@ def dashboard_rows(patients: QuerySet[User], today: date) -> list[PatientRow]:
         row.fatigue_change = _value_or_none(fatigue_trend, person.pk, "change")
         row.score_recent = _value_or_none(score_trend, person.pk, "recent")
         row.score_change = _value_or_none(score_trend, person.pk, "change")
+        row.fatigue_previous = _value_or_none(fatigue_trend, person.pk, "previous")
+        row.score_previous = _value_or_none(score_trend, person.pk, "previous")
+        row.fatigue_counts = _counts(fatigue_trend, person.pk)
+        row.score_counts = _counts(score_trend, person.pk)
+        row.relapse_dates = recent_relapse.get(person.pk)
         if person.pk in recent_relapse:
             row.flags.append("relapse")
         if row.fatigue_change is not None and row.fatigue_change >= FATIGUE_RISE:
@@ -245,6 +367,14 @@ def stored_fields(row: PatientRow) -> dict[str, Any]:
         "fatigue_change": row.fatigue_change,
         "score_recent": row.score_recent,
         "score_change": row.score_change,
+        "fatigue_previous": row.fatigue_previous,
+        "fatigue_recent_n": row.fatigue_counts[0],
+        "fatigue_previous_n": row.fatigue_counts[1],
+        "score_previous": row.score_previous,
+        "score_recent_n": row.score_counts[0],
+        "score_previous_n": row.score_counts[1],
+        "relapse_began": row.relapse_dates[0] if row.relapse_dates else None,
+        "relapse_ended": row.relapse_dates[1] if row.relapse_dates else None,
         "flag_count": len(row.flags),
         **{key: key in row.flags for key in FLAG_KEYS},
     }
@@ -253,10 +383,11 @@ def stored_fields(row: PatientRow) -> dict[str, Any]:
 def stored_row(person: User, stored: PatientFlags | None, today: date) -> PatientRow:
     """The dashboard row of `person` from their stored flags (computed for `today`)."""
     if stored is None:
-        return PatientRow(patient=person)
+        return PatientRow(patient=person, today=today)
     last = stored.last_entry
     return PatientRow(
         patient=person,
+        today=today,
         last_entry=last,
         days_since_entry=(today - last).days if last else None,
         mfis_total=stored.mfis_total,
@@ -266,6 +397,11 @@ def stored_row(person: User, stored: PatientFlags | None, today: date) -> Patien
         score_recent=stored.score_recent,
         score_change=stored.score_change,
         flags=[key for key in FLAG_KEYS if getattr(stored, key)],
+        fatigue_previous=stored.fatigue_previous,
+        fatigue_counts=(stored.fatigue_recent_n, stored.fatigue_previous_n),
+        score_previous=stored.score_previous,
+        score_counts=(stored.score_recent_n, stored.score_previous_n),
+        relapse_dates=(stored.relapse_began, stored.relapse_ended) if stored.relapse_began else None,
     )
 
 

@@ -10,6 +10,7 @@ from clinic import dashboard as dash
 from clinic.access import visible_to
 from clinic.dashboard import dashboard_rows
 from clinic.models import PatientFlags
+from clinic.services import refresh_flags
 from guidance.models import DayScore, RuleSetVersion
 from guidance.tasks import rescore_days_task
 from tests.clinic.conftest import add_relapse, clinician_client_for, log_days, make_grant
@@ -183,6 +184,8 @@ def test_patients_come_fifty_a_page_flagged_first_each_once(clinician, wording, 
     client = clinician_client_for(clinician)
     first = client.get(reverse("clinic:dashboard")).content.decode()
     assert len(listed(first)) == dash.PAGE_SIZE
+    # Each row links to the patient's page and to their report.
+    assert len(re.findall(r'href="/clinic/patients/\d+/report/"', first)) == dash.PAGE_SIZE
     assert "Patients 1 to 50 of 120" in first
     # The most flags first, then by name.
     counts = dict(PatientFlags.objects.values_list("patient__display_name", "flag_count"))
@@ -274,3 +277,22 @@ def test_the_patient_page_shows_the_flags_of_the_list(
         rescore_days_task(patient.pk, today.isoformat(), today.isoformat())
     page = client.get(review).content.decode()
     assert "Relapse in the last 30 days" in page and "No entries for 7 days" not in page
+
+
+def test_a_stored_row_gives_the_same_flags_and_evidence_as_a_computed_one(clinician, wording, today):
+    tiring = PatientFactory(display_name="Tiring")
+    relapsing = PatientFactory(display_name="Relapsing")
+    for p in (tiring, relapsing):
+        make_grant(p, clinician)
+    for offset in range(28):
+        FatigueRating.objects.create(patient=tiring, date=today - timedelta(days=offset), score=7 if offset < 14 else 4)
+    scores(tiring, today, 40, 65)
+    add_relapse(relapsing, today - timedelta(days=40), ended_on=today - timedelta(days=20))
+    computed = rows_by_name(clinician, today)
+    refresh_flags(patient_ids=[tiring.pk, relapsing.pk], today=today)
+    for person in (tiring, relapsing):
+        stored = dash.stored_row(person, PatientFlags.objects.get(patient=person), today)
+        assert stored.flags == computed[str(person)].flags
+        assert stored.flag_items == computed[str(person)].flag_items
+    assert [f.key for f in computed["Tiring"].flag_items] == ["fatigue", "adherence"]
+    assert "relapse" in computed["Relapsing"].flags
