@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -19,7 +20,7 @@ from django.db.models import F, OrderBy, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -121,6 +122,12 @@ class FlagEvidence:
 
 
 def _day(value: date) -> str:
+    return _day_in(value, get_language())
+
+
+@lru_cache(maxsize=1024)
+def _day_in(value: date, language: str) -> str:
+    """A page of 50 rows words the same few window dates again and again: each once per language."""
     return formats.date_format(value, "j M Y")
 
 
