@@ -134,7 +134,10 @@
     if (!match) { return ""; }
     var parts = match[1].split("-").map(Number);
     var day = new Date(parts[0], parts[1] - 1, parts[2]);
-    return day.toLocaleDateString(document.documentElement.lang || undefined, { weekday: "short", day: "numeric", month: "short" });
+    // The page's language, in the browser's regional form of it when they agree (en-GB: "Wed 2 Dec").
+    var lang = document.documentElement.lang || "";
+    var locales = navigator.language && navigator.language.indexOf(lang) === 0 ? [navigator.language, lang] : [lang];
+    return day.toLocaleDateString(locales.filter(Boolean), { weekday: "short", day: "numeric", month: "short" });
   }
 
   // ---------------------------------------------------------------- keeping an entry
@@ -300,8 +303,11 @@
       return step(0).then(function (outcome) {
         if (outcome === "sign-in") { say(root.dataset.msgSignIn); }
         else if (outcome === "later") { say(root.dataset.msgRetry); }
-        else { say(root.dataset.msgSent); refresh.hidden = sent === 0; }
         return show().then(function (left) {
+          if (outcome === "done") {
+            say(left.length ? root.dataset.msgPartly : root.dataset.msgSent);
+            refresh.hidden = sent === 0;
+          }
           // Asked to sign out and waiting for these: everything went, so carry on. (An entry the
           // server refused stays listed: the patient reads it, then removes it or signs out anyway.)
           if (!left.length && leaving) { signOut(leaving); }

@@ -13,14 +13,16 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.services import end_sessions
+from tests.browser import test_tracker_day
 from tests.browser.conftest import CHROMIUM_ARGS
 from tests.browser.test_foundation import axe_violations
 from tests.browser.test_reminders import ARTIFACTS
-from tests.browser.test_tracker_day import PHONE, _sign_in, _today, returning_patient  # noqa: F401  (fixture)
+from tests.browser.test_tracker_day import PHONE, _sign_in, _today
 from tests.conftest import chromium_path
 from tracker.models import FatigueRating, MealItem, SleepDiary
 
 DESKTOP = {"width": 1280, "height": 900}
+returning_patient = test_tracker_day.returning_patient  # the fixture: yesterday logged, a favourite food
 SAVED_OFFLINE = "Saved on this phone, will send when you’re online."  # noqa: RUF001  (the typographic apostrophe)
 
 
@@ -57,7 +59,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 @pytest.mark.browser
 def test_the_day_page_is_installable_with_its_manifest_worker_and_icons(
     chromium, live_server, returning_patient, tmp_path
-):  # noqa: F811
+):
     """In a profile of its own: Chromium never offers to install from an incognito context, which is
     what a test's new context is."""
     context = chromium.browser_type.launch_persistent_context(
@@ -96,7 +98,7 @@ def test_the_day_page_is_installable_with_its_manifest_worker_and_icons(
 
 
 @pytest.mark.browser
-def test_a_patient_logs_through_a_dead_zone_and_each_entry_arrives_once(open_page, returning_patient):  # noqa: F811
+def test_a_patient_logs_through_a_dead_zone_and_each_entry_arrives_once(open_page, returning_patient):
     patient = returning_patient
     page = _sign_in(open_page(viewport=PHONE, is_mobile=True, has_touch=True), patient.email)
     controlled(page)
@@ -122,7 +124,7 @@ def test_a_patient_logs_through_a_dead_zone_and_each_entry_arrives_once(open_pag
     sleep.get_by_text("4 good").click()
     sleep.get_by_role("button", name="Save sleep").click()
     expect(queued(page)).to_have_count(4)
-    expect(queued(page).nth(0)).to_contain_text("Fatigue: 6")
+    expect(queued(page).nth(0)).to_have_text(re.compile(f"^{_today():%a} {_today().day} {_today():%b} · Fatigue: 6"))
     expect(queued(page).nth(1)).to_contain_text("Apple")
     expect(queued(page).nth(3)).to_contain_text("Last night's sleep")
     assert not FatigueRating.objects.filter(patient=patient).exists()
@@ -159,7 +161,7 @@ def test_a_patient_logs_through_a_dead_zone_and_each_entry_arrives_once(open_pag
 
 
 @pytest.mark.browser
-def test_entries_wait_for_the_patient_to_sign_in_again_then_go(open_page, returning_patient):  # noqa: F811
+def test_entries_wait_for_the_patient_to_sign_in_again_then_go(open_page, returning_patient):
     patient = returning_patient
     page = _sign_in(open_page(viewport=PHONE), patient.email)
     controlled(page)
@@ -184,7 +186,7 @@ def test_entries_wait_for_the_patient_to_sign_in_again_then_go(open_page, return
 
 
 @pytest.mark.browser
-def test_an_entry_the_server_refuses_is_shown_with_its_reason_until_removed(open_page, returning_patient):  # noqa: F811
+def test_an_entry_the_server_refuses_is_shown_with_its_reason_until_removed(open_page, returning_patient):
     patient = returning_patient
     page = _sign_in(open_page(viewport=DESKTOP), patient.email)
     controlled(page)
@@ -201,6 +203,9 @@ def test_an_entry_the_server_refuses_is_shown_with_its_reason_until_removed(open
     expect(refused).to_have_count(1, timeout=20000)
     expect(refused).to_contain_text("Not saved, please enter it again: This is before the time you went to bed.")
     expect(queued(page)).to_have_count(1)  # the fatigue after it went
+    expect(page.locator("[data-offline-status]")).to_have_text(
+        "Sent, except what is listed below: please enter it again."
+    )
     assert FatigueRating.objects.get(patient=patient).score == 5
     assert not SleepDiary.objects.filter(patient=patient, date=_today()).exists()
     shoot(page, "offline-refused-1280")
@@ -232,7 +237,7 @@ def ask_to_sign_out_with_one_entry_unsent(page, score: str):
 
 
 @pytest.mark.browser
-def test_signing_out_anyway_with_unsent_entries_clears_every_cache_and_the_queue(open_page, returning_patient):  # noqa: F811
+def test_signing_out_anyway_with_unsent_entries_clears_every_cache_and_the_queue(open_page, returning_patient):
     patient = returning_patient
     page = _sign_in(open_page(viewport=PHONE), patient.email)
     warning = ask_to_sign_out_with_one_entry_unsent(page, "7")
@@ -244,7 +249,7 @@ def test_signing_out_anyway_with_unsent_entries_clears_every_cache_and_the_queue
 
 
 @pytest.mark.browser
-def test_signing_out_can_send_the_entries_first(open_page, returning_patient):  # noqa: F811
+def test_signing_out_can_send_the_entries_first(open_page, returning_patient):
     patient = returning_patient
     page = _sign_in(open_page(viewport=PHONE), patient.email)
     warning = ask_to_sign_out_with_one_entry_unsent(page, "8")
@@ -256,7 +261,7 @@ def test_signing_out_can_send_the_entries_first(open_page, returning_patient):  
 
 
 @pytest.mark.browser
-def test_signing_out_with_everything_sent_clears_at_once(open_page, returning_patient):  # noqa: F811
+def test_signing_out_with_everything_sent_clears_at_once(open_page, returning_patient):
     page = _sign_in(open_page(viewport=PHONE), returning_patient.email)
     controlled(page)
     page.reload()
