@@ -136,7 +136,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 @require_GET
 def offline(request: HttpRequest) -> HttpResponse:
     """What the worker shows for a page it cannot reach and has not kept."""
-    return render(request, OFFLINE_TEMPLATE)
+    return render(request, OFFLINE_TEMPLATE, {"offline_page": True})
 
 
 class ViewerHeaderMiddleware:

@@ -31,6 +31,14 @@
   var root = document.querySelector("[data-offline-queue]");
   if (!root) { return; }
   var viewer = root.dataset.viewer || "";
+  var VIEWER_KEY = "msgut-viewer";
+  // The offline page is kept signed out: it lists the entries of whoever last used a signed-in page
+  // here (only lists them: sending waits for a page the server answered for that person).
+  var shownViewer = viewer;
+  try {
+    if (viewer) { window.localStorage.setItem(VIEWER_KEY, viewer); }
+    else if (root.dataset.offlinePage) { shownViewer = window.localStorage.getItem(VIEWER_KEY) || ""; }
+  } catch (error) { /* storage refused: the offline page shows no list */ }
   var statusLine = root.querySelector("[data-offline-status]");
   var refresh = root.querySelector("[data-offline-refresh]");
   var box = root.querySelector("[data-offline-box]");
@@ -97,7 +105,7 @@
   }
 
   function mine(entries) {
-    return entries.filter(function (entry) { return entry.viewer === viewer; });
+    return entries.filter(function (entry) { return entry.viewer === shownViewer; });
   }
 
   function put(entry) { return run("readwrite", function (store) { return store.put(entry); }); }
@@ -228,7 +236,7 @@
         list.appendChild(item);
       });
       box.hidden = own.length === 0;
-      if (!viewer && entries.length) { say(root.dataset.msgWaiting); }
+      if (!shownViewer && entries.length) { say(root.dataset.msgWaiting); }
       return own;
     });
   }
@@ -324,6 +332,7 @@
 
   function forgetEverything() {
     var work = [];
+    try { window.localStorage.removeItem(VIEWER_KEY); } catch (error) { /* nothing kept */ }
     if (window.caches) {
       work.push(caches.keys().then(function (names) {
         return Promise.all(names.map(function (name) { return caches.delete(name); }));
@@ -382,6 +391,8 @@
       if (!navigator.onLine) { say(root.dataset.msgOffline); }
       send();
     });
+  } else if (shownViewer) {
+    show();
   } else if (indexedDB.databases) {
     // Signed out: only say that entries wait, and never create the database just to look.
     indexedDB.databases().then(function (found) {

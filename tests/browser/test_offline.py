@@ -139,6 +139,15 @@ def test_a_patient_logs_through_a_dead_zone_and_each_entry_arrives_once(open_pag
     expect(queued(page)).to_have_count(4)
     expect(page.locator("[data-offline-box]")).to_contain_text("Saved on this phone, not sent yet")
     assert axe_violations(page) == []
+    shoot(page, "offline-reloaded-390")
+    # A page the worker has not kept: the offline page, which still lists what waits.
+    page.goto(f"{page.base_url}/trends/")
+    expect(page.locator("h1")).to_have_text("You are offline")
+    expect(queued(page)).to_have_count(4)
+    assert axe_violations(page) == []
+    shoot(page, "offline-page-390")
+    page.get_by_role("link", name="Open your day").click()
+    expect(page.locator("h1")).to_contain_text("Today")
     # A tap on the copy's favourite is one more portion, not a repeat of one kept before.
     page.locator("#meal-breakfast").get_by_role("button", name=re.compile("Add Apple")).click()
     expect(queued(page)).to_have_count(5)
