@@ -170,6 +170,32 @@ def test_a_patient_logs_through_a_dead_zone_and_each_entry_arrives_once(open_pag
 
 
 @pytest.mark.browser
+def test_a_save_whose_answer_is_lost_is_kept_and_sent_again_without_a_duplicate(open_page, returning_patient):
+    """The phone says it is online but the network drops the answer: the server saved the food, the
+    page never heard. Kept and sent again with the same token, it stays one food."""
+    patient = returning_patient
+    page = _sign_in(open_page(viewport=PHONE), patient.email)
+    controlled(page)
+
+    def saved_then_lost(route):
+        route.fetch()  # reaches the server, which saves it
+        route.abort("connectionreset")  # the answer never arrives
+
+    page.route(re.compile(r"/meals/breakfast/add/$"), saved_then_lost)
+    page.locator("#meal-breakfast").get_by_role("button", name=re.compile("Add Apple")).click()
+    expect(page.locator("[data-offline-status]")).to_have_text(SAVED_OFFLINE)
+    expect(queued(page)).to_have_count(1)
+    apples = MealItem.objects.filter(patient=patient, date=_today(), food__name_en="Apple")
+    assert apples.count() == 1
+    page.unroute(re.compile(r"/meals/breakfast/add/$"))
+    # The next save that gets through shows the network is back: the kept entry follows it.
+    page.locator("#fatigue").get_by_role("button", name="2", exact=True).click()
+    expect(page.locator("[data-offline-status]")).to_have_text("Everything you logged offline is sent.", timeout=20000)
+    assert apples.count() == 1
+    assert FatigueRating.objects.get(patient=patient).score == 2
+
+
+@pytest.mark.browser
 def test_entries_wait_for_the_patient_to_sign_in_again_then_go(open_page, returning_patient):
     patient = returning_patient
     page = _sign_in(open_page(viewport=PHONE), patient.email)
