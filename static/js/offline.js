@@ -172,6 +172,9 @@
     return put(entry).then(function () {
       say(root.dataset.msgSaved);
       return show();
+    }, function () {
+      // Storage full or refused: say so at once, never pretend it was kept.
+      say(root.dataset.msgNotKept);
     });
   }
 
@@ -183,6 +186,7 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    if (event.defaultPrevented) { return; }  // e.g. a question the patient answered "no" to
     if (form instanceof HTMLFormElement && form.hasAttribute("data-signout")) { return askBeforeSignOut(event, form); }
     if (!offlineForm(form)) { return; }
     var data = new FormData(form, event.submitter || null);
