@@ -390,9 +390,26 @@
   window.addEventListener("online", function () { send(); });
   window.addEventListener("offline", function () { say(root.dataset.msgOffline); });
   window.setInterval(function () { send(); }, RETRY_MS);
+  // Today's page opened from the worker's copy on a later day: its forms still log the day it was
+  // kept (the server decides what "today" is, and cannot be asked). Say so rather than surprise.
+  function oldCopy() {
+    if (window.location.pathname !== "/day/") { return ""; }
+    var path = "";
+    Array.prototype.some.call(document.forms, function (f) {
+      path = new URL(f.getAttribute("action") || "", window.location.href).pathname;
+      return DAY_WRITE.test(path);
+    });
+    var match = DAY_WRITE.exec(path);
+    if (!match) { return ""; }
+    var kept = match[1];
+    var now = new Date();
+    var local = [now.getFullYear(), ("0" + (now.getMonth() + 1)).slice(-2), ("0" + now.getDate()).slice(-2)].join("-");
+    return kept < local ? root.dataset.msgOldCopy.split("{day}").join(dayOf(path)) : "";
+  }
+
   if (viewer) {
     show().then(function () {
-      if (!navigator.onLine) { say(root.dataset.msgOffline); }
+      if (!navigator.onLine) { say([root.dataset.msgOffline, oldCopy()].filter(Boolean).join(" ")); }
       send();
     });
   } else if (shownViewer) {

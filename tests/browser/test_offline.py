@@ -136,6 +136,9 @@ def test_a_patient_logs_through_a_dead_zone_and_each_entry_arrives_once(open_pag
     page.reload()
     expect(page.locator("h1")).to_contain_text("Today")
     expect(page.locator("#fatigue")).not_to_contain_text("Saved: 9 out of 10")
+    expect(status).to_have_text(
+        "You are offline. What you log on your day page stays on this phone until you are back online."
+    )
     expect(queued(page)).to_have_count(4)
     expect(page.locator("[data-offline-box]")).to_contain_text("Saved on this phone, not sent yet")
     assert axe_violations(page) == []
@@ -167,6 +170,22 @@ def test_a_patient_logs_through_a_dead_zone_and_each_entry_arrives_once(open_pag
     page.wait_for_timeout(500)
     assert apples.count() == 3 and FatigueRating.objects.filter(patient=patient).count() == 1
     expect(page.locator("#meal-breakfast .item")).to_have_count(3)
+
+
+@pytest.mark.browser
+def test_the_kept_day_page_opened_offline_the_next_morning_says_which_day_it_logs(open_page, returning_patient):
+    page = _sign_in(open_page(viewport=PHONE), returning_patient.email)
+    controlled(page)
+    page.reload()
+    today = _today()
+    page.context.set_offline(True)
+    page.clock.install(time=dt.datetime.combine(today + dt.timedelta(days=1), dt.time(8, 0)).astimezone())
+    page.reload()
+    expect(page.locator("h1")).to_contain_text("Today")
+    day = f"{today:%a} {today.day} {today:%b}"
+    expect(page.locator("[data-offline-status]")).to_contain_text(
+        f"This copy of your day page is from {day}: what you log on it counts for {day}."
+    )
 
 
 @pytest.mark.browser
