@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from msgut import pwa
-from tests.factories import PatientFactory
+from tests.factories import ClinicianFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +104,11 @@ def test_the_start_page_is_still_the_patients_day(patient_client):
     response = patient_client.get("/day/")
     assert response.status_code == 200
     assert "Today" in response.content.decode()
+
+
+def test_the_app_files_load_before_the_second_factor_but_nothing_else_does(client):
+    """A clinician between password and code: the sign-in pages register the worker and link the manifest."""
+    client.force_login(ClinicianFactory())
+    for path in ("/sw.js", "/manifest.webmanifest", "/offline/"):
+        assert client.get(path).status_code == 200, path
+    assert "two-factor" in client.get("/day/").url
