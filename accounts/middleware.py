@@ -59,6 +59,10 @@ class OTPRequiredMiddleware:
             "healthz",
             # The signed unsubscribe link in reminder emails needs no sign-in, so no second factor either.
             "reminders:stop",
+            # The installable app's manifest, worker script and offline page: the same for everyone, no data.
+            "manifest",
+            "service-worker",
+            "offline",
         }
     )
 

@@ -99,6 +99,7 @@ MIDDLEWARE = [
     # After the messages and htmx middleware: it says why it signed someone out, also to htmx.
     "accounts.middleware.SessionLifetimeMiddleware",
     "msgut.middleware.NoStoreMiddleware",
+    "msgut.pwa.ViewerHeaderMiddleware",
     # Axes last: it answers locked-out logins itself.
     "axes.middleware.AxesMiddleware",
 ]
@@ -118,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "msgut.navigation.navigation",
+                "msgut.pwa.context",
             ],
         },
     },
@@ -240,6 +242,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
         "object-src": [NONE],
         "base-uri": [NONE],
         "form-action": [SELF],

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from msgut import views
+from msgut import pwa, views
 
 handler403 = "msgut.views.permission_denied"
 handler500 = "msgut.views.server_error"
@@ -10,6 +10,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("offline/", pwa.offline, name="offline"),
     path("accounts/", include("accounts.urls")),
     path("day/", include("tracker.urls")),
     path("guidance/", include("guidance.urls")),

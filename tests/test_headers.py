@@ -38,8 +38,11 @@ def test_the_csp_allows_only_our_own_origin(client, db):
 
 def test_pages_load_scripts_and_styles_only_from_our_static_files(client, db):
     html = client.get(reverse("accounts:login")).content.decode()
-    for src in re.findall(r'<script[^>]*src="([^"]+)"', html) + re.findall(r'<link[^>]*href="([^"]+)"', html):
+    links = re.findall(r'<link(?![^>]*rel="manifest")[^>]*href="([^"]+)"', html)
+    for src in re.findall(r'<script[^>]*src="([^"]+)"', html) + links:
         assert src.startswith("/static/"), src
+    # The web app manifest is a page of ours too (it names the app's start page), never another origin's.
+    assert re.findall(r'<link[^>]*rel="manifest"[^>]*href="([^"]+)"', html) == ["/manifest.webmanifest"]
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
     assert " style=" not in html
     assert "htmx" in html

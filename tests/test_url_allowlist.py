@@ -24,6 +24,9 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, p
 PUBLIC = {
     "healthz",  # load balancers and monitoring
     "favicon",  # a redirect to the static icon
+    "manifest",  # the web app manifest: browsers fetch it without cookies
+    "service-worker",  # the worker script, fetched before and after sign-in
+    "offline",  # the page the worker shows offline, fetched without cookies
     "accounts:login",
     "accounts:signup",
     "accounts:language",  # POST only; the language of the sign-in page

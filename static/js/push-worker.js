@@ -1,5 +1,5 @@
-// Shows msgut's reminder notifications. A service worker of its own scope: it needs no page to
-// be open and caches nothing. (An app-wide worker can importScripts() this file to take it over.)
+// Shows msgut's reminder notifications. Imported by the site's service worker (static/js/sw.js,
+// served at /sw.js); this part needs no page to be open and caches nothing.
 // The payload is the server's, encrypted for this browser: a neutral line, where to go, how to stop.
 (function () {
   "use strict";

@@ -51,7 +51,7 @@
     function say(name) { status.textContent = box.dataset[name] || ""; }
 
     function registration() {
-      return navigator.serviceWorker.register(box.dataset.worker).then(whenActive);
+      return navigator.serviceWorker.register(box.dataset.worker, { scope: "/" }).then(whenActive);
     }
 
     function save(subscription) {

@@ -49,7 +49,7 @@ def test_the_guards_cover_the_pages_of_every_app():
     found = dict(guarded_urls())
     patient_pages = {name for name, role in found.items() if role == Role.PATIENT}
     clinician_pages = {name for name, role in found.items() if role == Role.CLINICIAN}
-    assert {"tracker:today", "tracker:sleep", "tracker:mfis", "trends:dashboard", "clinic:sharing"} <= patient_pages
+    assert {"tracker:day", "tracker:sleep", "tracker:mfis", "trends:dashboard", "clinic:sharing"} <= patient_pages
     assert {"clinic:dashboard", "clinic:invite"} <= clinician_pages
     assert len(found) > 35
 
@@ -70,7 +70,7 @@ def test_every_page_of_another_role_answers_not_allowed_and_is_recorded(role):
 
 
 def test_the_refusal_says_why_and_leads_back_to_the_start_page(clinician_client):
-    page = clinician_client.get(reverse("tracker:today"))
+    page = clinician_client.get(reverse("tracker:month"))
     assert page.status_code == 403
     html = page.content.decode()
     assert "Not allowed" in html

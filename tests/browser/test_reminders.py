@@ -132,7 +132,7 @@ def test_the_push_worker_shows_a_pushed_reminder_with_a_stop_action(open_page, p
         if page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.some(x => x.active))"):
             break
         page.wait_for_timeout(100)
-    (registration,) = [r for r in registrations if r["scopeURL"].endswith("/static/js/")][:1]
+    (registration,) = [r for r in registrations if r["scopeURL"] == f"{page.base_url}/"][:1]
     payload = {
         "title": "msgut",
         "body": "Time to log your day.",

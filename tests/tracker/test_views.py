@@ -81,7 +81,9 @@ def test_it_keeps_the_daily_log_to_patients(client, clinician_client):
     client.force_login(ClinicianFactory())
     # Clinicians are sent to set up two-factor first; past that the daily log refuses them.
     assert "two-factor" in client.get(url("today")).url
-    assert clinician_client.get(url("today")).status_code == 403
+    assert clinician_client.get(url("day", TODAY)).status_code == 403
+    # Today's address is also the installed app's start page: it leads them to their own.
+    assert clinician_client.get(url("today")).url == reverse("clinic:dashboard")
 
 
 def test_it_adds_a_food_with_a_plain_form_and_redirects_back(patient_client, patient, day_foods):
@@ -397,10 +399,10 @@ def test_it_shows_the_mfis_scores_once_in_the_page_and_never_in_the_title_or_hea
 
 
 def test_it_refuses_non_patients_even_past_two_factor(rf):
-    request = rf.get(url("today"))
+    request = rf.get(url("day", TODAY))
     request.user = ClinicianFactory()
     with pytest.raises(PermissionDenied):
-        day_views.today(request)
+        day_views.day_page(request, day=TODAY)
 
 
 @pytest.mark.parametrize(

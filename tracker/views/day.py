@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import patient_required
-from msgut.http import PatientHttpRequest
+from msgut.http import AuthenticatedHttpRequest, PatientHttpRequest
 from tracker import selectors
 from tracker.forms import DatePickForm, FoodSearchForm
 from tracker.models import Food
@@ -33,8 +33,16 @@ def _render_day(
 
 
 @require_GET
+def today(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Today's page, also the installed app's start page: a clinician or admin who opens it is sent
+    to their own start page rather than refused."""
+    if not request.user.is_patient:
+        return redirect(request.user.home_url())
+    return _today(request)
+
+
 @patient_required
-def today(request: PatientHttpRequest) -> HttpResponse:
+def _today(request: PatientHttpRequest) -> HttpResponse:
     return _render_day(request, selectors.patient_today(), search_from_query(request) if "q" in request.GET else None)
 
 
