@@ -95,6 +95,7 @@ class MealView:
     forms: dict[str, Any] = field(default_factory=dict)
     results: list[Food] = field(default_factory=list)
     searched: bool = False
+    search_error: str = ""
 
     @property
     def grams(self) -> float:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import patient_required
 from msgut.http import PatientHttpRequest
 from tracker import selectors, services
-from tracker.forms import ApplySavedMealForm, MealItemEditForm, MealItemForm, SaveMealForm
+from tracker.forms import ApplySavedMealForm, FoodSearchForm, MealItemEditForm, MealItemForm, SaveMealForm
 from tracker.models import Food, MealItem, MealType
 from tracker.views.common import day_url, meal_or_404, past_or_today, respond, search_from_query
 
@@ -26,6 +26,8 @@ from tracker.views.common import day_url, meal_or_404, past_or_today, respond, s
 def food_search(request: PatientHttpRequest, day: date) -> HttpResponse:
     found = search_from_query(request)
     if found is None:
+        if request.htmx:
+            return _search_refused(request, day)
         return redirect(day_url(day))
     if not request.htmx:
         meal_value = found[0]
@@ -37,6 +39,23 @@ def food_search(request: PatientHttpRequest, day: date) -> HttpResponse:
     view.forms["search"] = form
     view.results = results
     view.searched = bool(form.cleaned_data["q"])
+    context = {"meal": view, "day": day}
+    return HttpResponse(render_to_string("tracker/day.html#results", context, request=request))
+
+
+def _search_refused(request: PatientHttpRequest, day: date) -> HttpResponse:
+    """A query the form refuses (too long, an unknown meal): a results box saying so, never the whole page."""
+    meal_value = request.GET.get("meal", "")
+    if meal_value not in MealType.values:
+        meal_value = MealType.values[0]
+    form = FoodSearchForm({"q": request.GET.get("q", "")[:200], "meal": meal_value})
+    form.is_valid()
+    view = selectors.MealView(meal=meal_value, label=str(MealType(meal_value).label))
+    view.forms["search"] = form
+    view.searched = True
+    view.search_error = " ".join(str(e) for e in form.errors.get("q", [])) or _(
+        "That search could not be read. Type a few letters of a food."
+    )
     context = {"meal": view, "day": day}
     return HttpResponse(render_to_string("tracker/day.html#results", context, request=request))
 
