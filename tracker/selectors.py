@@ -101,6 +101,10 @@ class MealView:
     def grams(self) -> float:
         return sum(item.grams for item in self.items)
 
+    @property
+    def anchor(self) -> str:
+        return f"meal-{self.meal}"
+
 
 @dataclass
 class DayLog:

@@ -99,7 +99,9 @@ def test_it_answers_htmx_with_only_the_fragment(patient_client, patient, day_foo
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith('<section id="meal-lunch"')
+    # The meal's list, not its search box: letters typed meanwhile stay where they are.
+    assert html.lstrip().startswith('<div id="meal-body-lunch"')
+    assert 'type="search"' not in html
     assert "<html" not in html and "site-header" not in html
     assert 'id="day-status" hx-swap-oob' in html and 'id="day-score"' in html
     assert "Lentils, cooked" in html
@@ -464,13 +466,24 @@ def test_sections_give_their_forms_the_htmx_target_and_every_form_still_posts_wi
     for form, ancestors in parser.forms:
         verb = "post" if "hx-post" in form else "get"
         assert form.get("method") == verb and form.get("action") == form[f"hx-{verb}"], form
-        assert "hx-swap" not in form, form
-        section = next(a for a in ancestors if a["tag"] in ("section", "div") and a.get("hx-target") == "this")
-        assert section.get("hx-swap") == "outerHTML"
-        assert form.get("hx-target") in (None, "#meals") or form["hx-target"].startswith("#results-"), form
-        if form.get("hx-target") is None and section["id"] != "meals":
-            # What the form answers with is the section that holds it.
-            assert section["id"] in ("fatigue", "sleep", "symptoms", "lifestyle") or section["id"].startswith("meal-")
+        chain = [form, *ancestors]
+        swap = next(e["hx-swap"] for e in chain if "hx-swap" in e)
+        name = resolve(form["action"]).url_name
+        if swap == "none":
+            # Answers only out of band (every meal's body and "more" box): nothing else is replaced.
+            assert name in ("copy-day", "favorite", "save-meal"), form
+            continue
+        assert swap == "outerHTML", form
+        target, target_at = next((e["hx-target"], e) for e in chain if "hx-target" in e)
+        if target == "this":
+            target = "#" + (target_at.get("id") or "")
+        if name == "food-search":
+            assert target == "#results-lunch" or target.startswith("#results-"), form
+        elif name in ("meal-add", "copy-meal", "apply-saved"):
+            # A save in a meal replaces the meal's body, never the search box someone may be typing in.
+            assert target.startswith("#meal-body-"), form
+        else:
+            assert target in ("#fatigue", "#sleep", "#symptoms", "#lifestyle", "#medicines"), form
 
 
 def test_it_asks_before_deleting_in_the_patients_language(patient_client, patient):

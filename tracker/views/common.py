@@ -139,11 +139,23 @@ def respond(
     if not request.htmx:
         return render(request, "tracker/day.html", context, status=422)
     context["status_text"] = status_text or (_("Please check the highlighted fields.") if invalid else "")
+    context["status_at"] = anchor
     names = [*fragments, "status-oob"]
     if not invalid:
         names.append("day-score-oob")
-    html = "".join(render_to_string(f"tracker/day.html#{name}", context, request=request) for name in names)
-    return HttpResponse(html)
+    return HttpResponse("".join(render_fragment(request, name, context) for name in names))
+
+
+def render_fragment(request: PatientHttpRequest, name: str, context: dict[str, Any]) -> str:
+    """One named part of the day page. A meal answers with its body (list and one-tap foods) and,
+    out of band, its "more" box; "meals" with every meal's, out of band: never a search box."""
+    if name == "meal":
+        return render_to_string("tracker/day.html#meal-body", context, request=request) + render_to_string(
+            "tracker/day.html#meal-more", {**context, "oob": True}, request=request
+        )
+    if name == "meals":
+        name = "meals-oob"
+    return render_to_string(f"tracker/day.html#{name}", context, request=request)
 
 
 def search_from_query(request: PatientHttpRequest) -> tuple[str, FoodSearchForm, list[Food]] | None:

@@ -15,7 +15,15 @@ from msgut.http import PatientHttpRequest
 from tracker import selectors
 from tracker.forms import DatePickForm, FoodSearchForm
 from tracker.models import Food
-from tracker.views.common import DAY_SECTIONS, day_context, day_url, meal_or_404, past_or_today, search_from_query
+from tracker.views.common import (
+    DAY_SECTIONS,
+    day_context,
+    day_url,
+    meal_or_404,
+    past_or_today,
+    render_fragment,
+    search_from_query,
+)
 
 
 def _render_day(
@@ -71,8 +79,7 @@ def section(request: PatientHttpRequest, day: date, section: str) -> HttpRespons
         return redirect(day_url(day, section))
     log = selectors.day_log(request.user, day)
     context = day_context(log)
-    name = section
     if section.startswith("meal-"):
         context["meal"] = next(m for m in log.meals if m.meal == meal)
-        name = "meal"
-    return HttpResponse(render_to_string(f"tracker/day.html#{name}", context, request=request))
+        return HttpResponse(render_to_string("tracker/day.html#meal-body", context, request=request))
+    return HttpResponse(render_fragment(request, section, context))
