@@ -231,20 +231,44 @@ class SleepForm(forms.ModelForm[SleepDiary]):
         }
 
     quality = forms.TypedChoiceField(
-        label=_("How well did you sleep?"),
+        label=_("How well did you sleep? (optional)"),
         coerce=int,
+        empty_value=None,
+        required=False,
         choices=[(1, _("1 very poor")), (2, _("2 poor")), (3, _("3 fair")), (4, _("4 good")), (5, _("5 very good"))],
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose how well you slept (1 to 5).")},
+        error_messages={"invalid_choice": _("Choose how well you slept (1 to 5).")},
     )
+
+    # Only the two times are needed; the rest of the diary, when left empty, reads as a night
+    # without a wait or an awakening (and a start from the last diary fills it in the form).
+    REQUIRED: ClassVar = ("in_bed_at", "final_wake_at")
+    OPTIONAL_COUNTS: ClassVar = ("minutes_to_fall_asleep", "awakenings", "minutes_awake")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("minutes_to_fall_asleep", "awakenings", "minutes_awake"):
+        for name in self.OPTIONAL_COUNTS:
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "min": 0})
+        for name, field in self.fields.items():
+            if name not in self.REQUIRED:
+                field.required = False
+        self.fields["in_bed_at"].error_messages["required"] = _("Enter the time you went to bed.")
+        self.fields["final_wake_at"].error_messages["required"] = _("Enter the time you woke up for good.")
+
+    @property
+    def detail_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in ("tried_sleep_at", *self.OPTIONAL_COUNTS, "out_of_bed_at")]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if not self.errors:
+            if data.get("tried_sleep_at") is None:
+                data["tried_sleep_at"] = data.get("in_bed_at")
+            if data.get("out_of_bed_at") is None:
+                data["out_of_bed_at"] = data.get("final_wake_at")
+            for name in self.OPTIONAL_COUNTS:
+                if data.get(name) is None:
+                    data[name] = 0
         names = ("in_bed_at", "tried_sleep_at", "final_wake_at", "out_of_bed_at")
         if any(data.get(n) is None for n in names):
             return data

@@ -207,7 +207,10 @@ class SleepDiary(PatientDayModel):
     final_wake_at = models.TimeField(_("final wake time"))
     out_of_bed_at = models.TimeField(_("time out of bed"))
     quality = models.PositiveSmallIntegerField(
-        _("sleep quality (1 very poor - 5 very good)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+        _("sleep quality (1 very poor - 5 very good)"),
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        null=True,
+        blank=True,
     )
     # Derived on save by tracker.measures.sleep_measures (kept as columns for fast frames).
     total_sleep_minutes = models.PositiveSmallIntegerField(default=0, editable=False)

@@ -122,6 +122,7 @@ class DayLog:
     custom_symptoms: list[CustomSymptom]
     ratings: dict[int, int]
     lifestyle: Lifestyle | None
+    previous_lifestyle: Lifestyle | None
     mfis_last_completed: date | None
     mfis_open: MFISResponse | None
     mfis_due: bool
@@ -192,6 +193,14 @@ def day_log(patient: User, day: date) -> DayLog:
     sleeps = list(SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2])
     sleep = sleeps[0] if sleeps and sleeps[0].date == day else None
     previous_sleep = next((s for s in sleeps if s.date != day), None)
+    # This day's and the last one before it within a week (its supplements carry over).
+    lifestyles = list(
+        Lifestyle.objects.filter(patient=patient, date__lte=day, date__gte=day - timedelta(days=7)).order_by("-date")[
+            :2
+        ]
+    )
+    lifestyle = lifestyles[0] if lifestyles and lifestyles[0].date == day else None
+    previous_lifestyle = next((x for x in lifestyles if x.date != day), None)
     custom = list(CustomSymptom.objects.filter(patient=patient, active=True))
     ratings = dict(SymptomRating.objects.filter(patient=patient, date=day).values_list("symptom_id", "score"))
     mfis = list(
@@ -215,7 +224,8 @@ def day_log(patient: User, day: date) -> DayLog:
         stools=list(StoolEvent.objects.filter(patient=patient, date=day)),
         custom_symptoms=custom,
         ratings=ratings,
-        lifestyle=Lifestyle.objects.filter(patient=patient, date=day).first(),
+        lifestyle=lifestyle,
+        previous_lifestyle=previous_lifestyle,
         mfis_last_completed=last_completed,
         mfis_open=mfis_open,
         mfis_due=mfis_due(patient_today(), last_completed),

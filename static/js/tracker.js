@@ -79,7 +79,12 @@
         var again = pending && find(target, pending);
         var section = target.closest("section") || target;
         var heading = section.querySelector("h2, h3");
-        if (again) { again.focus(); } else if (heading) { focusQuietly(heading); }
+        if (again) { again.focus(); }
+        if (focusLost()) {
+          // The control now sits folded under the section's one-line summary: focus that line.
+          var line = section.querySelector("summary.section-line");
+          if (line) { line.focus(); } else if (heading) { focusQuietly(heading); }
+        }
       }
     }
     var status = document.getElementById("day-status");

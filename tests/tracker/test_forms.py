@@ -88,7 +88,8 @@ def test_it_accepts_a_plausible_night():
         ({"minutes_to_fall_asleep": "2000"}, "minutes_to_fall_asleep"),
         ({"awakenings": "-1"}, "awakenings"),
         ({"quality": "6"}, "quality"),
-        ({"quality": ""}, "quality"),
+        ({"in_bed_at": ""}, "in_bed_at"),
+        ({"final_wake_at": ""}, "final_wake_at"),
         ({"in_bed_at": "25:00"}, "in_bed_at"),
     ],
 )
@@ -96,6 +97,20 @@ def test_it_explains_impossible_nights(changes, field):
     form = SleepForm({**GOOD_SLEEP, **changes})
     assert not form.is_valid()
     assert field in form.errors
+
+
+def test_bed_and_wake_times_alone_are_a_night():
+    """The rest of the diary is optional: an empty wait or awakening count reads as none."""
+    form = SleepForm({"in_bed_at": "23:15", "final_wake_at": "06:45"})
+    assert form.is_valid(), form.errors
+    data = form.cleaned_data
+    assert data["tried_sleep_at"] == data["in_bed_at"] and data["out_of_bed_at"] == data["final_wake_at"]
+    assert (data["minutes_to_fall_asleep"], data["awakenings"], data["minutes_awake"], data["quality"]) == (
+        0,
+        0,
+        0,
+        None,
+    )
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from tracker.models import (
     CustomSymptom,
     FatigueRating,
     Food,
+    Lifestyle,
     MealItem,
     MFISResponse,
     Relapse,
@@ -501,3 +502,39 @@ def test_it_starts_the_sleep_diary_from_the_night_before_but_asks_for_the_qualit
     assert "Filled in from your last diary" in sleep
     assert 'name="in_bed_at" value="23:10"' in sleep and 'name="awakenings" value="3"' in sleep
     assert "checked" not in sleep
+
+
+def test_a_night_needs_only_bed_and_wake_times_and_shows_as_one_line(patient_client, patient, htmx):
+    response = patient_client.post(url("sleep", TODAY), {"in_bed_at": "23:15", "final_wake_at": "06:45"}, **htmx)
+    sleep = SleepDiary.objects.get(patient=patient, date=TODAY)
+    assert (sleep.total_sleep_minutes, sleep.quality) == (450, None)
+    html = response.content.decode()
+    assert "23:15–06:45 · 7 h 30" in html and "Sleep saved" in html
+    # The form stays in the page, folded under the line, to change in place.
+    assert '<details class="section-details">' in html and 'name="in_bed_at" value="23:15"' in html
+
+
+def test_supplements_and_tobacco_carry_over_from_the_last_day_in_one_tap(patient_client, patient):
+    Lifestyle.objects.create(
+        patient=patient,
+        date=YESTERDAY,
+        activity_minutes=40,
+        vitamin_d_iu=1000,
+        probiotic=True,
+        cigarettes=3,
+        tobacco=True,
+    )
+    html = patient_client.get(url("today")).content.decode()
+    section = html.split('<section id="lifestyle"')[1].split("</section>")[0]
+    assert 'name="vitamin_d_iu" value="1000"' in section and "Filled in from" in section
+    assert 'name="activity_minutes" value="40"' not in section  # activity is the day's own
+    # One tap: the form as offered is saved.
+    patient_client.post(
+        url("lifestyle", TODAY),
+        {
+            **{"activity_minutes": "0", "alcohol_units": "0", "propionate_mg": "0", "other_supplements": ""},
+            **{"vitamin_d_iu": "1000", "probiotic": "on", "tobacco": "on", "cigarettes": "3"},
+        },
+    )
+    today = Lifestyle.objects.get(patient=patient, date=TODAY)
+    assert (today.vitamin_d_iu, today.probiotic, today.cigarettes) == (1000, True, 3)

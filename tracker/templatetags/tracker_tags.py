@@ -1,14 +1,17 @@
 """Small display helpers for the daily log."""
 
 from collections.abc import Mapping
+from datetime import time
 from typing import Any
 
 from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from tracker.forms import new_token as make_token
-from tracker.models import Food, MealItem
+from tracker.models import Food, Lifestyle, MealItem, SleepDiary, StoolEvent, SymptomLog
 
 register = template.Library()
 
@@ -74,3 +77,67 @@ def percent(value: float | None) -> str:
 @register.filter
 def get_item(mapping: Mapping[Any, object], key: object) -> object:
     return mapping.get(key) if mapping else None
+
+
+QUALITY_WORDS = {1: _lazy("very poor"), 2: _lazy("poor"), 3: _lazy("fair"), 4: _lazy("good"), 5: _lazy("very good")}
+
+
+def _clock(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def _short_duration(minutes: int) -> str:
+    hours, rest = divmod(int(minutes), 60)
+    return _("%(h)s h %(m)02d") % {"h": hours, "m": rest} if hours else _("%(m)s min") % {"m": rest}
+
+
+@register.filter
+def sleep_line(sleep: SleepDiary) -> str:
+    """'23:15–06:45 · 7 h 30 · fair': the night on one line."""
+    parts = [f"{_clock(sleep.in_bed_at)}–{_clock(sleep.final_wake_at)}", _short_duration(sleep.total_sleep_minutes)]
+    if sleep.quality:
+        parts.append(str(QUALITY_WORDS[sleep.quality]))
+    return " · ".join(parts)
+
+
+@register.filter
+def lifestyle_line(lifestyle: Lifestyle) -> str:
+    """'Active 30 min · vitamin D 1000 IU · probiotic': what was logged, nothing for zeros."""
+    parts = [_("active %(m)s min") % {"m": lifestyle.activity_minutes}]
+    if lifestyle.tobacco:
+        parts.append(_("%(n)s cigarettes") % {"n": lifestyle.cigarettes} if lifestyle.cigarettes else _("tobacco"))
+    if lifestyle.alcohol_units:
+        parts.append(
+            _("alcohol %(u)s units")
+            % {"u": formats.number_format(lifestyle.alcohol_units, use_l10n=True).rstrip("0").rstrip(".,")}
+        )
+    if lifestyle.vitamin_d_iu:
+        parts.append(_("vitamin D %(iu)s IU") % {"iu": lifestyle.vitamin_d_iu})
+    if lifestyle.propionate_mg:
+        parts.append(_("propionate %(mg)s mg") % {"mg": lifestyle.propionate_mg})
+    if lifestyle.probiotic:
+        parts.append(_("probiotic"))
+    if lifestyle.other_supplements:
+        parts.append(lifestyle.other_supplements)
+    return " · ".join(parts)
+
+
+@register.filter
+def symptoms_line(symptoms: SymptomLog | None, stools: list[StoolEvent]) -> str:
+    """'Mood 6 · stress 3 · 1 bowel movement (type 4)'."""
+    parts = []
+    if symptoms is not None:
+        if symptoms.mood is not None:
+            parts.append(_("mood %(n)s") % {"n": symptoms.mood})
+        if symptoms.stress is not None:
+            parts.append(_("stress %(n)s") % {"n": symptoms.stress})
+        if symptoms.note:
+            parts.append(_("a note"))
+    if stools:
+        types = ", ".join(str(s.bristol_type) for s in stools)
+        parts.append(
+            ngettext("%(n)s bowel movement (type %(types)s)", "%(n)s bowel movements (types %(types)s)", len(stools))
+            % {"n": len(stools), "types": types}
+        )
+    line = " · ".join(parts)
+    return line[:1].upper() + line[1:]

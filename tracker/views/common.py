@@ -36,6 +36,7 @@ from tracker.models import Food, MealType
 SEARCH_LIMIT = 8
 DAY_SECTIONS = ("sleep", "fatigue", "symptoms", "lifestyle", "meals")
 MEALS = set(MealType.values)
+CARRIED_OVER = ("tobacco", "cigarettes", "vitamin_d_iu", "propionate_mg", "probiotic", "other_supplements")
 
 P = ParamSpec("P")
 DayView = Callable[Concatenate[PatientHttpRequest, date, P], HttpResponse]
@@ -89,6 +90,10 @@ def day_context(log: selectors.DayLog, bound: dict[str, Any] | None = None) -> d
         # Last night is usually like the one before: start from it, the patient adjusts.
         # Every time and count of the diary; the quality of the night is rated anew.
         sleep_initial = {name: getattr(previous, name) for name in SleepForm.Meta.fields if name != "quality"}
+    lifestyle_initial: dict[str, Any] = {}
+    if log.lifestyle is None and log.previous_lifestyle is not None:
+        # Supplements and tobacco are habits: the last entry's are offered, one tap saves them again.
+        lifestyle_initial = {name: getattr(log.previous_lifestyle, name) for name in CARRIED_OVER}
     symptoms_initial: dict[str, Any] = {f"rating_{k}": v for k, v in log.ratings.items()}
     if log.symptoms:
         symptoms_initial.update(mood=log.symptoms.mood, stress=log.symptoms.stress, note=log.symptoms.note)
@@ -108,7 +113,8 @@ def day_context(log: selectors.DayLog, bound: dict[str, Any] | None = None) -> d
         "symptoms_form": bound.get("symptoms") or SymptomsForm(initial=symptoms_initial, symptoms=log.custom_symptoms),
         "stool_form": bound.get("stool") or StoolForm(),
         "custom_symptom_form": bound.get("custom-symptom") or CustomSymptomForm(),
-        "lifestyle_form": bound.get("lifestyle") or LifestyleForm(instance=log.lifestyle),
+        "lifestyle_form": bound.get("lifestyle") or LifestyleForm(instance=log.lifestyle, initial=lifestyle_initial),
+        "lifestyle_prefilled": any(lifestyle_initial.values()),
         "scale": range(11),
         "mfis_next": (log.mfis_last_completed + timedelta(days=MFIS_INTERVAL_DAYS))
         if log.mfis_last_completed
