@@ -88,6 +88,16 @@ class SignupForm(CleanTextMixin, forms.Form):
         return cleaned
 
 
+# The day page's sections a patient may choose to track (keys used by tracker.views.common).
+DAY_SECTION_CHOICES = [
+    ("fatigue", _("Fatigue")),
+    ("sleep", _("Sleep")),
+    ("meals", _("Meals")),
+    ("symptoms", _("Symptoms and digestion")),
+    ("lifestyle", _("Lifestyle and supplements")),
+]
+
+
 class ProfileForm(CleanTextMixin, forms.ModelForm[Profile]):
     display_name = forms.CharField(label=_("Your name"), max_length=120, required=False)
 
@@ -104,12 +114,26 @@ class ProfileForm(CleanTextMixin, forms.ModelForm[Profile]):
         self.fields["display_name"].initial = user.display_name
         self.order_fields(["display_name", "language", "time_zone", "ms_course", "diagnosis_year"])
         if user.is_patient:
+            self.fields["sections"] = forms.MultipleChoiceField(
+                label=_("What I track on my Today page"),
+                choices=[(key, label) for key, label in DAY_SECTION_CHOICES],
+                widget=forms.CheckboxSelectMultiple,
+                initial=[key for key, _label in DAY_SECTION_CHOICES if key not in (self.instance.hidden_sections or [])],
+                help_text=_("Sections you untick are left out of the page. Your past entries are kept."),
+                error_messages={"required": _("Keep at least one section.")},
+            )
             ms_course = cast(forms.ChoiceField, self.fields["ms_course"])  # a model field with choices
             ms_course.choices = [("", _("Not set")), *MSCourse.choices]
             self.fields["ms_course"].help_text = _("Optional. Only you and the clinicians you share with see it.")
         else:
             del self.fields["ms_course"]
             del self.fields["diagnosis_year"]
+
+    def save(self, commit: bool = True) -> Profile:  # noqa: FBT001, FBT002 - Django's signature
+        if "sections" in self.cleaned_data:
+            chosen = set(self.cleaned_data["sections"])
+            self.instance.hidden_sections = [key for key, _label in DAY_SECTION_CHOICES if key not in chosen]
+        return super().save(commit=commit)
 
     def clean_diagnosis_year(self) -> int | None:
         year: int | None = self.cleaned_data.get("diagnosis_year")

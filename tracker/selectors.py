@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -126,6 +126,12 @@ class DayLog:
     mfis_last_completed: date | None
     mfis_open: MFISResponse | None
     mfis_due: bool
+    hidden: Collection[str] = ()
+
+    @property
+    def shown(self) -> dict[str, bool]:
+        """Section key -> whether the page shows it (every section the patient did not hide)."""
+        return {key: key not in self.hidden for key in ("fatigue", "sleep", "meals", "symptoms", "lifestyle")}
 
     @property
     def yesterday_has_meals(self) -> bool:
@@ -170,14 +176,22 @@ def recent_foods_by_meal(patient: User, day: date) -> dict[str, list[Food]]:
     return dict(result)
 
 
-def day_log(patient: User, day: date) -> DayLog:
-    """Everything the day page shows, in a fixed number of queries whatever the history."""
-    items = list(
-        MealItem.objects.filter(patient=patient, date__in=[day, day - timedelta(days=1)])
-        .select_related("food")
-        .order_by("created_at", "id")
+def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog:
+    """Everything the day page shows, in a fixed number of queries whatever the history.
+
+    Sections in `hidden` (the ones the patient does not track) are not read at all.
+    """
+    meals_shown = "meals" not in hidden
+    items = (
+        list(
+            MealItem.objects.filter(patient=patient, date__in=[day, day - timedelta(days=1)])
+            .select_related("food")
+            .order_by("created_at", "id")
+        )
+        if meals_shown
+        else []
     )
-    recent = recent_foods_by_meal(patient, day)
+    recent = recent_foods_by_meal(patient, day) if meals_shown else {}
     meals = []
     for value, label in MealType.choices:
         view = MealView(meal=value, label=str(label), recent=recent.get(value, []))
@@ -189,20 +203,33 @@ def day_log(patient: User, day: date) -> DayLog:
             else:
                 view.yesterday_count += 1
         meals.append(view)
-    favorites = favourite_foods(patient, limit=None)
-    sleeps = list(SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2])
+    favorites = favourite_foods(patient, limit=None) if meals_shown else []
+    sleeps = (
+        list(SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2])
+        if "sleep" not in hidden
+        else []
+    )
     sleep = sleeps[0] if sleeps and sleeps[0].date == day else None
     previous_sleep = next((s for s in sleeps if s.date != day), None)
     # This day's and the last one before it within a week (its supplements carry over).
-    lifestyles = list(
-        Lifestyle.objects.filter(patient=patient, date__lte=day, date__gte=day - timedelta(days=7)).order_by("-date")[
-            :2
-        ]
+    lifestyles = (
+        list(
+            Lifestyle.objects.filter(patient=patient, date__lte=day, date__gte=day - timedelta(days=7)).order_by(
+                "-date"
+            )[:2]
+        )
+        if "lifestyle" not in hidden
+        else []
     )
     lifestyle = lifestyles[0] if lifestyles and lifestyles[0].date == day else None
     previous_lifestyle = next((x for x in lifestyles if x.date != day), None)
-    custom = list(CustomSymptom.objects.filter(patient=patient, active=True))
-    ratings = dict(SymptomRating.objects.filter(patient=patient, date=day).values_list("symptom_id", "score"))
+    symptoms_shown = "symptoms" not in hidden
+    custom = list(CustomSymptom.objects.filter(patient=patient, active=True)) if symptoms_shown else []
+    ratings = (
+        dict(SymptomRating.objects.filter(patient=patient, date=day).values_list("symptom_id", "score"))
+        if symptoms_shown
+        else {}
+    )
     mfis = list(
         MFISResponse.objects.filter(patient=patient, completed=True)
         .order_by("-date")
@@ -216,12 +243,12 @@ def day_log(patient: User, day: date) -> DayLog:
         meals=meals,
         favorites=favorites,
         favorite_ids={f.pk for f in favorites},
-        saved_meals=list(SavedMeal.objects.filter(patient=patient)),
+        saved_meals=list(SavedMeal.objects.filter(patient=patient)) if meals_shown else [],
         sleep=sleep,
         previous_sleep=previous_sleep,
-        fatigue=FatigueRating.objects.filter(patient=patient, date=day).first(),
-        symptoms=SymptomLog.objects.filter(patient=patient, date=day).first(),
-        stools=list(StoolEvent.objects.filter(patient=patient, date=day)),
+        fatigue=FatigueRating.objects.filter(patient=patient, date=day).first() if "fatigue" not in hidden else None,
+        symptoms=SymptomLog.objects.filter(patient=patient, date=day).first() if symptoms_shown else None,
+        stools=list(StoolEvent.objects.filter(patient=patient, date=day)) if symptoms_shown else [],
         custom_symptoms=custom,
         ratings=ratings,
         lifestyle=lifestyle,
@@ -229,6 +256,7 @@ def day_log(patient: User, day: date) -> DayLog:
         mfis_last_completed=last_completed,
         mfis_open=mfis_open,
         mfis_due=mfis_due(patient_today(), last_completed),
+        hidden=hidden,
     )
 
 

@@ -5,6 +5,8 @@ from html.parser import HTMLParser
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.core.exceptions import PermissionDenied
 from django.urls import resolve, reverse
 
@@ -538,3 +540,36 @@ def test_supplements_and_tobacco_carry_over_from_the_last_day_in_one_tap(patient
     )
     today = Lifestyle.objects.get(patient=patient, date=TODAY)
     assert (today.vitamin_d_iu, today.probiotic, today.cigarettes) == (1000, True, 3)
+
+
+def test_sections_the_patient_does_not_track_are_left_out_of_the_page_and_its_queries(patient_client, patient):
+    SleepFactory(patient=patient, date=TODAY)
+    patient_client.get(url("today"))  # (the first request of a session reads more)
+    with CaptureQueriesContext(connection) as every:
+        full = patient_client.get(url("today")).content.decode()
+    read_for_every_section = len(every.captured_queries)  # (read now: the log is a window that moves)
+    assert 'id="sleep"' in full and 'id="meal-lunch"' in full
+    patient_client.post(
+        reverse("accounts:profile"),
+        {"display_name": "", "language": "en", "time_zone": "Europe/Paris", "ms_course": "", "diagnosis_year": ""}
+        | {"sections": ["fatigue", "meals"]},
+    )
+    patient.profile.refresh_from_db()
+    assert patient.profile.hidden_sections == ["sleep", "symptoms", "lifestyle"]
+    with CaptureQueriesContext(connection) as fewer:
+        html = patient_client.get(url("today")).content.decode()
+    for gone in ('id="sleep"', 'id="symptoms"', 'id="lifestyle"', 'href="#sleep"'):
+        assert gone not in html
+    assert 'id="fatigue"' in html and 'id="meal-lunch"' in html
+    # Not read either: sleep, lifestyle, the symptom log, its ratings, the patient's symptoms, stools.
+    assert len(fewer.captured_queries) <= read_for_every_section - 6
+
+
+def test_at_least_one_section_stays_tracked(patient_client, patient):
+    response = patient_client.post(
+        reverse("accounts:profile"),
+        {"display_name": "", "language": "en", "time_zone": "Europe/Paris", "ms_course": "", "diagnosis_year": ""},
+    )
+    assert "Keep at least one section." in response.content.decode()
+    patient.profile.refresh_from_db()
+    assert patient.profile.hidden_sections == []

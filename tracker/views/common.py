@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.services import profile_of
 from msgut.http import PatientHttpRequest
 from tracker import selectors
 from tracker.forms import (
@@ -72,6 +73,11 @@ def past_or_today(view: DayView[P]) -> DayView[P]:
     # Django passes `day` by keyword, so it cannot be positional-only, as Concatenate would need
     # for mypy to prove that P's keywords never hold a second `day`; URL patterns guarantee it.
     return cast(DayView[P], wrapper)
+
+
+def day_log(request: PatientHttpRequest, day: date) -> selectors.DayLog:
+    """The day as the patient tracks it: sections they hid are neither read nor drawn."""
+    return selectors.day_log(request.user, day, hidden=profile_of(user=request.user).hidden_sections or ())
 
 
 def day_context(log: selectors.DayLog, bound: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -138,7 +144,7 @@ def respond(
         if status_text:
             messages.success(request, status_text)
         return HttpResponseRedirect(day_url(day, anchor))
-    log = selectors.day_log(request.user, day)
+    log = day_log(request, day)
     context = day_context(log, bound)
     if meal:
         context["meal"] = next(m for m in log.meals if m.meal == meal)

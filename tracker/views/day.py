@@ -18,6 +18,7 @@ from tracker.models import Food
 from tracker.views.common import (
     DAY_SECTIONS,
     day_context,
+    day_log,
     day_url,
     meal_or_404,
     past_or_today,
@@ -29,7 +30,7 @@ from tracker.views.common import (
 def _render_day(
     request: PatientHttpRequest, day: date, search: tuple[str, FoodSearchForm, list[Food]] | None = None
 ) -> HttpResponse:
-    log = selectors.day_log(request.user, day)
+    log = day_log(request, day)
     context = day_context(log)
     if search:
         meal_value, form, results = search
@@ -77,7 +78,7 @@ def section(request: PatientHttpRequest, day: date, section: str) -> HttpRespons
         raise Http404
     if not request.htmx:
         return redirect(day_url(day, section))
-    log = selectors.day_log(request.user, day)
+    log = day_log(request, day)
     context = day_context(log)
     if section.startswith("meal-"):
         context["meal"] = next(m for m in log.meals if m.meal == meal)
