@@ -118,7 +118,9 @@ class ProfileForm(CleanTextMixin, forms.ModelForm[Profile]):
                 label=_("What I track on my Today page"),
                 choices=[(key, label) for key, label in DAY_SECTION_CHOICES],
                 widget=forms.CheckboxSelectMultiple,
-                initial=[key for key, _label in DAY_SECTION_CHOICES if key not in (self.instance.hidden_sections or [])],
+                initial=[
+                    key for key, _label in DAY_SECTION_CHOICES if key not in (self.instance.hidden_sections or [])
+                ],
                 help_text=_("Sections you untick are left out of the page. Your past entries are kept."),
                 error_messages={"required": _("Keep at least one section.")},
             )
@@ -129,7 +131,7 @@ class ProfileForm(CleanTextMixin, forms.ModelForm[Profile]):
             del self.fields["ms_course"]
             del self.fields["diagnosis_year"]
 
-    def save(self, commit: bool = True) -> Profile:  # noqa: FBT001, FBT002 - Django's signature
+    def save(self, commit: bool = True) -> Profile:
         if "sections" in self.cleaned_data:
             chosen = set(self.cleaned_data["sections"])
             self.instance.hidden_sections = [key for key, _label in DAY_SECTION_CHOICES if key not in chosen]

@@ -5,9 +5,9 @@ from html.parser import HTMLParser
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.core.exceptions import PermissionDenied
 from django.urls import resolve, reverse
 
 from tests.factories import ClinicianFactory
