@@ -138,6 +138,10 @@ class MealItem(PatientDayModel):
     meal = models.CharField(_("meal"), max_length=16, choices=MealType.choices)
     food = models.ForeignKey(Food, on_delete=models.PROTECT, related_name="meal_items")
     grams = models.FloatField(_("portion (g)"), validators=[MinValueValidator(0.1), MaxValueValidator(3000)])
+    # What the patient chose, kept for reading back and exports (the grams are what counts):
+    # a household unit code of tracker.units ("slice", "cup"…), "portion" or "g", and how many.
+    unit = models.CharField(_("unit"), max_length=16, blank=True, default="")
+    quantity = models.DecimalField(_("quantity"), max_digits=7, decimal_places=2, null=True, blank=True)
     # A random token from the form that added the item: a double submit (or a retry) cannot add it twice.
     client_token = models.CharField(max_length=36, blank=True, default="", editable=False)
 

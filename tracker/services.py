@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
@@ -95,23 +96,38 @@ def _create_once(model: type[M], patient: User, token: str, fields: dict[str, An
 
 
 @transaction.atomic
-def add_meal_item(*, patient: User, day: date, meal: str, food: Food, grams: float, token: str = "") -> MealItem:
+def add_meal_item(
+    *,
+    patient: User,
+    day: date,
+    meal: str,
+    food: Food,
+    grams: float,
+    token: str = "",
+    unit: str = "",
+    quantity: Decimal | None = None,
+) -> MealItem:
     check_day(day)
     if food.owner_id not in (None, patient.pk):
         raise Food.DoesNotExist
-    item, created = _create_once(MealItem, patient, token, {"date": day, "meal": meal, "food": food, "grams": grams})
+    values = {"date": day, "meal": meal, "food": food, "grams": grams, "unit": unit, "quantity": quantity}
+    item, created = _create_once(MealItem, patient, token, values)
     if created:
         entries_changed(patient.pk, day)
     return item
 
 
 @transaction.atomic
-def update_meal_item(*, patient: User, item: MealItem, meal: str, grams: float) -> MealItem:
+def update_meal_item(
+    *, patient: User, item: MealItem, meal: str, grams: float, unit: str = "", quantity: Decimal | None = None
+) -> MealItem:
     if item.patient_id != patient.pk:
         raise MealItem.DoesNotExist
     item.meal = meal
     item.grams = grams
-    item.save(update_fields=["meal", "grams", "updated_at"])
+    item.unit = unit
+    item.quantity = quantity
+    item.save(update_fields=["meal", "grams", "unit", "quantity", "updated_at"])
     entries_changed(patient.pk, item.date)
     return item
 

@@ -1,6 +1,7 @@
 """The day pages: full page or fragment, plain-form fallbacks, ownership, future days."""
 
 import datetime as dt
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -13,6 +14,7 @@ from django.urls import resolve, reverse
 from tests.factories import ClinicianFactory
 from tests.tracker.conftest import PARIS, TODAY
 from tests.tracker.factories import FatigueFactory, MealItemFactory, RelapseFactory, SleepFactory
+from tracker.catalog import load_catalog
 from tracker.models import (
     CustomSymptom,
     FatigueRating,
@@ -288,6 +290,23 @@ def test_it_edits_a_meal_item(patient_client, patient):
     patient_client.post(url("item-edit", item.pk), {"meal": "dinner", "grams": "80"})
     item.refresh_from_db()
     assert (item.meal, item.grams) == ("dinner", 80)
+
+
+def test_changing_a_food_offers_the_same_units_as_adding_it(patient_client, patient, day_foods):
+    load_catalog()
+    bread = Food.objects.get(name_en="Wholemeal sourdough bread", owner=None)
+    patient_client.post(
+        url("meal-add", TODAY, "lunch"), {"food": bread.pk, "amount": "1", "unit": "slice", "quick": "2"}
+    )
+    item = MealItem.objects.get(patient=patient, food=bread)
+    assert (item.grams, item.unit, item.quantity) == (100, "slice", 2)
+    page = patient_client.get(url("today")).content.decode()
+    assert "2 slices · 100 g" in page
+    edit = patient_client.get(url("item-edit", item.pk)).content.decode()
+    assert '<option value="slice" selected>' in edit and 'name="quick" value="0.5"' in edit
+    patient_client.post(url("item-edit", item.pk), {"meal": "lunch", "amount": "1", "unit": "slice", "quick": "0.5"})
+    item.refresh_from_db()
+    assert (item.grams, item.unit, item.quantity) == (25, "slice", Decimal("0.5"))
 
 
 def test_it_adds_a_private_food_straight_into_a_meal(patient_client, patient):

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from tracker.forms import new_token as make_token
 from tracker.models import Food, Lifestyle, MealItem, SleepDiary, StoolEvent, SymptomLog
+from tracker.units import GRAMS, PORTION, Unit, counted, default_unit, units_for
 
 register = template.Library()
 
@@ -36,18 +37,44 @@ def _grams(value: float) -> str:
 
 @register.filter
 def default_portion(food: Food) -> str:
-    """'1 bowl · 40 g'."""
-    return _("%(measure)s · %(grams)s g") % {"measure": food.display_measure, "grams": _grams(food.default_portion_g)}
+    """'1 bowl · 40 g': the usual portion in its household unit when the food has one."""
+    usual = default_unit(food)
+    measure = usual.counted(1) if usual else food.display_measure
+    return _("%(measure)s · %(grams)s g") % {"measure": measure, "grams": _grams(food.default_portion_g)}
+
+
+@register.filter
+def food_units(food: Food) -> tuple[Unit, ...]:
+    return units_for(food)
+
+
+@register.filter
+def usual_unit(food: Food) -> str:
+    """The unit a one-tap add uses: the household unit of the usual portion, else the portion itself."""
+    usual = default_unit(food)
+    return usual.code if usual else PORTION
+
+
+@register.filter
+def grams_text(value: float) -> str:
+    return _grams(value)
 
 
 @register.filter
 def portion(item: MealItem) -> str:
-    """'80 g' or '2 × 1 slice · 60 g' when the grams are a round number of household measures."""
+    """'2 slices · 80 g' as chosen, or '80 g', or '2 × 1 slice · 60 g' for a round number of measures."""
     grams = _grams(item.grams)
+    if item.unit and item.quantity is not None and item.unit not in (GRAMS, PORTION):
+        return _("%(measure)s · %(grams)s g") % {"measure": counted(item.unit, item.quantity), "grams": grams}
+    if item.unit == GRAMS:
+        return _("%(grams)s g") % {"grams": grams}
     base = item.food.default_portion_g
     if base:
         count = item.grams / base
         if abs(count * 2 - round(count * 2)) < MEASURE_TOLERANCE and count >= MIN_MEASURES:
+            usual = default_unit(item.food)
+            if usual:
+                return _("%(measure)s · %(grams)s g") % {"measure": usual.counted(round(count, 1)), "grams": grams}
             n = formats.number_format(round(count, 1)) if count != int(count) else str(int(count))
             if n == "1":
                 return _("%(measure)s · %(grams)s g") % {"measure": item.food.display_measure, "grams": grams}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -17,6 +18,7 @@ from msgut.http import PatientHttpRequest
 from tracker import selectors, services
 from tracker.forms import ApplySavedMealForm, FoodSearchForm, MealItemEditForm, MealItemForm, SaveMealForm
 from tracker.models import Food, MealItem, MealType
+from tracker.units import GRAMS, units_for
 from tracker.views.common import day_url, meal_or_404, past_or_today, respond, search_from_query
 
 
@@ -84,6 +86,8 @@ def add_item(request: PatientHttpRequest, day: date, meal: str) -> HttpResponse:
         food=form.cleaned_data["food"],
         grams=form.cleaned_data["grams"],
         token=form.cleaned_data["token"],
+        unit=form.cleaned_data["unit"],
+        quantity=form.cleaned_data["quantity"],
     )
     label = MealType(meal).label
     text = _("Added %(food)s to %(meal)s.") % {"food": item.food.display_name, "meal": label.lower()}
@@ -179,12 +183,24 @@ def favorite(request: PatientHttpRequest, day: date, food_id: int) -> HttpRespon
 def edit_item(request: PatientHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     item = get_object_or_404(MealItem.objects.select_related("food"), pk=pk, patient=user)
-    form = MealItemEditForm(request.POST or None, initial={"meal": item.meal, "grams": item.grams})
+    initial = (
+        {"meal": item.meal, "unit": item.unit, "amount": item.quantity}
+        if item.unit and item.quantity is not None
+        else {"meal": item.meal, "unit": GRAMS, "amount": Decimal(f"{item.grams:g}")}
+    )
+    form = MealItemEditForm(request.POST or None, initial=initial, food=item.food)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         services.update_meal_item(
-            patient=user, item=item, meal=form.cleaned_data["meal"], grams=form.cleaned_data["grams"]
+            patient=user,
+            item=item,
+            meal=data["meal"],
+            grams=data["grams"],
+            unit=data["unit"],
+            quantity=data["quantity"],
         )
         messages.success(request, _("Saved %(food)s.") % {"food": item.food.display_name})
         return redirect(day_url(item.date, f"meal-{item.meal}"))
     status = 422 if request.method == "POST" else 200
-    return render(request, "tracker/item_edit.html", {"item": item, "form": form, "day": item.date}, status=status)
+    context = {"item": item, "form": form, "day": item.date, "units": units_for(item.food)}
+    return render(request, "tracker/item_edit.html", context, status=status)
