@@ -266,6 +266,8 @@ class MonthDay:
     in_month: bool
     future: bool
     kinds: list[str]
+    fatigue: int | None = None
+    score: float | None = None
 
     @property
     def logged(self) -> bool:
