@@ -2,6 +2,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.http import HttpRequest
@@ -65,8 +66,29 @@ class SignupForm(CleanTextMixin, forms.Form):
         max_length=256,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES, initial="Europe/Paris")
-    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES, initial="en")
+    # Filled from the browser (static/js/signup.js: Intl time zone, navigator.language); anything
+    # missing or unknown falls back to the server's defaults. Both can be changed in Settings.
+    time_zone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    language = forms.CharField(required=False, max_length=35, widget=forms.HiddenInput)
+    privacy = forms.BooleanField(
+        label=_("I have read the privacy notice and agree that msgut stores the health data I log."),
+        error_messages={"required": _("Tick the box to agree to the privacy notice, or read it first.")},
+    )
+
+    def __init__(self, *args: Any, default_language: str = "en", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_language = default_language
+
+    def clean_time_zone(self) -> str:
+        zone: str = self.cleaned_data.get("time_zone") or ""
+        known = {value for value, _label in TIME_ZONE_CHOICES}
+        return zone if zone in known else settings.TIME_ZONE
+
+    def clean_language(self) -> str:
+        tag: str = (self.cleaned_data.get("language") or "").lower()
+        codes = {code for code, _label in LANGUAGE_CHOICES}
+        primary = tag.split("-", maxsplit=1)[0]
+        return primary if primary in codes else self.default_language
 
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"].lower()

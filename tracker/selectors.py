@@ -138,6 +138,11 @@ class DayLog:
         return any(m.yesterday_count for m in self.meals)
 
     @property
+    def is_empty(self) -> bool:
+        """Nothing logged on this day yet."""
+        return not (self.item_count or self.sleep or self.fatigue or self.symptoms or self.stools or self.lifestyle)
+
+    @property
     def item_count(self) -> int:
         return sum(len(m.items) for m in self.meals)
 
@@ -255,7 +260,9 @@ def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog
         previous_lifestyle=previous_lifestyle,
         mfis_last_completed=last_completed,
         mfis_open=mfis_open,
-        mfis_due=mfis_due(patient_today(), last_completed),
+        mfis_due=mfis_due(
+            patient_today(), last_completed, timezone.localdate(patient.date_joined) if patient.date_joined else None
+        ),
         hidden=hidden,
     )
 

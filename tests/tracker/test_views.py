@@ -391,6 +391,10 @@ def test_the_hand_worked_relapses_read_as_a_patient_logs_them(patient_client, pa
 
 
 def test_it_saves_the_mfis_part_way_and_scores_it_when_finished(patient_client, patient):
+    # Not on the first days: the baseline is offered after a week of use.
+    assert "is due" not in patient_client.get(url("today")).content.decode()
+    patient.date_joined -= dt.timedelta(days=8)
+    patient.save(update_fields=["date_joined"])
     assert "is due" in patient_client.get(url("today")).content.decode()
     patient_client.post(url("mfis"), {"item_1": "3", "item_2": "2", "action": "save"})
     response = MFISResponse.objects.get(patient=patient)
