@@ -105,6 +105,11 @@ class MealView:
     def anchor(self) -> str:
         return f"meal-{self.meal}"
 
+    @property
+    def eaten_ids(self) -> set[int]:
+        """Foods already in this meal today: their one-tap buttons are left out (the list shows them)."""
+        return {item.food_id for item in self.items}
+
 
 @dataclass
 class DayLog:

@@ -168,3 +168,11 @@ def symptoms_line(symptoms: SymptomLog | None, stools: list[StoolEvent]) -> str:
         )
     line = " · ".join(parts)
     return line[:1].upper() + line[1:]
+
+
+@register.inclusion_tag("tracker/_day_score.html")
+def folded_day_score(patient: Any, day: Any) -> dict[str, Any]:
+    """The guidance panel folded under one line with the day's total (one reading of the panel)."""
+    from guidance.templatetags.guidance_tags import day_score_panel  # noqa: PLC0415 - guidance loads after tracker
+
+    return day_score_panel(patient, day)
