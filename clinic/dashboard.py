@@ -12,6 +12,9 @@ from typing import Any
 
 import pandas as pd
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.template.defaultfilters import floatformat
+from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -83,19 +86,115 @@ class PatientRow:
     score_recent: float | None = None
     score_change: float | None = None
     flags: list[str] = field(default_factory=list)
+    # What the flags were computed from (see `flag_evidence`).
+    today: date | None = None
+    fatigue_previous: float | None = None
+    fatigue_counts: tuple[int, int] = (0, 0)  # ratings in the recent and the previous window
+    score_previous: float | None = None
+    score_counts: tuple[int, int] = (0, 0)
+    relapse_dates: tuple[date, date | None] | None = None  # the flagging relapse: began, ended (None: open)
 
     @property
-    def flag_items(self) -> list[dict[str, Any]]:
-        return [{"key": key, "label": FLAG_LABELS[key], "short": FLAG_SHORT[key]} for key in self.flags]
+    def flag_items(self) -> list["FlagEvidence"]:
+        return flag_evidence(self)
+
+
+@dataclass(frozen=True)
+class FlagEvidence:
+    """One flag with the window and the numbers it was raised from, worded once for every page."""
+
+    key: str
+    label: str
+    short: str
+    evidence: str
+    window_start: date
+    window_end: date
+
+
+def _day(value: date) -> str:
+    return formats.date_format(value, "j M Y")
+
+
+def _number(value: float, decimals: int = 1, signed: bool = False) -> str:
+    """Rounded as the dashboard's columns round (the floatformat filter: halves away from zero)."""
+    text = floatformat(abs(value) if signed else value, decimals)
+    if not signed:
+        return text
+    return ("+" if value >= 0 else "−") + text
+
+
+def flag_evidence(row: PatientRow) -> list[FlagEvidence]:
+    """Each of the row's flags with its evidence: the dashboard and the patient page both show these,
+    so a clinician reads the same window and the same numbers on both."""
+    today = row.today or timezone.localdate()
+    recent_start = today - timedelta(days=TREND_WINDOW_DAYS - 1)
+    previous_start = today - timedelta(days=2 * TREND_WINDOW_DAYS - 1)
+    previous_end = recent_start - timedelta(days=1)
+    windows = {
+        "recent_start": _day(recent_start),
+        "end": _day(today),
+        "previous_start": _day(previous_start),
+        "previous_end": _day(previous_end),
+    }
+    items = []
+    for key in row.flags:
+        start = previous_start
+        if key == "relapse":
+            start = today - timedelta(days=RECENT_RELAPSE_DAYS)
+            began, ended = row.relapse_dates or (today, None)
+            if ended is None:
+                text = gettext(
+                    "A relapse meeting the definition began on %(began)s and is still open (the flag looks at %(start)s – %(end)s)."
+                ) % {"began": _day(began), "start": _day(start), "end": _day(today)}
+            else:
+                text = gettext(
+                    "A relapse meeting the definition began on %(began)s and ended on %(ended)s (the flag looks at %(start)s – %(end)s)."
+                ) % {"began": _day(began), "ended": _day(ended), "start": _day(start), "end": _day(today)}
+        elif key == "fatigue" and row.fatigue_recent is not None and row.fatigue_previous is not None:
+            text = gettext(
+                "Mean fatigue %(recent)s/10 over %(recent_start)s – %(end)s (%(recent_n)s ratings) against %(previous)s over "
+                "%(previous_start)s – %(previous_end)s (%(previous_n)s ratings): %(change)s (flagged from +1)."
+            ) % {
+                **windows,
+                "recent": _number(row.fatigue_recent),
+                "previous": _number(row.fatigue_previous),
+                "change": _number(row.fatigue_change or 0.0, signed=True),
+                "recent_n": row.fatigue_counts[0],
+                "previous_n": row.fatigue_counts[1],
+            }
+        elif key == "adherence" and row.score_recent is not None and row.score_previous is not None:
+            text = gettext(
+                "Mean day score %(recent)s/100 over %(recent_start)s – %(end)s (%(recent_n)s days) against %(previous)s over "
+                "%(previous_start)s – %(previous_end)s (%(previous_n)s days): %(change)s (flagged from −10)."
+            ) % {
+                **windows,
+                "recent": _number(row.score_recent, 0),
+                "previous": _number(row.score_previous, 0),
+                "change": _number(row.score_change or 0.0, 0, signed=True),
+                "recent_n": row.score_counts[0],
+                "previous_n": row.score_counts[1],
+            }
+        elif key == "inactive" and row.last_entry is not None and row.days_since_entry is not None:
+            start = row.last_entry
+            text = ngettext(
+                "Last entry on %(date)s, %(days)s day ago (flagged from 7 days).",
+                "Last entry on %(date)s, %(days)s days ago (flagged from 7 days).",
+                row.days_since_entry,
+            ) % {"date": _day(row.last_entry), "days": row.days_since_entry}
+        else:
+            text = gettext("Nothing logged yet.")
+        items.append(FlagEvidence(key, str(FLAG_LABELS[key]), str(FLAG_SHORT[key]), text, start, today))
+    return items
 
 
 def window_change(frame: pd.DataFrame, today: date) -> pd.DataFrame:
-    """Per patient: mean of the last 14 days, and its change from the 14 days before.
+    """Per patient: mean of the last 14 days, and its change from the 14 days before (with the
+    mean of those and how many values each window holds).
 
     `frame` has columns patient_id, date, value. Windows with fewer than
     MIN_VALUES_PER_WINDOW values give no change (no flag from two data points).
     """
-    columns = ["recent", "change"]
+    columns = ["recent", "change", "previous", "recent_n", "previous_n"]
     if frame.empty:
         return pd.DataFrame(columns=columns, dtype=float)
     recent_start = today - timedelta(days=TREND_WINDOW_DAYS - 1)
@@ -110,13 +209,26 @@ def window_change(frame: pd.DataFrame, today: date) -> pd.DataFrame:
             counts[name] = 0
     counts = counts.fillna(0)
     enough = (counts["recent"] >= MIN_VALUES_PER_WINDOW) & (counts["previous"] >= MIN_VALUES_PER_WINDOW)
-    result = pd.DataFrame({"recent": means["recent"], "change": (means["recent"] - means["previous"]).where(enough)})
+    result = pd.DataFrame(
+        {
+            "recent": means["recent"],
+            "change": (means["recent"] - means["previous"]).where(enough),
+            "previous": means["previous"],
+            "recent_n": counts["recent"],
+            "previous_n": counts["previous"],
+        }
+    )
     return result
 
 
 def _value_or_none(values: Mapping[Any, Mapping[Any, Any]], patient_id: int, column: str) -> float | None:
     value = values.get(patient_id, {}).get(column)
     return None if value is None or pd.isna(value) else round(float(value), 1)
+
+
+def _counts(values: Mapping[Any, Mapping[Any, Any]], patient_id: int) -> tuple[int, int]:
+    found = values.get(patient_id, {})
+    return tuple(0 if pd.isna(found.get(name, 0)) else int(found.get(name, 0)) for name in ("recent_n", "previous_n"))  # type: ignore[return-value]
 
 
 def _recent(started_on: date, ended_on: date | None, today: date) -> bool:
@@ -126,8 +238,9 @@ def _recent(started_on: date, ended_on: date | None, today: date) -> bool:
     return ended_on is not None or started_on >= today - timedelta(days=OPEN_RELAPSE_DAYS)
 
 
-def recent_relapse_patients(patients: QuerySet[User] | Any, today: date) -> set[int]:
-    """The patients with a *qualifying* relapse in the last 30 days (fluctuations and pseudo-relapses do not flag).
+def recent_relapse_patients(patients: QuerySet[User] | Any, today: date) -> dict[int, tuple[date, date | None]]:
+    """The patients with a *qualifying* relapse in the last 30 days (fluctuations and pseudo-relapses do not flag),
+    each with the latest such relapse's first and last day (None: still open).
 
     One query: the whole history of the patients with any recent episode, since each episode is
     measured from the last qualifying relapse before it.
@@ -146,11 +259,16 @@ def recent_relapse_patients(patients: QuerySet[User] | Any, today: date) -> set[
         )
     ):
         history[patient_id].append((Episode(pk, started, over_24h, fever, heat), ended))
-    flagged = set()
+    flagged: dict[int, tuple[date, date | None]] = {}
     for patient_id, episodes in history.items():
         checks = relapse_checks(episode for episode, _ended in episodes)
-        if any(checks[e.key].qualifying and _recent(e.started_on, ended, today) for e, ended in episodes):
-            flagged.add(patient_id)
+        recent = [
+            (e.started_on, ended)
+            for e, ended in episodes
+            if checks[e.key].qualifying and _recent(e.started_on, ended, today)
+        ]
+        if recent:
+            flagged[patient_id] = max(recent, key=lambda dates: dates[0])
     return flagged
 
 
@@ -209,7 +327,7 @@ def dashboard_rows(patients: QuerySet[User], today: date) -> list[PatientRow]:
 
     rows = []
     for person in people:
-        row = PatientRow(patient=person)
+        row = PatientRow(patient=person, today=today)
         row.last_entry = last_entries.get(person.pk)
         row.days_since_entry = (today - row.last_entry).days if row.last_entry else None
         items = getattr(person, "mfis_items", None)
@@ -220,6 +338,11 @@ def dashboard_rows(patients: QuerySet[User], today: date) -> list[PatientRow]:
         row.fatigue_change = _value_or_none(fatigue_trend, person.pk, "change")
         row.score_recent = _value_or_none(score_trend, person.pk, "recent")
         row.score_change = _value_or_none(score_trend, person.pk, "change")
+        row.fatigue_previous = _value_or_none(fatigue_trend, person.pk, "previous")
+        row.score_previous = _value_or_none(score_trend, person.pk, "previous")
+        row.fatigue_counts = _counts(fatigue_trend, person.pk)
+        row.score_counts = _counts(score_trend, person.pk)
+        row.relapse_dates = recent_relapse.get(person.pk)
         if person.pk in recent_relapse:
             row.flags.append("relapse")
         if row.fatigue_change is not None and row.fatigue_change >= FATIGUE_RISE:

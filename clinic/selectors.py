@@ -7,7 +7,7 @@ The writes are in `clinic.services`; who may read a patient is `clinic.access`.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.apps import apps
@@ -30,12 +30,14 @@ from clinic.models import (
     normalise_code,
 )
 from guidance.models import DayScore
-from tracker.measures import MFISScores, mfis_scores
+from guidance.rules import MEDAS_ITEM_TEXTS
+from tracker.measures import MFISScores, is_processed, mfis_scores
 from tracker.models import (
     FatigueRating,
     Food,
     Lifestyle,
     MealItem,
+    MealType,
     Medication,
     MFISResponse,
     Relapse,
@@ -61,6 +63,7 @@ class DayRow:
     stools: list[int] = field(default_factory=list)
     symptoms: list[tuple[str, int]] = field(default_factory=list)
     meal_items: int = 0
+    foods: list[MealItem] = field(default_factory=list)  # with their food, in meal order
     fiber_g: float | None = None
     activity_minutes: int | None = None
     alcohol_units: float | None = None
@@ -72,6 +75,15 @@ class DayRow:
         if self.sleep_minutes is None:
             return ""
         return f"{self.sleep_minutes // 60} h {self.sleep_minutes % 60:02d}"
+
+    @property
+    def meals(self) -> list[tuple[str, list[MealItem]]]:
+        """(meal name, its foods) in the order of the day."""
+        grouped: dict[str, list[MealItem]] = {}
+        for item in self.foods:
+            grouped.setdefault(item.meal, []).append(item)
+        names = dict(MealType.choices)
+        return [(str(names.get(meal, meal)), items) for meal, items in grouped.items()]
 
 
 def fiber_by_day(patient: User, start: date, end: date) -> dict[date, float]:
@@ -113,11 +125,13 @@ def day_rows(patient: User, start: date, end: date) -> list[DayRow]:
         .order_by("date", "symptom__name")
     ):
         day(d).symptoms.append((name, score))
-    counts: dict[date, int] = defaultdict(int)
-    for d in MealItem.objects.filter(**in_range).values_list("date", flat=True):
-        counts[d] += 1
-    for d, count in counts.items():
-        day(d).meal_items = count
+    # Every food of the range in one query, listed per day in meal order.
+    meal_order = {value: index for index, value in enumerate(MealType.values)}
+    eaten = MealItem.objects.filter(**in_range).select_related("food").order_by("date", "created_at", "id")
+    for item in sorted(eaten, key=lambda i: (i.date, meal_order.get(i.meal, len(meal_order)))):
+        row = day(item.date)
+        row.foods.append(item)
+        row.meal_items += 1
     for d, grams in fiber_by_day(patient, start, end).items():
         day(d).fiber_g = grams
     for d, activity, alcohol, tobacco in Lifestyle.objects.filter(**in_range).values_list(
@@ -263,6 +277,154 @@ def summarise(rows: list[DayRow]) -> Summary:
         sleep_mean_minutes=round(sleep) if sleep is not None else None,
         fiber_mean=mean([r.fiber_g for r in rows if r.fiber_g is not None]),
         score_mean=mean([r.score for r in rows if r.score is not None]),
+    )
+
+
+# ---------------------------------------------------------------- the printable report
+
+REPORT_MIN_DAYS_FOR_WEEKS = 42  # from six weeks on, the report's charts show weekly means
+REPORT_TOP_FOODS = 10
+REPORT_TOP_MISSED = 5
+REPORT_MFIS_ROWS = 6
+REPORT_EDSS_ROWS = 5
+
+
+def last_visit(patient: User, today: date) -> date | None:
+    """The day of the latest EDSS or clinician note before today: the last visit, as far as msgut knows."""
+    edss = EDSSScore.objects.filter(patient=patient, assessed_on__lt=today).order_by("-assessed_on").first()
+    note = ClinicianNote.objects.filter(patient=patient, created_at__date__lt=today).order_by("-created_at").first()
+    days = [d for d in (edss.assessed_on if edss else None, timezone.localdate(note.created_at) if note else None) if d]
+    return max(days) if days else None
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One point of the report's charts: a day, or an ISO week (its means over the days logged)."""
+
+    start: date
+    middle: date
+    score: float | None
+    fatigue: float | None
+    sleep_hours: float | None
+    fiber: float | None
+    processed: float | None
+
+
+@dataclass(frozen=True)
+class FoodCount:
+    name: str
+    days: int
+    usual_grams: float  # mean grams on the days it was eaten
+
+
+@dataclass(frozen=True)
+class MissedItem:
+    label: str
+    days: int
+    percent: int
+
+
+@dataclass
+class ReportData:
+    days: list[DayRow]
+    summary: Summary
+    weekly: bool
+    buckets: list[Bucket]
+    processed_mean: float | None
+    foods: list[FoodCount]
+    missed: list[MissedItem]
+    scored_days: int
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def processed_servings(row: DayRow) -> float | None:
+    """Servings of processed food (NOVA 4, a pro-inflammatory group or added sugar) of a day with meals."""
+    if not row.foods:
+        return None
+    return sum(
+        item.grams / item.food.default_portion_g
+        for item in row.foods
+        if item.food.default_portion_g and is_processed(item.food.nova_group, item.food.groups, item.food.added_sugar)
+    )
+
+
+def report_buckets(rows: list[DayRow], start: date, end: date) -> tuple[bool, list[Bucket]]:
+    """Days, or ISO weeks from six weeks on, with the means of the days logged in each (none: no point)."""
+    weekly = (end - start).days + 1 >= REPORT_MIN_DAYS_FOR_WEEKS
+    groups: dict[date, list[DayRow]] = defaultdict(list)
+    for row in rows:
+        key = row.date - timedelta(days=row.date.weekday()) if weekly else row.date
+        groups[key].append(row)
+    buckets = []
+    for key in sorted(groups):
+        members = groups[key]
+        middle = min(max(key + timedelta(days=3), start), end) if weekly else key
+        sleep = _mean(r.sleep_minutes for r in members if r.sleep_minutes is not None)
+        buckets.append(
+            Bucket(
+                start=key,
+                middle=middle,
+                score=_mean(r.score for r in members),
+                fatigue=_mean(r.fatigue for r in members),
+                sleep_hours=sleep / 60 if sleep is not None else None,
+                fiber=_mean(r.fiber_g for r in members),
+                processed=_mean(processed_servings(r) for r in members),
+            )
+        )
+    return weekly, buckets
+
+
+def foods_eaten_most(rows: list[DayRow], limit: int = REPORT_TOP_FOODS) -> list[FoodCount]:
+    """The foods eaten on the most days, with the usual amount on those days."""
+    days: dict[int, set[date]] = defaultdict(set)
+    grams: dict[int, float] = defaultdict(float)
+    names: dict[int, str] = {}
+    for row in rows:
+        for item in row.foods:
+            days[item.food_id].add(row.date)
+            grams[item.food_id] += item.grams
+            names[item.food_id] = item.food.display_name
+    ranked = sorted(days, key=lambda food_id: (-len(days[food_id]), names[food_id].lower()))[:limit]
+    return [FoodCount(names[f], len(days[f]), grams[f] / len(days[f])) for f in ranked]
+
+
+def medas_missed(patient: User, start: date, end: date) -> tuple[int, list[MissedItem]]:
+    """How many days were scored, and the MEDAS items most often among a day's items to work on (one query)."""
+    labels = {item: str(label) for item, (label, _how) in MEDAS_ITEM_TEXTS.items()}
+    counts: dict[str, int] = defaultdict(int)
+    scored = 0
+    for breakdown in DayScore.objects.filter(patient=patient, date__range=(start, end), logged=True).values_list(
+        "breakdown", flat=True
+    ):
+        scored += 1
+        for line in breakdown if isinstance(breakdown, list) else []:
+            counted = line.get("counted") if isinstance(line, dict) else None
+            if isinstance(counted, dict) and isinstance(counted.get("work_on"), list):
+                for item in counted["work_on"]:
+                    if item in labels:
+                        counts[item] += 1
+    ranked = sorted(counts, key=lambda item: (-counts[item], labels[item]))[:REPORT_TOP_MISSED]
+    return scored, [MissedItem(labels[i], counts[i], round(100 * counts[i] / scored)) for i in ranked if scored]
+
+
+def report_data(patient: User, start: date, end: date) -> ReportData:
+    """Everything the report draws and counts for [start, end]: a fixed number of queries, whatever the period."""
+    rows = day_rows(patient, start, end)
+    weekly, buckets = report_buckets(rows, start, end)
+    scored, missed = medas_missed(patient, start, end)
+    return ReportData(
+        days=rows,
+        summary=summarise(rows),
+        weekly=weekly,
+        buckets=buckets,
+        processed_mean=_mean(processed_servings(r) for r in rows),
+        foods=foods_eaten_most(rows),
+        missed=missed,
+        scored_days=scored,
     )
 
 

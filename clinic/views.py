@@ -1,5 +1,7 @@
 """Clinic pages. Every read of a patient's data finds the patient through clinic.access."""
 
+import math
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -8,8 +10,10 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import twofactor
@@ -17,10 +21,13 @@ from accounts.decorators import clinician_required, patient_required
 from accounts.models import Role, User
 from audit.models import Action, AuditEvent
 from audit.services import record
+from clinic import charts as charts_module
 from clinic import dashboard as dash
 from clinic import exports, selectors
 from clinic.access import clinician_patient_or_404, deny, patient_or_404, visible_to
 from clinic.forms import (
+    DEFAULT_RANGE_DAYS,
+    MAX_RANGE_DAYS,
     ConsentForm,
     DashboardForm,
     DateRangeForm,
@@ -336,25 +343,166 @@ def patient_export(request: AuthenticatedHttpRequest, patient_id: int, fmt: str)
     return _download(body, content_type, filename)
 
 
+REPORT_PRESETS = (
+    (28, _lazy("Last 4 weeks")),
+    (84, _lazy("Last 12 weeks")),
+    (182, _lazy("Last 6 months")),
+    (365, _lazy("Last 12 months")),
+)
+REPORT_RELAPSES = 8  # the latest episodes a report lists; the patient page has them all
+
+
+def _number(value: float, decimals: int) -> str:
+    return formats.number_format(round(value, decimals), decimals)
+
+
+def _trend(values: list[float | None], overall: float | None, weekly: bool, decimals: int, unit: str) -> str:
+    """A series in words: the mean over the days logged, and its first few points against the last few."""
+    present = [v for v in values if v is not None]
+    if not present or overall is None:
+        return _("Nothing logged in this period.")
+    mean = _number(overall, decimals)
+    if len(present) < 4:  # noqa: PLR2004 - two points against two is the least worth saying
+        return _("Mean %(mean)s %(unit)s.") % {"mean": mean, "unit": unit}
+    n = min(4, len(present) // 2)
+    first = _number(sum(present[:n]) / n, decimals)
+    last = _number(sum(present[-n:]) / n, decimals)
+    words = {"mean": mean, "unit": unit, "first": first, "last": last, "n": n}
+    if weekly:
+        return (
+            ngettext(
+                "Mean %(mean)s %(unit)s; first week %(first)s, last week %(last)s.",
+                "Mean %(mean)s %(unit)s; first %(n)s weeks %(first)s, last %(n)s weeks %(last)s.",
+                n,
+            )
+            % words
+        )
+    return (
+        ngettext(
+            "Mean %(mean)s %(unit)s; first day %(first)s, last day %(last)s.",
+            "Mean %(mean)s %(unit)s; first %(n)s days %(first)s, last %(n)s days %(last)s.",
+            n,
+        )
+        % words
+    )
+
+
+def _report_charts(
+    data: selectors.ReportData, start: date, end: date, bands: list[tuple[date, date]]
+) -> list[dict[str, Any]]:
+    """The report's five charts, each with its trend in words (the chart's description and caption)."""
+    # key, title, unit, decimals, the bucket's attribute, a fixed scale (else from the values, capped)
+    specs: list[tuple[str, str, str, int, str, tuple[float, float] | None, float | None]] = [
+        ("score", _("Day score"), _("points"), 0, "score", (0.0, 100.0), None),
+        ("fiber", _("Fiber"), _("g a day"), 1, "fiber", None, None),
+        ("processed", _("Processed food"), _("servings a day"), 1, "processed", None, None),
+        ("fatigue", _("Fatigue"), _("out of 10"), 1, "fatigue", (0.0, 10.0), None),
+        ("sleep", _("Sleep"), _("hours a night"), 1, "sleep_hours", None, 14.0),
+    ]
+    sleep = data.summary.sleep_mean_minutes
+    overall = {
+        "score": data.summary.score_mean,
+        "fiber": data.summary.fiber_mean,
+        "processed": data.processed_mean,
+        "fatigue": data.summary.fatigue_mean,
+        "sleep": sleep / 60 if sleep is not None else None,
+    }
+    charts = []
+    for key, title, unit, decimals, attribute, fixed, ceiling in specs:
+        values: list[float | None] = [getattr(b, attribute) for b in data.buckets]
+        present = [v for v in values if v is not None]
+        if fixed is not None:
+            y_min, y_max = fixed
+        else:
+            # Sleep varies around 7 hours: its axis starts just under the shortest night, the others at 0.
+            low = float(max(0, math.floor(min(present, default=1)) - 1)) if key == "sleep" else 0.0
+            y_min, y_max = charts_module.axis_range(present, low, ceiling)
+        summary = _trend(values, overall[key], data.weekly, decimals, unit)
+        chart = charts_module.Chart(
+            key=key,
+            title=f"{title} ({unit})",
+            summary=summary,
+            points=[(b.middle, v) for b, v in zip(data.buckets, values, strict=True)],
+            start=start,
+            end=end,
+            y_min=y_min,
+            y_max=y_max,
+            bands=bands,
+        )
+        charts.append(
+            {
+                "key": key,
+                "title": title,
+                "unit": unit,
+                "summary": summary,
+                "svg": charts_module.line_chart(chart),
+                "swatch": charts_module.legend_swatch(key),
+            }
+        )
+    return charts
+
+
+def _report_period(request: AuthenticatedHttpRequest, patient: User) -> tuple[DateRangeForm, date, date, date | None]:
+    """The chosen period; without one, since the last visit (latest EDSS or note before today), else 12 weeks."""
+    today = timezone.localdate()
+    visit = selectors.last_visit(patient, today)
+    if request.GET.get("start") or request.GET.get("end"):
+        form, start, end = DateRangeForm.for_request(request.GET)
+        return form, start, end, visit
+    start = (
+        visit
+        if visit is not None and (today - visit).days <= MAX_RANGE_DAYS
+        else today - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    )
+    return DateRangeForm(initial={"start": start, "end": today}), start, today, visit
+
+
 @require_GET
 def patient_report(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """Two A4 pages for a visit: flags with their evidence, charts drawn as SVG, relapses, MFIS, EDSS,
+    medications and what was eaten, over the chosen period."""
     patient = patient_or_404(request, patient_id, what="clinic:report", audit_read=False)
     viewer = request.user
     if viewer.role == Role.CLINICIAN:
         record(action=Action.EXPORT, request=request, patient=patient, what="clinic:report")
-    range_form, start, end = DateRangeForm.for_request(request.GET)
-    rows = selectors.day_rows(patient, start, end)
+    range_form, start, end, visit = _report_period(request, patient)
+    data = selectors.report_data(patient, start, end)
     relapses = selectors.relapse_items(patient, start, end, None)
+    bands = [(item.relapse.started_on, item.relapse.ended_on or end) for item in relapses]
+    today = timezone.localdate()
+    mfis = [row for row in selectors.mfis_history(patient) if row.date <= end][: selectors.REPORT_MFIS_ROWS]
+    presets = [
+        {"label": label, "start": today - timedelta(days=days - 1), "end": today} for days, label in REPORT_PRESETS
+    ]
+    if visit is not None and (today - visit).days <= MAX_RANGE_DAYS:
+        presets.insert(
+            0,
+            {
+                "label": _("Since the last visit (%(day)s)") % {"day": formats.date_format(visit, "j M Y")},
+                "start": visit,
+                "end": today,
+            },
+        )
+    for preset in presets:
+        preset["current"] = preset["start"] == start and preset["end"] == end
     context = {
         "patient": patient,
         "start": start,
         "end": end,
+        "period_days": (end - start).days + 1,
         "range_form": range_form,
-        "days": rows,
-        "summary": selectors.summarise(rows),
-        "relapses": relapses,
+        "presets": presets,
+        "data": data,
+        "summary": data.summary,
+        "charts": _report_charts(data, start, end, bands),
+        "flags": dash.dashboard_rows(visible_to(viewer).filter(pk=patient.pk), today)[0].flag_items,
+        "relapses": relapses[:REPORT_RELAPSES],
+        "relapses_left_out": max(len(relapses) - REPORT_RELAPSES, 0),
         "relapse_count": selectors.qualifying_count(relapses),
-        "mfis": selectors.mfis_history(patient, start, end),
+        "relapse_total": len(relapses),
+        "mfis": mfis,
+        "edss": selectors.edss_history(patient, end=end, limit=selectors.REPORT_EDSS_ROWS),
+        "medications": selectors.medications_for_report(patient, start, end),
         "printed_at": timezone.localtime(),
         "printed_by": viewer,
     }

@@ -76,7 +76,7 @@ class Rule(models.Model):
     rationale_en = models.TextField(_("rationale (English)"), max_length=2000)
     rationale_fr = models.TextField(_("rationale (French)"), max_length=2000)
     # The article and the section the rule comes from, as the rationale page shows it.
-    source = models.CharField(_("source article and section"), max_length=200)
+    source = models.CharField(_("source article and section"), max_length=400)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

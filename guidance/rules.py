@@ -16,7 +16,7 @@ from django import forms
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from guidance import scoring
 
@@ -110,6 +110,80 @@ MEASURE_TEXTS: dict[str, tuple[Promise, Promise, Promise]] = {
         gettext_lazy("very spicy foods"),
         gettext_lazy("%(value)s serving(s) of very spicy foods"),
     ),
+    "animal_fat": (
+        gettext_lazy("Animal fats (servings)"),
+        gettext_lazy("animal fats (duck or goose fat, lard, foie gras)"),
+        gettext_lazy("%(value)s serving(s) of animal fats"),
+    ),
+    "vegetable_g": (
+        gettext_lazy("Vegetables (grams)"),
+        gettext_lazy("vegetables"),
+        gettext_lazy("%(value)s g of vegetables"),
+    ),
+    "raw_vegetable_g": (
+        gettext_lazy("Raw vegetables and salad (grams)"),
+        gettext_lazy("raw vegetables or salad"),
+        gettext_lazy("%(value)s g of raw vegetables"),
+    ),
+    "fruit_g": (gettext_lazy("Fruit (grams)"), gettext_lazy("fruit"), gettext_lazy("%(value)s g of fruit")),
+    "red_processed_meat_g": (
+        gettext_lazy("Red or processed meat (grams)"),
+        gettext_lazy("red or processed meat"),
+        gettext_lazy("%(value)s g of red or processed meat"),
+    ),
+    "butter_cream_g": (
+        gettext_lazy("Butter, cream, margarine (grams)"),
+        gettext_lazy("butter, cream or margarine"),
+        gettext_lazy("%(value)s g of butter, cream or margarine"),
+    ),
+    "sugary_drink_g": (
+        gettext_lazy("Sugary drinks (ml)"),
+        gettext_lazy("sugary drinks"),
+        gettext_lazy("%(value)s ml of sugary drinks"),
+    ),
+    "legume_g": (gettext_lazy("Legumes (grams)"), gettext_lazy("legumes"), gettext_lazy("%(value)s g of legumes")),
+    "fish_seafood_g": (
+        gettext_lazy("Fish or seafood (grams)"),
+        gettext_lazy("fish or seafood"),
+        gettext_lazy("%(value)s g of fish or seafood"),
+    ),
+    "sweets_pastries_g": (
+        gettext_lazy("Commercial sweets and pastries (grams)"),
+        gettext_lazy("commercial sweets and pastries"),
+        gettext_lazy("%(value)s g of commercial sweets or pastries"),
+    ),
+    "nuts_g": (gettext_lazy("Nuts (grams)"), gettext_lazy("nuts"), gettext_lazy("%(value)s g of nuts")),
+    "white_meat_g": (
+        gettext_lazy("White meat (grams)"),
+        gettext_lazy("white meat (chicken, turkey, rabbit)"),
+        gettext_lazy("%(value)s g of white meat"),
+    ),
+    "sofrito_g": (gettext_lazy("Sofrito (grams)"), gettext_lazy("sofrito"), gettext_lazy("%(value)s g of sofrito")),
+    "other_veg_oil_g": (
+        gettext_lazy("Other vegetable oils (grams)"),
+        gettext_lazy("other vegetable oils"),
+        gettext_lazy("%(value)s g of other vegetable oils"),
+    ),
+    "animal_fat_g": (
+        gettext_lazy("Animal fats (grams)"),
+        gettext_lazy("animal fats"),
+        gettext_lazy("%(value)s g of animal fats"),
+    ),
+    "animal_sat_fat_g": (
+        gettext_lazy("Saturated fat from animal foods (grams)"),
+        gettext_lazy("saturated fat from animal foods"),
+        gettext_lazy("%(value)s g of saturated fat from animal foods"),
+    ),
+    "alcohol_g": (
+        gettext_lazy("Alcohol in drinks logged as food (grams)"),
+        gettext_lazy("alcohol"),
+        gettext_lazy("%(value)s g of alcohol"),
+    ),
+    "alcohol_drinks": (
+        gettext_lazy("Alcohol (standard drinks of 10 g)"),
+        gettext_lazy("alcohol"),
+        gettext_lazy("%(value)s standard drink(s) of alcohol"),
+    ),
     "raw_vegetable": (
         gettext_lazy("Raw vegetables and salad (servings)"),
         gettext_lazy("raw vegetables or salad"),
@@ -170,9 +244,9 @@ MEASURE_TEXTS: dict[str, tuple[Promise, Promise, Promise]] = {
     ),
     "cigarettes": (gettext_lazy("Cigarettes"), gettext_lazy("cigarettes"), gettext_lazy("%(value)s cigarette(s)")),
     "alcohol_units": (
-        gettext_lazy("Alcohol (units)"),
-        gettext_lazy("alcohol"),
-        gettext_lazy("%(value)s unit(s) of alcohol"),
+        gettext_lazy("Other alcoholic drinks, not logged as food (standard drinks of 10 g)"),
+        gettext_lazy("other alcoholic drinks"),
+        gettext_lazy("%(value)s other standard drink(s)"),
     ),
 }
 MEASURE_CHOICES = [(measure, MEASURE_TEXTS[measure][0]) for measure in scoring.MEASURES]
@@ -391,76 +465,129 @@ def _not_logged_tip(measure: str) -> str:
         return _("Fill in your sleep diary to earn these points.")
     if logged_by == "lifestyle_logged":
         return _("Log your lifestyle (activity, tobacco, alcohol) to earn these points.")
+    if logged_by == "food_or_lifestyle_logged":
+        return _("Log what you ate and drank, or your lifestyle, to earn these points.")
     return _("Log what you ate to earn these points.")
 
 
+def _based_on(days_logged: int, window: int, covered: int) -> str:
+    """On how many days a figure rests: "Based on 3 of 7 days" (fewer days in a patient's first week)."""
+    if window <= 1:
+        return _("Day logged") if days_logged else _("Nothing logged for this day")
+    values = {"logged": days_logged, "days": covered}
+    if covered < window:
+        return (
+            ngettext(
+                "Based on %(logged)s of %(days)s day (your first day)",
+                "Based on %(logged)s of %(days)s days (the days since you joined)",
+                covered,
+            )
+            % values
+        )
+    return ngettext("Based on %(logged)s of %(days)s day", "Based on %(logged)s of %(days)s days", covered) % values
+
+
+def _at_most_daily(measure: str, value: float, limit: float) -> tuple[str, str]:
+    """The count against a daily limit, and what is over it: no praise, the limit and the count."""
+    if measure == "tobacco":
+        if value > 0:
+            return _("Tobacco today: yes."), _("A day without tobacco earns these points.")
+        return _("Tobacco today: none."), ""
+    counted = _("%(count)s of at most %(limit)s today.") % {"count": _num(value), "limit": amount(measure, limit)}
+    if value > limit + 1e-9:
+        return counted, _("That is %(over)s over the limit.") % {"over": amount(measure, value - limit)}
+    return counted, ""
+
+
 def explain(spec: Mapping[str, Any], line: Mapping[str, Any]) -> dict[str, str]:
-    """Sentences for one breakdown line: what was counted, days logged, how to earn the rest."""
+    """Sentences for one breakdown line: what was counted, on how many days, how to earn the rest.
+
+    "At most" rules state the count and the limit and never praise: staying under a limit of
+    processed food is not an achievement the score congratulates.
+    """
     kind = str(spec.get("kind"))
     params: Mapping[str, Any] = spec.get("params") or {}
     counted: Mapping[str, Any] = line.get("counted") or {}
     points, possible = float(line.get("points", 0)), float(line.get("possible", 0))
     days_logged, window = int(line.get("days_logged", 0)), int(line.get("window_days", 1))
+    covered = int(counted.get("days_covered", window) or window)
     full = possible > 0 and points >= possible - 0.005
     measure = str(params.get("measure", ""))
+    at_most = params.get("op") == "at_most"
     counted_text = ""
     tip = ""
-    if window > 1:
-        logged_text = _("%(logged)s of %(window)s days logged") % {"logged": days_logged, "window": window}
-    else:
-        logged_text = _("Day logged") if days_logged else _("Nothing logged for this day")
+    logged_text = _based_on(days_logged, window, covered)
     if kind in {"daily_threshold", "target"}:
-        counted_text = _("Counted this day: %(amount)s.") % {"amount": amount(measure, counted.get(measure, 0))}
-        if measure == "tobacco":
-            counted_text = _("Tobacco this day: yes.") if counted.get(measure) else _("Tobacco this day: none.")
+        value = float(counted.get(measure, 0))
         goal_value = float(params.get("target", params.get("value", 0)))
         if not days_logged:
-            counted_text = ""
             tip = _not_logged_tip(measure)
         elif kind == "target":
-            missing = max(goal_value - float(counted.get(measure, 0)), 0)
-            tip = _("%(missing)s more would reach the goal of %(goal)s.") % {
-                "missing": amount(measure, missing),
-                "goal": amount(measure, goal_value),
-            }
-        elif params.get("op") == "at_most":
-            tip = _("Keep it to at most %(goal)s a day.") % {"goal": amount(measure, goal_value)}
+            counted_text = _("Counted this day: %(amount)s.") % {"amount": amount(measure, value)}
+            if not full:
+                tip = _("%(missing)s more would reach the goal of %(goal)s.") % {
+                    "missing": amount(measure, max(goal_value - value, 0)),
+                    "goal": amount(measure, goal_value),
+                }
+        elif at_most:
+            counted_text, tip = _at_most_daily(measure, value, goal_value)
         else:
-            tip = _("Reach at least %(goal)s a day.") % {"goal": amount(measure, goal_value)}
+            counted_text = _("Counted this day: %(amount)s.") % {"amount": amount(measure, value)}
+            if not full:
+                tip = _("Reach at least %(goal)s a day.") % {"goal": amount(measure, goal_value)}
     elif kind == "rolling_count":
         goal_value = float(params.get("value", 0))
         total = float(counted.get(measure, 0))
-        counted_text = _("Counted over the last %(days)s days: %(amount)s.") % {
-            "days": window,
-            "amount": amount(measure, total),
-        }
         if not days_logged:
             tip = _not_logged_tip(measure)
-        elif params.get("op") == "at_most":
-            if total > goal_value + 1e-9:
-                tip = _("Stay at or under %(goal)s over %(days)s days.") % {
-                    "goal": amount(measure, goal_value),
-                    "days": window,
-                }
-            else:
-                tip = _("Within the limit; logging every day of the window earns the full points.")
-        else:
-            tip = _("%(missing)s more over %(days)s days would reach %(goal)s.") % {
-                "missing": amount(measure, max(goal_value - total, 0)),
-                "days": window,
-                "goal": amount(measure, goal_value),
+        elif at_most:
+            counted_text = ngettext(
+                "%(count)s of at most %(limit)s today.",
+                "%(count)s of at most %(limit)s over the last %(days)s days.",
+                covered,
+            ) % {
+                "count": _num(total),
+                "limit": amount(measure, goal_value),
+                "days": covered,
             }
+            if total > goal_value + 1e-9:
+                tip = _("That is %(over)s over the limit.") % {"over": amount(measure, total - goal_value)}
+            elif days_logged < covered:
+                tip = _("Within the limit; the points grow with the days you log.")
+        else:
+            goal = goal_value * covered / max(window, 1)
+            counted_text = ngettext(
+                "Counted today: %(amount)s.", "Counted over the last %(days)s days: %(amount)s.", covered
+            ) % {
+                "days": covered,
+                "amount": amount(measure, total),
+            }
+            if total < goal - 1e-9:
+                tip = ngettext(
+                    "%(missing)s more today would reach %(goal)s.",
+                    "%(missing)s more over %(days)s days would reach %(goal)s.",
+                    covered,
+                ) % {
+                    "missing": amount(measure, goal - total),
+                    "days": covered,
+                    "goal": amount(measure, goal),
+                }
     elif kind == "preference":
         prefer, over = str(params.get("prefer")), str(params.get("over"))
-        counted_text = _("Over the last %(days)s days: %(preferred)s and %(avoided)s.") % {
-            "days": window,
+        counted_text = ngettext(
+            "Today: %(preferred)s and %(avoided)s.",
+            "Over the last %(days)s days: %(preferred)s and %(avoided)s.",
+            covered,
+        ) % {
+            "days": covered,
             "preferred": amount(prefer, counted.get(prefer, 0)),
             "avoided": amount(over, counted.get(over, 0)),
         }
-        tip = _("Choose %(prefer)s more often than %(over)s, and log every day.") % {
-            "prefer": noun(prefer),
-            "over": noun(over),
-        }
+        if not full:
+            tip = _("Choose %(prefer)s more often than %(over)s, and log every day.") % {
+                "prefer": noun(prefer),
+                "over": noun(over),
+            }
     elif kind == "regularity":
         min_days = int(params.get("min_days", 3))
         spread = float(counted.get("spread_minutes", 0))
@@ -468,26 +595,64 @@ def explain(spec: Mapping[str, Any], line: Mapping[str, Any]) -> dict[str, str]:
             counted_text = _(
                 "Your times varied by %(spread)s minutes (standard deviation) over %(days)s days logged."
             ) % {"spread": _num(spread), "days": days_logged}
-            tip = _("Go to bed and get up at about the same times every day, weekends included.")
+            if not full:
+                tip = _("Go to bed and get up at about the same times every day, weekends included.")
         else:
             counted_text = _("At least %(min)s days logged are needed to measure regularity.") % {"min": min_days}
             tip = _not_logged_tip(measure or "mid_sleep_minutes")
     elif kind == "medas":
-        counted_text = _("%(met)s of %(items)s Mediterranean items met over the last %(days)s days.") % {
+        counted_text = ngettext(
+            "%(met)s of %(items)s Mediterranean items met today.",
+            "%(met)s of %(items)s Mediterranean items met over the last %(days)s days.",
+            covered,
+        ) % {
             "met": _num(float(counted.get("items_met", 0))),
             "items": int(counted.get("items", 13)),
-            "days": window,
+            "days": covered,
         }
         work_on = [str(MEDAS_ITEM_TEXTS[item][1]) for item in counted.get("work_on", []) if item in MEDAS_ITEM_TEXTS]
         if not days_logged:
+            counted_text = ""
             tip = _not_logged_tip("vegetable")
         elif work_on:
-            tip = _("To earn more: %(tips)s.") % {"tips": "; ".join(work_on)}
+            # Translators: between two pieces of advice; French puts a space before the semicolon.
+            tip = _("To earn more: %(tips)s.") % {"tips": pgettext("list separator", "; ").join(work_on)}
     if line.get("waived"):
         tip = _("Not counted during a relapse: rest and recovery come first.")
-    elif full:
-        tip = _("Full points. Well done.")
+    elif full and not at_most and not tip:
+        tip = _("Goal reached.")
     return {"counted": counted_text, "logged": logged_text, "tip": tip}
+
+
+# What each MEDAS item counts, as the food measures of the day (the day panel lists those foods).
+MEDAS_ITEM_MEASURES: dict[str, tuple[str, ...]] = {
+    "olive_oil_main_fat": ("olive_oil_g", "other_veg_oil_g", "butter_cream_g", "animal_fat_g"),
+    "olive_oil_4_tbsp": ("olive_oil_g",),
+    "vegetables_2_one_raw": ("vegetable_g",),
+    "fruit_3": ("fruit_g",),
+    "red_meat_under_1": ("red_processed_meat_g",),
+    "butter_cream_under_1": ("butter_cream_g",),
+    "sugary_drinks_under_1": ("sugary_drink_g",),
+    "legumes_3": ("legume_g",),
+    "fish_3": ("fish_seafood_g",),
+    "sweets_under_3": ("sweets_pastries_g",),
+    "nuts_3": ("nuts_g",),
+    "white_over_red_meat": ("white_meat_g", "red_processed_meat_g"),
+    "sofrito_2": ("sofrito_g",),
+}
+
+
+def rule_measures(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    """The food measures whose foods a rule counts (empty for sleep and lifestyle rules)."""
+    params: Mapping[str, Any] = spec.get("params") or {}
+    if spec.get("kind") == "medas":
+        return ()
+    if spec.get("kind") == "preference":
+        return (str(params.get("prefer")), str(params.get("over")))
+    measure = str(params.get("measure", ""))
+    if measure == "alcohol_drinks":
+        return ("alcohol_g",)
+    return (measure,) if measure in scoring.FOOD_MEASURES else ()
 
 
 def _sample_days(start: date, days: list[dict[str, Any]]) -> pd.DataFrame:
@@ -506,21 +671,23 @@ def sample_weeks() -> list[tuple[str, pd.DataFrame]]:
         "logged": 1,
         "sleep_logged": 1,
         "lifestyle_logged": 1,
-        "vegetable": 3,
-        "raw_vegetable": 1,
-        "fruit": 3,
-        "legume": 0.5,
-        "fish_seafood": 0.5,
-        "nuts": 0.5,
-        "olive_oil": 3,
+        # MEDAS groups in grams (guidance.medas): 3 servings of vegetables, one raw, 3 fruit, half
+        # servings of legumes, fish and nuts, some white meat and sofrito.
+        "vegetable_g": 600,
+        "raw_vegetable_g": 200,
+        "fruit_g": 450,
+        "legume_g": 75,
+        "fish_seafood_g": 50,
+        "nuts_g": 15,
         "olive_oil_g": 40,
-        "white_meat": 0.3,
-        "sofrito": 0.3,
+        "white_meat_g": 30,
+        "sofrito_g": 30,
         "whole_grain": 2,
         "fiber_g": 27,
         "fermented": 1,
         "processed": 0.5,
         "nova4": 0.5,
+        "animal_sat_fat_g": 8,
         "activity_minutes": 30,
         "total_sleep_minutes": 450,
     }
@@ -528,19 +695,20 @@ def sample_weeks() -> list[tuple[str, pd.DataFrame]]:
         "logged": 1,
         "sleep_logged": 1,
         "lifestyle_logged": 1,
-        "vegetable": 0.5,
-        "fruit": 0.5,
-        "red_processed_meat": 1.5,
+        "vegetable_g": 100,
+        "fruit_g": 75,
+        "red_processed_meat_g": 150,
         "red_meat": 0.5,
         "processed_meat": 1,
-        "butter_cream": 1,
+        "butter_cream_g": 12,
         "cheese": 1,
-        "sugary_drink": 1,
-        "sweets_pastries": 1,
+        "sugary_drink_g": 330,
+        "sweets_pastries_g": 60,
         "fiber_g": 11,
         "nova4": 4,
         "processed": 6,
-        "other_veg_oil": 1,
+        "other_veg_oil_g": 13.5,
+        "animal_sat_fat_g": 30,
         "activity_minutes": 5,
         "alcohol_units": 2,
         "total_sleep_minutes": 380,

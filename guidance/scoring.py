@@ -14,6 +14,12 @@ Python loop and no dense calendar grid.
 Unlogged days earn nothing: daily rules need the day logged; "at most" counts over
 a window (and "white over red meat") earn in proportion to the days logged; the
 MEDAS daily items are averaged over the logged days only.
+
+Nothing is asked of days before the patient's first day: with a `first_day` column
+(days since 1970-01-01, the date the account was opened in the patient's time zone)
+a window covers only the days from it, shares are taken over those days, and the
+"at least" totals over a window (activity minutes, MEDAS weekly items) are prorated
+to them. Limits ("at most") are not: a short window never makes a limit harder.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+
+from guidance import medas
 
 # The food-group tags of the catalog (tracker.models.FoodGroup; this module cannot import Django,
 # a test keeps the two equal), each a measure: servings of foods with that tag.
@@ -44,6 +52,7 @@ FOOD_GROUPS: tuple[str, ...] = (
     "white_meat",
     "butter_cream",
     "cheese",
+    "animal_fat",
     "sugary_drink",
     "sweets_pastries",
     "sofrito",
@@ -55,27 +64,34 @@ FOOD_MEASURES: tuple[str, ...] = (
     "raw_vegetable",  # servings of vegetables eaten raw or as salad
     "red_processed_meat",  # servings of red or processed meat (a food counted once)
     "fiber_g",
-    "fermented",  # servings of fermented foods
+    "fermented",  # servings of recommended fermented foods (tracker.measures.earns_fermented_credit)
     "nova4",  # servings of NOVA group 4 (ultra-processed) foods
     "processed",  # servings of NOVA 4 or named pro-inflammatory foods (a food counted once)
     "added_sugar",  # servings of foods with added sugar
-    "olive_oil_g",
+    *medas.GRAM_MEASURES,  # grams eaten of each MEDAS food group (guidance.medas divides them)
+    "animal_sat_fat_g",  # grams of saturated fat from animal foods
+    "alcohol_g",  # grams of pure alcohol in the drinks logged as food
 )
 SLEEP_MEASURES: tuple[str, ...] = ("mid_sleep_minutes", "total_sleep_minutes")
 LIFESTYLE_MEASURES: tuple[str, ...] = ("activity_minutes", "tobacco", "cigarettes", "alcohol_units")
-MEASURES: tuple[str, ...] = FOOD_MEASURES + SLEEP_MEASURES + LIFESTYLE_MEASURES
+# Measures computed from others: standard drinks (10 g) from the drinks logged as food plus the other
+# drinks of the lifestyle entry; a drink is logged in one place or the other, never both.
+STANDARD_DRINK_G = 10.0
+DERIVED_MEASURES: tuple[str, ...] = ("alcohol_drinks",)
+MEASURES: tuple[str, ...] = FOOD_MEASURES + SLEEP_MEASURES + LIFESTYLE_MEASURES + DERIVED_MEASURES
 # Which flag says that a measure was logged that day.
 LOGGED_BY: dict[str, str] = (
     dict.fromkeys(FOOD_MEASURES, "logged")
     | dict.fromkeys(SLEEP_MEASURES, "sleep_logged")
     | dict.fromkeys(LIFESTYLE_MEASURES, "lifestyle_logged")
+    | {"alcohol_drinks": "food_or_lifestyle_logged"}
 )
-FLAGS: tuple[str, ...] = ("logged", "sleep_logged", "lifestyle_logged", "relapse")
+FLAGS: tuple[str, ...] = ("logged", "sleep_logged", "lifestyle_logged", "relapse", "food_or_lifestyle_logged")
 
 KINDS: tuple[str, ...] = ("daily_threshold", "rolling_count", "target", "preference", "regularity", "medas")
 OPS: tuple[str, ...] = ("at_least", "at_most")
 
-OLIVE_OIL_TABLESPOON_G = 13.5  # USDA FoodData Central: 1 tbsp olive oil = 13.5 g
+OLIVE_OIL_TABLESPOON_G = medas.OLIVE_OIL_TABLESPOON_G
 
 # MEDAS (PREDIMED 14-item screener) without the wine item: 7 daily and 6 weekly items.
 MEDAS_DAILY_ITEMS: tuple[str, ...] = (
@@ -197,6 +213,9 @@ class _Days:
     def column(self, name: str) -> np.ndarray:
         """A measure or flag as float64 in sorted order; absent columns and NaN are 0."""
         cached = self._columns.get(name)
+        if cached is None and name in _DERIVED:
+            cached = _DERIVED[name](self)
+            self._columns[name] = cached
         if cached is None:
             if name in self.frame.columns:
                 raw = pd.to_numeric(self.frame[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -211,6 +230,20 @@ class _Days:
     def logged(self, measure: str) -> np.ndarray:
         return self.column(LOGGED_BY.get(measure, "logged"))
 
+    def covered(self, window: int) -> np.ndarray:
+        """How many days of each row's window fall on or after the patient's first day (1 to `window`).
+
+        Without a first day (no `first_day` column, or a day before it: history brought in from
+        elsewhere) the whole window counts.
+        """
+        if "first_day" not in self.frame.columns:
+            return np.full(self.n, float(window))
+        raw = pd.to_numeric(self.frame["first_day"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        first = raw[self.order]
+        since = self.days - first + 1
+        known = np.isfinite(first) & (since >= 1)
+        return np.where(known, np.clip(np.nan_to_num(since, nan=window), 1, window), float(window))
+
     def window_sum(self, values: np.ndarray, window: int) -> np.ndarray:
         """Sum of `values` over each row's day and the `window - 1` calendar days before it."""
         starts = self._starts.get(window)
@@ -221,7 +254,15 @@ class _Days:
         return np.round(cumulative[1:] - cumulative[starts], _DECIMALS)
 
 
-def _compare(values: np.ndarray, op: str, threshold: float) -> np.ndarray:
+_DERIVED: dict[str, Callable[[_Days], np.ndarray]] = {
+    "alcohol_drinks": lambda days: np.round(
+        days.column("alcohol_g") / STANDARD_DRINK_G + days.column("alcohol_units"), _DECIMALS
+    ),
+    "food_or_lifestyle_logged": lambda days: np.maximum(days.column("logged"), days.column("lifestyle_logged")),
+}
+
+
+def _compare(values: np.ndarray, op: str, threshold: float | np.ndarray) -> np.ndarray:
     if op == "at_most":
         return values <= threshold + 1e-9
     if op == "at_least":
@@ -262,11 +303,16 @@ def _rolling_count(days: _Days, spec: RuleSpec) -> RuleResult:
     op = str(spec.params.get("op", "at_least"))
     logged_days = days.window_sum(days.logged(measure), window)
     total = days.window_sum(days.column(measure), window)
-    met = _compare(total, op, float(spec.params.get("value", 0)))
+    covered = days.covered(window)
+    value = float(spec.params.get("value", 0))
+    # An "at least" total is asked only for the days the window covers since the patient's first day.
+    threshold = value if op == "at_most" else value * covered / window
+    met = _compare(total, op, threshold)
     # "At most" is met by eating nothing: only the days actually logged earn it.
-    share = logged_days / window if op == "at_most" else (logged_days > 0).astype(np.float64)
-    points = spec.weight * met * share
-    return RuleResult(points, np.full(days.n, spec.weight), logged_days, window, {measure: total})
+    share = logged_days / covered if op == "at_most" else (logged_days > 0).astype(np.float64)
+    points = spec.weight * met * np.minimum(share, 1.0)
+    counted = {measure: total, "days_covered": covered}
+    return RuleResult(points, np.full(days.n, spec.weight), logged_days, window, counted)
 
 
 def _target(days: _Days, spec: RuleSpec) -> RuleResult:
@@ -285,7 +331,7 @@ def _preference_met(days: _Days, prefer: str, over: str, window: int) -> tuple[n
     preferred = days.window_sum(days.column(prefer), window)
     avoided = days.window_sum(days.column(over), window)
     met = (logged_days > 0) & ((preferred > avoided) | (avoided <= 0))
-    return met * (logged_days / window), logged_days, preferred, avoided
+    return met * np.minimum(logged_days / days.covered(window), 1.0), logged_days, preferred, avoided
 
 
 def _preference(days: _Days, spec: RuleSpec) -> RuleResult:
@@ -293,7 +339,7 @@ def _preference(days: _Days, spec: RuleSpec) -> RuleResult:
     over = _require_measure(spec.params.get("over"))
     window = _window(spec.params)
     share, logged_days, preferred, avoided = _preference_met(days, prefer, over, window)
-    counted = {prefer: preferred, over: avoided}
+    counted = {prefer: preferred, over: avoided, "days_covered": days.covered(window)}
     return RuleResult(spec.weight * share, np.full(days.n, spec.weight), logged_days, window, counted)
 
 
@@ -318,32 +364,56 @@ def _regularity(days: _Days, spec: RuleSpec) -> RuleResult:
     return RuleResult(spec.weight * share, np.full(days.n, spec.weight), count, window, {"spread_minutes": spread})
 
 
+def medas_servings(days: _Days, item: str) -> np.ndarray:
+    """Servings of a MEDAS item each row: the grams logged over the instrument's serving (guidance.medas)."""
+    serving = medas.MEDAS_SERVINGS[item]
+    return days.column(serving.measure) / serving.grams
+
+
 def medas_item_scores(days: _Days, window: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Each MEDAS item's score in [0, 1] for every row, and the days logged in the window."""
+    """Each MEDAS item's score in [0, 1] for every row, and the days logged in the window.
+
+    Servings are the instrument's grams (guidance.medas.MEDAS_SERVINGS), never catalog portions.
+    """
     col = days.column
+    eps = 1e-9
     logged = days.column("logged")
     logged_days = days.window_sum(logged, window)
+    other_fats = sum((col(name) for name in medas.MAIN_FAT_OTHERS), np.zeros(days.n))
     daily_met: dict[str, np.ndarray] = {
-        "olive_oil_main_fat": (col("olive_oil") > 0) & (col("olive_oil") >= col("other_veg_oil") + col("butter_cream")),
-        "olive_oil_4_tbsp": col("olive_oil_g") >= 4 * OLIVE_OIL_TABLESPOON_G - 1e-9,
-        "vegetables_2_one_raw": (col("vegetable") >= 2 - 1e-9) & (col("raw_vegetable") >= 1 - 1e-9),
-        "fruit_3": col("fruit") >= 3 - 1e-9,
-        "red_meat_under_1": col("red_processed_meat") < 1 - 1e-9,
-        "butter_cream_under_1": col("butter_cream") < 1 - 1e-9,
-        "sugary_drinks_under_1": col("sugary_drink") < 1 - 1e-9,
+        "olive_oil_main_fat": (col("olive_oil_g") > 0) & (col("olive_oil_g") >= other_fats - eps),
+        "olive_oil_4_tbsp": medas_servings(days, "olive_oil_4_tbsp") >= 4 - eps,
+        "vegetables_2_one_raw": (medas_servings(days, "vegetables_2_one_raw") >= 2 - eps)
+        & (medas_servings(days, "raw_vegetable") >= 1 - eps),
+        "fruit_3": medas_servings(days, "fruit_3") >= 3 - eps,
+        "red_meat_under_1": medas_servings(days, "red_meat_under_1") < 1 - eps,
+        "butter_cream_under_1": medas_servings(days, "butter_cream_under_1") < 1 - eps,
+        "sugary_drinks_under_1": medas_servings(days, "sugary_drinks_under_1") < 1 - eps,
     }
     safe_days = np.maximum(logged_days, 1.0)
     scores: dict[str, np.ndarray] = {}
     for item, met in daily_met.items():
         # Averaged over the days actually logged: an unlogged day is neither a success nor a failure.
         scores[item] = days.window_sum(met * logged, window) / safe_days
-    coverage = logged_days / window
-    scores["legumes_3"] = (days.window_sum(col("legume"), window) >= 3 - 1e-9).astype(np.float64)
-    scores["fish_3"] = (days.window_sum(col("fish_seafood"), window) >= 3 - 1e-9).astype(np.float64)
-    scores["sweets_under_3"] = (days.window_sum(col("sweets_pastries"), window) < 3 - 1e-9) * coverage
-    scores["nuts_3"] = (days.window_sum(col("nuts"), window) >= 3 - 1e-9).astype(np.float64)
-    scores["white_over_red_meat"] = _preference_met(days, "white_meat", "red_processed_meat", window)[0]
-    scores["sofrito_2"] = (days.window_sum(col("sofrito"), window) >= 2 - 1e-9).astype(np.float64)
+    covered = days.covered(window)
+    coverage = np.minimum(logged_days / covered, 1.0)
+    # A weekly "at least 3" is prorated to the days the window covers since the patient's first day.
+    weekly_need = 3 * covered / DEFAULT_WINDOW_DAYS
+
+    def weekly(item: str) -> np.ndarray:
+        return days.window_sum(medas_servings(days, item), window)
+
+    scores["legumes_3"] = (weekly("legumes_3") >= weekly_need - eps).astype(np.float64)
+    scores["fish_3"] = (weekly("fish_3") >= weekly_need - eps).astype(np.float64)
+    scores["sweets_under_3"] = (weekly("sweets_under_3") < 3 - eps) * coverage
+    scores["nuts_3"] = (weekly("nuts_3") >= weekly_need - eps).astype(np.float64)
+    white = weekly("white_meat")
+    red = weekly("red_meat_under_1")
+    scores["white_over_red_meat"] = ((logged_days > 0) & ((white > red) | (red <= 0))) * coverage
+    scores["sofrito_2"] = (weekly("sofrito_2") >= 2 * covered / DEFAULT_WINDOW_DAYS - eps).astype(np.float64)
+    # Weekly items need at least one logged day: nothing logged earns nothing.
+    for item in ("legumes_3", "fish_3", "nuts_3", "sofrito_2"):
+        scores[item] = scores[item] * (logged_days > 0)
     return scores, logged_days
 
 
@@ -364,7 +434,11 @@ def _medas(days: _Days, spec: RuleSpec) -> RuleResult:
     lowest = np.take_along_axis(shares, order, axis=1)
     index_of = np.array([MEDAS_ITEMS.index(item) for item in items])
     work_on = np.where(lowest < 1 - 1e-9, index_of[order], -1)
-    counted = {"items_met": np.round(met, 3), "items": np.full(days.n, float(len(items)))}
+    counted = {
+        "items_met": np.round(met, 3),
+        "items": np.full(days.n, float(len(items))),
+        "days_covered": days.covered(window),
+    }
     counted.update({f"work_on:{i}": work_on[:, i].astype(np.float64) for i in range(work_on.shape[1])})
     return RuleResult(points, np.full(days.n, spec.weight), logged_days, window, counted)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,14 +18,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import BigIntegerField, Func
+from django.db.models import BigIntegerField, Func, OuterRef, Subquery
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
 from accounts.models import User
-from guidance import rules, scoring
+from guidance import medas, rules, scoring
 from guidance.models import DayScore, Rule, RuleSetVersion, StaleDay
-from tracker.measures import NOVA_ULTRA_PROCESSED, episode_last_day, is_processed
+from tracker.measures import (
+    FERMENTED_MIN_GRAMS,
+    NOVA_ULTRA_PROCESSED,
+    alcohol_grams,
+    earns_fermented_credit,
+    episode_last_day,
+    is_processed,
+)
 from tracker.models import FatigueRating, Food, Lifestyle, MealItem, Relapse, SleepDiary, StoolEvent, SymptomLog
 
 # What a published version keeps of each rule.
@@ -146,14 +154,62 @@ def _fetch(queryset: Any) -> list[tuple[Any, ...]]:
 
 
 def _food_table(food_ids: list[int]) -> pd.DataFrame:
-    """The foods eaten: portion, fiber, NOVA group, flags and groups (one query, a few hundred rows)."""
+    """The foods eaten: portion, nutrients, NOVA group, flags and groups (one query, a few hundred rows)."""
+    columns = {
+        "id": "id",
+        "portion": "default_portion_g",
+        "fiber": "fiber_g_per_100g",
+        "sat_fat": "sat_fat_g_per_100g",
+        "animal_share": "animal_sat_fat_share",
+        "abv": "alcohol_abv",
+        "nova": "nova_group",
+        "family": "fermented_family",
+        "raw": "raw",
+        "added_sugar": "added_sugar",
+        "groups": "groups",
+    }
     foods = pd.DataFrame.from_records(
-        Food.objects.filter(id__in=food_ids).values_list(
-            "id", "default_portion_g", "fiber_g_per_100g", "nova_group", "fermented", "raw", "added_sugar", "groups"
-        ),
-        columns=["id", "portion", "fiber", "nova", "fermented", "raw", "added_sugar", "groups"],
+        Food.objects.filter(id__in=food_ids).values_list(*columns.values()), columns=list(columns)
     )
     return foods
+
+
+# Grams measures that are the grams eaten of foods carrying a tag (MEDAS divides them by its servings).
+_GROUP_GRAMS: dict[str, str] = {
+    "vegetable_g": "vegetable",
+    "fruit_g": "fruit",
+    "legume_g": "legume",
+    "fish_seafood_g": "fish_seafood",
+    "nuts_g": "nuts",
+    "olive_oil_g": "olive_oil",
+    "other_veg_oil_g": "other_veg_oil",
+    "butter_cream_g": "butter_cream",
+    "animal_fat_g": "animal_fat",
+    "white_meat_g": "white_meat",
+    "sugary_drink_g": "sugary_drink",
+    "sweets_pastries_g": "sweets_pastries",
+    "sofrito_g": "sofrito",
+}
+
+
+def food_flags(food: Mapping[str, Any]) -> dict[str, bool]:
+    """What a serving of a food counts as, measure by measure (servings measures and grams measures alike)."""
+    groups = set(food.get("groups") or [])
+    flags = {group: group in groups for group in scoring.FOOD_GROUPS}
+    flags["raw_vegetable"] = bool(food.get("raw")) and "vegetable" in groups
+    flags["red_processed_meat"] = bool(groups & {"red_meat", "processed_meat"})
+    flags["fermented"] = earns_fermented_credit(food.get("family"), food.get("nova"), groups, food.get("added_sugar"))
+    flags["nova4"] = food.get("nova") == NOVA_ULTRA_PROCESSED
+    flags["added_sugar"] = bool(food.get("added_sugar"))
+    flags["processed"] = is_processed(food.get("nova"), groups, food.get("added_sugar"))
+    for measure, group in _GROUP_GRAMS.items():
+        flags[measure] = group in groups
+    flags["raw_vegetable_g"] = flags["raw_vegetable"]
+    flags["red_processed_meat_g"] = flags["red_processed_meat"]
+    flags["animal_sat_fat_g"] = float(food.get("sat_fat") or 0) * float(food.get("animal_share") or 0) > 0
+    flags["alcohol_g"] = float(food.get("abv") or 0) > 0
+    flags["fiber_g"] = float(food.get("fiber") or 0) > 0
+    return flags
 
 
 def _food_weights(foods: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
@@ -167,22 +223,17 @@ def _food_weights(foods: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str
         "processed",
         "added_sugar",
     ]
-    gram_measures = ["fiber_g", "olive_oil_g"]
+    gram_measures = ["fiber_g", *medas.GRAM_MEASURES, "animal_sat_fat_g", "alcohol_g"]
     per_serving = np.zeros((len(foods), len(serving_measures)))
     per_gram = np.zeros((len(foods), len(gram_measures)))
     records: list[dict[Any, Any]] = foods.to_dict("records")
     for i, food in enumerate(records):  # one row per food eaten, not per entry
-        groups = set(food["groups"] or [])
-        nova4 = food["nova"] == NOVA_ULTRA_PROCESSED
-        flags = {group: group in groups for group in scoring.FOOD_GROUPS}
-        flags["raw_vegetable"] = bool(food["raw"]) and "vegetable" in groups
-        flags["red_processed_meat"] = bool(groups & {"red_meat", "processed_meat"})
-        flags["fermented"] = bool(food["fermented"])
-        flags["nova4"] = nova4
-        flags["added_sugar"] = bool(food["added_sugar"])
-        flags["processed"] = is_processed(food["nova"], groups, food["added_sugar"])
+        flags = food_flags(food)
         per_serving[i] = [1.0 if flags[m] else 0.0 for m in serving_measures]
-        per_gram[i] = [float(food["fiber"] or 0) / 100.0, 1.0 if "olive_oil" in groups else 0.0]
+        per_gram[i] = [1.0 if flags[m] else 0.0 for m in gram_measures]
+        per_gram[i, 0] = float(food["fiber"] or 0) / 100.0
+        per_gram[i, -2] = float(food["sat_fat"] or 0) / 100.0 * float(food["animal_share"] or 0)
+        per_gram[i, -1] = alcohol_grams(1.0, food["abv"])  # a drink's grams are taken as millilitres
     return per_serving, per_gram, serving_measures, gram_measures
 
 
@@ -235,8 +286,13 @@ def load_facts(patient_ids: Sequence[int] | None, start: date | None, end: date 
         item_food = item_food[known]
         portions = foods["portion"].to_numpy(dtype=np.float64)[item_food]
         servings = grams / np.where(portions > 0, portions, 1.0)
+        # A fermented food counts from a real serving: a spoon of sauce or paste is not one.
+        big_enough = grams >= FERMENTED_MIN_GRAMS - 1e-9
         for j, measure in enumerate(serving_measures):
-            frame[measure] = np.round(np.bincount(row, weights=servings * per_serving[item_food, j], minlength=n), 6)
+            weights = servings * per_serving[item_food, j]
+            if measure == "fermented":
+                weights = weights * big_enough
+            frame[measure] = np.round(np.bincount(row, weights=weights, minlength=n), 6)
         for j, measure in enumerate(gram_measures):
             frame[measure] = np.round(np.bincount(row, weights=grams * per_gram[item_food, j], minlength=n), 6)
         frame["logged"] = np.bincount(row, minlength=n) > 0
@@ -265,7 +321,51 @@ def load_facts(patient_ids: Sequence[int] | None, start: date | None, end: date 
     )
 
     frame["relapse"] = _relapse_flags(patient_ids, all_keys, start, end)
+    frame["first_day"] = _first_days(frame["patient_id"])
     return pd.DataFrame(frame)
+
+
+def first_day(patient: User) -> date:
+    """The patient's first day: the date the account was opened, in the patient's own time zone."""
+    zone = _zone(getattr(getattr(patient, "profile", None), "time_zone", None))
+    return timezone.localtime(patient.date_joined, zone).date()
+
+
+def _zone(name: str | None) -> Any:
+    try:
+        return zoneinfo.ZoneInfo(name) if name else timezone.get_default_timezone()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
+
+
+def _first_entry(model: Any) -> Subquery:
+    return Subquery(model.objects.filter(patient=OuterRef("pk")).order_by("date").values("date")[:1])
+
+
+def _first_days(patients: np.ndarray) -> np.ndarray:
+    """Each row's patient's first day (days since 1970-01-01): one query for all the patients.
+
+    The date the account was opened in the patient's time zone, or the first day with a meal,
+    sleep or lifestyle entry when that is earlier (history brought in from elsewhere, demo data):
+    a window never asks anything of days before it, nor ignores days that were logged.
+    """
+    ids = np.unique(patients).tolist()
+    if not ids:
+        return np.zeros(0)
+    rows = (
+        User.objects.filter(pk__in=ids)
+        .annotate(
+            first_meal=_first_entry(MealItem), first_sleep=_first_entry(SleepDiary), first_life=_first_entry(Lifestyle)
+        )
+        .values_list("pk", "date_joined", "profile__time_zone", "first_meal", "first_sleep", "first_life")
+    )
+    first: dict[int, int] = {}
+    for pk, joined, zone, *entries in rows:
+        days = [scoring.day_number(timezone.localtime(joined, _zone(zone)).date())]
+        days += [_day_number(entry) for entry in entries if entry is not None]
+        first[pk] = min(days)
+    lookup = np.array([first.get(pk, np.nan) for pk in ids], dtype=np.float64)
+    return lookup[np.searchsorted(np.array(ids), patients)]
 
 
 def _one_per_day(
@@ -346,6 +446,50 @@ def day_panel(patient: User, day: date) -> DayPanel:
     scored = scored[scored["date"].to_numpy().astype("datetime64[D]") == np.datetime64(day, "D")]
     breakdown = scoring.breakdowns(scored, version_specs(version))[0]
     return DayPanel(version, None, float(scored["total"].iloc[0]), breakdown, True, True)
+
+
+@dataclass
+class DayFood:
+    """A food eaten on a day (its grams summed over the day's entries) and what it counted as."""
+
+    name: str
+    grams: float
+    flags: dict[str, bool]
+
+
+def day_foods(patient: User, day: date) -> list[DayFood]:
+    """The foods of a patient's day with the measures each one counted toward: one query.
+
+    The same flags as the scoring facts (`food_flags`), so the day panel can list, under each
+    rule, the foods that counted for it; a fermented food under the minimum grams is not one.
+    """
+    eaten: dict[int, DayFood] = {}
+    items = MealItem.objects.filter(patient=patient, date=day).select_related("food").order_by("created_at", "pk")
+    for item in items:
+        food = item.food
+        entry = eaten.get(food.pk)
+        if entry is None:
+            record = {
+                "fiber": food.fiber_g_per_100g,
+                "sat_fat": food.sat_fat_g_per_100g,
+                "animal_share": food.animal_sat_fat_share,
+                "abv": food.alcohol_abv,
+                "nova": food.nova_group,
+                "family": food.fermented_family,
+                "raw": food.raw,
+                "added_sugar": food.added_sugar,
+                "groups": food.groups,
+            }
+            entry = eaten[food.pk] = DayFood(food.display_name, 0.0, food_flags(record))
+        entry.grams += float(item.grams)
+    for entry in eaten.values():
+        entry.flags["fermented"] = entry.flags["fermented"] and entry.grams >= FERMENTED_MIN_GRAMS - 1e-9
+    return list(eaten.values())
+
+
+def foods_counted(foods: Sequence[DayFood], measures: Iterable[str]) -> list[DayFood]:
+    wanted = list(measures)
+    return [food for food in foods if any(food.flags.get(measure) for measure in wanted)]
 
 
 # ---------------------------------------------------------------- words drawn from the published parameters

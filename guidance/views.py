@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from guidance import rules, selectors
-from guidance.models import Rule
+from guidance.models import Rule, RuleSetVersion
 
 
 def _localized(spec: dict[str, Any], language: str) -> dict[str, Any]:
@@ -26,12 +26,25 @@ def _localized(spec: dict[str, Any], language: str) -> dict[str, Any]:
     }
 
 
+MAX_VERSION_DIGITS = 9  # a version number fits an int column; longer input is a 404
+
+
 @require_GET
 def rule_list(request: HttpRequest) -> HttpResponse:
-    version = selectors.current_version()
+    """The published rules; `?version=N` shows an earlier version (a day scored by it links here)."""
+    current = selectors.current_version()
+    version = current
+    asked = request.GET.get("version", "")
+    if asked:
+        if not asked.isdigit() or len(asked) > MAX_VERSION_DIGITS:
+            raise Http404
+        version = RuleSetVersion.objects.filter(number=int(asked)).first()
+        if version is None:
+            raise Http404
     language = (get_language() or "en")[:2]
     specs = [_localized(spec, language) for spec in (selectors.version_specs(version) if version else [])]
-    return render(request, "guidance/rules.html", {"rules": specs, "version": version})
+    context = {"rules": specs, "version": version, "current": current}
+    return render(request, "guidance/rules.html", context)
 
 
 @require_GET

@@ -27,20 +27,35 @@ class FoodAdminForm(forms.ModelForm[Food]):
             "household_measure_fr",
             "fiber_g_per_100g",
             "sat_fat_g_per_100g",
+            "animal_sat_fat_share",
             "added_sugar",
             "nova_group",
             "fermented",
+            "fermented_family",
             "raw",
             "groups",
+            "alcohol_abv",
             "source",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Most foods are neither drinks nor animal foods: an empty box means 0.
+        for name in ("animal_sat_fat_share", "alcohol_abv"):
+            self.fields[name].required = False
+
+    def clean_animal_sat_fat_share(self) -> float:
+        return self.cleaned_data.get("animal_sat_fat_share") or 0.0
+
+    def clean_alcohol_abv(self) -> float:
+        return self.cleaned_data.get("alcohol_abv") or 0.0
 
 
 @admin.register(Food)
 class FoodAdmin(admin.ModelAdmin[Food]):
     form = FoodAdminForm
     list_display = ("name_en", "name_fr", "default_portion_g", "fiber_g_per_100g", "nova_group", "fermented", "source")
-    list_filter = ("nova_group", "fermented", "raw", "added_sugar")
+    list_filter = ("nova_group", "fermented", "fermented_family", "raw", "added_sugar")
     search_fields = ("name_en", "name_fr", "search_text")
     ordering = ("name_en",)
 

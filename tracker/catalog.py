@@ -16,7 +16,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from tracker.measures import NOVA_GROUPS
+from tracker.measures import FERMENTED_FAMILIES, NOVA_GROUPS
 from tracker.models import Food, FoodGroup
 
 GRAMS_PER_100G = 100  # nutrients per 100 g cannot add up to more than the 100 g
@@ -66,6 +66,9 @@ class FoodRow:
     raw: bool
     groups: list[str]
     source: str
+    fermented_family: str
+    animal_sat_fat_share: float
+    alcohol_abv: float
 
 
 CSV_COLUMNS = [f.name for f in fields(FoodRow)]
@@ -85,6 +88,8 @@ _RANGES = {
     "default_portion_g": (0.1, 1000.0),
     "fiber_g_per_100g": (0.0, 100.0),
     "sat_fat_g_per_100g": (0.0, 100.0),
+    "animal_sat_fat_share": (0.0, 1.0),
+    "alcohol_abv": (0.0, 100.0),
 }
 
 
@@ -131,6 +136,12 @@ def _parse_row(raw: dict[str, Any]) -> FoodRow:
     if len(set(groups)) != len(groups):
         raise ValueError("a food group is listed twice")
     values["groups"] = groups
+    family = raw["fermented_family"].strip()
+    if family and family not in FERMENTED_FAMILIES:
+        raise ValueError(f"fermented_family {family!r} is not one of {', '.join(FERMENTED_FAMILIES)} (or empty)")
+    if family and not values["fermented"]:
+        raise ValueError("a food with a fermented_family must be fermented (1)")
+    values["fermented_family"] = family
     return FoodRow(**values)
 
 

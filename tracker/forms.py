@@ -425,11 +425,15 @@ class LifestyleForm(forms.ModelForm[Lifestyle]):
             "activity_minutes": _("Minutes of physical activity"),
             "tobacco": _("I smoked tobacco today"),
             "cigarettes": _("How many cigarettes"),
-            "alcohol_units": _("Alcohol (units; one glass of wine is about 1.5)"),
+            "alcohol_units": _("Other alcoholic drinks, not logged as food"),
             "vitamin_d_iu": _("Vitamin D taken (IU)"),
             "propionate_mg": _("Propionate taken (mg)"),
             "probiotic": _("I took a probiotic"),
             "other_supplements": _("Other supplements"),
+        }
+        help_texts: ClassVar = {
+            # A drink logged as food (wine, beer...) already counts from its volume and strength.
+            "alcohol_units": _("1 drink = 10 g of alcohol: a 10 cl glass of wine or a 25 cl beer."),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

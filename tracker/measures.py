@@ -146,10 +146,11 @@ NOVA_MIN, NOVA_MAX = min(NOVA_GROUPS), max(NOVA_GROUPS)
 NOVA_ULTRA_PROCESSED = 4
 
 # The food groups the source articles call pro-inflammatory (processed meat, cheese, butter and
-# cream, sugary drinks, commercial sweets, very spicy food). With NOVA group 4 and added sugar they
-# make a "processed" serving, which the guidance limits and the weekly charts count.
+# cream, animal fats such as duck fat and foie gras, sugary drinks, commercial sweets, very spicy
+# food). With NOVA group 4 and added sugar they make a "processed" serving, which the guidance
+# limits and the weekly charts count.
 PRO_INFLAMMATORY_GROUPS = frozenset(
-    {"processed_meat", "cheese", "butter_cream", "sugary_drink", "sweets_pastries", "very_spicy"}
+    {"processed_meat", "cheese", "butter_cream", "animal_fat", "sugary_drink", "sweets_pastries", "very_spicy"}
 )
 
 
@@ -160,6 +161,52 @@ def is_processed(nova: Any, groups: Iterable[str] | None, added_sugar: Any) -> b
         or bool(set(groups or []) & PRO_INFLAMMATORY_GROUPS)
         or bool(added_sugar)
     )
+
+
+# ---------------------------------------------------------------- fermented foods
+
+# The fermented foods that earn the guidance's fermented-foods credit: the families the source
+# articles recommend by name (yogurt, kefir, kimchi, sauerkraut) and their traditional relatives
+# eaten as a food rather than as a seasoning (miso, tempeh, natto, lacto-fermented vegetables).
+# A food's `fermented` flag only says it is made by fermentation (cheese, soy sauce, salami,
+# wine...); its `fermented_family` says which of these families it belongs to, empty for none.
+FERMENTED_FAMILIES: dict[str, str] = {
+    "yogurt": gettext_noop("Yogurt (dairy or plant, plain, skyr, yogurt drinks)"),
+    "kefir": gettext_noop("Kefir"),
+    "sauerkraut": gettext_noop("Sauerkraut (raw)"),
+    "kimchi": gettext_noop("Kimchi"),
+    "pickles": gettext_noop("Lacto-fermented vegetables (pickles)"),
+    "miso": gettext_noop("Miso"),
+    "tempeh": gettext_noop("Tempeh"),
+    "natto": gettext_noop("Natto"),
+}
+# The least a logged fermented food must weigh to count: 30 g, the smallest reference amount of a
+# fermented food eaten as a food in the US FDA's serving table (21 CFR 101.12: pickles, 30 g), and
+# twice its amount for soy sauce (1 tablespoon, 15 ml). A spoon of sauce or paste is not a serving.
+FERMENTED_MIN_GRAMS = 30.0
+
+
+def earns_fermented_credit(family: Any, nova: Any, groups: Iterable[str] | None, added_sugar: Any) -> bool:
+    """Whether a serving of this food counts toward the fermented-foods rule (before the minimum grams).
+
+    Only a recommended family (FERMENTED_FAMILIES), and never a food the rules limit: a cheese, a
+    cream, a processed meat or any food counted as processed (NOVA 4, added sugar: sweetened
+    yogurts, water kefir) earns nothing here, whatever its cultures.
+    """
+    return bool(family) and str(family) in FERMENTED_FAMILIES and not is_processed(nova, groups, added_sugar)
+
+
+# ---------------------------------------------------------------- alcohol
+
+ETHANOL_G_PER_ML = 0.789  # density of ethanol at 20 °C
+# One standard drink in France holds 10 g of pure alcohol (Santé publique France and INCa, 2017 expert
+# advice behind the "2 drinks a day, not every day, 10 a week at most" benchmark).
+STANDARD_DRINK_G = 10.0
+
+
+def alcohol_grams(millilitres: Any, abv_percent: Any) -> float:
+    """Grams of pure alcohol in a drink: volume x ABV x 0.789 g/ml (a drink's grams are taken as millilitres)."""
+    return float(millilitres or 0) * float(abv_percent or 0) / 100.0 * ETHANOL_G_PER_ML
 
 
 # ---------------------------------------------------------------- Consensus Sleep Diary

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from tracker.measures import BRISTOL_MAX, BRISTOL_MIN, MINUTES_PER_DAY, NOVA_MAX, NOVA_MIN
+from tracker.measures import BRISTOL_MAX, BRISTOL_MIN, FERMENTED_FAMILIES, MINUTES_PER_DAY, NOVA_MAX, NOVA_MIN
 from tracker.medications import DMT_BY_CODE, DMTS, Therapy
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ class FoodGroup(models.TextChoices):
     WHITE_MEAT = "white_meat", _("White meat")
     BUTTER_CREAM = "butter_cream", _("Butter, cream or margarine")
     CHEESE = "cheese", _("Cheese")
+    ANIMAL_FAT = "animal_fat", _("Animal fat (duck or goose fat, lard, foie gras)")
     SUGARY_DRINK = "sugary_drink", _("Sugary drink")
     SWEETS_PASTRIES = "sweets_pastries", _("Commercial sweets or pastries")
     SOFRITO = "sofrito", _("Sofrito (tomato, onion, garlic in olive oil)")
@@ -71,6 +72,21 @@ class Food(models.Model):
         _("NOVA group"), default=NOVA_MIN, validators=[MinValueValidator(NOVA_MIN), MaxValueValidator(NOVA_MAX)]
     )
     fermented = models.BooleanField(_("fermented"), default=False)
+    # Which recommended fermented family the food belongs to (tracker.measures.FERMENTED_FAMILIES), empty for none.
+    fermented_family = models.CharField(
+        _("recommended fermented family"),
+        max_length=20,
+        blank=True,
+        choices=[(code, _(label)) for code, label in FERMENTED_FAMILIES.items()],
+    )
+    animal_sat_fat_share = models.FloatField(
+        _("share of saturated fat from animal foods"),
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    alcohol_abv = models.FloatField(
+        _("alcohol (% by volume)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
     raw = models.BooleanField(_("eaten raw (salad, raw vegetable)"), default=False)
     # A list of FoodGroup values.
     groups = models.JSONField(_("food groups"), default=list, blank=True)
@@ -321,8 +337,9 @@ class Lifestyle(PatientDayModel):
     )
     tobacco = models.BooleanField(_("smoked tobacco"), default=False)
     cigarettes = models.PositiveSmallIntegerField(_("cigarettes"), default=0, validators=[MaxValueValidator(200)])
+    # Standard drinks of 10 g of alcohol not logged as food (drinks logged as food count on their own).
     alcohol_units = models.DecimalField(
-        _("alcohol (units)"),
+        _("other alcoholic drinks (10 g standard drinks)"),
         max_digits=4,
         decimal_places=1,
         default=0,

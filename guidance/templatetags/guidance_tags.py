@@ -20,9 +20,17 @@ def day_score_panel(patient: Any, day: date) -> dict[str, Any]:
     panel = selectors.day_panel(patient, day)
     language = (get_language() or "en")[:2]
     specs = {spec["key"]: spec for spec in selectors.version_specs(panel.version)} if panel.version else {}
+    foods = selectors.day_foods(patient, day) if panel.breakdown else []
     lines = []
     for entry in panel.breakdown:
         spec = specs.get(entry.get("key"), {"key": entry.get("key"), "kind": ""})
+        medas_items = []
+        if spec.get("kind") == "medas":
+            chosen = (spec.get("params") or {}).get("items") or list(rules.MEDAS_ITEM_TEXTS)
+            for item in chosen:
+                if item in rules.MEDAS_ITEM_TEXTS:
+                    counted = selectors.foods_counted(foods, rules.MEDAS_ITEM_MEASURES.get(item, ()))
+                    medas_items.append({"label": rules.MEDAS_ITEM_TEXTS[item][0], "foods": _food_list(counted)})
         lines.append(
             {
                 "key": entry.get("key"),
@@ -31,7 +39,16 @@ def day_score_panel(patient: Any, day: date) -> dict[str, Any]:
                 "possible": float(entry.get("possible", 0)),
                 "waived": bool(entry.get("waived")),
                 "rationale": selectors.rationale_text(spec, language),
+                "foods": _food_list(selectors.foods_counted(foods, rules.rule_measures(spec))),
+                # "No food counted" only on a day with foods: an empty day already says nothing was logged.
+                "counts_foods": bool(foods) and bool(rules.rule_measures(spec)),
+                "medas_items": medas_items,
                 **rules.explain(spec, entry),
             }
         )
     return {"panel": panel, "day": day, "lines": lines, "total": panel.total}
+
+
+def _food_list(foods: list[selectors.DayFood]) -> str:
+    """ "Plain yogurt (125 g), Kimchi (70 g)" in the active language's number format."""
+    return ", ".join(f"{food.name} ({selectors.format_number(food.grams)} g)" for food in foods)

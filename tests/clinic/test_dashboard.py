@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -150,7 +151,9 @@ def test_the_dashboard_query_count_does_not_grow_with_patients(clinician, wordin
     populate(busy, many, today)
     assert count_queries(busy_client) == one
     page = busy_client.get(reverse("clinic:dashboard")).content.decode()
-    assert page.count('href="/clinic/patients/') == many
+    # Each row links to the patient's page and to their report.
+    assert len(re.findall(r'href="/clinic/patients/\d+/"', page)) == many
+    assert len(re.findall(r'href="/clinic/patients/\d+/report/"', page)) == many
 
 
 def test_the_search_keeps_patient_names_out_of_urls_and_history(patient, clinician, granted):

@@ -20,7 +20,7 @@ def foods(db):
     return {
         "salad": FoodFactory(groups=["vegetable"], raw=True, default_portion_g=80, fiber_g_per_100g=2),
         "lentils": FoodFactory(groups=["legume"], default_portion_g=150, fiber_g_per_100g=8),
-        "yogurt": FoodFactory(fermented=True, default_portion_g=125),
+        "yogurt": FoodFactory(fermented=True, fermented_family="yogurt", default_portion_g=125),
         "nuggets": FoodFactory(groups=["white_meat"], nova_group=4, default_portion_g=100),
         "brie": FoodFactory(groups=["cheese"], nova_group=3, default_portion_g=30, fermented=True),
         "cola": FoodFactory(groups=["sugary_drink"], nova_group=4, added_sugar=True, default_portion_g=330),

@@ -72,7 +72,7 @@ def test_the_preview_scores_the_sample_weeks_without_saving(admin_client, fiber)
     assert "10.8 / 20" in html  # ... and under a 50 g target
     fiber.refresh_from_db()
     assert fiber.params["target"] == 25
-    assert RuleSetVersion.objects.count() == 1
+    assert RuleSetVersion.objects.count() == 2  # v1 and the v2 of migration 0006
 
 
 def test_save_and_publish_makes_a_new_version_and_rescores(
@@ -84,7 +84,7 @@ def test_save_and_publish_makes_a_new_version_and_rescores(
         response = admin_client.post(url, rule_post(fiber, weight=30, _publish="1"))
     assert response.status_code == 302
     version = RuleSetVersion.objects.order_by("-number").first()
-    assert version.number == 2
+    assert version.number == 3
     assert next(r for r in version.rules if r["key"] == "fiber")["weight"] == 30
     score = DayScore.objects.get(patient=patient)
     assert score.version == version
@@ -94,7 +94,7 @@ def test_save_and_publish_makes_a_new_version_and_rescores(
 def test_saving_without_publishing_keeps_the_published_version(admin_client, fiber):
     response = admin_client.post(reverse(CHANGE_URL, args=[fiber.pk]), rule_post(fiber, weight=25, _continue="1"))
     assert response.status_code == 302
-    assert RuleSetVersion.objects.count() == 1
+    assert RuleSetVersion.objects.count() == 2  # v1 and the v2 of migration 0006
     listing = admin_client.get(reverse("admin:guidance_rule_changelist"))
     assert "There are unpublished changes" in listing.content.decode()
 
@@ -102,18 +102,18 @@ def test_saving_without_publishing_keeps_the_published_version(admin_client, fib
 def test_the_publish_page_publishes_on_post_only(admin_client, django_capture_on_commit_callbacks):
     url = reverse("admin:guidance_rule_publish")
     assert admin_client.get(url).status_code == 200
-    assert RuleSetVersion.objects.count() == 1
+    assert RuleSetVersion.objects.count() == 2  # v1 and the v2 of migration 0006
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(url, {"note": "same rules, fresh scores"})
     assert response.status_code == 302
     version = RuleSetVersion.objects.order_by("-number").first()
-    assert (version.number, version.note) == (2, "same rules, fresh scores")
+    assert (version.number, version.note) == (3, "same rules, fresh scores")
     versions = admin_client.get(reverse("admin:guidance_rulesetversion_changelist")).content.decode()
     assert "Done (" in versions
 
 
 def test_versions_are_read_only(admin_client):
-    version = RuleSetVersion.objects.get()
+    version = RuleSetVersion.objects.order_by("-number").first()
     response = admin_client.post(reverse("admin:guidance_rulesetversion_change", args=[version.pk]), {"note": "x"})
     assert response.status_code == 403
     assert admin_client.get(reverse("admin:guidance_rulesetversion_delete", args=[version.pk])).status_code == 403
@@ -125,4 +125,4 @@ def test_clinicians_and_patients_cannot_reach_the_rule_admin(clinician_client, p
     assert clinician_client.get(url).status_code == 403
     assert patient_client.get(url).status_code == 403
     assert patient_client.post(reverse("admin:guidance_rule_publish")).status_code == 403
-    assert RuleSetVersion.objects.count() == 1
+    assert RuleSetVersion.objects.count() == 2  # v1 and the v2 of migration 0006

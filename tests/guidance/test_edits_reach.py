@@ -255,13 +255,15 @@ def test_a_rationale_with_a_bad_placeholder_is_a_form_error_not_a_500(admin_clie
     errors = " ".join(response.context["adminform"].form.errors["rationale_fr"])
     assert message in errors
     assert "{target}" in errors and "{weight}" in errors  # the names this rule offers
-    assert RuleSetVersion.objects.count() == 2
+    assert RuleSetVersion.objects.count() == 3
 
 
 def test_saving_warns_when_a_rationale_still_writes_the_former_number(admin_client, db):
-    """The version 1 fiber text says "25 g" in so many words: changing the target warns, without blocking."""
+    """A text that says "25 g" in so many words (as version 1 did): changing the target warns, without blocking."""
     rule = Rule.objects.get(key="fiber")
-    assert "25 g" in rule.rationale_en and "{target}" not in rule.rationale_en
+    assert "{target} g" in rule.rationale_en  # the v2 text names its target through the placeholder
+    rule.rationale_en, rule.rationale_fr = "Fiber: 25 g a day.", "Fibres : 25 g par jour."
+    rule.save()
     url = reverse(CHANGE_URL, args=[rule.pk])
     response = admin_client.post(url, rule_post(rule, {"measure": "fiber_g", "target": "30"}, _continue="1"))
     assert response.status_code == 302

@@ -1,9 +1,16 @@
 """The pure scoring core, without a database: hand-computed weeks and properties.
 
-Default rules (migration 0003): MEDAS 40, fiber 20 (toward 25 g), fermented 10 (>= 1),
-processed 15 (<= 2 servings), sleep regularity 5 (full <= 30 min, none >= 90, >= 3
-nights), activity 4 (>= 150 min over 7 days, waived in relapse), no tobacco 3,
-alcohol 3 (<= 10 units over 7 days, in proportion to days logged).
+Rule set v2 (migration 0006): MEDAS 35 (servings in the screener's grams), fiber 20
+(toward 25 g), fermented 10 (>= 1), processed 15 (<= 2 servings), animal saturated fat 5
+(<= 22 g a day), sleep regularity 5 (full <= 30 min, none >= 90, >= 3 nights), activity 4
+(>= 150 min over 7 days, waived in relapse), no tobacco 3, alcohol 3 (<= 10 standard
+drinks of 10 g over 7 days, in proportion to days logged).
+
+Changes from the v1 weeks, each noted where it applies: MEDAS weighs 35 instead of 40 and
+its servings are given as grams (vegetables 200 g, fruit 150 g, legumes 150 g, fish 100 g,
+nuts 30 g, red meat 100 g, butter 12 g, sugary drink 200 ml, sweets 50 g, sofrito 100 g);
+the new saturated-fat rule takes the 5 points; alcohol counts standard drinks (food alcohol
+grams / 10 + the other drinks of the lifestyle entry).
 """
 
 import importlib
@@ -21,7 +28,7 @@ from hypothesis import strategies as st
 from guidance import scoring
 from tracker.models import FoodGroup
 
-DEFAULTS = importlib.import_module("guidance.migrations.0003_default_rules").DEFAULT_RULES
+DEFAULTS = importlib.import_module("guidance.migrations.0006_rule_set_v2").V2_RULES
 RULES = [{k: r[k] for k in ("key", "kind", "params", "weight")} for r in DEFAULTS]
 START = date(2026, 3, 2)
 
@@ -29,20 +36,22 @@ MEDITERRANEAN_DAY = {
     "logged": 1,
     "sleep_logged": 1,
     "lifestyle_logged": 1,
-    "vegetable": 3,
-    "raw_vegetable": 1,
-    "fruit": 3,
-    "olive_oil": 3,
+    # v2: MEDAS food groups in grams (3 x 200 g of vegetables, 1 x 200 g raw, 3 x 150 g of fruit,
+    # half servings of legumes 75 g, fish 50 g, nuts 15 g; 0.3 of sofrito 30 g and white meat 30 g).
+    "vegetable_g": 600,
+    "raw_vegetable_g": 200,
+    "fruit_g": 450,
     "olive_oil_g": 60,
-    "legume": 0.5,
-    "fish_seafood": 0.5,
-    "nuts": 0.5,
-    "sofrito": 0.3,
-    "white_meat": 0.3,
+    "legume_g": 75,
+    "fish_seafood_g": 50,
+    "nuts_g": 15,
+    "sofrito_g": 30,
+    "white_meat_g": 30,
     "fiber_g": 30,
     "fermented": 1,
     "processed": 0,
     "nova4": 0,
+    "animal_sat_fat_g": 5,  # v2: a yogurt and a little milk
     "mid_sleep_minutes": 180,
     "activity_minutes": 30,
     "tobacco": 0,
@@ -72,12 +81,14 @@ def total(scored: pd.DataFrame, day: int = 6) -> float:
 
 def test_it_gives_a_full_mediterranean_week_every_point():
     scored = scoring.score_days(week([MEDITERRANEAN_DAY] * 7), RULES)
-    # MEDAS: 7 daily items met every day + legumes 3.5, fish 3.5, sweets 0 (7/7 days logged),
-    # nuts 3.5, white 2.1 over red 0, sofrito 2.1 -> 13/13 -> 40.
-    assert points(scored, "mediterranean") == 40
+    # MEDAS: 7 daily items met every day + legumes 525 g / 150 = 3.5, fish 350 / 100 = 3.5, sweets 0
+    # (7/7 days logged), nuts 105 / 30 = 3.5, white 210 g over red 0, sofrito 210 / 100 = 2.1 -> 13/13
+    # -> 35 (v2: 40 before).
+    assert points(scored, "mediterranean") == 35
     assert points(scored, "fiber") == 20  # 30 g >= 25 g
     assert points(scored, "fermented") == 10
     assert points(scored, "processed") == 15
+    assert points(scored, "animal-saturated-fat") == 5  # v2: 5 g <= 22 g
     assert points(scored, "sleep-regularity") == 5  # spread 0 minutes
     assert points(scored, "activity") == 4  # 210 minutes
     assert points(scored, "no-tobacco") == 3
@@ -90,13 +101,17 @@ def test_it_scores_a_processed_food_week_low():
         "logged": 1,
         "sleep_logged": 1,
         "lifestyle_logged": 1,
-        "vegetable": 0.5,
-        "fruit": 0.5,
-        "red_processed_meat": 1.5,
-        "butter_cream": 1,
-        "sugary_drink": 1,
-        "sweets_pastries": 1,
-        "other_veg_oil": 1,
+        # v2 grams: half a serving of vegetables (100 g) and of fruit (75 g), 150 g of red meat and
+        # cold cuts (1.5 servings of 100 g), 12 g of butter (exactly 1 serving of 12 g), a 200 ml soda
+        # (1 drink), 50 g of pastry, a tablespoon of sunflower oil and no olive oil.
+        "vegetable_g": 100,
+        "fruit_g": 75,
+        "red_processed_meat_g": 150,
+        "butter_cream_g": 12,
+        "sugary_drink_g": 200,
+        "sweets_pastries_g": 50,
+        "other_veg_oil_g": 13.5,
+        "animal_sat_fat_g": 30,
         "fiber_g": 10,
         "fermented": 0,
         "processed": 6,
@@ -113,53 +128,61 @@ def test_it_scores_a_processed_food_week_low():
     assert points(scored, "fiber") == 8  # 20 * 10 / 25
     assert points(scored, "fermented") == 0
     assert points(scored, "processed") == 0  # 6 > 2
+    assert points(scored, "animal-saturated-fat") == 0  # v2: 30 g > 22 g
     assert points(scored, "sleep-regularity") == 2.5  # 5 * (90 - 60) / (90 - 30)
     assert points(scored, "activity") == 0  # 70 < 150
     assert points(scored, "no-tobacco") == 0
-    assert points(scored, "alcohol") == 0  # 14 > 10
+    assert points(scored, "alcohol") == 0  # 14 drinks > 10
     assert total(scored) == 10.5
 
 
 def test_it_lets_unlogged_days_earn_nothing_in_a_week_logged_3_of_7_days():
-    logged = dict(MEDITERRANEAN_DAY, legume=1, fish_seafood=1, nuts=1, sofrito=1, white_meat=1)
+    # One MEDAS serving a day of legumes (150 g), fish (100 g), nuts (30 g), sofrito (100 g), white meat (100 g).
+    logged = dict(MEDITERRANEAN_DAY, legume_g=150, fish_seafood_g=100, nuts_g=30, sofrito_g=100, white_meat_g=100)
     days = [logged, None, None, logged, None, {"logged": 0}, logged]
     scored = scoring.score_days(week(days), RULES)
     # Day 7: daily items averaged over the 3 logged days -> 7; legumes 3, fish 3, nuts 3, sofrito 3 -> 4;
     # sweets and white-over-red met but only 3/7 of the days logged -> 2 * 3/7. 11 + 6/7 of 13 items.
-    assert points(scored, "mediterranean") == round(40 * (11 + 6 / 7) / 13, 4) == 36.4835
+    # v2: MEDAS weighs 35: 35 * 11.857143 / 13 = 31.9231 (36.4835 at 40 points).
+    assert points(scored, "mediterranean") == round(35 * (11 + 6 / 7) / 13, 4) == 31.9231
     assert points(scored, "activity") == 0  # 90 minutes over the week
     assert points(scored, "alcohol") == round(3 * 3 / 7, 4)
     assert points(scored, "sleep-regularity") == 5  # 3 nights, enough
-    assert total(scored) == 90.8  # 36.4835 + 20 + 10 + 15 + 5 + 0 + 3 + 1.2857
+    # 31.9231 + 20 + 10 + 15 + 5 (saturated fat, v2) + 5 + 0 + 3 + 1.2857 = 91.2088
+    assert total(scored) == 91.2
     # Day 6 has a row but nothing logged: daily rules give nothing, "at most" rules nothing for free.
     assert points(scored, "fiber", day=5) == 0
     assert points(scored, "processed", day=5) == 0
     assert points(scored, "no-tobacco", day=5) == 0
+    assert points(scored, "animal-saturated-fat", day=5) == 0
     # MEDAS on day 6: 2 logged days, daily items 7; legumes/fish/nuts 2 < 3; sofrito 2 met; 2 * 2/7.
-    assert points(scored, "mediterranean", day=5) == round(40 * (8 + 4 / 7) / 13, 4)
+    assert points(scored, "mediterranean", day=5) == round(35 * (8 + 4 / 7) / 13, 4)
     assert points(scored, "sleep-regularity", day=5) == 0  # 2 nights < 3
-    assert total(scored, day=5) == 27.2  # 26.3736 + 0.8571
+    assert total(scored, day=5) == 23.9  # v2: 23.0769 + 0.8571 (27.2 with MEDAS at 40)
 
 
 EDGE_DAY = {
     "logged": 1,
     "sleep_logged": 0,
     "lifestyle_logged": 1,
-    "vegetable": 2,
-    "raw_vegetable": 1,
-    "fruit": 3,
-    "olive_oil": 1,
-    "other_veg_oil": 1,
+    # v2 grams: 2 x 200 g of vegetables with 200 g raw, 3 x 150 g of fruit, as much sunflower as olive
+    # oil (54 g = 4 tablespoons), half servings of legumes (75 g), fish (50 g), nuts (15 g), sweets
+    # (25 g) and sofrito (50 g), 0.2 of white meat (20 g).
+    "vegetable_g": 400,
+    "raw_vegetable_g": 200,
+    "fruit_g": 450,
+    "other_veg_oil_g": 54,
     "olive_oil_g": 54,
-    "legume": 0.5,
-    "fish_seafood": 0.5,
-    "nuts": 0.5,
-    "sweets_pastries": 0.5,
-    "white_meat": 0.2,
-    "sofrito": 0.5,
+    "legume_g": 75,
+    "fish_seafood_g": 50,
+    "nuts_g": 15,
+    "sweets_pastries_g": 25,
+    "white_meat_g": 20,
+    "sofrito_g": 50,
     "fiber_g": 25,
     "fermented": 1,
     "processed": 2,
+    "animal_sat_fat_g": 22,
     "activity_minutes": 30,
     "alcohol_units": 1,
 }
@@ -167,13 +190,21 @@ EDGE_DAY = {
 
 def edge_week(**last_day: float) -> pd.DataFrame:
     days = [dict(EDGE_DAY) for _ in range(7)]
-    days[0].update(legume=0, fish_seafood=0, nuts=0, sweets_pastries=0, sofrito=0, red_processed_meat=1, white_meat=0)
-    days[1].update(sofrito=0, sweets_pastries=0.5)
+    days[0].update(
+        legume_g=0,
+        fish_seafood_g=0,
+        nuts_g=0,
+        sweets_pastries_g=0,
+        sofrito_g=0,
+        red_processed_meat_g=100,
+        white_meat_g=0,
+    )
+    days[1].update(sofrito_g=0)
     for i, spread in enumerate((150, 210, 150, 210)):  # mean 180, SD exactly 30 minutes
         days[3 + i].update(sleep_logged=1, mid_sleep_minutes=spread)
     for i in (5, 6):
         days[i]["activity_minutes"] = 0
-    days[4]["alcohol_units"] = 4  # 1 * 6 + 4 = 10 units
+    days[4]["alcohol_units"] = 4  # 1 * 6 + 4 = 10 standard drinks
     days[6].update(last_day)
     return week(days)
 
@@ -185,21 +216,32 @@ def test_it_gives_the_points_exactly_at_each_threshold():
     assert points(scored, "processed") == 15  # exactly 2 servings: "at most" includes it
     assert points(scored, "sleep-regularity") == 5  # spread exactly 30 minutes
     assert points(scored, "activity") == 4  # 5 * 30 = 150 minutes exactly
-    assert points(scored, "alcohol") == 3  # 10 units exactly
-    # MEDAS: olive oil main fat with olive == other oils, 54 g = 4 tbsp, 2 veg with 1 raw, 3 fruit: met.
-    # Red/processed meat exactly 1 on day 1 fails "< 1" that day -> 6/7. Legumes/fish/nuts exactly 3 met,
-    # sofrito 2.5 met; sweets exactly 3 fails "< 3"; white 1.2 vs red 1 met. 6 + 6/7 + 5 of 13.
-    assert points(scored, "mediterranean") == round(40 * (11 + 6 / 7) / 13, 4)
+    assert points(scored, "alcohol") == 3  # 10 drinks exactly
+    assert points(scored, "animal-saturated-fat") == 5  # v2: 22 g exactly
+    # MEDAS: olive oil main fat with olive == other oils, 54 g = 4 tbsp, 400 g of vegetables with 200 g raw,
+    # 450 g of fruit: met. Red/processed meat exactly 100 g on day 1 fails "< 1" that day -> 6/7.
+    # Legumes 450 / 150, fish 300 / 100, nuts 90 / 30: exactly 3, met; sofrito 250 / 100 = 2.5 met;
+    # sweets 150 / 50 = exactly 3 fails "< 3"; white 120 g vs red 100 g met. 6 + 6/7 + 5 of 13 (v2: x 35).
+    assert points(scored, "mediterranean") == round(35 * (11 + 6 / 7) / 13, 4)
 
 
 def test_it_withholds_the_points_just_past_each_threshold():
     scored = scoring.score_days(
-        edge_week(fiber_g=24.9, fermented=0.99, processed=2.01, mid_sleep_minutes=212, alcohol_units=1.1), RULES
+        edge_week(
+            fiber_g=24.9,
+            fermented=0.99,
+            processed=2.01,
+            mid_sleep_minutes=212,
+            alcohol_units=1.1,
+            animal_sat_fat_g=22.1,
+        ),
+        RULES,
     )
+    assert points(scored, "animal-saturated-fat") == 0  # v2: 22.1 g
     assert points(scored, "fiber") == round(20 * 24.9 / 25, 4)
     assert points(scored, "fermented") == 0
     assert points(scored, "processed") == 0
-    assert points(scored, "alcohol") == 0  # 10.1 units
+    assert points(scored, "alcohol") == 0  # 10.1 drinks
     # 150, 210, 150, 212: mean 180.5, SD 30.5041 -> 5 * (90 - 30.5041) / 60
     spread = float(np.std([150, 210, 150, 212]))
     assert points(scored, "sleep-regularity") == pytest.approx(5 * (90 - round(spread, 3)) / 60, abs=1e-4)
@@ -232,7 +274,7 @@ def test_a_relapse_week_waives_the_activity_rule_on_relapse_days_only():
     assert total(scored, day=9) == 100
     # The other rules are scored as usual during the relapse.
     assert points(scored, "fiber", day=9) == 20
-    assert points(scored, "mediterranean", day=9) == 40
+    assert points(scored, "mediterranean", day=9) == 35  # v2: 40 before
 
 
 def test_it_counts_windows_per_patient():
@@ -245,7 +287,7 @@ def test_it_counts_windows_per_patient():
 
 
 def test_breakdowns_are_json_with_the_agreed_keys():
-    scored = scoring.score_days(week([MEDITERRANEAN_DAY] * 6 + [dict(MEDITERRANEAN_DAY, fruit=1)]), RULES)
+    scored = scoring.score_days(week([MEDITERRANEAN_DAY] * 6 + [dict(MEDITERRANEAN_DAY, fruit_g=150)]), RULES)
     texts = scoring.breakdown_json(scored, RULES)
     lines = json.loads(texts[6])
     assert [line["key"] for line in lines] == [rule["key"] for rule in RULES]
@@ -289,15 +331,24 @@ def fact_frames(draw: st.DrawFn) -> pd.DataFrame:
             for flag in ("logged", "sleep_logged", "lifestyle_logged", "relapse"):
                 row[flag] = draw(st.booleans())
             for measure in (
-                "vegetable",
-                "fruit",
-                "legume",
-                "fish_seafood",
-                "nuts",
-                "red_processed_meat",
-                "sweets_pastries",
-                "white_meat",
+                "vegetable_g",
+                "fruit_g",
+                "legume_g",
+                "fish_seafood_g",
+                "nuts_g",
+                "red_processed_meat_g",
+                "sweets_pastries_g",
+                "white_meat_g",
+                "olive_oil_g",
+                "butter_cream_g",
+            ):
+                row[measure] = draw(MEASURE_VALUES) * 50
+            if draw(st.booleans()):
+                row["first_day"] = scoring.day_number(START) + draw(st.integers(min_value=-3, max_value=10))
+            for measure in (
                 "fermented",
+                "animal_sat_fat_g",
+                "alcohol_g",
                 "processed",
                 "nova4",
                 "activity_minutes",

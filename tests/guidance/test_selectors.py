@@ -20,6 +20,7 @@ def test_it_turns_entries_into_day_facts(patient, foods):
     MealItemFactory(patient=patient, date=day, food=foods["salad"], grams=40, meal="dinner")  # +0.5
     MealItemFactory(patient=patient, date=day, food=foods["lentils"], grams=75)  # 0.5 servings, 6 g fiber
     MealItemFactory(patient=patient, date=day, food=foods["brie"], grams=60)  # 2 servings cheese, fermented
+    MealItemFactory(patient=patient, date=day, food=foods["yogurt"], grams=250)  # 2 pots of yogurt
     MealItemFactory(patient=patient, date=day, food=foods["cola"], grams=330)  # NOVA 4 and sugary: counted once
     MealItemFactory(patient=patient, date=day, food=foods["olive"], grams=27)
     SleepDiaryFactory(patient=patient, date=day, mid_sleep_minutes=195)
@@ -30,8 +31,10 @@ def test_it_turns_entries_into_day_facts(patient, foods):
     assert len(facts) == 2
     first = facts.iloc[0]
     assert first["vegetable"] == 2.5 and first["raw_vegetable"] == 2.5
-    assert first["legume"] == 0.5
+    assert first["vegetable_g"] == 200 and first["raw_vegetable_g"] == 200  # the grams MEDAS divides
+    assert first["legume"] == 0.5 and first["legume_g"] == 75
     assert first["fiber_g"] == pytest.approx(4.0 + 6.0)
+    # The yogurt's 2 servings; the brie is fermented but a cheese: no fermented credit (v2).
     assert first["fermented"] == 2
     assert first["nova4"] == 1
     assert first["processed"] == 3  # cheese 2 + cola 1 (NOVA 4 and sugary, once)
@@ -80,7 +83,8 @@ def test_the_day_panel_query_count_does_not_grow_with_history(stored, foods):
         assert "of 20 points" in html
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    assert counts[0] <= (3 if stored else 13)
+    # One query more than v1's budget: the day's foods, listed under the rules they counted for.
+    assert counts[0] <= (4 if stored else 14)
 
 
 def test_the_day_panel_explains_each_rule(patient, foods):
@@ -89,9 +93,10 @@ def test_the_day_panel_explains_each_rule(patient, foods):
     html = render_panel(patient, dt.date(2026, 3, 7))
     assert "Fiber" in html and "of 20 points" in html
     assert "Counted this day: 3.2 g of fiber." in html
-    assert "7 of 7 days logged" in html
+    assert "Based on 7 of 7 days" in html
+    assert "Foods counted today: " in html  # the salad under the fiber rule
     assert "/guidance/rules/fiber/" in html
-    assert "Scored with rule set v1." in html
+    assert "Scored with rule set v2." in html
     assert "does not replace it" in html
 
 

@@ -30,7 +30,7 @@ def test_each_score_records_its_version(patient, foods):
     version = selectors.current_version()
     services.rescore_patients(patient_ids=[patient.pk], start=None, end=None, version=version)
     score = DayScore.objects.get(patient=patient)
-    assert score.version == version and version.number == 1
+    assert score.version == version and version.number == 2  # v2, published by migration 0006
     fermented = next(line for line in score.breakdown if line["key"] == "fermented")
     assert fermented == {
         "key": "fermented",
@@ -54,7 +54,7 @@ def test_it_rescores_stored_days_after_a_rule_edit(patient, admin_user, foods, d
     old_version = selectors.current_version()
     with django_capture_on_commit_callbacks(execute=True):
         version = services.publish(user=admin_user, note="easier fiber target")
-    assert version.number == 2
+    assert version.number == 3
     scores = list(DayScore.objects.filter(patient=patient))
     assert {s.version_id for s in scores} == {version.pk}
     assert all(s.total > before[s.date] for s in scores)
@@ -137,7 +137,7 @@ def test_the_sweep_rescores_days_left_with_an_older_version(patient, foods, admi
     services.rescore_patients(patient_ids=[patient.pk], start=None, end=None, version=selectors.current_version())
     with mock.patch("guidance.tasks.rescore_version_task.apply_async", side_effect=OSError("down")):
         version = services.publish(user=admin_user)
-    assert DayScore.objects.get(patient=patient).version.number == 1
+    assert DayScore.objects.get(patient=patient).version.number == 2
     services.sweep()
     assert DayScore.objects.get(patient=patient).version == version
 
@@ -155,8 +155,8 @@ def test_publishing_twice_makes_two_new_versions(admin_user, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         first = services.publish(user=admin_user)
         second = services.publish(user=admin_user)
-    assert (first.number, second.number) == (2, 3)
-    assert RuleSetVersion.objects.count() == 3
+    assert (first.number, second.number) == (3, 4)  # after v1 and the v2 of migration 0006
+    assert RuleSetVersion.objects.count() == 4
 
 
 def test_big_batches_upsert_through_copy_on_postgresql(patient, foods, monkeypatch):

@@ -10,7 +10,10 @@ def test_it_shows_a_rule_rationale_with_its_source(patient_client):
     assert response.status_code == 200
     assert "Fermented foods" in html
     assert "yogurt, kefir, kimchi or sauerkraut" in html
-    assert "000_483052ed36bc9e50.txt" in html
+    # The article as a person can find it: outlet, title, date and section; never a file name.
+    assert "IGEA, “What’s the Link Between Gut Health and Multiple Sclerosis?” (2 July 2025)" in html  # noqa: RUF001
+    assert "Can Improving Gut Health Help Manage MS?" in html
+    assert ".txt" not in html
     assert "does not replace it" in html
 
 
@@ -39,7 +42,7 @@ def test_the_rule_list_shows_every_published_rule(patient_client):
     html = patient_client.get(reverse("guidance:rules")).content.decode()
     for title in ("Mediterranean pattern (MEDAS)", "Fiber", "Regular sleep", "Limited alcohol"):
         assert title in html
-    assert "Rule set v1" in html
+    assert "Rule set v2" in html
 
 
 def test_the_rule_pages_need_a_login(client, db):

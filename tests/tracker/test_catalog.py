@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from tests.tracker.factories import food
 from tracker import catalog
 from tracker.catalog import CATALOG_CSV, CatalogError, load_catalog, read_catalog
+from tracker.measures import FERMENTED_FAMILIES, earns_fermented_credit, is_processed
 from tracker.models import Food, FoodGroup
 
 TODAY = date(2025, 3, 12)
@@ -88,6 +89,105 @@ def test_it_does_not_count_alcohol_as_a_fermented_food(shipped_rows):
     assert not any(row.fermented for row in drinks)
 
 
+# The foods that earn the fermented-foods credit (tracker.measures.earns_fermented_credit): written
+# out by hand from the catalog's families, so a tag change that moves one is seen here.
+CREDITED = {
+    "Raw sauerkraut (unpasteurized)",
+    "Kimchi",
+    "Lacto-fermented pickles",
+    "Tempeh",
+    "Natto",
+    "Miso paste",
+    "Miso soup",
+    "Kefir (plain milk kefir)",
+    "Plain yogurt (whole milk)",
+    "Plain low-fat yogurt",
+    "Greek yogurt (plain)",
+    "Fat-free Greek yogurt (plain)",
+    "Skyr",
+    "Soy yogurt (plain)",
+    "Ayran (salted yogurt drink)",
+    "Tzatziki",
+}
+
+
+def credited(row) -> bool:
+    return earns_fermented_credit(row.fermented_family, row.nova_group, row.groups, row.added_sugar)
+
+
+def test_only_the_recommended_fermented_families_earn_the_fermented_credit(shipped_rows):
+    assert {row.name_en for row in shipped_rows if credited(row)} == CREDITED
+    # None of them is a food the rules limit: fermented credit and a processed serving never go together.
+    assert not any(credited(row) and is_processed(row.nova_group, row.groups, row.added_sugar) for row in shipped_rows)
+
+
+def test_cheeses_creams_sauces_and_sweetened_ferments_earn_no_fermented_credit(shipped_rows):
+    by_name = {row.name_en: row for row in shipped_rows}
+    for name in (
+        "Cheddar",
+        "Crème fraîche (30% fat)",
+        "Sour cream",
+        "Soy sauce",
+        "Hot pepper sauce (Tabasco type)",
+        "Choucroute garnie",
+        "Sauerkraut (cooked)",  # cooked: its live bacteria are gone
+        "Fruit yogurt (sweetened)",  # a yogurt with added sugar, NOVA 4: counted as processed
+        "Sweetened probiotic drinking yogurt",
+        "Water kefir",
+        "Kombucha",
+        "Salami",
+    ):
+        assert by_name[name].fermented, name  # made by fermentation ...
+        assert not credited(by_name[name]), name  # ... but not a serving the rule rewards
+
+
+def test_every_fermented_family_is_a_fermented_food(shipped_rows):
+    assert all(row.fermented for row in shipped_rows if row.fermented_family)
+    assert {row.fermented_family for row in shipped_rows} - {""} == set(FERMENTED_FAMILIES)
+
+
+def test_cured_sausages_follow_the_catalogs_own_definitions(shipped_rows):
+    """Fermented: made by microbial fermentation; NOVA 4: charcuterie with nitrites; processed meat."""
+    by_name = {row.name_en: row for row in shipped_rows}
+    for name in ("Salami", "Chorizo", "Dry sausage (saucisson)"):
+        row = by_name[name]
+        assert row.fermented and row.nova_group == 4 and "processed_meat" in row.groups
+        assert row.animal_sat_fat_share == 1
+
+
+def test_animal_fats_carry_the_animal_fat_tag(shipped_rows):
+    by_name = {row.name_en: row for row in shipped_rows}
+    for name in ("Duck fat", "Foie gras", "Goose fat", "Lard"):
+        assert "animal_fat" in by_name[name].groups and by_name[name].animal_sat_fat_share == 1
+        assert is_processed(by_name[name].nova_group, by_name[name].groups, by_name[name].added_sugar)
+    # Plant fats are not animal saturated fat, whatever their saturated fat.
+    assert (
+        by_name["Coconut oil"].animal_sat_fat_share == 0
+        and by_name["Margarine spread (60% fat)"].animal_sat_fat_share == 0
+    )
+    assert by_name["Salmon (baked)"].animal_sat_fat_share == 0  # fish is recommended: its fat is not counted
+
+
+def test_alcoholic_drinks_carry_their_strength(shipped_rows):
+    abv = {row.name_en: row.alcohol_abv for row in shipped_rows if row.alcohol_abv}
+    assert abv == {
+        "Red wine": 12.5,
+        "White wine": 12.0,
+        "Rosé wine": 12.0,
+        "Champagne or sparkling wine": 12.0,
+        "Beer (lager)": 5.0,
+        "Cider (dry)": 5.0,
+        "Spirits (whisky / vodka / rum)": 40.0,
+    }
+
+
+def test_it_rejects_an_unknown_fermented_family(tmp_path):
+    rows = raw_rows()
+    rows[0]["fermented_family"] = "cheese"
+    with pytest.raises(CatalogError, match=r":2: fermented_family 'cheese' is not one of yogurt"):
+        read_catalog(write_csv(tmp_path / "foods.csv", rows))
+
+
 def test_it_measures_olive_oil_in_tablespoons_of_13_5_g(shipped_rows):
     oils = {row.name_en: row for row in shipped_rows}
     assert oils["Olive oil"].default_portion_g == 13.5
@@ -157,7 +257,7 @@ def test_it_rejects_a_row_with_an_unquoted_comma(tmp_path):
     path = tmp_path / "foods.csv"
     shutil.copy(CATALOG_CSV, path)
     with path.open("a", encoding="utf-8") as handle:
-        handle.write("Oats, rolled,Avoine,40,1 bowl,1 bol,10,1.2,0,1,0,0,whole_grain,USDA FDC SR Legacy\n")
+        handle.write("Oats, rolled,Avoine,40,1 bowl,1 bol,10,1.2,0,1,0,0,whole_grain,USDA FDC SR Legacy,,0,0\n")
     with pytest.raises(CatalogError, match=r":\d+: too many columns"):
         read_catalog(path)
 

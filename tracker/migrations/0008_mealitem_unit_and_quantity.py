@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0006_sleep_quality_optional'),
+        ('tracker', '0007_sleep_quality_optional'),
     ]
 
     operations = [

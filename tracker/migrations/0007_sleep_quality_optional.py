@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0005_medications_and_daily_answers'),
+        ('tracker', '0006_food_fermented_family_alcohol_animal_fat'),
     ]
 
     operations = [
