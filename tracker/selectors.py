@@ -105,10 +105,8 @@ class MealView:
     def anchor(self) -> str:
         return f"meal-{self.meal}"
 
-    @property
-    def eaten_ids(self) -> set[int]:
-        """Foods already in this meal today: their one-tap buttons are left out (the list shows them)."""
-        return {item.food_id for item in self.items}
+    # One-tap foods: recent ones of this meal, then favourites, less what the meal already has today.
+    offers: list[Food] = field(default_factory=list)
 
 
 @dataclass
@@ -214,6 +212,12 @@ def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog
                 view.yesterday_count += 1
         meals.append(view)
     favorites = favourite_foods(patient, limit=None) if meals_shown else []
+    for view in meals:
+        eaten = {item.food_id for item in view.items}
+        recent_ids = {food.pk for food in view.recent}
+        view.offers = [f for f in view.recent if f.pk not in eaten] + [
+            f for f in favorites if f.pk not in recent_ids and f.pk not in eaten
+        ]
     sleeps = (
         list(SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2])
         if "sleep" not in hidden
