@@ -2,6 +2,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.http import HttpRequest
@@ -65,8 +66,29 @@ class SignupForm(CleanTextMixin, forms.Form):
         max_length=256,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES, initial="Europe/Paris")
-    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES, initial="en")
+    # Filled from the browser (static/js/signup.js: Intl time zone, navigator.language); anything
+    # missing or unknown falls back to the server's defaults. Both can be changed in Settings.
+    time_zone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    language = forms.CharField(required=False, max_length=35, widget=forms.HiddenInput)
+    privacy = forms.BooleanField(
+        label=_("I have read the privacy notice and agree that msgut stores the health data I log."),
+        error_messages={"required": _("Tick the box to agree to the privacy notice, or read it first.")},
+    )
+
+    def __init__(self, *args: Any, default_language: str = "en", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_language = default_language
+
+    def clean_time_zone(self) -> str:
+        zone: str = self.cleaned_data.get("time_zone") or ""
+        known = {value for value, _label in TIME_ZONE_CHOICES}
+        return zone if zone in known else settings.TIME_ZONE
+
+    def clean_language(self) -> str:
+        tag: str = (self.cleaned_data.get("language") or "").lower()
+        codes = {code for code, _label in LANGUAGE_CHOICES}
+        primary = tag.split("-", maxsplit=1)[0]
+        return primary if primary in codes else self.default_language
 
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"].lower()
@@ -88,6 +110,16 @@ class SignupForm(CleanTextMixin, forms.Form):
         return cleaned
 
 
+# The day page's sections a patient may choose to track (keys used by tracker.views.common).
+DAY_SECTION_CHOICES = [
+    ("fatigue", _("Fatigue")),
+    ("sleep", _("Sleep")),
+    ("meals", _("Meals")),
+    ("symptoms", _("Symptoms and digestion")),
+    ("lifestyle", _("Lifestyle and supplements")),
+]
+
+
 class ProfileForm(CleanTextMixin, forms.ModelForm[Profile]):
     display_name = forms.CharField(label=_("Your name"), max_length=120, required=False)
 
@@ -104,12 +136,28 @@ class ProfileForm(CleanTextMixin, forms.ModelForm[Profile]):
         self.fields["display_name"].initial = user.display_name
         self.order_fields(["display_name", "language", "time_zone", "ms_course", "diagnosis_year"])
         if user.is_patient:
+            self.fields["sections"] = forms.MultipleChoiceField(
+                label=_("What I track on my Today page"),
+                choices=[(key, label) for key, label in DAY_SECTION_CHOICES],
+                widget=forms.CheckboxSelectMultiple,
+                initial=[
+                    key for key, _label in DAY_SECTION_CHOICES if key not in (self.instance.hidden_sections or [])
+                ],
+                help_text=_("Sections you untick are left out of the page. Your past entries are kept."),
+                error_messages={"required": _("Keep at least one section.")},
+            )
             ms_course = cast(forms.ChoiceField, self.fields["ms_course"])  # a model field with choices
             ms_course.choices = [("", _("Not set")), *MSCourse.choices]
             self.fields["ms_course"].help_text = _("Optional. Only you and the clinicians you share with see it.")
         else:
             del self.fields["ms_course"]
             del self.fields["diagnosis_year"]
+
+    def save(self, commit: bool = True) -> Profile:
+        if "sections" in self.cleaned_data:
+            chosen = set(self.cleaned_data["sections"])
+            self.instance.hidden_sections = [key for key, _label in DAY_SECTION_CHOICES if key not in chosen]
+        return super().save(commit=commit)
 
     def clean_diagnosis_year(self) -> int | None:
         year: int | None = self.cleaned_data.get("diagnosis_year")

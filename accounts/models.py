@@ -114,6 +114,9 @@ class Profile(models.Model):
     )
     ms_course = models.CharField(_("MS course"), max_length=8, choices=MSCourse.choices, blank=True)
     diagnosis_year = models.PositiveSmallIntegerField(_("year of diagnosis"), null=True, blank=True)
+    # Sections of the day page the patient chose not to track (tracker.views.common.DAY_PAGE_SECTIONS):
+    # left out of the page entirely, and out of the queries that build it.
+    hidden_sections = models.JSONField(_("sections not tracked"), default=list, blank=True)
 
     def __str__(self) -> str:
         return f"profile of {self.user}"

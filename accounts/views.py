@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -74,7 +75,8 @@ class LogoutView(auth_views.LogoutView):
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
-    form = SignupForm(request.POST or None)
+    language = translation.get_language() or "en"
+    form = SignupForm(request.POST or None, default_language=language.split("-")[0])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = register_user(

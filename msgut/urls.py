@@ -8,6 +8,7 @@ handler500 = "msgut.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),

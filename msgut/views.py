@@ -14,13 +14,23 @@ from django.views.decorators.http import require_GET
 
 from audit.models import Action
 from audit.services import record
-from msgut.http import AuthenticatedHttpRequest
 from msgut.middleware import database_unavailable_response, is_database_unavailable
 
 
-def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Send each role to its own start page."""
+@login_not_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its own start page; a visitor reads what msgut is and for whom."""
+    if not request.user.is_authenticated:
+        return render(request, "welcome.html")
     return redirect(request.user.home_url())
+
+
+@login_not_required
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """What is done with the health data people log: read before signing up, linked from every page."""
+    return render(request, "privacy.html")
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -23,6 +23,8 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, p
 # Reachable without signing in. Each entry is a deliberate decision.
 PUBLIC = {
     "healthz",  # load balancers and monitoring
+    "home",  # signed out: what msgut is, for whom, and what is done with the data; signed in: a redirect
+    "privacy",  # the privacy notice, read before signing up
     "favicon",  # a redirect to the static icon
     "manifest",  # the web app manifest: browsers fetch it without cookies
     "service-worker",  # the worker script, fetched before and after sign-in

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Any, ClassVar, cast
 
 from django import forms
@@ -34,6 +35,7 @@ from tracker.models import (
     SleepDiary,
 )
 from tracker.selectors import patient_today
+from tracker.units import GRAMS, PORTION, unit_grams
 
 MAX_PORTION_G = 2000
 MIN_PORTION_G = 0.1  # amounts are kept to one decimal: less rounds to zero
@@ -63,8 +65,7 @@ class FoodSearchForm(forms.Form):
     meal = forms.ChoiceField(choices=MealType.choices, widget=forms.HiddenInput)
 
 
-PORTION = "portion"
-GRAMS = "g"
+QUICK_AMOUNTS = ("0.5", "1", "2")
 
 
 class MealItemForm(forms.Form):
@@ -85,7 +86,11 @@ class MealItemForm(forms.Form):
             "max_decimal_places": _("Enter a number with at most 2 decimals, like 1.5."),
         },
     )
-    unit = forms.ChoiceField(label=_("Unit"), choices=[(PORTION, _("portions")), (GRAMS, _("grams"))], initial=PORTION)
+    unit = forms.CharField(label=_("Unit"), max_length=16, initial=PORTION)
+    # A quick amount (½, 1, 2) tapped instead of typed: it takes the place of the amount.
+    quick = forms.TypedChoiceField(
+        choices=[(q, q) for q in QUICK_AMOUNTS], coerce=Decimal, required=False, empty_value=None
+    )
     token = TokenField()
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -96,37 +101,60 @@ class MealItemForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        food, amount, unit = data.get("food"), data.get("amount"), data.get("unit")
-        if food is None or amount is None or unit is None:
-            return data
-        if unit == PORTION:
-            if amount > MAX_COUNT:
-                self.add_error(
-                    "amount", _("At most %(n)s portions at once. Use grams for a bigger amount.") % {"n": MAX_COUNT}
-                )
-                return data
-            grams = float(amount) * food.default_portion_g
-        else:
-            grams = float(amount)
-        if grams > MAX_PORTION_G:
-            self.add_error(
-                "amount",
-                _("That is %(g)s g, more than 2 kg in one go. Check the amount or the unit.") % {"g": f"{grams:,.0f}"},
-            )
-        elif grams < MIN_PORTION_G:
-            self.add_error("amount", _("Enter an amount above zero."))
-        data["grams"] = round(grams, 1)
+        if data.get("quick") is not None:
+            data["amount"] = data["quick"]
+            self.errors.pop("amount", None)
+        return grams_from_amount(self, data)
+
+
+def grams_from_amount(form: forms.Form, data: dict[str, Any]) -> dict[str, Any]:
+    """Grams from an amount and a unit (a household unit of the food, its portion, or grams)."""
+    food, amount, unit = data.get("food"), data.get("amount"), data.get("unit")
+    if food is None or amount is None or not unit:
         return data
+    each = unit_grams(food, unit)
+    if each is None:
+        form.add_error("unit", _("Choose one of the units offered for this food."))
+        return data
+    if unit != GRAMS and amount > MAX_COUNT:
+        form.add_error("amount", _("At most %(n)s portions at once. Use grams for a bigger amount.") % {"n": MAX_COUNT})
+        return data
+    grams = float(amount) * each
+    if grams > MAX_PORTION_G:
+        form.add_error(
+            "amount",
+            _("That is %(g)s g, more than 2 kg in one go. Check the amount or the unit.") % {"g": f"{grams:,.0f}"},
+        )
+    elif grams < MIN_PORTION_G:
+        form.add_error("amount", _("Enter an amount above zero."))
+    data["grams"] = round(grams, 1)
+    data["quantity"] = amount
+    return data
 
 
 class MealItemEditForm(forms.Form):
+    """Change a logged food: its meal and how much, in the same units as when adding it."""
+
     meal = forms.ChoiceField(label=_("Meal"), choices=MealType.choices)
-    grams = forms.FloatField(
-        label=_("Portion (grams)"),
-        min_value=0.1,
-        max_value=MAX_PORTION_G,
-        error_messages={"max_value": _("At most 2000 g (2 kg) for one item.")},
-    )
+    amount = MealItemForm.base_fields["amount"]
+    unit = forms.CharField(label=_("Unit"), max_length=16)
+    quick = MealItemForm.base_fields["quick"]
+
+    def __init__(self, data: Any = None, *args: Any, food: Food, **kwargs: Any) -> None:
+        if data is not None and "grams" in data and "amount" not in data:
+            # The earlier form posted grams alone (a page left open, a queued offline save).
+            data = data.copy()
+            data["amount"], data["unit"] = data["grams"], GRAMS
+        super().__init__(data, *args, **kwargs)
+        self.food = food
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("quick") is not None:
+            data["amount"] = data["quick"]
+            self.errors.pop("amount", None)
+        data["food"] = self.food
+        return grams_from_amount(self, data)
 
 
 class SaveMealForm(forms.Form):
@@ -231,20 +259,44 @@ class SleepForm(forms.ModelForm[SleepDiary]):
         }
 
     quality = forms.TypedChoiceField(
-        label=_("How well did you sleep?"),
+        label=_("How well did you sleep? (optional)"),
         coerce=int,
+        empty_value=None,
+        required=False,
         choices=[(1, _("1 very poor")), (2, _("2 poor")), (3, _("3 fair")), (4, _("4 good")), (5, _("5 very good"))],
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose how well you slept (1 to 5).")},
+        error_messages={"invalid_choice": _("Choose how well you slept (1 to 5).")},
     )
+
+    # Only the two times are needed; the rest of the diary, when left empty, reads as a night
+    # without a wait or an awakening (and a start from the last diary fills it in the form).
+    REQUIRED: ClassVar = ("in_bed_at", "final_wake_at")
+    OPTIONAL_COUNTS: ClassVar = ("minutes_to_fall_asleep", "awakenings", "minutes_awake")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("minutes_to_fall_asleep", "awakenings", "minutes_awake"):
+        for name in self.OPTIONAL_COUNTS:
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "min": 0})
+        for name, field in self.fields.items():
+            if name not in self.REQUIRED:
+                field.required = False
+        self.fields["in_bed_at"].error_messages["required"] = _("Enter the time you went to bed.")
+        self.fields["final_wake_at"].error_messages["required"] = _("Enter the time you woke up for good.")
+
+    @property
+    def detail_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in ("tried_sleep_at", *self.OPTIONAL_COUNTS, "out_of_bed_at")]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if not self.errors:
+            if data.get("tried_sleep_at") is None:
+                data["tried_sleep_at"] = data.get("in_bed_at")
+            if data.get("out_of_bed_at") is None:
+                data["out_of_bed_at"] = data.get("final_wake_at")
+            for name in self.OPTIONAL_COUNTS:
+                if data.get(name) is None:
+                    data[name] = 0
         names = ("in_bed_at", "tried_sleep_at", "final_wake_at", "out_of_bed_at")
         if any(data.get(n) is None for n in names):
             return data

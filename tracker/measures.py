@@ -100,9 +100,16 @@ def mfis_scores(items: list[int | None]) -> MFISScores:
 MFIS_INTERVAL_DAYS = 28
 
 
-def mfis_due(today: date, last_completed_on: date | None) -> bool:
-    """The MFIS is offered every 4 weeks: due when never done or done 28 or more days ago."""
-    return last_completed_on is None or (today - last_completed_on).days >= MFIS_INTERVAL_DAYS
+# The first MFIS (the baseline) waits for a week of use: day one is for learning to log.
+MFIS_FIRST_AFTER_DAYS = 7
+
+
+def mfis_due(today: date, last_completed_on: date | None, joined_on: date | None = None) -> bool:
+    """The MFIS is offered every 4 weeks: due when done 28 or more days ago, or never done and the
+    patient joined at least a week ago."""
+    if last_completed_on is None:
+        return joined_on is None or (today - joined_on).days >= MFIS_FIRST_AFTER_DAYS
+    return (today - last_completed_on).days >= MFIS_INTERVAL_DAYS
 
 
 # ---------------------------------------------------------------- EDSS

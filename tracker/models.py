@@ -154,6 +154,10 @@ class MealItem(PatientDayModel):
     meal = models.CharField(_("meal"), max_length=16, choices=MealType.choices)
     food = models.ForeignKey(Food, on_delete=models.PROTECT, related_name="meal_items")
     grams = models.FloatField(_("portion (g)"), validators=[MinValueValidator(0.1), MaxValueValidator(3000)])
+    # What the patient chose, kept for reading back and exports (the grams are what counts):
+    # a household unit code of tracker.units ("slice", "cup"…), "portion" or "g", and how many.
+    unit = models.CharField(_("unit"), max_length=16, blank=True, default="")
+    quantity = models.DecimalField(_("quantity"), max_digits=7, decimal_places=2, null=True, blank=True)
     # A random token from the form that added the item: a double submit (or a retry) cannot add it twice.
     client_token = models.CharField(max_length=36, blank=True, default="", editable=False)
 
@@ -223,7 +227,10 @@ class SleepDiary(PatientDayModel):
     final_wake_at = models.TimeField(_("final wake time"))
     out_of_bed_at = models.TimeField(_("time out of bed"))
     quality = models.PositiveSmallIntegerField(
-        _("sleep quality (1 very poor - 5 very good)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+        _("sleep quality (1 very poor - 5 very good)"),
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        null=True,
+        blank=True,
     )
     # Derived on save by tracker.measures.sleep_measures (kept as columns for fast frames).
     total_sleep_minutes = models.PositiveSmallIntegerField(default=0, editable=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -95,10 +95,18 @@ class MealView:
     forms: dict[str, Any] = field(default_factory=dict)
     results: list[Food] = field(default_factory=list)
     searched: bool = False
+    search_error: str = ""
 
     @property
     def grams(self) -> float:
         return sum(item.grams for item in self.items)
+
+    @property
+    def anchor(self) -> str:
+        return f"meal-{self.meal}"
+
+    # One-tap foods: recent ones of this meal, then favourites, less what the meal already has today.
+    offers: list[Food] = field(default_factory=list)
 
 
 @dataclass
@@ -117,13 +125,25 @@ class DayLog:
     custom_symptoms: list[CustomSymptom]
     ratings: dict[int, int]
     lifestyle: Lifestyle | None
+    previous_lifestyle: Lifestyle | None
     mfis_last_completed: date | None
     mfis_open: MFISResponse | None
     mfis_due: bool
+    hidden: Collection[str] = ()
+
+    @property
+    def shown(self) -> dict[str, bool]:
+        """Section key -> whether the page shows it (every section the patient did not hide)."""
+        return {key: key not in self.hidden for key in ("fatigue", "sleep", "meals", "symptoms", "lifestyle")}
 
     @property
     def yesterday_has_meals(self) -> bool:
         return any(m.yesterday_count for m in self.meals)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing logged on this day yet."""
+        return not (self.item_count or self.sleep or self.fatigue or self.symptoms or self.stools or self.lifestyle)
 
     @property
     def item_count(self) -> int:
@@ -164,14 +184,22 @@ def recent_foods_by_meal(patient: User, day: date) -> dict[str, list[Food]]:
     return dict(result)
 
 
-def day_log(patient: User, day: date) -> DayLog:
-    """Everything the day page shows, in a fixed number of queries whatever the history."""
-    items = list(
-        MealItem.objects.filter(patient=patient, date__in=[day, day - timedelta(days=1)])
-        .select_related("food")
-        .order_by("created_at", "id")
+def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog:
+    """Everything the day page shows, in a fixed number of queries whatever the history.
+
+    Sections in `hidden` (the ones the patient does not track) are not read at all.
+    """
+    meals_shown = "meals" not in hidden
+    items = (
+        list(
+            MealItem.objects.filter(patient=patient, date__in=[day, day - timedelta(days=1)])
+            .select_related("food")
+            .order_by("created_at", "id")
+        )
+        if meals_shown
+        else []
     )
-    recent = recent_foods_by_meal(patient, day)
+    recent = recent_foods_by_meal(patient, day) if meals_shown else {}
     meals = []
     for value, label in MealType.choices:
         view = MealView(meal=value, label=str(label), recent=recent.get(value, []))
@@ -183,12 +211,39 @@ def day_log(patient: User, day: date) -> DayLog:
             else:
                 view.yesterday_count += 1
         meals.append(view)
-    favorites = favourite_foods(patient, limit=None)
-    sleeps = list(SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2])
+    favorites = favourite_foods(patient, limit=None) if meals_shown else []
+    for view in meals:
+        eaten = {item.food_id for item in view.items}
+        recent_ids = {food.pk for food in view.recent}
+        view.offers = [f for f in view.recent if f.pk not in eaten] + [
+            f for f in favorites if f.pk not in recent_ids and f.pk not in eaten
+        ]
+    sleeps = (
+        list(SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2])
+        if "sleep" not in hidden
+        else []
+    )
     sleep = sleeps[0] if sleeps and sleeps[0].date == day else None
     previous_sleep = next((s for s in sleeps if s.date != day), None)
-    custom = list(CustomSymptom.objects.filter(patient=patient, active=True))
-    ratings = dict(SymptomRating.objects.filter(patient=patient, date=day).values_list("symptom_id", "score"))
+    # This day's and the last one before it within a week (its supplements carry over).
+    lifestyles = (
+        list(
+            Lifestyle.objects.filter(patient=patient, date__lte=day, date__gte=day - timedelta(days=7)).order_by(
+                "-date"
+            )[:2]
+        )
+        if "lifestyle" not in hidden
+        else []
+    )
+    lifestyle = lifestyles[0] if lifestyles and lifestyles[0].date == day else None
+    previous_lifestyle = next((x for x in lifestyles if x.date != day), None)
+    symptoms_shown = "symptoms" not in hidden
+    custom = list(CustomSymptom.objects.filter(patient=patient, active=True)) if symptoms_shown else []
+    ratings = (
+        dict(SymptomRating.objects.filter(patient=patient, date=day).values_list("symptom_id", "score"))
+        if symptoms_shown
+        else {}
+    )
     mfis = list(
         MFISResponse.objects.filter(patient=patient, completed=True)
         .order_by("-date")
@@ -202,18 +257,22 @@ def day_log(patient: User, day: date) -> DayLog:
         meals=meals,
         favorites=favorites,
         favorite_ids={f.pk for f in favorites},
-        saved_meals=list(SavedMeal.objects.filter(patient=patient)),
+        saved_meals=list(SavedMeal.objects.filter(patient=patient)) if meals_shown else [],
         sleep=sleep,
         previous_sleep=previous_sleep,
-        fatigue=FatigueRating.objects.filter(patient=patient, date=day).first(),
-        symptoms=SymptomLog.objects.filter(patient=patient, date=day).first(),
-        stools=list(StoolEvent.objects.filter(patient=patient, date=day)),
+        fatigue=FatigueRating.objects.filter(patient=patient, date=day).first() if "fatigue" not in hidden else None,
+        symptoms=SymptomLog.objects.filter(patient=patient, date=day).first() if symptoms_shown else None,
+        stools=list(StoolEvent.objects.filter(patient=patient, date=day)) if symptoms_shown else [],
         custom_symptoms=custom,
         ratings=ratings,
-        lifestyle=Lifestyle.objects.filter(patient=patient, date=day).first(),
+        lifestyle=lifestyle,
+        previous_lifestyle=previous_lifestyle,
         mfis_last_completed=last_completed,
         mfis_open=mfis_open,
-        mfis_due=mfis_due(patient_today(), last_completed),
+        mfis_due=mfis_due(
+            patient_today(), last_completed, timezone.localdate(patient.date_joined) if patient.date_joined else None
+        ),
+        hidden=hidden,
     )
 
 
@@ -223,6 +282,8 @@ class MonthDay:
     in_month: bool
     future: bool
     kinds: list[str]
+    fatigue: int | None = None
+    score: float | None = None
 
     @property
     def logged(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
@@ -95,29 +96,44 @@ def _create_once(model: type[M], patient: User, token: str, fields: dict[str, An
 
 
 @transaction.atomic
-def add_meal_item(*, patient: User, day: date, meal: str, food: Food, grams: float, token: str = "") -> MealItem:
+def add_meal_item(
+    *,
+    patient: User,
+    day: date,
+    meal: str,
+    food: Food,
+    grams: float,
+    token: str = "",
+    unit: str = "",
+    quantity: Decimal | None = None,
+) -> MealItem:
     check_day(day)
     if food.owner_id not in (None, patient.pk):
         raise Food.DoesNotExist
-    item, created = _create_once(MealItem, patient, token, {"date": day, "meal": meal, "food": food, "grams": grams})
+    values = {"date": day, "meal": meal, "food": food, "grams": grams, "unit": unit, "quantity": quantity}
+    item, created = _create_once(MealItem, patient, token, values)
     if created:
         entries_changed(patient.pk, day)
     return item
 
 
 @transaction.atomic
-def update_meal_item(*, patient: User, item: MealItem, meal: str, grams: float) -> MealItem:
+def update_meal_item(
+    *, patient: User, item: MealItem, meal: str, grams: float, unit: str = "", quantity: Decimal | None = None
+) -> MealItem:
     if item.patient_id != patient.pk:
         raise MealItem.DoesNotExist
     item.meal = meal
     item.grams = grams
-    item.save(update_fields=["meal", "grams", "updated_at"])
+    item.unit = unit
+    item.quantity = quantity
+    item.save(update_fields=["meal", "grams", "unit", "quantity", "updated_at"])
     entries_changed(patient.pk, item.date)
     return item
 
 
-def _add_items_missing(patient: User, day: date, meal: str, items: Iterable[tuple[int, float]]) -> int:
-    """Add (food_id, grams) pairs to a meal, skipping any already there: repeating a copy adds nothing."""
+def _add_items_missing(patient: User, day: date, meal: str, items: Iterable[tuple[Any, ...]]) -> int:
+    """Add (food_id, grams[, unit, quantity]) to a meal, skipping any already there: repeating a copy adds nothing."""
     present = {
         (food_id, round(grams, 1))
         for food_id, grams in MealItem.objects.filter(patient=patient, date=day, meal=meal).values_list(
@@ -125,12 +141,15 @@ def _add_items_missing(patient: User, day: date, meal: str, items: Iterable[tupl
         )
     }
     rows = []
-    for food_id, grams in items:
+    for food_id, grams, *chosen in items:
         key = (food_id, round(grams, 1))
         if key in present:
             continue
         present.add(key)
-        rows.append(MealItem(patient=patient, date=day, meal=meal, food_id=food_id, grams=grams))
+        unit, quantity = chosen if chosen else ("", None)
+        rows.append(
+            MealItem(patient=patient, date=day, meal=meal, food_id=food_id, grams=grams, unit=unit, quantity=quantity)
+        )
     MealItem.objects.bulk_create(rows)
     return len(rows)
 
@@ -142,7 +161,7 @@ def copy_meal_from_previous_day(*, patient: User, day: date, meal: str) -> int:
     source = MealItem.objects.filter(patient=patient, date=day - timedelta(days=1), meal=meal).order_by(
         "created_at", "id"
     )
-    added = _add_items_missing(patient, day, meal, source.values_list("food_id", "grams"))
+    added = _add_items_missing(patient, day, meal, source.values_list("food_id", "grams", "unit", "quantity"))
     if added:
         entries_changed(patient.pk, day)
     return added
@@ -153,9 +172,9 @@ def copy_day_from_previous_day(*, patient: User, day: date) -> int:
     """'Same as yesterday' for every meal of the day."""
     check_day(day)
     source = MealItem.objects.filter(patient=patient, date=day - timedelta(days=1)).order_by("created_at", "id")
-    by_meal: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for meal, food_id, grams in source.values_list("meal", "food_id", "grams"):
-        by_meal[meal].append((food_id, grams))
+    by_meal: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for meal, *item in source.values_list("meal", "food_id", "grams", "unit", "quantity"):
+        by_meal[meal].append(tuple(item))
     added = sum(_add_items_missing(patient, day, meal, items) for meal, items in by_meal.items())
     if added:
         entries_changed(patient.pk, day)

@@ -65,7 +65,9 @@
   // (found again in the new fragment), else the section's heading. Never the page top.
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail && event.detail.elt;
-    if (target && target.querySelector && target.id !== "day-status" && target.id !== "day-score") {
+    // (Parts sent out of band beside the answer, such as a meal's "more" box, are not where the person was.)
+    var aside = target && target.id && (target.id === "day-status" || target.id === "day-score" || target.id.indexOf("meal-more-") === 0);
+    if (target && target.querySelector && !aside) {
       var summary = target.querySelector(".error-summary");
       var question = target.querySelector(".confirm-box");
       if (summary) {
@@ -77,17 +79,29 @@
         var again = pending && find(target, pending);
         var section = target.closest("section") || target;
         var heading = section.querySelector("h2, h3");
-        if (again) { again.focus(); } else if (heading) { focusQuietly(heading); }
+        if (again) { again.focus(); }
+        if (focusLost()) {
+          // The control now sits folded under the section's one-line summary: focus that line.
+          var line = section.querySelector("summary.section-line");
+          if (line) { line.focus(); } else if (heading) { focusQuietly(heading); }
+        }
       }
     }
     var status = document.getElementById("day-status");
     if (status && status.textContent.trim()) {
-      status.classList.remove("fade");
+      // The status region is read out, not shown (what changed is shown in place, in the page's
+      // flow, so nothing ever covers a control); empty it so the same words are read next time.
       window.clearTimeout(statusTimer);
-      statusTimer = window.setTimeout(function () {
-        status.classList.add("fade");
-        window.setTimeout(function () { status.textContent = ""; status.classList.remove("fade"); }, 700);
-      }, 3500);
+      statusTimer = window.setTimeout(function () { status.textContent = ""; }, 4000);
+    }
+  });
+
+  // An answer made only of out-of-band parts (a favourite, a copied day) replaces the control
+  // that was used: find it again anywhere in the page.
+  document.addEventListener("htmx:afterSettle", function () {
+    if (pending && focusLost()) {
+      var again = find(document, pending);
+      if (again) { again.focus(); }
     }
   });
 
@@ -107,12 +121,30 @@
     searchLive.textContent = found ? found.textContent.trim() : "";
   });
 
-  // A food added from the search list: clear the search box and keep focus there for the next food.
+  // A food added from the search list: only the meal's list is redrawn, never the search box.
+  // If the box still holds the words that found the food, it is emptied for the next food and
+  // keeps the focus; anything typed since the tap is left exactly as it is.
+  var searchedFor = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    var result = elt && elt.closest && elt.closest(".result");
+    var section = result && result.closest("section.meal");
+    var input = section && section.querySelector("input[type=search]");
+    searchedFor = input ? { input: input, value: input.value, button: document.activeElement } : null;
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     var elt = event.detail && event.detail.elt;
-    if (!elt || !elt.id || elt.id.indexOf("meal-") !== 0) { return; }
-    var input = elt.querySelector("input[type=search]");
+    if (!searchedFor || !elt || !elt.id || elt.id.indexOf("meal-body-") !== 0) { return; }
+    var input = searchedFor.input;
     var trigger = event.detail.requestConfig && event.detail.requestConfig.elt;
-    if (input && trigger && trigger.closest && trigger.closest(".result")) { input.focus(); }
+    var added = !elt.querySelector(".add-retry");
+    if (trigger && trigger.closest && trigger.closest(".result") && added && input.isConnected && input.value === searchedFor.value) {
+      var results = document.getElementById(input.getAttribute("aria-controls"));
+      input.value = "";
+      if (results) { results.innerHTML = ""; }
+      var active = document.activeElement;
+      if (focusLost() || active === searchedFor.button || (results && results.contains(active)) || active === input) { input.focus(); }
+    }
+    searchedFor = null;
   });
 })();

@@ -108,7 +108,14 @@ def test_it_accepts_a_64_character_passphrase(client, db):
     assert len(phrase) == 64
     client.post(
         reverse("accounts:signup"),
-        {"email": "long@example.org", "password1": phrase, "password2": phrase, "time_zone": "UTC", "language": "en"},
+        {
+            "email": "long@example.org",
+            "password1": phrase,
+            "password2": phrase,
+            "privacy": "on",
+            "time_zone": "UTC",
+            "language": "en",
+        },
     )
     user = User.objects.get(email="long@example.org")
     assert user.check_password(phrase)
@@ -122,6 +129,7 @@ def test_it_rejects_a_common_password(client, db):
             "email": "weak@example.org",
             "password1": "password123",
             "password2": "password123",
+            "privacy": "on",
             "time_zone": "UTC",
             "language": "en",
         },
@@ -138,6 +146,7 @@ def test_a_nul_byte_in_sign_up_fields_is_a_form_error(client, db):
             "display_name": "Bad\x00Name",
             "password1": "a long passphrase for my health log",
             "password2": "a long passphrase for my health log",
+            "privacy": "on",
             "time_zone": "UTC",
             "language": "en",
         },

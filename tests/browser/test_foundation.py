@@ -31,6 +31,7 @@ def test_a_patient_signs_up_signs_in_and_reads_home_in_french_on_a_phone(page):
     page.get_by_label("Email").fill("camille@example.org")
     page.get_by_label(re.compile(r"^Password:?$")).fill(PASSPHRASE)
     page.get_by_label("Password again").fill(PASSPHRASE)
+    page.get_by_label(re.compile("I have read the privacy notice")).check()
     page.get_by_role("button", name="Create account").click()
     page.wait_for_load_state()
     assert User.objects.filter(email="camille@example.org", role="patient").exists()
@@ -46,6 +47,8 @@ def test_a_patient_signs_up_signs_in_and_reads_home_in_french_on_a_phone(page):
     home_path = User.objects.get(email="camille@example.org").home_url()
     assert page.url == f"{base}{home_path}"
     assert page.locator("main h1").first.is_visible()
+    # On a phone the navigation is one visible Menu button.
+    page.locator(".phone-menu > summary").click()
     assert page.get_by_role("navigation", name="Main").is_visible()
     assert no_sideways_scroll(page)
 

@@ -108,6 +108,10 @@ def _sign_in(page, email, language):
 
 def _panel(page, url, name):
     page.goto(url)
+    # The day page folds the panel under one line with the total: open it, as the patient would.
+    folded = page.locator("#day-score details.score-details:not([open]) > summary")
+    if folded.count():
+        folded.click()
     panel = page.locator(".guidance-panel")
     expect(panel).to_be_visible()
     for details in panel.locator("details.guidance-items").all():

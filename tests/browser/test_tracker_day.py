@@ -147,7 +147,7 @@ def test_a_returning_patient_logs_a_day_on_a_phone_in_few_taps(open_page, live_s
 
     page.reload()
     expect(page.locator("#fatigue-4")).to_have_attribute("aria-pressed", "true")
-    expect(page.locator("#sleep")).to_contain_text("Saved:")
+    expect(page.locator("#sleep summary.section-line")).to_contain_text("22:30–06:45 · 7 h 35 · good")
     expect(page.locator("#meal-dinner .item")).to_have_count(3)
     expect(page.locator("#meal-snack .item")).to_have_count(1)
     assert _no_sideways_scroll(page)
@@ -171,6 +171,9 @@ def test_the_day_works_with_javascript_off(open_page, live_server, returning_pat
     expect(page.locator("#lifestyle").get_by_label("Minutes of physical activity")).to_have_value("35")
     assert Lifestyle.objects.get(patient=returning_patient).probiotic
 
+    # Saved, the section is one line that opens in place, without JavaScript too.
+    expect(page.locator("#lifestyle summary.section-line")).to_contain_text("active 35 min · probiotic")
+    page.locator("#lifestyle summary.section-line").click()
     # A mistake keeps what was typed and says what is wrong.
     page.locator("#lifestyle").get_by_label("Minutes of physical activity").fill("2000")
     page.locator("#lifestyle").get_by_role("button", name="Save lifestyle").click()
@@ -238,13 +241,17 @@ def test_keyboard_focus_stays_in_the_section_after_each_htmx_save(open_page, liv
 
     page.locator("#sleep").get_by_label("3 fair").check()
     press(page.get_by_role("button", name="Save sleep"), "Enter", "Sleep saved")
-    assert _focused(page) == "BUTTON:Save sleep"
+    # A saved section folds into its one-line summary, which takes the focus (Enter opens it again).
+    assert _focused(page).startswith("SUMMARY:Sleep 22:30–06:45")
     press(page.locator("#lifestyle").get_by_role("button", name="Save lifestyle"), "Enter", "Lifestyle saved")
-    assert _focused(page) == "BUTTON:Save lifestyle"
+    assert _focused(page).startswith("SUMMARY:Lifestyle")
     press(page.locator("#symptoms .bristol button").nth(3), " ", "Bowel movement added")
-    assert _focused(page).startswith("BUTTON:Type 4")
+    assert _focused(page).startswith("SUMMARY:Symptoms and digestion")
+    page.keyboard.press("Enter")
+    expect(page.locator("#symptoms .bristol button").nth(3)).to_be_visible()
     press(page.locator("#meal-snack").get_by_role("button", name=re.compile("Add Apple")), "Enter", "Added Apple")
-    assert _focused(page).startswith("BUTTON:+Add Apple")
+    # Apple is now in the list, so its one-tap button is gone: focus stays in the meal, on its heading.
+    assert _focused(page) == "H2:Snacks"
 
     # "No, keep it" puts focus back on the Delete link that asked.
     page.locator("#meal-snack").get_by_role("link", name="Delete Apple").focus()

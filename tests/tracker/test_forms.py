@@ -1,9 +1,12 @@
 """Every form with good and bad input: bad input is a message on the right field."""
 
+import csv
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
+from tracker.catalog import CATALOG_CSV, load_catalog
 from tracker.forms import (
     CustomSymptomForm,
     DatePickForm,
@@ -19,7 +22,8 @@ from tracker.forms import (
     StoolForm,
     SymptomsForm,
 )
-from tracker.models import CustomSymptom, Relapse
+from tracker.models import CustomSymptom, Food, Relapse
+from tracker.units import UNIT_NAMES, UNITS_CSV, units_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 
@@ -88,7 +92,8 @@ def test_it_accepts_a_plausible_night():
         ({"minutes_to_fall_asleep": "2000"}, "minutes_to_fall_asleep"),
         ({"awakenings": "-1"}, "awakenings"),
         ({"quality": "6"}, "quality"),
-        ({"quality": ""}, "quality"),
+        ({"in_bed_at": ""}, "in_bed_at"),
+        ({"final_wake_at": ""}, "final_wake_at"),
         ({"in_bed_at": "25:00"}, "in_bed_at"),
     ],
 )
@@ -96,6 +101,20 @@ def test_it_explains_impossible_nights(changes, field):
     form = SleepForm({**GOOD_SLEEP, **changes})
     assert not form.is_valid()
     assert field in form.errors
+
+
+def test_bed_and_wake_times_alone_are_a_night():
+    """The rest of the diary is optional: an empty wait or awakening count reads as none."""
+    form = SleepForm({"in_bed_at": "23:15", "final_wake_at": "06:45"})
+    assert form.is_valid(), form.errors
+    data = form.cleaned_data
+    assert data["tried_sleep_at"] == data["in_bed_at"] and data["out_of_bed_at"] == data["final_wake_at"]
+    assert (data["minutes_to_fall_asleep"], data["awakenings"], data["minutes_awake"], data["quality"]) == (
+        0,
+        0,
+        0,
+        None,
+    )
 
 
 @pytest.mark.parametrize(
@@ -233,13 +252,41 @@ def test_it_checks_private_foods():
     assert not PrivateFoodForm({**good, "name_en": ""}).is_valid()
 
 
-def test_it_checks_small_forms():
+def test_it_checks_small_forms(day_foods):
     assert SaveMealForm({"name": "Usual"}).is_valid()
     assert not SaveMealForm({"name": "x" * 81}).is_valid()
     assert CustomSymptomForm({"name": "Pain"}).is_valid()
     assert not CustomSymptomForm({"name": ""}).is_valid()
-    assert MealItemEditForm({"meal": "lunch", "grams": "80"}).is_valid()
-    assert not MealItemEditForm({"meal": "brunch", "grams": "80"}).is_valid()
-    assert not MealItemEditForm({"meal": "lunch", "grams": "2500"}).is_valid()
+    food = day_foods["oats"]
+    assert MealItemEditForm({"meal": "lunch", "amount": "80", "unit": "g"}, food=food).is_valid()
+    assert not MealItemEditForm({"meal": "brunch", "amount": "80", "unit": "g"}, food=food).is_valid()
+    assert not MealItemEditForm({"meal": "lunch", "amount": "2500", "unit": "g"}, food=food).is_valid()
+    assert not MealItemEditForm({"meal": "lunch", "amount": "1", "unit": "furlong"}, food=food).is_valid()
     assert DatePickForm({"date": "2026-11-20"}).is_valid()
     assert not DatePickForm({"date": "2026-11-21"}).is_valid()
+
+
+@pytest.mark.django_db
+def test_household_units_of_a_catalog_food_give_grams_and_keep_what_was_chosen(patient):
+    load_catalog()
+    oats = Food.objects.get(name_en="Rolled oats (dry)", owner=None)
+    offered = [u.code for u in units_for(oats)]
+    assert offered[0] == "bowl" and {"cup", "tbsp"} <= set(offered)
+    form = MealItemForm({"food": oats.pk, "amount": "1", "unit": "tbsp", "quick": "2"}, user=patient)
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["grams"], form.cleaned_data["quantity"]) == (20.0, Decimal(2))
+    half = MealItemForm({"food": oats.pk, "amount": "1", "unit": "bowl", "quick": "0.5"}, user=patient)
+    assert half.is_valid() and half.cleaned_data["grams"] == 20.0
+    assert not MealItemForm({"food": oats.pk, "amount": "1", "unit": "glass"}, user=patient).is_valid()
+    # The odd default of a whole punnet is gone: a bowl of blueberries is the usual portion.
+    blueberries = Food.objects.get(name_en="Blueberries", owner=None)
+    assert blueberries.default_portion_g == 80 and units_for(blueberries)[0].code == "bowl"
+
+
+def test_every_catalog_food_has_a_household_unit():
+    with open(CATALOG_CSV, encoding="utf-8") as f:
+        names = {row["name_en"] for row in csv.DictReader(f)}
+    with open(UNITS_CSV, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert names == {row["name_en"] for row in rows}
+    assert all(row["unit"] in UNIT_NAMES and 0 < float(row["grams"]) <= 2000 for row in rows)

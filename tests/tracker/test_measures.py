@@ -142,6 +142,10 @@ def test_it_makes_the_mfis_due_every_four_weeks():
     assert mfis_due(today, None)
     assert not mfis_due(today, today - dt.timedelta(days=27))
     assert mfis_due(today, today - dt.timedelta(days=28))
+    # The baseline waits for the first week of use.
+    assert not mfis_due(today, None, joined_on=today)
+    assert not mfis_due(today, None, joined_on=today - dt.timedelta(days=6))
+    assert mfis_due(today, None, joined_on=today - dt.timedelta(days=7))
 
 
 def test_it_keeps_measures_free_of_django():

@@ -384,7 +384,10 @@ def test_the_search_view_answers_any_query_without_an_error(patient_client, db, 
     day = selectors.patient_today()
     url = reverse("tracker:food-search", args=[day])
     fragment = patient_client.get(url, {"q": query, "meal": "lunch"}, HTTP_HX_REQUEST="true")
-    assert fragment.status_code in (200, 302)
+    assert fragment.status_code == 200
+    html = fragment.content.decode()
+    # The results box alone, never the whole page inside it.
+    assert html.lstrip().startswith('<div id="results-lunch"') and "<html" not in html
     page = patient_client.get(url, {"q": query, "meal": "lunch"}, follow=True)
     assert page.status_code == 200
 
@@ -454,3 +457,12 @@ def small_catalog(db, patient, other_patient):
     food("My soup", "Ma soupe", owner=patient)
     food("Their soup", "Leur soupe", owner=other_patient)
     return patient
+
+
+@pytest.mark.parametrize("params", [{"q": "a" * 10_000, "meal": "lunch"}, {"q": "apple\x00", "meal": "brunch"}])
+def test_a_refused_search_says_why_inside_the_results_box(patient_client, db, params):
+    day = selectors.patient_today()
+    url = reverse("tracker:food-search", args=[day])
+    html = patient_client.get(url, params, HTTP_HX_REQUEST="true").content.decode()
+    assert 'role="status" class="search-error"' in html
+    assert "at most 80 characters" in html or "Null characters" in html

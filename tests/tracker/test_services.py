@@ -169,3 +169,11 @@ def test_it_saves_even_when_the_broker_is_down(patient_client, patient, django_c
         response = patient_client.post(f"/day/{TODAY}/fatigue/", {"score": "6"})
     assert response.status_code == 302
     assert FatigueRating.objects.get(patient=patient).score == 6
+
+
+def test_same_as_yesterday_keeps_the_unit_and_quantity_chosen(patient, day_foods):
+    oats = day_foods["oats"]
+    MealItemFactory(patient=patient, date=YESTERDAY, meal="lunch", food=oats, grams=80, unit="bowl", quantity=2)
+    services.copy_meal_from_previous_day(patient=patient, day=TODAY, meal="lunch")
+    copied = MealItem.objects.get(patient=patient, date=TODAY)
+    assert (copied.grams, copied.unit, copied.quantity) == (80, "bowl", 2)

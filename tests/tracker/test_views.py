@@ -1,20 +1,25 @@
 """The day pages: full page or fragment, plain-form fallbacks, ownership, future days."""
 
 import datetime as dt
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
 from tests.factories import ClinicianFactory
 from tests.tracker.conftest import PARIS, TODAY
 from tests.tracker.factories import FatigueFactory, MealItemFactory, RelapseFactory, SleepFactory
+from tracker.catalog import load_catalog
 from tracker.models import (
     CustomSymptom,
     FatigueRating,
     Food,
+    Lifestyle,
     MealItem,
     MFISResponse,
     Relapse,
@@ -101,7 +106,9 @@ def test_it_answers_htmx_with_only_the_fragment(patient_client, patient, day_foo
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith('<section id="meal-lunch"')
+    # The meal's list, not its search box: letters typed meanwhile stay where they are.
+    assert html.lstrip().startswith('<div id="meal-body-lunch"')
+    assert 'type="search"' not in html
     assert "<html" not in html and "site-header" not in html
     assert 'id="day-status" hx-swap-oob' in html and 'id="day-score"' in html
     assert "Lentils, cooked" in html
@@ -287,6 +294,23 @@ def test_it_edits_a_meal_item(patient_client, patient):
     assert (item.meal, item.grams) == ("dinner", 80)
 
 
+def test_changing_a_food_offers_the_same_units_as_adding_it(patient_client, patient, day_foods):
+    load_catalog()
+    bread = Food.objects.get(name_en="Wholemeal sourdough bread", owner=None)
+    patient_client.post(
+        url("meal-add", TODAY, "lunch"), {"food": bread.pk, "amount": "1", "unit": "slice", "quick": "2"}
+    )
+    item = MealItem.objects.get(patient=patient, food=bread)
+    assert (item.grams, item.unit, item.quantity) == (100, "slice", 2)
+    page = patient_client.get(url("today")).content.decode()
+    assert "2 slices · 100 g" in page
+    edit = patient_client.get(url("item-edit", item.pk)).content.decode()
+    assert '<option value="slice" selected>' in edit and 'name="quick" value="0.5"' in edit
+    patient_client.post(url("item-edit", item.pk), {"meal": "lunch", "amount": "1", "unit": "slice", "quick": "0.5"})
+    item.refresh_from_db()
+    assert (item.grams, item.unit, item.quantity) == (25, "slice", Decimal("0.5"))
+
+
 def test_it_adds_a_private_food_straight_into_a_meal(patient_client, patient):
     response = patient_client.post(
         url("food-new") + f"?meal=dinner&day={YESTERDAY}",
@@ -369,6 +393,10 @@ def test_the_hand_worked_relapses_read_as_a_patient_logs_them(patient_client, pa
 
 
 def test_it_saves_the_mfis_part_way_and_scores_it_when_finished(patient_client, patient):
+    # Not on the first days: the baseline is offered after a week of use.
+    assert "is due" not in patient_client.get(url("today")).content.decode()
+    patient.date_joined -= dt.timedelta(days=8)
+    patient.save(update_fields=["date_joined"])
     assert "is due" in patient_client.get(url("today")).content.decode()
     patient_client.post(url("mfis"), {"item_1": "3", "item_2": "2", "action": "save"})
     response = MFISResponse.objects.get(patient=patient)
@@ -466,13 +494,24 @@ def test_sections_give_their_forms_the_htmx_target_and_every_form_still_posts_wi
     for form, ancestors in parser.forms:
         verb = "post" if "hx-post" in form else "get"
         assert form.get("method") == verb and form.get("action") == form[f"hx-{verb}"], form
-        assert "hx-swap" not in form, form
-        section = next(a for a in ancestors if a["tag"] in ("section", "div") and a.get("hx-target") == "this")
-        assert section.get("hx-swap") == "outerHTML"
-        assert form.get("hx-target") in (None, "#meals") or form["hx-target"].startswith("#results-"), form
-        if form.get("hx-target") is None and section["id"] != "meals":
-            # What the form answers with is the section that holds it.
-            assert section["id"] in ("fatigue", "sleep", "symptoms", "lifestyle") or section["id"].startswith("meal-")
+        chain = [form, *ancestors]
+        swap = next(e["hx-swap"] for e in chain if "hx-swap" in e)
+        name = resolve(form["action"]).url_name
+        if swap == "none":
+            # Answers only out of band (every meal's body and "more" box): nothing else is replaced.
+            assert name in ("copy-day", "favorite", "save-meal"), form
+            continue
+        assert swap == "outerHTML", form
+        target, target_at = next((e["hx-target"], e) for e in chain if "hx-target" in e)
+        if target == "this":
+            target = "#" + (target_at.get("id") or "")
+        if name == "food-search":
+            assert target == "#results-lunch" or target.startswith("#results-"), form
+        elif name in ("meal-add", "copy-meal", "apply-saved"):
+            # A save in a meal replaces the meal's body, never the search box someone may be typing in.
+            assert target.startswith("#meal-body-"), form
+        else:
+            assert target in ("#fatigue", "#sleep", "#symptoms", "#lifestyle", "#medicines"), form
 
 
 def test_it_asks_before_deleting_in_the_patients_language(patient_client, patient):
@@ -490,3 +529,72 @@ def test_it_starts_the_sleep_diary_from_the_night_before_but_asks_for_the_qualit
     assert "Filled in from your last diary" in sleep
     assert 'name="in_bed_at" value="23:10"' in sleep and 'name="awakenings" value="3"' in sleep
     assert "checked" not in sleep
+
+
+def test_a_night_needs_only_bed_and_wake_times_and_shows_as_one_line(patient_client, patient, htmx):
+    response = patient_client.post(url("sleep", TODAY), {"in_bed_at": "23:15", "final_wake_at": "06:45"}, **htmx)
+    sleep = SleepDiary.objects.get(patient=patient, date=TODAY)
+    assert (sleep.total_sleep_minutes, sleep.quality) == (450, None)
+    html = response.content.decode()
+    assert "23:15–06:45 · 7 h 30" in html and "Sleep saved" in html
+    # The form stays in the page, folded under the line, to change in place.
+    assert '<details class="section-details">' in html and 'name="in_bed_at" value="23:15"' in html
+
+
+def test_supplements_and_tobacco_carry_over_from_the_last_day_in_one_tap(patient_client, patient):
+    Lifestyle.objects.create(
+        patient=patient,
+        date=YESTERDAY,
+        activity_minutes=40,
+        vitamin_d_iu=1000,
+        probiotic=True,
+        cigarettes=3,
+        tobacco=True,
+    )
+    html = patient_client.get(url("today")).content.decode()
+    section = html.split('<section id="lifestyle"')[1].split("</section>")[0]
+    assert 'name="vitamin_d_iu" value="1000"' in section and "Filled in from" in section
+    assert 'name="activity_minutes" value="40"' not in section  # activity is the day's own
+    # One tap: the form as offered is saved.
+    patient_client.post(
+        url("lifestyle", TODAY),
+        {
+            **{"activity_minutes": "0", "alcohol_units": "0", "propionate_mg": "0", "other_supplements": ""},
+            **{"vitamin_d_iu": "1000", "probiotic": "on", "tobacco": "on", "cigarettes": "3"},
+        },
+    )
+    today = Lifestyle.objects.get(patient=patient, date=TODAY)
+    assert (today.vitamin_d_iu, today.probiotic, today.cigarettes) == (1000, True, 3)
+
+
+def test_sections_the_patient_does_not_track_are_left_out_of_the_page_and_its_queries(patient_client, patient):
+    SleepFactory(patient=patient, date=TODAY)
+    patient_client.get(url("today"))  # (the first request of a session reads more)
+    with CaptureQueriesContext(connection) as every:
+        full = patient_client.get(url("today")).content.decode()
+    read_for_every_section = len(every.captured_queries)  # (read now: the log is a window that moves)
+    assert 'id="sleep"' in full and 'id="meal-lunch"' in full
+    patient_client.post(
+        reverse("accounts:profile"),
+        {"display_name": "", "language": "en", "time_zone": "Europe/Paris", "ms_course": "", "diagnosis_year": ""}
+        | {"sections": ["fatigue", "meals"]},
+    )
+    patient.profile.refresh_from_db()
+    assert patient.profile.hidden_sections == ["sleep", "symptoms", "lifestyle"]
+    with CaptureQueriesContext(connection) as fewer:
+        html = patient_client.get(url("today")).content.decode()
+    for gone in ('id="sleep"', 'id="symptoms"', 'id="lifestyle"', 'href="#sleep"'):
+        assert gone not in html
+    assert 'id="fatigue"' in html and 'id="meal-lunch"' in html
+    # Not read either: sleep, lifestyle, the symptom log, its ratings, the patient's symptoms, stools.
+    assert len(fewer.captured_queries) <= read_for_every_section - 6
+
+
+def test_at_least_one_section_stays_tracked(patient_client, patient):
+    response = patient_client.post(
+        reverse("accounts:profile"),
+        {"display_name": "", "language": "en", "time_zone": "Europe/Paris", "ms_course": "", "diagnosis_year": ""},
+    )
+    assert "Keep at least one section." in response.content.decode()
+    patient.profile.refresh_from_db()
+    assert patient.profile.hidden_sections == []

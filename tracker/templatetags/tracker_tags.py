@@ -1,14 +1,18 @@
 """Small display helpers for the daily log."""
 
 from collections.abc import Mapping
+from datetime import time
 from typing import Any
 
 from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from tracker.forms import new_token as make_token
-from tracker.models import Food, MealItem
+from tracker.models import Food, Lifestyle, MealItem, SleepDiary, StoolEvent, SymptomLog
+from tracker.units import GRAMS, PORTION, Unit, counted, default_unit, units_for
 
 register = template.Library()
 
@@ -33,18 +37,44 @@ def _grams(value: float) -> str:
 
 @register.filter
 def default_portion(food: Food) -> str:
-    """'1 bowl · 40 g'."""
-    return _("%(measure)s · %(grams)s g") % {"measure": food.display_measure, "grams": _grams(food.default_portion_g)}
+    """'1 bowl · 40 g': the usual portion in its household unit when the food has one."""
+    usual = default_unit(food)
+    measure = usual.counted(1) if usual else food.display_measure
+    return _("%(measure)s · %(grams)s g") % {"measure": measure, "grams": _grams(food.default_portion_g)}
+
+
+@register.filter
+def food_units(food: Food) -> tuple[Unit, ...]:
+    return units_for(food)
+
+
+@register.filter
+def usual_unit(food: Food) -> str:
+    """The unit a one-tap add uses: the household unit of the usual portion, else the portion itself."""
+    usual = default_unit(food)
+    return usual.code if usual else PORTION
+
+
+@register.filter
+def grams_text(value: float) -> str:
+    return _grams(value)
 
 
 @register.filter
 def portion(item: MealItem) -> str:
-    """'80 g' or '2 × 1 slice · 60 g' when the grams are a round number of household measures."""
+    """'2 slices · 80 g' as chosen, or '80 g', or '2 × 1 slice · 60 g' for a round number of measures."""
     grams = _grams(item.grams)
+    if item.unit and item.quantity is not None and item.unit not in (GRAMS, PORTION):
+        return _("%(measure)s · %(grams)s g") % {"measure": counted(item.unit, item.quantity), "grams": grams}
+    if item.unit == GRAMS:
+        return _("%(grams)s g") % {"grams": grams}
     base = item.food.default_portion_g
     if base:
         count = item.grams / base
         if abs(count * 2 - round(count * 2)) < MEASURE_TOLERANCE and count >= MIN_MEASURES:
+            usual = default_unit(item.food)
+            if usual:
+                return _("%(measure)s · %(grams)s g") % {"measure": usual.counted(round(count, 1)), "grams": grams}
             n = formats.number_format(round(count, 1)) if count != int(count) else str(int(count))
             if n == "1":
                 return _("%(measure)s · %(grams)s g") % {"measure": item.food.display_measure, "grams": grams}
@@ -74,3 +104,75 @@ def percent(value: float | None) -> str:
 @register.filter
 def get_item(mapping: Mapping[Any, object], key: object) -> object:
     return mapping.get(key) if mapping else None
+
+
+QUALITY_WORDS = {1: _lazy("very poor"), 2: _lazy("poor"), 3: _lazy("fair"), 4: _lazy("good"), 5: _lazy("very good")}
+
+
+def _clock(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def _short_duration(minutes: int) -> str:
+    hours, rest = divmod(int(minutes), 60)
+    return _("%(h)s h %(m)02d") % {"h": hours, "m": rest} if hours else _("%(m)s min") % {"m": rest}
+
+
+@register.filter
+def sleep_line(sleep: SleepDiary) -> str:
+    """'23:15–06:45 · 7 h 30 · fair': the night on one line."""
+    parts = [f"{_clock(sleep.in_bed_at)}–{_clock(sleep.final_wake_at)}", _short_duration(sleep.total_sleep_minutes)]
+    if sleep.quality:
+        parts.append(str(QUALITY_WORDS[sleep.quality]))
+    return " · ".join(parts)
+
+
+@register.filter
+def lifestyle_line(lifestyle: Lifestyle) -> str:
+    """'Active 30 min · vitamin D 1000 IU · probiotic': what was logged, nothing for zeros."""
+    parts = [_("active %(m)s min") % {"m": lifestyle.activity_minutes}]
+    if lifestyle.tobacco:
+        parts.append(_("%(n)s cigarettes") % {"n": lifestyle.cigarettes} if lifestyle.cigarettes else _("tobacco"))
+    if lifestyle.alcohol_units:
+        parts.append(
+            _("alcohol %(u)s units")
+            % {"u": formats.number_format(lifestyle.alcohol_units, use_l10n=True).rstrip("0").rstrip(".,")}
+        )
+    if lifestyle.vitamin_d_iu:
+        parts.append(_("vitamin D %(iu)s IU") % {"iu": lifestyle.vitamin_d_iu})
+    if lifestyle.propionate_mg:
+        parts.append(_("propionate %(mg)s mg") % {"mg": lifestyle.propionate_mg})
+    if lifestyle.probiotic:
+        parts.append(_("probiotic"))
+    if lifestyle.other_supplements:
+        parts.append(lifestyle.other_supplements)
+    return " · ".join(parts)
+
+
+@register.filter
+def symptoms_line(symptoms: SymptomLog | None, stools: list[StoolEvent]) -> str:
+    """'Mood 6 · stress 3 · 1 bowel movement (type 4)'."""
+    parts = []
+    if symptoms is not None:
+        if symptoms.mood is not None:
+            parts.append(_("mood %(n)s") % {"n": symptoms.mood})
+        if symptoms.stress is not None:
+            parts.append(_("stress %(n)s") % {"n": symptoms.stress})
+        if symptoms.note:
+            parts.append(_("a note"))
+    if stools:
+        types = ", ".join(str(s.bristol_type) for s in stools)
+        parts.append(
+            ngettext("%(n)s bowel movement (type %(types)s)", "%(n)s bowel movements (types %(types)s)", len(stools))
+            % {"n": len(stools), "types": types}
+        )
+    line = " · ".join(parts)
+    return line[:1].upper() + line[1:]
+
+
+@register.inclusion_tag("tracker/_day_score.html")
+def folded_day_score(patient: Any, day: Any) -> dict[str, Any]:
+    """The guidance panel folded under one line with the day's total (one reading of the panel)."""
+    from guidance.templatetags.guidance_tags import day_score_panel  # noqa: PLC0415 - guidance loads after tracker
+
+    return day_score_panel(patient, day)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.services import profile_of
 from msgut.http import PatientHttpRequest
 from tracker import selectors
 from tracker.forms import (
@@ -36,6 +37,7 @@ from tracker.models import Food, MealType
 SEARCH_LIMIT = 8
 DAY_SECTIONS = ("sleep", "fatigue", "symptoms", "lifestyle", "meals")
 MEALS = set(MealType.values)
+CARRIED_OVER = ("tobacco", "cigarettes", "vitamin_d_iu", "propionate_mg", "probiotic", "other_supplements")
 
 P = ParamSpec("P")
 DayView = Callable[Concatenate[PatientHttpRequest, date, P], HttpResponse]
@@ -73,6 +75,11 @@ def past_or_today(view: DayView[P]) -> DayView[P]:
     return cast(DayView[P], wrapper)
 
 
+def day_log(request: PatientHttpRequest, day: date) -> selectors.DayLog:
+    """The day as the patient tracks it: sections they hid are neither read nor drawn."""
+    return selectors.day_log(request.user, day, hidden=profile_of(user=request.user).hidden_sections or ())
+
+
 def day_context(log: selectors.DayLog, bound: dict[str, Any] | None = None) -> dict[str, Any]:
     bound = bound or {}
     user = log.patient
@@ -89,6 +96,10 @@ def day_context(log: selectors.DayLog, bound: dict[str, Any] | None = None) -> d
         # Last night is usually like the one before: start from it, the patient adjusts.
         # Every time and count of the diary; the quality of the night is rated anew.
         sleep_initial = {name: getattr(previous, name) for name in SleepForm.Meta.fields if name != "quality"}
+    lifestyle_initial: dict[str, Any] = {}
+    if log.lifestyle is None and log.previous_lifestyle is not None:
+        # Supplements and tobacco are habits: the last entry's are offered, one tap saves them again.
+        lifestyle_initial = {name: getattr(log.previous_lifestyle, name) for name in CARRIED_OVER}
     symptoms_initial: dict[str, Any] = {f"rating_{k}": v for k, v in log.ratings.items()}
     if log.symptoms:
         symptoms_initial.update(mood=log.symptoms.mood, stress=log.symptoms.stress, note=log.symptoms.note)
@@ -108,7 +119,8 @@ def day_context(log: selectors.DayLog, bound: dict[str, Any] | None = None) -> d
         "symptoms_form": bound.get("symptoms") or SymptomsForm(initial=symptoms_initial, symptoms=log.custom_symptoms),
         "stool_form": bound.get("stool") or StoolForm(),
         "custom_symptom_form": bound.get("custom-symptom") or CustomSymptomForm(),
-        "lifestyle_form": bound.get("lifestyle") or LifestyleForm(instance=log.lifestyle),
+        "lifestyle_form": bound.get("lifestyle") or LifestyleForm(instance=log.lifestyle, initial=lifestyle_initial),
+        "lifestyle_prefilled": any(lifestyle_initial.values()),
         "scale": range(11),
         "mfis_next": (log.mfis_last_completed + timedelta(days=MFIS_INTERVAL_DAYS))
         if log.mfis_last_completed
@@ -132,18 +144,30 @@ def respond(
         if status_text:
             messages.success(request, status_text)
         return HttpResponseRedirect(day_url(day, anchor))
-    log = selectors.day_log(request.user, day)
+    log = day_log(request, day)
     context = day_context(log, bound)
     if meal:
         context["meal"] = next(m for m in log.meals if m.meal == meal)
     if not request.htmx:
         return render(request, "tracker/day.html", context, status=422)
     context["status_text"] = status_text or (_("Please check the highlighted fields.") if invalid else "")
+    context["status_at"] = anchor
     names = [*fragments, "status-oob"]
     if not invalid:
         names.append("day-score-oob")
-    html = "".join(render_to_string(f"tracker/day.html#{name}", context, request=request) for name in names)
-    return HttpResponse(html)
+    return HttpResponse("".join(render_fragment(request, name, context) for name in names))
+
+
+def render_fragment(request: PatientHttpRequest, name: str, context: dict[str, Any]) -> str:
+    """One named part of the day page. A meal answers with its body (list and one-tap foods) and,
+    out of band, its "more" box; "meals" with every meal's, out of band: never a search box."""
+    if name == "meal":
+        return render_to_string("tracker/day.html#meal-body", context, request=request) + render_to_string(
+            "tracker/day.html#meal-more", {**context, "oob": True}, request=request
+        )
+    if name == "meals":
+        name = "meals-oob"
+    return render_to_string(f"tracker/day.html#{name}", context, request=request)
 
 
 def search_from_query(request: PatientHttpRequest) -> tuple[str, FoodSearchForm, list[Food]] | None:

@@ -15,13 +15,22 @@ from msgut.http import AuthenticatedHttpRequest, PatientHttpRequest
 from tracker import selectors
 from tracker.forms import DatePickForm, FoodSearchForm
 from tracker.models import Food
-from tracker.views.common import DAY_SECTIONS, day_context, day_url, meal_or_404, past_or_today, search_from_query
+from tracker.views.common import (
+    DAY_SECTIONS,
+    day_context,
+    day_log,
+    day_url,
+    meal_or_404,
+    past_or_today,
+    render_fragment,
+    search_from_query,
+)
 
 
 def _render_day(
     request: PatientHttpRequest, day: date, search: tuple[str, FoodSearchForm, list[Food]] | None = None
 ) -> HttpResponse:
-    log = selectors.day_log(request.user, day)
+    log = day_log(request, day)
     context = day_context(log)
     if search:
         meal_value, form, results = search
@@ -77,10 +86,9 @@ def section(request: PatientHttpRequest, day: date, section: str) -> HttpRespons
         raise Http404
     if not request.htmx:
         return redirect(day_url(day, section))
-    log = selectors.day_log(request.user, day)
+    log = day_log(request, day)
     context = day_context(log)
-    name = section
     if section.startswith("meal-"):
         context["meal"] = next(m for m in log.meals if m.meal == meal)
-        name = "meal"
-    return HttpResponse(render_to_string(f"tracker/day.html#{name}", context, request=request))
+        return HttpResponse(render_to_string("tracker/day.html#meal-body", context, request=request))
+    return HttpResponse(render_fragment(request, section, context))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -15,8 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import patient_required
 from msgut.http import PatientHttpRequest
 from tracker import selectors, services
-from tracker.forms import ApplySavedMealForm, MealItemEditForm, MealItemForm, SaveMealForm
+from tracker.forms import ApplySavedMealForm, FoodSearchForm, MealItemEditForm, MealItemForm, SaveMealForm
 from tracker.models import Food, MealItem, MealType
+from tracker.units import GRAMS, units_for
 from tracker.views.common import day_url, meal_or_404, past_or_today, respond, search_from_query
 
 
@@ -26,6 +28,8 @@ from tracker.views.common import day_url, meal_or_404, past_or_today, respond, s
 def food_search(request: PatientHttpRequest, day: date) -> HttpResponse:
     found = search_from_query(request)
     if found is None:
+        if request.htmx:
+            return _search_refused(request, day)
         return redirect(day_url(day))
     if not request.htmx:
         meal_value = found[0]
@@ -37,6 +41,23 @@ def food_search(request: PatientHttpRequest, day: date) -> HttpResponse:
     view.forms["search"] = form
     view.results = results
     view.searched = bool(form.cleaned_data["q"])
+    context = {"meal": view, "day": day}
+    return HttpResponse(render_to_string("tracker/day.html#results", context, request=request))
+
+
+def _search_refused(request: PatientHttpRequest, day: date) -> HttpResponse:
+    """A query the form refuses (too long, an unknown meal): a results box saying so, never the whole page."""
+    meal_value = request.GET.get("meal", "")
+    if meal_value not in MealType.values:
+        meal_value = MealType.values[0]
+    form = FoodSearchForm({"q": request.GET.get("q", "")[:200], "meal": meal_value})
+    form.is_valid()
+    view = selectors.MealView(meal=meal_value, label=str(MealType(meal_value).label))
+    view.forms["search"] = form
+    view.searched = True
+    view.search_error = " ".join(str(e) for e in form.errors.get("q", [])) or _(
+        "That search could not be read. Type a few letters of a food."
+    )
     context = {"meal": view, "day": day}
     return HttpResponse(render_to_string("tracker/day.html#results", context, request=request))
 
@@ -65,6 +86,8 @@ def add_item(request: PatientHttpRequest, day: date, meal: str) -> HttpResponse:
         food=form.cleaned_data["food"],
         grams=form.cleaned_data["grams"],
         token=form.cleaned_data["token"],
+        unit=form.cleaned_data["unit"],
+        quantity=form.cleaned_data["quantity"],
     )
     label = MealType(meal).label
     text = _("Added %(food)s to %(meal)s.") % {"food": item.food.display_name, "meal": label.lower()}
@@ -160,12 +183,24 @@ def favorite(request: PatientHttpRequest, day: date, food_id: int) -> HttpRespon
 def edit_item(request: PatientHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     item = get_object_or_404(MealItem.objects.select_related("food"), pk=pk, patient=user)
-    form = MealItemEditForm(request.POST or None, initial={"meal": item.meal, "grams": item.grams})
+    initial = (
+        {"meal": item.meal, "unit": item.unit, "amount": item.quantity}
+        if item.unit and item.quantity is not None
+        else {"meal": item.meal, "unit": GRAMS, "amount": Decimal(f"{item.grams:g}")}
+    )
+    form = MealItemEditForm(request.POST or None, initial=initial, food=item.food)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         services.update_meal_item(
-            patient=user, item=item, meal=form.cleaned_data["meal"], grams=form.cleaned_data["grams"]
+            patient=user,
+            item=item,
+            meal=data["meal"],
+            grams=data["grams"],
+            unit=data["unit"],
+            quantity=data["quantity"],
         )
         messages.success(request, _("Saved %(food)s.") % {"food": item.food.display_name})
         return redirect(day_url(item.date, f"meal-{item.meal}"))
     status = 422 if request.method == "POST" else 200
-    return render(request, "tracker/item_edit.html", {"item": item, "form": form, "day": item.date}, status=status)
+    context = {"item": item, "form": form, "day": item.date, "units": units_for(item.food)}
+    return render(request, "tracker/item_edit.html", context, status=status)

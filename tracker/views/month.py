@@ -1,4 +1,4 @@
-"""A month at a glance: which days have entries."""
+"""A month at a glance: which days have entries, each day's guidance score and fatigue."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import patient_required
+from guidance.models import DayScore
 from msgut.http import PatientHttpRequest
 from tracker import selectors
+from tracker.models import FatigueRating
 
 # The years the month view pages through; any other year in the URL is not a page.
 MONTH_VIEW_YEARS = range(2000, 2101)
@@ -29,7 +31,26 @@ def month(request: PatientHttpRequest, year: int | None = None, month: int | Non
         return redirect("tracker:month")
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     found = selectors.month_days(request.user, weeks[0][0], weeks[-1][-1])
-    grid = [[selectors.MonthDay(d, d.month == month, d > today, found.get(d, [])) for d in week] for week in weeks]
+    first_day, last_day = date(year, month, 1), weeks[-1][-1]
+    fatigue = dict(
+        FatigueRating.objects.filter(patient=request.user, date__gte=first_day, date__lte=last_day).values_list(
+            "date", "score"
+        )
+    )
+    scores = dict(
+        DayScore.objects.filter(patient=request.user, date__gte=first_day, date__lte=last_day, logged=True).values_list(
+            "date", "total"
+        )
+    )
+    grid = [
+        [
+            selectors.MonthDay(
+                d, d.month == month, d > today, found.get(d, []), fatigue=fatigue.get(d), score=scores.get(d)
+            )
+            for d in week
+        ]
+        for week in weeks
+    ]
     first = date(year, month, 1)
     previous = (first - timedelta(days=1)).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
