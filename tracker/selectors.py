@@ -7,6 +7,7 @@ Each read is a fixed number of queries whatever the history. The writes are in
 from __future__ import annotations
 
 import copy
+import csv
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Collection, Iterable
@@ -184,6 +185,29 @@ def recent_foods_by_meal(patient: User, day: date) -> dict[str, list[Food]]:
     return dict(result)
 
 
+COMMON_FOODS_FILE = settings.BASE_DIR / "tracker" / "data" / "common_foods.csv"
+
+
+@lru_cache(maxsize=1)
+def _common_food_names() -> tuple[tuple[str, str], ...]:
+    """(meal, English name) pairs from the data file, in the order they are offered."""
+    with COMMON_FOODS_FILE.open(encoding="utf-8") as rows:
+        return tuple((row["meal"], row["name_en"]) for row in csv.DictReader(rows))
+
+
+def common_foods_by_meal() -> dict[str, list[Food]]:
+    """Everyday foods per meal from the shared catalog (one query); names missing from it are skipped."""
+    pairs = _common_food_names()
+    by_name = {
+        f.name_en: f for f in Food.objects.filter(owner__isnull=True, name_en__in={name for _meal, name in pairs})
+    }
+    result: dict[str, list[Food]] = defaultdict(list)
+    for meal, name in pairs:
+        if name in by_name:
+            result[meal].append(by_name[name])
+    return dict(result)
+
+
 def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog:
     """Everything the day page shows, in a fixed number of queries whatever the history.
 
@@ -218,6 +242,14 @@ def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog
         view.offers = [f for f in view.recent if f.pk not in eaten] + [
             f for f in favorites if f.pk not in recent_ids and f.pk not in eaten
         ]
+    # A meal with no history yet offers everyday foods for it, so a first day starts with taps, not typing.
+    if meals_shown and any(not view.recent for view in meals):
+        common = common_foods_by_meal()
+        for view in meals:
+            if view.recent:
+                continue
+            offered = {f.pk for f in view.offers} | {item.food_id for item in view.items}
+            view.offers += [f for f in common.get(view.meal, []) if f.pk not in offered]
     sleeps = (
         list(SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2])
         if "sleep" not in hidden

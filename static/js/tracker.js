@@ -121,6 +121,14 @@
     searchLive.textContent = found ? found.textContent.trim() : "";
   });
 
+  // Opening a meal's folded "add another food" line goes straight to its search box.
+  document.addEventListener("toggle", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("details.meal-add") || !box.open) { return; }
+    var input = box.querySelector("input[type=search]");
+    if (input) { input.focus(); }
+  }, true);
+
   // A food added from the search list: only the meal's list is redrawn, never the search box.
   // If the box still holds the words that found the food, it is emptied for the next food and
   // keeps the focus; anything typed since the tap is left exactly as it is.
