@@ -142,6 +142,11 @@ class DayLog:
         return any(m.yesterday_count for m in self.meals)
 
     @property
+    def yesterday_to_copy(self) -> bool:
+        """A meal eaten yesterday is still empty today: copying the whole day would add something."""
+        return any(m.yesterday_count and not m.items for m in self.meals)
+
+    @property
     def is_empty(self) -> bool:
         """Nothing logged on this day yet."""
         return not (self.item_count or self.sleep or self.fatigue or self.symptoms or self.stools or self.lifestyle)
