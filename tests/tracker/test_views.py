@@ -598,3 +598,18 @@ def test_at_least_one_section_stays_tracked(patient_client, patient):
     assert "Keep at least one section." in response.content.decode()
     patient.profile.refresh_from_db()
     assert patient.profile.hidden_sections == []
+
+
+def test_a_meal_without_history_offers_everyday_foods_until_the_patients_own_replace_them(patient_client, patient):
+    load_catalog()
+    page = patient_client.get(url("today")).content.decode()
+    breakfast = page.split('id="meal-breakfast"')[1].split('id="meal-lunch"')[0]
+    assert "Rolled oats (dry)" in breakfast and "Plain yogurt (whole milk)" in breakfast
+    dinner = page.split('id="meal-dinner"')[1].split('id="meal-snack"')[0]
+    assert "Salmon (baked)" in dinner and "Rolled oats" not in dinner
+    # Once breakfast has a history, its own recent foods are offered, not the everyday list.
+    chickpeas = Food.objects.get(name_en="Chickpeas (cooked)")
+    MealItemFactory(patient=patient, date=YESTERDAY, meal="breakfast", food=chickpeas, grams=150)
+    page = patient_client.get(url("today")).content.decode()
+    breakfast = page.split('id="meal-breakfast"')[1].split('id="meal-lunch"')[0]
+    assert "Chickpeas (cooked)" in breakfast and "Rolled oats (dry)" not in breakfast
