@@ -98,6 +98,8 @@ class MealView:
     results: list[Food] = field(default_factory=list)
     searched: bool = False
     search_error: str = ""
+    # Filled by the view: where the section's add forms post (reversed once, not once per food offered).
+    add_url: str = ""
 
     @property
     def grams(self) -> float:
