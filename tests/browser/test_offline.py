@@ -120,6 +120,7 @@ def test_a_patient_logs_through_a_dead_zone_and_each_entry_arrives_once(open_pag
     # Sleep: prefilled from the night before; a different bedtime and a rating.
     sleep = page.locator("#sleep")
     sleep.get_by_label("Time you went to bed").fill("23:00")
+    sleep.get_by_text("More about the night (optional)").click()  # the diary's other times fold under it
     sleep.get_by_label("Time you tried to fall asleep").fill("23:10")
     sleep.get_by_text("4 good").click()
     sleep.get_by_role("button", name="Save sleep").click()
@@ -247,6 +248,7 @@ def test_an_entry_the_server_refuses_is_shown_with_its_reason_until_removed(open
     page.context.set_offline(True)
     sleep = page.locator("#sleep")
     sleep.get_by_label("Time you went to bed").fill("23:00")
+    sleep.get_by_text("More about the night (optional)").click()
     sleep.get_by_label("Time you tried to fall asleep").fill("22:00")
     sleep.get_by_text("3 fair").click()
     sleep.get_by_role("button", name="Save sleep").click()
