@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import BigIntegerField, Func, OuterRef, Subquery
+from django.db.models import BigIntegerField, DateField, FloatField, Func, OuterRef, Subquery
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
 from accounts.models import User
 from guidance import medas, rules, scoring
-from guidance.models import DayScore, Rule, RuleSetVersion, StaleDay
+from guidance.models import BreakdownField, DayScore, Rule, RuleSetVersion, StaleDay
 from tracker.measures import (
     FERMENTED_MIN_GRAMS,
     NOVA_ULTRA_PROCESSED,
@@ -430,13 +430,37 @@ def day_panel(patient: User, day: date) -> DayPanel:
     A constant number of queries whatever the history: the version, the score, the
     stale check, and when needed the facts of one patient-week.
     """
-    version = current_version()
+    # One query: the current version, with the day's stored score and the patient's last stale day
+    # up to this one (the day is stale if that falls within the version's window).
+    scores = DayScore.objects.filter(patient=patient, date=day)
+    version = (
+        RuleSetVersion.objects.order_by("-number")
+        .annotate(
+            score_id=Subquery(scores.values("pk")[:1]),
+            score_version_id=Subquery(scores.values("version_id")[:1]),
+            score_total=Subquery(scores.values("total")[:1], output_field=FloatField()),
+            score_breakdown=Subquery(scores.values("breakdown")[:1], output_field=BreakdownField()),
+            last_stale=Subquery(
+                StaleDay.objects.filter(patient=patient, date__lte=day).order_by("-date").values("date")[:1],
+                output_field=DateField(),
+            ),
+        )
+        .first()
+    )
     if version is None:
         return DayPanel(None, None, None, [], False, False)
-    score = DayScore.objects.filter(patient=patient, date=day).select_related("version").first()
     window = window_days(version_specs(version))
-    stale = StaleDay.objects.filter(patient=patient, date__gte=day - timedelta(days=window - 1), date__lte=day).exists()
-    if score is not None and score.version_id == version.pk and not stale:
+    last_stale: date | None = version.last_stale
+    stale = last_stale is not None and last_stale >= day - timedelta(days=window - 1)
+    if version.score_id is not None and version.score_version_id == version.pk and not stale:
+        score = DayScore(
+            pk=version.score_id,
+            patient=patient,
+            date=day,
+            version=version,
+            total=version.score_total,
+            breakdown=version.score_breakdown,
+        )
         return DayPanel(version, score, score.total, list(score.breakdown), True, False)
     facts = load_facts([patient.pk], day - timedelta(days=window - 1), day)
     day_rows = facts["date"].to_numpy().astype("datetime64[D]") == np.datetime64(day, "D")
@@ -457,14 +481,15 @@ class DayFood:
     flags: dict[str, bool]
 
 
-def day_foods(patient: User, day: date) -> list[DayFood]:
+def day_foods(patient: User, day: date, items: Iterable[MealItem] | None = None) -> list[DayFood]:
     """The foods of a patient's day with the measures each one counted toward: one query.
 
     The same flags as the scoring facts (`food_flags`), so the day panel can list, under each
     rule, the foods that counted for it; a fermented food under the minimum grams is not one.
     """
     eaten: dict[int, DayFood] = {}
-    items = MealItem.objects.filter(patient=patient, date=day).select_related("food").order_by("created_at", "pk")
+    if items is None:  # (else the day's items, with their foods, already read by the caller)
+        items = MealItem.objects.filter(patient=patient, date=day).select_related("food").order_by("created_at", "pk")
     for item in items:
         food = item.food
         entry = eaten.get(food.pk)

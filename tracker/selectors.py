@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import copy
 import csv
+import json
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -97,6 +99,8 @@ class MealView:
     results: list[Food] = field(default_factory=list)
     searched: bool = False
     search_error: str = ""
+    # Filled by the view: where the section's add forms post (reversed once, not once per food offered).
+    add_url: str = ""
 
     @property
     def grams(self) -> float:
@@ -131,6 +135,7 @@ class DayLog:
     mfis_open: MFISResponse | None
     mfis_due: bool
     hidden: Collection[str] = ()
+    medicines: MedicinesDay | None = None
 
     @property
     def shown(self) -> dict[str, bool]:
@@ -190,6 +195,41 @@ def recent_foods_by_meal(patient: User, day: date) -> dict[str, list[Food]]:
     return dict(result)
 
 
+def read_together(parts: dict[str, models.QuerySet[Any]]) -> dict[str, list[Any]]:
+    """Several querysets of model rows read in one query: name -> the rows, as model instances.
+
+    Each queryset becomes a sub-select whose rows PostgreSQL returns as JSON (decimals kept exact),
+    turned back into instances through each field's own parsing, in each queryset's order.
+    """
+    if not parts:
+        return {}
+    selects: list[str] = []
+    params: list[Any] = []
+    for qs in parts.values():
+        sql, sub_params = qs.query.sql_with_params()
+        selects.append(f"(SELECT coalesce(json_agg(row_to_json(t)), '[]')::text FROM ({sql}) t)")  # noqa: S608
+        params.extend(sub_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        values = cursor.fetchone()
+    found: dict[str, list[Any]] = {}
+    for (name, qs), text in zip(parts.items(), values, strict=True):
+        model = qs.model
+        fields = model._meta.concrete_fields
+        extra = list(qs.query.annotation_select)
+        found[name] = rows = []
+        for row in json.loads(text, parse_float=Decimal):
+            instance = model.from_db(
+                qs.db,
+                [f.attname for f in fields],
+                [f.to_python(row[f.column]) if row[f.column] is not None else None for f in fields],
+            )
+            for annotation in extra:  # (plain JSON values: booleans, numbers, strings)
+                setattr(instance, annotation, row[annotation])
+            rows.append(instance)
+    return found
+
+
 COMMON_FOODS_FILE = settings.BASE_DIR / "tracker" / "data" / "common_foods.csv"
 
 
@@ -200,17 +240,23 @@ def _common_food_names() -> tuple[tuple[str, str], ...]:
         return tuple((row["meal"], row["name_en"]) for row in csv.DictReader(rows))
 
 
-def common_foods_by_meal() -> dict[str, list[Food]]:
-    """Everyday foods per meal from the shared catalog (one query); names missing from it are skipped."""
-    pairs = _common_food_names()
-    by_name = {
-        f.name_en: f for f in Food.objects.filter(owner__isnull=True, name_en__in={name for _meal, name in pairs})
-    }
-    result: dict[str, list[Food]] = defaultdict(list)
-    for meal, name in pairs:
-        if name in by_name:
-            result[meal].append(by_name[name])
-    return dict(result)
+def common_foods_query() -> models.QuerySet[Food]:
+    """The shared catalog's everyday foods (names missing from the catalog are skipped)."""
+    return Food.objects.filter(owner__isnull=True, name_en__in={name for _meal, name in _common_food_names()})
+
+
+def offer_common_foods(meals: list[MealView], foods: Iterable[Food]) -> None:
+    """A meal with no history yet offers everyday foods for it, so a first day starts with taps, not typing."""
+    by_name = {f.name_en: f for f in foods}
+    for view in meals:
+        if view.recent:
+            continue
+        offered = {f.pk for f in view.offers} | {item.food_id for item in view.items}
+        view.offers += [
+            by_name[name]
+            for meal, name in _common_food_names()
+            if meal == view.meal and name in by_name and by_name[name].pk not in offered
+        ]
 
 
 def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog:
@@ -247,60 +293,55 @@ def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog
         view.offers = [f for f in view.recent if f.pk not in eaten] + [
             f for f in favorites if f.pk not in recent_ids and f.pk not in eaten
         ]
-    # A meal with no history yet offers everyday foods for it, so a first day starts with taps, not typing.
-    # (Asked whatever the history, so the page costs the same number of queries for every patient.)
+    symptoms_shown = "symptoms" not in hidden
+    # Every other part of the day in one round trip (each part a sub-select, hidden ones left out).
+    parts: dict[str, models.QuerySet[Any]] = {
+        "mfis_done": MFISResponse.objects.filter(patient=patient, completed=True).order_by("-date")[:1],
+        "mfis_open": MFISResponse.objects.filter(patient=patient, completed=False).order_by("-date")[:1],
+    }
+    if "sleep" not in hidden:
+        parts["sleeps"] = SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2]
+    if "lifestyle" not in hidden:
+        # This day's and the last one before it within a week (its supplements carry over).
+        parts["lifestyles"] = Lifestyle.objects.filter(
+            patient=patient, date__lte=day, date__gte=day - timedelta(days=7)
+        ).order_by("-date")[:2]
+    if "fatigue" not in hidden:
+        parts["fatigue"] = FatigueRating.objects.filter(patient=patient, date=day)[:1]
+    if symptoms_shown:
+        parts["custom"] = CustomSymptom.objects.filter(patient=patient, active=True)
+        parts["ratings"] = SymptomRating.objects.filter(patient=patient, date=day)
+        parts["symptoms"] = SymptomLog.objects.filter(patient=patient, date=day)[:1]
+        parts["stools"] = StoolEvent.objects.filter(patient=patient, date=day)
     if meals_shown:
-        common = common_foods_by_meal()
-        for view in meals:
-            if view.recent:
-                continue
-            offered = {f.pk for f in view.offers} | {item.food_id for item in view.items}
-            view.offers += [f for f in common.get(view.meal, []) if f.pk not in offered]
-    sleeps = (
-        list(SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2])
-        if "sleep" not in hidden
-        else []
-    )
+        parts["saved"] = SavedMeal.objects.filter(patient=patient)
+        parts["common"] = common_foods_query()
+    parts["medicines"] = medicines_query(patient, day)
+    rows = read_together(parts)
+    if meals_shown:
+        offer_common_foods(meals, rows["common"])
+    sleeps = rows.get("sleeps", [])
     sleep = sleeps[0] if sleeps and sleeps[0].date == day else None
     previous_sleep = next((s for s in sleeps if s.date != day), None)
-    # This day's and the last one before it within a week (its supplements carry over).
-    lifestyles = (
-        list(
-            Lifestyle.objects.filter(patient=patient, date__lte=day, date__gte=day - timedelta(days=7)).order_by(
-                "-date"
-            )[:2]
-        )
-        if "lifestyle" not in hidden
-        else []
-    )
+    lifestyles = rows.get("lifestyles", [])
     lifestyle = lifestyles[0] if lifestyles and lifestyles[0].date == day else None
     previous_lifestyle = next((x for x in lifestyles if x.date != day), None)
-    symptoms_shown = "symptoms" not in hidden
-    custom = list(CustomSymptom.objects.filter(patient=patient, active=True)) if symptoms_shown else []
-    ratings = (
-        dict(SymptomRating.objects.filter(patient=patient, date=day).values_list("symptom_id", "score"))
-        if symptoms_shown
-        else {}
-    )
-    mfis = list(
-        MFISResponse.objects.filter(patient=patient, completed=True)
-        .order_by("-date")
-        .values_list("date", flat=True)[:1]
-    )
-    last_completed = mfis[0] if mfis else None
-    mfis_open = MFISResponse.objects.filter(patient=patient, completed=False).order_by("-date").first()
+    custom = rows.get("custom", [])
+    ratings = {r.symptom_id: r.score for r in rows.get("ratings", [])}
+    last_completed = rows["mfis_done"][0].date if rows["mfis_done"] else None
+    mfis_open = rows["mfis_open"][0] if rows["mfis_open"] else None
     return DayLog(
         patient=patient,
         day=day,
         meals=meals,
         favorites=favorites,
         favorite_ids={f.pk for f in favorites},
-        saved_meals=list(SavedMeal.objects.filter(patient=patient)) if meals_shown else [],
+        saved_meals=rows.get("saved", []),
         sleep=sleep,
         previous_sleep=previous_sleep,
-        fatigue=FatigueRating.objects.filter(patient=patient, date=day).first() if "fatigue" not in hidden else None,
-        symptoms=SymptomLog.objects.filter(patient=patient, date=day).first() if symptoms_shown else None,
-        stools=list(StoolEvent.objects.filter(patient=patient, date=day)) if symptoms_shown else [],
+        fatigue=next(iter(rows.get("fatigue", [])), None),
+        symptoms=next(iter(rows.get("symptoms", [])), None),
+        stools=rows.get("stools", []),
         custom_symptoms=custom,
         ratings=ratings,
         lifestyle=lifestyle,
@@ -311,6 +352,7 @@ def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog
             patient_today(), last_completed, timezone.localdate(patient.date_joined) if patient.date_joined else None
         ),
         hidden=hidden,
+        medicines=medicines_from_rows(day, rows["medicines"]),
     )
 
 
@@ -426,14 +468,23 @@ class MedicinesDay:
 
 def medicines_day(patient: User, day: date) -> MedicinesDay:
     """What the day page's medicines section shows: the asked medications with the day's answers (one query)."""
+    return medicines_from_rows(day, list(medicines_query(patient, day)))
+
+
+def medicines_query(patient: User, day: date) -> models.QuerySet[Medication]:
+    """The medications asked about on a day, each with that day's answer as `taken` (None: not answered)."""
     answer = MedicationDay.objects.filter(medication=OuterRef("pk"), date=day).values("taken")[:1]
-    rows = list(
+    return (
         Medication.objects.filter(patient=patient, ask_daily=True)
         .filter(Q(started_on__isnull=True) | Q(started_on__lte=day))
         .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gte=day))
         .annotate(taken=Subquery(answer, output_field=models.BooleanField()))
     )
-    answers = {m.pk: m.taken for m in rows if m.taken is not None}
+
+
+def medicines_from_rows(day: date, rows: list[Medication]) -> MedicinesDay:
+    # (`taken`: annotated by medicines_query)
+    answers = {m.pk: taken for m in rows if (taken := getattr(m, "taken", None)) is not None}
     medications: list[Medication] = [*rows]
     return MedicinesDay(day, medications, answers)
 

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -5,22 +6,24 @@ from django import template
 from django.utils.translation import get_language
 
 from guidance import rules, selectors
+from tracker.models import MealItem
 
 register = template.Library()
 
 
 @register.inclusion_tag("guidance/day_score_panel.html")
-def day_score_panel(patient: Any, day: date) -> dict[str, Any]:
+def day_score_panel(patient: Any, day: date, items: Iterable[MealItem] | None = None) -> dict[str, Any]:
     """The day's score with one line per rule: points, what was counted, days logged, how to earn the rest.
 
-    A constant number of queries whatever the patient's history (see selectors.day_panel).
+    A constant number of queries whatever the patient's history (see selectors.day_panel); `items`:
+    the day's meal items with their foods when the caller has read them already.
     """
     if not getattr(patient, "is_authenticated", False):
         return {"panel": None, "day": day, "lines": []}
     panel = selectors.day_panel(patient, day)
     language = (get_language() or "en")[:2]
     specs = {spec["key"]: spec for spec in selectors.version_specs(panel.version)} if panel.version else {}
-    foods = selectors.day_foods(patient, day) if panel.breakdown else []
+    foods = selectors.day_foods(patient, day, items) if panel.breakdown else []
     lines = []
     for entry in panel.breakdown:
         spec = specs.get(entry.get("key"), {"key": entry.get("key"), "kind": ""})

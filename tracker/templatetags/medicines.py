@@ -12,4 +12,6 @@ register = template.Library()
 @register.inclusion_tag("tracker/_medicines.html", takes_context=True)
 def medicines_section(context: template.Context) -> dict[str, Any]:
     request = context["request"]
-    return {**medicines_context(request, context["day"]), "csrf_token": context.get("csrf_token")}
+    log = context.get("log")
+    medicines = getattr(log, "medicines", None)
+    return {**medicines_context(request, context["day"], medicines), "csrf_token": context.get("csrf_token")}

@@ -170,9 +170,14 @@ def symptoms_line(symptoms: SymptomLog | None, stools: list[StoolEvent]) -> str:
     return line[:1].upper() + line[1:]
 
 
-@register.inclusion_tag("tracker/_day_score.html")
-def folded_day_score(patient: Any, day: Any) -> dict[str, Any]:
-    """The guidance panel folded under one line with the day's total (one reading of the panel)."""
+@register.inclusion_tag("tracker/_day_score.html", takes_context=True)
+def folded_day_score(context: template.Context, patient: Any, day: Any) -> dict[str, Any]:
+    """The guidance panel folded under one line with the day's total (one reading of the panel; the
+    day's meal items come from the page's log when it has read them)."""
     from guidance.templatetags.guidance_tags import day_score_panel  # noqa: PLC0415 - guidance loads after tracker
 
-    return day_score_panel(patient, day)
+    log = context.get("log")
+    items = None
+    if log is not None and log.day == day and "meals" not in log.hidden:
+        items = sorted((item for meal in log.meals for item in meal.items), key=lambda i: (i.created_at, i.pk))
+    return day_score_panel(patient, day, items)

@@ -84,6 +84,7 @@ def day_context(log: selectors.DayLog, bound: dict[str, Any] | None = None) -> d
     bound = bound or {}
     user = log.patient
     for meal in log.meals:
+        meal.add_url = reverse("tracker:meal-add", args=[log.day, meal.meal])
         meal.forms = {
             "search": bound.get(f"search-{meal.meal}") or FoodSearchForm(initial={"meal": meal.meal}),
             "add": bound.get(f"add-{meal.meal}"),

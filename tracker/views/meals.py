@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -38,6 +39,7 @@ def food_search(request: PatientHttpRequest, day: date) -> HttpResponse:
     meal_value, form, results = found
     # The results list needs only the meal, not the whole day: keep type-ahead cheap.
     view = selectors.MealView(meal=meal_value, label=str(MealType(meal_value).label))
+    view.add_url = reverse("tracker:meal-add", args=[day, meal_value])
     view.forms["search"] = form
     view.results = results
     view.searched = bool(form.cleaned_data["q"])
@@ -53,6 +55,7 @@ def _search_refused(request: PatientHttpRequest, day: date) -> HttpResponse:
     form = FoodSearchForm({"q": request.GET.get("q", "")[:200], "meal": meal_value})
     form.is_valid()
     view = selectors.MealView(meal=meal_value, label=str(MealType(meal_value).label))
+    view.add_url = reverse("tracker:meal-add", args=[day, meal_value])
     view.forms["search"] = form
     view.searched = True
     view.search_error = " ".join(str(e) for e in form.errors.get("q", [])) or _(

@@ -83,9 +83,13 @@ def medication_delete(request: PatientHttpRequest, pk: int) -> HttpResponse:
     return render(request, "tracker/confirm_delete.html", context)
 
 
-def medicines_context(request: PatientHttpRequest, day: date) -> dict[str, Any]:
-    """The day page's medicines section: the question, or its answer, and the per-medication form."""
-    medicines = selectors.medicines_day(request.user, day)
+def medicines_context(
+    request: PatientHttpRequest, day: date, medicines: selectors.MedicinesDay | None = None
+) -> dict[str, Any]:
+    """The day page's medicines section: the question, or its answer, and the per-medication form
+    (`medicines`: already read with the rest of the day)."""
+    if medicines is None or medicines.day != day:
+        medicines = selectors.medicines_day(request.user, day)
     # Ticked = as usual: the boxes start from the answers given, all ticked before any answer.
     checked = {m.pk for m in medicines.medications if medicines.answers.get(m.pk, True)}
     return {"medicines": medicines, "medicines_checked": checked, "day": day, "request": request}
