@@ -142,9 +142,10 @@ class Patient(SignedInUser):
             catch_response=True,
             allow_redirects=False,
         ) as response:
-            # Acknowledged = the htmx answer with the meal section. A redirect (e.g. to the
-            # sign-in page) or an error page is not an acknowledgement.
-            saved = 'id="meal-lunch"' in response.text and "error-summary" not in response.text
+            # Acknowledged = the htmx answer with the meal's redrawn list (its body: the section's
+            # search box is never redrawn). A redirect (e.g. to the sign-in page) or an error page
+            # is not an acknowledgement.
+            saved = 'id="meal-body-lunch"' in response.text and "error-summary" not in response.text
             if response.status_code == HTTPStatus.OK and saved:
                 with _lock:
                     _acknowledged.append({"patient": self.account["id"], "token": token})
