@@ -15,6 +15,7 @@ import pytest
 import time_machine
 
 from reminders.schedule import CATCH_UP, daily_due, due_at, end_of_local_day, still_worth_sending, weekly_due
+from tests.reminders.conftest import DST_EVENINGS
 
 BEAT = timedelta(minutes=5)
 
@@ -33,25 +34,7 @@ def beats(start: datetime, end: datetime, at: time, zone: ZoneInfo, logged=froze
     return sent
 
 
-@pytest.mark.parametrize(
-    ("zone", "days", "expected_utc"),
-    [
-        # 20:00 in Paris: 19:00 UTC in winter, 18:00 UTC in summer.
-        ("Europe/Paris", ("2026-03-28", "2026-03-30"), ["2026-03-28 19:00", "2026-03-29 18:00", "2026-03-30 18:00"]),
-        ("Europe/Paris", ("2026-10-24", "2026-10-26"), ["2026-10-24 18:00", "2026-10-25 19:00", "2026-10-26 19:00"]),
-        # 20:00 in New York: 01:00 UTC the next day in winter, 00:00 UTC in summer.
-        (
-            "America/New_York",
-            ("2026-03-07", "2026-03-09"),
-            ["2026-03-08 01:00", "2026-03-09 00:00", "2026-03-10 00:00"],
-        ),
-        (
-            "America/New_York",
-            ("2026-10-31", "2026-11-02"),
-            ["2026-11-01 00:00", "2026-11-02 01:00", "2026-11-03 01:00"],
-        ),
-    ],
-)
+@pytest.mark.parametrize(("zone", "days", "expected_utc"), DST_EVENINGS)
 def test_a_daily_reminder_comes_once_a_day_at_the_same_local_time_across_the_change(zone, days, expected_utc):
     z = ZoneInfo(zone)
     first, last = (date.fromisoformat(d) for d in days)

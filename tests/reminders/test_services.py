@@ -20,7 +20,7 @@ from reminders import services, tasks
 from reminders.models import Channel, Kind, ReminderLog
 from tests.conftest import need
 from tests.factories import ClinicianFactory, PatientFactory
-from tests.reminders.conftest import remind
+from tests.reminders.conftest import DST_EVENINGS, remind
 from tests.tracker.factories import FatigueFactory, RelapseFactory, SleepFactory
 from trends.models import WeeklySummary
 
@@ -68,27 +68,7 @@ def evenings(first: str, days: int, zone: str) -> list[tuple[datetime, datetime]
     return [(midnight - timedelta(hours=6), midnight) for midnight in midnights]
 
 
-@pytest.mark.parametrize(
-    ("zone", "days", "expected_utc"),
-    [
-        # Paris, spring: Sun 29 Mar 2026 02:00 CET -> 03:00 CEST. 20:00 local: 19:00 UTC, then 18:00 UTC.
-        ("Europe/Paris", ("2026-03-28", "2026-03-30"), ["2026-03-28 19:00", "2026-03-29 18:00", "2026-03-30 18:00"]),
-        # Paris, autumn: Sun 25 Oct 2026 03:00 CEST -> 02:00 CET.
-        ("Europe/Paris", ("2026-10-24", "2026-10-26"), ["2026-10-24 18:00", "2026-10-25 19:00", "2026-10-26 19:00"]),
-        # New York, spring: Sun 8 Mar 2026 02:00 EST -> 03:00 EDT. 20:00 local: 01:00 UTC next day, then 00:00.
-        (
-            "America/New_York",
-            ("2026-03-07", "2026-03-09"),
-            ["2026-03-08 01:00", "2026-03-09 00:00", "2026-03-10 00:00"],
-        ),
-        # New York, autumn: Sun 1 Nov 2026 02:00 EDT -> 01:00 EST.
-        (
-            "America/New_York",
-            ("2026-10-31", "2026-11-02"),
-            ["2026-11-01 00:00", "2026-11-02 01:00", "2026-11-03 01:00"],
-        ),
-    ],
-)
+@pytest.mark.parametrize(("zone", "days", "expected_utc"), DST_EVENINGS)
 def test_the_beat_sends_one_email_a_day_at_the_same_local_time_across_each_2026_change(
     django_capture_on_commit_callbacks, zone, days, expected_utc
 ):
