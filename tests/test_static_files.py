@@ -11,6 +11,9 @@ PRODUCTION_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 PLOTLY = "vendor/plotly-basic-4.1.1.min.js"
 MAX_PLOTLY_BYTES = 1_500_000
 
+# One worker runs the module, so `collected` (about ten seconds: brotli over the chart bundle) runs once.
+pytestmark = pytest.mark.xdist_group("static_files")
+
 
 @pytest.fixture(scope="module")
 def collected(tmp_path_factory):

@@ -146,35 +146,39 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_the_day_page_says_what_v2_counted_for_each_case(open_page, live_server, reviewed, language):
+def test_the_day_page_says_what_v2_counted_for_each_case(open_page, live_server, reviewed):
+    """In English, then in French (each language signs in afresh, as a patient would)."""
     patient, newcomer, days = reviewed
-    page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), patient.email, language)
-    for case, day in days.items():
-        text = _panel(page, f"{live_server.url}/day/{day.isoformat()}/", f"{case}-{language}")
-        for sentence in EXPECTED[language][case]:
-            assert sentence in text, f"{case} ({language}): {sentence!r} not in\n{text}"
-        assert "Well done" not in text and "Bravo" not in text
-        assert ".txt" not in text
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{case}: the page scrolls sideways ({width}px)"
-    page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), newcomer.email, language)
-    text = _panel(page, f"{live_server.url}/day/{_today().isoformat()}/", f"newcomer-{language}")
-    for sentence in EXPECTED[language]["newcomer"]:
-        assert sentence in text, f"newcomer ({language}): {sentence!r} not in\n{text}"
+    for language in ("en", "fr"):
+        page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), patient.email, language)
+        for case, day in days.items():
+            text = _panel(page, f"{live_server.url}/day/{day.isoformat()}/", f"{case}-{language}")
+            for sentence in EXPECTED[language][case]:
+                assert sentence in text, f"{case} ({language}): {sentence!r} not in\n{text}"
+            assert "Well done" not in text and "Bravo" not in text, f"{case} ({language})"
+            assert ".txt" not in text, f"{case} ({language})"
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{case} ({language}): the page scrolls sideways ({width}px)"
+        page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), newcomer.email, language)
+        text = _panel(page, f"{live_server.url}/day/{_today().isoformat()}/", f"newcomer-{language}")
+        for sentence in EXPECTED[language]["newcomer"]:
+            assert sentence in text, f"newcomer ({language}): {sentence!r} not in\n{text}"
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
-@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 900}])
-def test_a_rule_page_names_its_article_and_its_references(open_page, live_server, reviewed, language, viewport):
+def test_a_rule_page_names_its_article_and_its_references(open_page, live_server, reviewed):
+    """In each language at phone and desktop width, each in a context of its own."""
     patient, _newcomer, _days = reviewed
-    page = _sign_in(open_page(viewport=viewport, locale="en-GB"), patient.email, language)
-    page.goto(f"{live_server.url}/guidance/rules/fermented/")
-    article = page.locator("article.guidance-rationale")
-    expect(article).to_be_visible()
-    article.screenshot(path=str(SHOTS / f"rule-fermented-{language}-{viewport['width']}.png"))
-    text = article.inner_text()
-    assert "IGEA, “What’s the Link Between Gut Health and Multiple Sclerosis?” (2 July 2025)" in text  # noqa: RUF001
-    assert "Can Improving Gut Health Help Manage MS?" in text and "21 CFR 101.12" in text
-    assert ".txt" not in text and "000_" not in text
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+    for language in ("en", "fr"):
+        for viewport in (PHONE, {"width": 1280, "height": 900}):
+            where = f"{language} at {viewport['width']} px"
+            page = _sign_in(open_page(viewport=viewport, locale="en-GB"), patient.email, language)
+            page.goto(f"{live_server.url}/guidance/rules/fermented/")
+            article = page.locator("article.guidance-rationale")
+            expect(article).to_be_visible()
+            article.screenshot(path=str(SHOTS / f"rule-fermented-{language}-{viewport['width']}.png"))
+            text = article.inner_text()
+            assert "IGEA, “What’s the Link Between Gut Health and Multiple Sclerosis?” (2 July 2025)" in text, where  # noqa: RUF001
+            assert "Can Improving Gut Health Help Manage MS?" in text and "21 CFR 101.12" in text, where
+            assert ".txt" not in text and "000_" not in text, where
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"], where
+            page.context.close()

@@ -77,19 +77,21 @@ def test_a_patient_turns_on_a_daily_email_with_javascript_off(open_page, patient
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize(("viewport", "width"), [(PHONE, 390), (DESKTOP, 1280)])
 def test_the_reminders_page_passes_axe_and_offers_notifications_where_the_browser_can(
-    open_page, patient, push_configured, viewport, width
+    open_page, patient, push_configured
 ):
-    page = sign_in(open_page(viewport=viewport), patient.email)
-    page.goto(f"{page.base_url}/reminders/")
-    assert page.get_by_role("button", name="Allow notifications on this device").is_visible()
-    assert not page.get_by_text("Allowing notifications needs JavaScript").is_visible()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    assert axe_violations(page) == []
-    assert small_targets(page) == []
-    assert page.console_errors == []
-    shoot(page, f"reminders-settings-{width}")
+    """At phone and desktop width, each in a context of its own."""
+    for viewport, width in ((PHONE, 390), (DESKTOP, 1280)):
+        page = sign_in(open_page(viewport=viewport), patient.email)
+        page.goto(f"{page.base_url}/reminders/")
+        assert page.get_by_role("button", name="Allow notifications on this device").is_visible(), width
+        assert not page.get_by_text("Allowing notifications needs JavaScript").is_visible(), width
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), width
+        assert axe_violations(page) == [], width
+        assert small_targets(page) == [], width
+        assert page.console_errors == [], width
+        shoot(page, f"reminders-settings-{width}")
+        page.context.close()
 
 
 @pytest.mark.browser

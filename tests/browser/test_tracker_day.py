@@ -197,25 +197,33 @@ def test_the_day_works_with_javascript_off(open_page, live_server, returning_pat
     assert not MealItem.objects.filter(patient=returning_patient, date=_today()).exists()
 
 
+AXE_PATHS = ("/day/", "/day/month/", "/day/relapses/", "/day/mfis/")
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize("path", ["/day/", "/day/month/", "/day/relapses/", "/day/mfis/"])
-def test_axe_finds_no_serious_violations(open_page, live_server, returning_patient, path):
+def test_axe_finds_no_serious_violations(open_page, live_server, returning_patient):
+    """The day, month, relapse and MFIS pages at phone and desktop width: one sign-in per width,
+    every page checked, the failures named by page and width."""
     Relapse.objects.create(
         patient=returning_patient,
         started_on=_today() - dt.timedelta(days=40),
         symptoms="Numb legs",
         fever_or_infection=True,
     )
+    axe = Axe()
+    serious_found = {}
     for width in (390, 1280):
         page = _sign_in(
             open_page(viewport={"width": width, "height": 900}, bypass_csp=True, locale="en-GB"),
             returning_patient.email,
         )
-        page.goto(f"{live_server.url}{path}")
-        results = Axe().run(page)
-        serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-        assert not serious, results.generate_snapshot()
+        for path in AXE_PATHS:
+            page.goto(f"{live_server.url}{path}")
+            results = axe.run(page)
+            if [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]:
+                serious_found[f"{path} at {width} px"] = results.generate_snapshot()
         page.context.close()
+    assert not serious_found, "\n".join(f"{where}:\n{snapshot}" for where, snapshot in serious_found.items())
 
 
 def _focused(page) -> str:
@@ -288,17 +296,19 @@ def test_type_ahead_result_counts_are_read_out_from_a_live_region_that_stays(ope
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_a_past_day_fits_a_phone_with_both_neighbour_buttons(open_page, live_server, returning_patient, language):
-    page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), returning_patient.email)
-    if language == "fr":
-        page.get_by_role("button", name="Français").click()
-        page.wait_for_load_state()
-    # Long labels: a past Wednesday, so both neighbours (Tuesday and Thursday) are shown.
-    day = _today() - dt.timedelta(days=7)
-    day -= dt.timedelta(days=(day.weekday() - 2) % 7)
-    page.goto(f"{live_server.url}/day/{day.isoformat()}/")
-    expect(page.locator("a.day-next")).to_be_visible()
-    assert _no_sideways_scroll(page)
-    right = page.locator("a.day-next").evaluate("el => el.getBoundingClientRect().right")
-    assert right <= PHONE["width"]
+def test_a_past_day_fits_a_phone_with_both_neighbour_buttons(open_page, live_server, returning_patient):
+    """In English, then in French, each in a context of its own."""
+    for language in ("en", "fr"):
+        page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), returning_patient.email)
+        if language == "fr":
+            page.get_by_role("button", name="Français").click()
+            page.wait_for_load_state()
+        # Long labels: a past Wednesday, so both neighbours (Tuesday and Thursday) are shown.
+        day = _today() - dt.timedelta(days=7)
+        day -= dt.timedelta(days=(day.weekday() - 2) % 7)
+        page.goto(f"{live_server.url}/day/{day.isoformat()}/")
+        expect(page.locator("a.day-next")).to_be_visible()
+        assert _no_sideways_scroll(page), language
+        right = page.locator("a.day-next").evaluate("el => el.getBoundingClientRect().right")
+        assert right <= PHONE["width"], (language, right)
+        page.context.close()
