@@ -207,7 +207,7 @@ def quick_flush():
     """Transactional tests (the browser ones, `live_server`, `transaction=True`) end with
     `empty_database` on PostgreSQL instead of Django's `flush`; elsewhere, and for test cases
     with `available_apps` or `serialized_rollback`, Django's own teardown runs."""
-    django_teardown = TransactionTestCase._fixture_teardown
+    django_teardown = TransactionTestCase._fixture_teardown  # type: ignore[attr-defined]  # private, not in the stubs
 
     def _fixture_teardown(self):
         aliases = self._databases_names(include_mirrors=False)

@@ -18,6 +18,8 @@ from django.apps import apps as django_apps
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import Profile
+from accounts.services import profile_of
 from guidance import selectors, services
 from msgut.celery import app
 from tests.factories import PASSWORD, PatientFactory
@@ -166,11 +168,14 @@ def test_the_day_page_says_what_v2_counted_for_each_case(open_page, live_server,
 
 
 def test_a_rule_page_names_its_article_and_its_references(open_page, live_server, reviewed):
-    """In each language at phone and desktop width, each in a context of its own."""
+    """In each language at phone and desktop width, each in a context of its own, and each from the
+    language the patient starts with (choosing French is kept in the profile)."""
     patient, _newcomer, _days = reviewed
+    start_language = profile_of(user=patient).language
     for language in ("en", "fr"):
         for viewport in (PHONE, {"width": 1280, "height": 900}):
             where = f"{language} at {viewport['width']} px"
+            Profile.objects.filter(user=patient).update(language=start_language)
             page = _sign_in(open_page(viewport=viewport, locale="en-GB"), patient.email, language)
             page.goto(f"{live_server.url}/guidance/rules/fermented/")
             article = page.locator("article.guidance-rationale")
