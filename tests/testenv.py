@@ -3,6 +3,9 @@
 import os
 from urllib.parse import urlsplit, urlunsplit
 
+import pytest
+from _pytest.nodeid import NodeId
+
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
@@ -31,3 +34,15 @@ def _redis_db_per_xdist_worker() -> None:
 
 
 _redis_db_per_xdist_worker()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Makes `--dist loadgroup` group again. pytest-xdist 3.8 marks a test of an `xdist_group` by
+    appending "@group" to `item._nodeid`, which pytest 9 no longer reads (a node's id is `_id`):
+    without this, every group was silently split across workers (two `collectstatic` runs, the
+    search cases' catalog loaded twice). Runs after xdist's hook and copies the grouped id over."""
+    for item in items:
+        grouped = getattr(item, "_nodeid", None)
+        if grouped and grouped != item.nodeid:
+            item._id = NodeId.parse(grouped)
