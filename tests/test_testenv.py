@@ -66,6 +66,7 @@ def test_ci_runs_the_fixed_examples_and_a_developer_the_quick_fresh_ones():
 class _Ended(TransactionTestCase):
     """What pytest-django runs after a transactional test, called here in the middle of one."""
 
+    __test__ = False  # not a test of its own
     databases = frozenset({"default"})
 
     def runTest(self):  # unittest wants a test method to build an instance
