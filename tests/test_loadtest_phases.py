@@ -25,6 +25,7 @@ def test_the_run_is_split_when_the_last_user_has_signed_in():
         "p50_ms": 300,
         "p95_ms": 1200,
         "p99_ms": 1200,
+        "other_requests": 1,
         "users_signed_in": 2,
         "users": 2,
         "complete": True,
