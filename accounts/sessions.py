@@ -36,7 +36,7 @@ class SessionStore(DatabaseStore):
         return UserSession
 
     def _get_session_from_db(self) -> Any:
-        row = super()._get_session_from_db()
+        row = super()._get_session_from_db()  # type: ignore[misc]  # private in Django, absent from django-stubs
         self._written_at = getattr(row, "last_seen", None)
         return row
 
