@@ -15,7 +15,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 
 @pytest.fixture
 def scored_day(patient):
-    MealItemFactory(patient=patient, date=TODAY, meal="lunch", food=FoodFactory(name_en="Kimchi", fermented=True, groups=["vegetable"]), grams=70)
+    MealItemFactory(
+        patient=patient,
+        date=TODAY,
+        meal="lunch",
+        food=FoodFactory(name_en="Kimchi", fermented=True, groups=["vegetable"]),
+        grams=70,
+    )
     services.rescore_patients(patient_ids=[patient.pk], start=None, end=None, version=selectors.current_version())
     return TODAY
 
@@ -46,7 +52,13 @@ def test_a_day_with_nothing_logged_says_so_without_a_fold(patient_client):
 
 def test_a_past_days_page_links_back_to_that_day(patient_client, patient):
     yesterday = TODAY - dt.timedelta(days=1)
-    MealItemFactory(patient=patient, date=yesterday, meal="dinner", food=FoodFactory(name_en="Salmon", groups=["fish_seafood"]), grams=120)
+    MealItemFactory(
+        patient=patient,
+        date=yesterday,
+        meal="dinner",
+        food=FoodFactory(name_en="Salmon", groups=["fish_seafood"]),
+        grams=120,
+    )
     page = patient_client.get(reverse("tracker:day-score", args=[yesterday])).content.decode()
     assert f'href="{reverse("tracker:day", args=[yesterday])}#day-score"' in page
     assert "Salmon (120 g)" in page
