@@ -1,6 +1,7 @@
 """Reads of the accounts app: a person's active sessions, described so they recognise each one."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -73,3 +74,11 @@ def active_sessions(user: User, current_key: str | None) -> list[SessionRow]:
         for s in UserSession.objects.filter(user=user, expire_date__gt=timezone.now())
     ]
     return sorted(rows, key=lambda r: (not r.current, -(r.last_seen.timestamp() if r.last_seen else 0)))
+
+
+def existing_user_ids(user_ids: Iterable[int]) -> list[int]:
+    """Those of these ids whose account still exists, in order: a background task queued for a
+    person who has since erased their account finds them gone and does nothing."""
+    ids = [int(pk) for pk in user_ids]
+    found = set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    return [pk for pk in ids if pk in found]

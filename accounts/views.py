@@ -86,7 +86,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             time_zone=data["time_zone"],
             language=data["language"],
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.UserWithProfileBackend")
         messages.success(request, _("Welcome to msgut. Your account is ready."))
         return remember_language(redirect("home"), data["language"])
     return render(request, "accounts/signup.html", {"form": form})

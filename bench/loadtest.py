@@ -3,14 +3,18 @@
     python -m bench.loadtest [--users 50] [--duration 120]
 
 Bounded in users and time; every process it starts is stopped at the end.
-Prints requests/s, p50, p95, p99 and failures, then checks that every
-acknowledged entry POST is exactly one row. bench.drills reuses `Stack`
+Prints two blocks: the sign-in ramp (from the start until every user has
+signed in: its sign-in requests, slow by design with Argon2, and how long it
+lasted) and the steady state (every request started after the ramp: requests/s,
+p50, p95, p99, and p95 per request name); then the status classes and the
+check that every acknowledged entry POST is exactly one row. bench.drills reuses `Stack`
 and `run_load` to inject faults during the load, on services of its own.
 """
 
 import argparse
 import csv
 import json
+import math
 import os
 import signal
 import subprocess
@@ -34,6 +38,8 @@ BIN = Path(sys.executable).parent
 MAX_USERS = 200
 MAX_SECONDS = 900
 PASSWORD = "load-test-password-2026"
+# The names bench/locustfile.py gives the requests of signing in (password, then the second factor).
+SIGN_IN_REQUESTS = frozenset({"login page", "login", "2fa page", "2fa verify"})
 
 
 @dataclass(frozen=True)
@@ -238,8 +244,67 @@ def run_load(
         acknowledged=detail["acknowledged"],
         server_errors=detail["server_errors"],
     )
+    summary.update(phases(detail, users))
     summary["fault"] = fault_report
     return summary
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank percentile (q in 0..100) of `values`; 0 when there are none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def latency(times: list[float]) -> dict[str, Any]:
+    return {
+        "requests": len(times),
+        "p50_ms": round(percentile(times, 50)),
+        "p95_ms": round(percentile(times, 95)),
+        "p99_ms": round(percentile(times, 99)),
+    }
+
+
+def phases(detail: dict[str, Any], users: int) -> dict[str, Any]:
+    """Split the run at the moment the last of `users` finished signing in.
+
+    The ramp: its sign-in requests and how long it lasted (None when not every user signed
+    in before the end). The steady state: every request started after it.
+    """
+    requests: list[list[Any]] = detail.get("requests", [])
+    signed_in: list[float] = sorted(detail.get("signed_in", []))
+    started_at = detail.get("started_at")
+    if started_at is None:
+        started_at = min((r[0] for r in requests), default=0.0)
+    stopped_at = detail.get("stopped_at")
+    if stopped_at is None:
+        stopped_at = max((r[0] for r in requests), default=started_at)
+    complete = len(signed_in) >= users > 0
+    ramp_end = signed_in[users - 1] if complete else stopped_at
+    during = [(ms, name) for start, ms, name in requests if start < ramp_end]
+    sign_ins = [ms for ms, name in during if name in SIGN_IN_REQUESTS]
+    ramp = {
+        **latency(sign_ins),
+        "other_requests": len(during) - len(sign_ins),
+        "users_signed_in": len(signed_in),
+        "users": users,
+        "complete": complete,
+        "seconds": round(ramp_end - started_at, 1),
+    }
+    after = [(ms, name) for start, ms, name in requests if start >= ramp_end]
+    seconds = max(stopped_at - ramp_end, 0.0)
+    by_name: dict[str, list[float]] = {}
+    for ms, name in after:
+        by_name.setdefault(name, []).append(ms)
+    steady = {
+        **latency([ms for ms, _name in after]),
+        "seconds": round(seconds, 1),
+        "rps": round(len(after) / seconds, 1) if seconds else 0.0,
+        "per_request": {name: latency(times) for name, times in sorted(by_name.items())},
+    }
+    return {"ramp": ramp, "steady": steady}
 
 
 def read_stats(path: Path) -> dict[str, Any]:
@@ -279,8 +344,21 @@ def check_entries(services: Services, acknowledged: list[dict[str, Any]]) -> dic
 
 def print_summary(title: str, summary: dict[str, Any], entries: dict[str, int]) -> None:
     print(f"\n{title}")
-    print(f"  requests {summary['requests']:,}  failures {summary['failures']}  {summary['rps']} req/s")
-    print(f"  p50 {summary['p50_ms']:.0f} ms  p95 {summary['p95_ms']:.0f} ms  p99 {summary['p99_ms']:.0f} ms")
+    ramp, steady = summary["ramp"], summary["steady"]
+    done = "" if ramp["complete"] else f" (only {ramp['users_signed_in']} of {ramp['users']} users signed in)"
+    print(f"  sign-in ramp: {ramp['seconds']} s until all {ramp['users']} users had signed in{done}")
+    print(
+        f"    sign-in requests {ramp['requests']:,}  p50 {ramp['p50_ms']} ms  p95 {ramp['p95_ms']} ms"
+        f"  p99 {ramp['p99_ms']} ms  (and {ramp['other_requests']:,} other requests by users already in)"
+    )
+    print(f"  steady state: the {steady['seconds']} s after the ramp")
+    print(
+        f"    requests {steady['requests']:,}  {steady['rps']} req/s  p50 {steady['p50_ms']} ms"
+        f"  p95 {steady['p95_ms']} ms  p99 {steady['p99_ms']} ms"
+    )
+    for name, row in steady["per_request"].items():
+        print(f"    {name:<24} {row['requests']:>6,} requests  p95 {row['p95_ms']:>6} ms")
+    print(f"  whole run: requests {summary['requests']:,}  failures {summary['failures']}")
     print(f"  status classes {summary['status']}")
     print(
         f"  entries acknowledged {entries['acknowledged']}, lost {entries['lost']}, duplicated {entries['duplicated']}"

@@ -4,7 +4,9 @@
 5 % admins. Accounts come from the JSON file named by LOAD_ACCOUNTS; every
 acknowledged entry POST's client token is written to LOAD_RESULTS at the end,
 with per-second counts of 5xx answers, so the orchestrator can check that each
-acknowledged entry is exactly one row.
+acknowledged entry is exactly one row. So are every request's start time,
+response time and name, and the time each user finished signing in, so the
+orchestrator can report the sign-in ramp apart from the steady state.
 """
 
 import itertools
@@ -35,6 +37,10 @@ _acknowledged: list[dict[str, Any]] = []
 _status: Counter[str] = Counter()
 _by_name: Counter[str] = Counter()
 _server_errors: dict[int, int] = defaultdict(int)
+# [start (Unix time), response time (ms), name] of every request, and when each user finished signing in.
+_requests: list[tuple[float, float, str]] = []
+_signed_in: list[float] = []
+_run: dict[str, float] = {}
 _cycles = {role: itertools.cycle(ACCOUNTS[role]) for role in ("patients", "clinicians", "admins")}
 
 
@@ -45,13 +51,28 @@ def next_account(role: str) -> dict[str, Any]:
 
 # locust leaves EventHook.add_listener unannotated.
 @events.request.add_listener  # type: ignore[untyped-decorator]
-def count_status(request_type: str, name: str, response: Any = None, exception: Any = None, **_: Any) -> None:
+def count_status(
+    request_type: str,
+    name: str,
+    response_time: float = 0,
+    response: Any = None,
+    exception: Any = None,
+    start_time: float | None = None,
+    **_: Any,
+) -> None:
     status = getattr(response, "status_code", 0) or 0
+    started = start_time if start_time is not None else time.time() - response_time / 1000
     with _lock:
+        _requests.append((round(started, 3), round(response_time, 1), name))
         _status[f"{status // 100}xx" if status else "error"] += 1
         _by_name[f"{name} {status or 'error'}"] += 1
         if status >= HTTPStatus.INTERNAL_SERVER_ERROR or not status:
             _server_errors[int(time.time())] += 1
+
+
+@events.test_start.add_listener  # type: ignore[untyped-decorator]
+def note_start(**_: Any) -> None:
+    _run["started_at"] = time.time()
 
 
 @events.test_stop.add_listener  # type: ignore[untyped-decorator]
@@ -63,6 +84,10 @@ def write_results(**_: Any) -> None:
                 "status": dict(_status),
                 "by_name": dict(_by_name),
                 "server_errors": _server_errors,
+                "requests": _requests,
+                "signed_in": _signed_in,
+                "started_at": _run.get("started_at"),
+                "stopped_at": time.time(),
             },
             out,
         )
@@ -91,6 +116,8 @@ class SignedInUser(HttpUser):
         )
         if self.account.get("totp_key"):
             self.verify_second_factor()
+        with _lock:
+            _signed_in.append(time.time())
 
     def verify_second_factor(self) -> None:
         # Each code works once per device: wait for a fresh time step if this one is used.

@@ -4,6 +4,7 @@ set of queries per page), the patient's own rows for exports and erasure, invita
 The writes are in `clinic.services`; who may read a patient is `clinic.access`.
 """
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -97,8 +98,12 @@ def fiber_by_day(patient: User, start: date, end: date) -> dict[date, float]:
     return {row["date"]: round(row["fiber"] or 0.0, 1) for row in rows}
 
 
-def day_rows(patient: User, start: date, end: date) -> list[DayRow]:
-    """One row per logged day in [start, end], newest first."""
+def day_rows(patient: User, start: date, end: date, *, foods: bool = True) -> list[DayRow]:
+    """One row per logged day in [start, end], newest first.
+
+    Without `foods`, each row has its item count and fiber (from one aggregate query) but not the
+    foods themselves: enough for the summary and for paging; `add_foods` reads a page's foods.
+    """
     days: dict[date, DayRow] = {}
 
     def day(value: date) -> DayRow:
@@ -125,15 +130,15 @@ def day_rows(patient: User, start: date, end: date) -> list[DayRow]:
         .order_by("date", "symptom__name")
     ):
         day(d).symptoms.append((name, score))
-    # Every food of the range in one query, listed per day in meal order.
-    meal_order = {value: index for index, value in enumerate(MealType.values)}
-    eaten = MealItem.objects.filter(**in_range).select_related("food").order_by("date", "created_at", "id")
-    for item in sorted(eaten, key=lambda i: (i.date, meal_order.get(i.meal, len(meal_order)))):
-        row = day(item.date)
-        row.foods.append(item)
-        row.meal_items += 1
-    for d, grams in fiber_by_day(patient, start, end).items():
-        day(d).fiber_g = grams
+    # Each day's item count and fiber in one aggregate query (the same sum as `fiber_by_day`).
+    for totals in (
+        MealItem.objects.filter(**in_range)
+        .values("date")
+        .annotate(items=Count("id"), fiber=Sum(Cast(F("grams"), FloatField()) * F("food__fiber_g_per_100g") / 100.0))
+        .order_by("date")
+    ):
+        row = day(totals["date"])
+        row.meal_items, row.fiber_g = totals["items"], round(totals["fiber"] or 0.0, 1)
     for d, activity, alcohol, tobacco in Lifestyle.objects.filter(**in_range).values_list(
         "date", "activity_minutes", "alcohol_units", "tobacco"
     ):
@@ -142,7 +147,82 @@ def day_rows(patient: User, start: date, end: date) -> list[DayRow]:
     for d, total in DayScore.objects.filter(**in_range, logged=True).values_list("date", "total"):
         if d in days:
             day(d).score = round(total)
-    return sorted(days.values(), key=lambda r: r.date, reverse=True)
+    rows = sorted(days.values(), key=lambda r: r.date, reverse=True)
+    if foods:
+        add_foods(patient, rows)
+    return rows
+
+
+def add_foods(patient: User, rows: list[DayRow]) -> list[DayRow]:
+    """Fill in the foods of `rows` (logged days, newest first, with no day between them left out),
+    listed per day in meal order: one query, none for no rows."""
+    by_date = {row.date: row for row in rows}
+    if not by_date:
+        return rows
+    meal_order = {value: index for index, value in enumerate(MealType.values)}
+    eaten = (
+        MealItem.objects.filter(patient=patient, date__range=(min(by_date), max(by_date)))
+        .select_related("food")
+        .order_by("date", "created_at", "id")
+    )
+    for item in sorted(eaten, key=lambda i: (i.date, meal_order.get(i.meal, len(meal_order)))):
+        if item.date in by_date:
+            by_date[item.date].foods.append(item)
+    return rows
+
+
+DAYS_PER_PAGE = 14  # the review page's day table: the newest two weeks, then two weeks at a time
+
+
+@dataclass(frozen=True)
+class DaysPage:
+    """One page of a range's logged days (newest first) for the review page's day table."""
+
+    rows: list[DayRow]  # this page's days, with their foods
+    number: int  # 1 = the newest days
+    first: int  # the position (1-based, newest first) of the page's first and last day
+    last: int
+    total: int  # days logged in the range
+
+    @property
+    def has_next(self) -> bool:
+        return self.last < self.total
+
+    @property
+    def remaining(self) -> int:
+        """Days logged before this page's last one."""
+        return self.total - self.last
+
+    @property
+    def next_size(self) -> int:
+        return min(DAYS_PER_PAGE, self.remaining)
+
+    @property
+    def next_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_number(self) -> int:
+        return self.number - 1
+
+
+def page_number(raw: str | None, total: int) -> int:
+    """The page asked for, as a number from 1 to the last page: anything unreadable is the first,
+    anything past the end the last."""
+    try:
+        number = int(raw or 1)
+    except ValueError:
+        number = 1
+    last = max(math.ceil(total / DAYS_PER_PAGE), 1)
+    return min(max(number, 1), last)
+
+
+def days_page(patient: User, rows: list[DayRow], raw_number: str | None) -> DaysPage:
+    """The page `raw_number` of `rows` (from `day_rows(..., foods=False)`), its foods read (one query)."""
+    number = page_number(raw_number, len(rows))
+    offset = (number - 1) * DAYS_PER_PAGE
+    shown = add_foods(patient, rows[offset : offset + DAYS_PER_PAGE])
+    return DaysPage(rows=shown, number=number, first=offset + 1, last=offset + len(shown), total=len(rows))
 
 
 @dataclass

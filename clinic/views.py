@@ -104,7 +104,7 @@ def sharing(request: PatientHttpRequest) -> HttpResponse:
 def _preview_context(patient: User) -> dict[str, Any]:
     """Exactly what a clinician is shown: the same lists the review page shows, for the last 12 weeks."""
     start, end = DateRangeForm({}).range()
-    rows = selectors.day_rows(patient, start, end)
+    rows = selectors.day_rows(patient, start, end, foods=False)  # the summary only: no food is listed
     return {
         "start": start,
         "end": end,
@@ -290,8 +290,33 @@ def invite(request: ClinicianHttpRequest) -> HttpResponse:
 
 @require_GET
 def patient_review(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """The review page; `?page=N` shows the Nth 14 logged days of the range in its day table, and
+    htmx's "Show 14 earlier days" gets only those rows (with the next control) to append in place."""
     patient = patient_or_404(request, patient_id, what="clinic:patient")
+    if request.htmx and request.htmx.target == "days-table":
+        return _render_days_page(request, patient)
     return _render_review(request, patient)
+
+
+def _days_context(request: AuthenticatedHttpRequest, patient: User) -> dict[str, Any]:
+    """The range, its logged days without their foods (for the summary and paging) and the page shown."""
+    range_form, start, end = DateRangeForm.for_request(request.GET)
+    rows = selectors.day_rows(patient, start, end, foods=False)
+    range_query = urlencode({"start": start.isoformat(), "end": end.isoformat()})
+    return {
+        "range_form": range_form,
+        "start": start,
+        "end": end,
+        "rows": rows,
+        "days_page": selectors.days_page(patient, rows, request.GET.get("page")),
+        "days_link_prefix": f"{reverse('clinic:patient', args=[patient.pk])}?{range_query}&page=",
+    }
+
+
+def _render_days_page(request: AuthenticatedHttpRequest, patient: User) -> HttpResponse:
+    """A page of days for htmx: its rows, to append to the table, and the control and count below it."""
+    context = _days_context(request, patient)
+    return render(request, "clinic/day_table.html#days-table", {**context, "appended": True})
 
 
 def _render_review(
@@ -302,21 +327,18 @@ def _render_review(
     edss_form: EDSSForm | None = None,
 ) -> HttpResponse:
     viewer = request.user
-    range_form, start, end = DateRangeForm.for_request(request.GET)
-    rows = selectors.day_rows(patient, start, end)
+    days = _days_context(request, patient)
+    start, end = days["start"], days["end"]
     is_clinician = viewer.role == Role.CLINICIAN
     relapses = selectors.relapse_items(patient, start, end, viewer if is_clinician else None)
     context = {
+        **days,
         "medications": selectors.medications_for_report(patient, start, end),
         "edss": selectors.edss_history(patient),
         "edss_form": (edss_form or EDSSForm(patient_today=today_of(patient))) if is_clinician else None,
         "patient": patient,
         "is_clinician": is_clinician,
-        "range_form": range_form,
-        "start": start,
-        "end": end,
-        "days": rows,
-        "summary": selectors.summarise(rows),
+        "summary": selectors.summarise(days["rows"]),
         "relapses": relapses,
         "relapse_count": selectors.qualifying_count(relapses),
         "mfis": selectors.mfis_history(patient),

@@ -2,15 +2,18 @@
 and the functions that enqueue them.
 
 All idempotent (upserts on (patient, date)), so a redelivery or a retry stores the
-same rows. Retries follow msgut.celery.RETRY_ON_IO_ERRORS, as the trends jobs do.
+same rows. Retries follow msgut.celery.RETRY_ON_IO_ERRORS, as the trends jobs do. A patient who
+erased their account while a rescore waited in the queue has nothing left to score: skipped quietly.
 """
 
 import logging
 from datetime import date
 
 from celery import shared_task
+from django.db import IntegrityError
 from django.utils import timezone
 
+from accounts.selectors import existing_user_ids
 from guidance import services
 from msgut.celery import RETRY_ON_IO_ERRORS
 from msgut.events import scores_stored
@@ -24,7 +27,18 @@ RESCORE_DELAY_SECONDS = 3
 @shared_task(**RETRY_ON_IO_ERRORS)
 def rescore_days_task(patient_id: int, start: str, end: str) -> int:
     """Rescore one patient's days from `start` to `end` (ISO dates), then their dashboard row."""
-    stored = services.rescore_days(patient_id=patient_id, start=date.fromisoformat(start), end=date.fromisoformat(end))
+    if not existing_user_ids([patient_id]):
+        logger.info("patient %s no longer exists: no days to rescore", patient_id)
+        return 0
+    try:
+        stored = services.rescore_days(
+            patient_id=patient_id, start=date.fromisoformat(start), end=date.fromisoformat(end)
+        )
+    except IntegrityError:
+        if existing_user_ids([patient_id]):
+            raise
+        logger.info("patient %s was erased during a rescore: nothing stored", patient_id)
+        return 0
     scores_stored([patient_id])
     return stored
 
@@ -33,8 +47,17 @@ def rescore_days_task(patient_id: int, start: str, end: str) -> int:
 def rescore_patient_task(patient_id: int) -> int:
     """Rescore every day of one patient marked stale (and the 6 after each) in one pass, then their
     dashboard row; once more if days were marked meanwhile (their saves did not enqueue)."""
+    if not existing_user_ids([patient_id]):
+        logger.info("patient %s no longer exists: no days to rescore", patient_id)
+        return 0
     started = timezone.now()
-    stored = services.rescore_stale(patient_id=patient_id, before=started)
+    try:
+        stored = services.rescore_stale(patient_id=patient_id, before=started)
+    except IntegrityError:
+        if existing_user_ids([patient_id]):
+            raise
+        logger.info("patient %s was erased during a rescore: nothing stored", patient_id)
+        return 0
     scores_stored([patient_id])
     if services.has_stale_days(patient_id=patient_id, after=started):
         rescore_patient_task.apply_async(args=(patient_id,), countdown=RESCORE_DELAY_SECONDS)

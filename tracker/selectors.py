@@ -161,15 +161,13 @@ class DayLog:
         return sum(len(m.items) for m in self.meals)
 
 
-def recent_foods_by_meal(patient: User, day: date) -> dict[str, list[Food]]:
-    """Foods eaten recently, per meal, most frequent then latest first.
-
-    One query that counts in SQL: a row per meal and food, not per item eaten.
-    """
+def recent_foods_query(patient: User, day: date) -> models.QuerySet[Food]:
+    """Foods eaten recently, per meal (`eaten_at`), most frequent then latest first: a row per meal
+    and food, counted in SQL, and only the few shown per meal leave the database."""
     since = day - timedelta(days=RECENT_WINDOW_DAYS)
     eaten = Q(meal_items__patient=patient, meal_items__date__lte=day, meal_items__date__gte=since)
     times = Count("meal_items")
-    ranked = (
+    return (
         Food.objects.filter(eaten)
         .annotate(
             eaten_at=F("meal_items__meal"),
@@ -177,7 +175,6 @@ def recent_foods_by_meal(patient: User, day: date) -> dict[str, list[Food]]:
             last_date=Max("meal_items__date"),
             last_id=Max("meal_items__id"),
         )
-        # Only the few shown per meal leave the database, not every food of 45 days.
         .annotate(
             place=Window(
                 RowNumber(),
@@ -188,39 +185,72 @@ def recent_foods_by_meal(patient: User, day: date) -> dict[str, list[Food]]:
         .filter(place__lte=RECENT_PER_MEAL)
         .order_by("eaten_at", "place")
     )
+
+
+def recent_by_meal(ranked: Iterable[Food]) -> dict[str, list[Food]]:
+    """meal -> its recent foods, from `recent_foods_query`'s rows (annotated with `eaten_at`)."""
     result: dict[str, list[Food]] = defaultdict(list)
     for food in ranked:
-        if len(result[food.eaten_at]) < RECENT_PER_MEAL:  # type: ignore[attr-defined]
-            result[food.eaten_at].append(food)  # type: ignore[attr-defined]
+        meal: str = food.eaten_at  # type: ignore[attr-defined]
+        if len(result[meal]) < RECENT_PER_MEAL:
+            result[meal].append(food)
     return dict(result)
+
+
+def recent_foods_by_meal(patient: User, day: date) -> dict[str, list[Food]]:
+    """Foods eaten recently, per meal, most frequent then latest first (one query)."""
+    return recent_by_meal(recent_foods_query(patient, day))
 
 
 def read_together(parts: dict[str, models.QuerySet[Any]]) -> dict[str, list[Any]]:
     """Several querysets of model rows read in one query: name -> the rows, as model instances.
 
-    Each queryset becomes a sub-select whose rows PostgreSQL returns as JSON (decimals kept exact),
-    turned back into instances through each field's own parsing, in each queryset's order.
+    Each queryset becomes a sub-select whose rows the database returns as JSON (decimals kept exact
+    on PostgreSQL), turned back into instances through each field's own parsing, in each queryset's
+    order. SQLite (`make run`) has other JSON functions, which name each column.
     """
     if not parts:
         return {}
+    sql, params = _together_sql(parts)
+    return _run_together(sql, params, _shapes(parts))
+
+
+def _together_sql(parts: dict[str, models.QuerySet[Any]]) -> tuple[str, list[Any]]:
     selects: list[str] = []
     params: list[Any] = []
     for qs in parts.values():
         sql, sub_params = qs.query.sql_with_params()
-        selects.append(f"(SELECT coalesce(json_agg(row_to_json(t)), '[]')::text FROM ({sql}) t)")  # noqa: S608
+        # The columns are named again by position: a sub-select Django wraps (a window filter) calls them col1...
+        columns = ", ".join(connection.ops.quote_name(name) for name in _columns(qs))
+        selects.append(f"(WITH t({columns}) AS ({sql}) SELECT {_rows_as_json(qs)} FROM t)")  # noqa: S608 - names, not input
         params.extend(sub_params)
+    return "SELECT " + ", ".join(selects), params
+
+
+def _columns(qs: models.QuerySet[Any]) -> list[str]:
+    """A model queryset's columns in the order it selects them: the model's, then its annotations."""
+    return [f.column for f in qs.model._meta.concrete_fields] + list(qs.query.annotation_select)
+
+
+# (name, model, its annotations) of each part, in order: what the JSON rows are parsed back into.
+Shapes = tuple[tuple[str, type[models.Model], tuple[str, ...]], ...]
+
+
+def _shapes(parts: dict[str, models.QuerySet[Any]]) -> Shapes:
+    return tuple((name, qs.model, tuple(qs.query.annotation_select)) for name, qs in parts.items())
+
+
+def _run_together(sql: str, params: list[Any], shapes: Shapes) -> dict[str, list[Any]]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(selects), params)
+        cursor.execute(sql, params)
         values = cursor.fetchone()
     found: dict[str, list[Any]] = {}
-    for (name, qs), text in zip(parts.items(), values, strict=True):
-        model = qs.model
+    for (name, model, extra), text in zip(shapes, values, strict=True):
         fields = model._meta.concrete_fields
-        extra = list(qs.query.annotation_select)
         found[name] = rows = []
         for row in json.loads(text, parse_float=Decimal):
             instance = model.from_db(
-                qs.db,
+                connection.alias,
                 [f.attname for f in fields],
                 [f.to_python(row[f.column]) if row[f.column] is not None else None for f in fields],
             )
@@ -228,6 +258,89 @@ def read_together(parts: dict[str, models.QuerySet[Any]]) -> dict[str, list[Any]
                 setattr(instance, annotation, row[annotation])
             rows.append(instance)
     return found
+
+
+# Stand-ins no row has: the day page's query is compiled once per process with them, then run with
+# the patient's id and dates (compiling a dozen querysets was most of the page's reading time).
+_STAND_IN_PATIENT = -918_273_645
+_STAND_IN_DAY = date(1901, 1, 1)
+
+
+@dataclass(frozen=True)
+class PreparedRead:
+    """`read_together` of querysets that depend only on a patient and a day, compiled once: the SQL,
+    where each parameter comes from (the patient's id, the day moved by some days, or a constant)."""
+
+    sql: str
+    sources: tuple[tuple[str, Any], ...]
+    shapes: Shapes
+
+    @classmethod
+    def of(cls, parts: dict[str, models.QuerySet[Any]]) -> PreparedRead:
+        """Parts built for the stand-in patient and day."""
+        sql, params = _together_sql(parts)
+        sources: list[tuple[str, Any]] = []
+        for value in params:
+            if value == _STAND_IN_PATIENT:
+                sources.append(("patient", None))
+            elif isinstance(value, date):
+                sources.append(("day", value - _STAND_IN_DAY))
+            else:
+                sources.append(("constant", value))
+        return cls(sql, tuple(sources), _shapes(parts))
+
+    def run(self, patient_id: int, day: date) -> dict[str, list[Any]]:
+        params = [
+            patient_id if kind == "patient" else day + value if kind == "day" else value for kind, value in self.sources
+        ]
+        return _run_together(self.sql, params, self.shapes)
+
+
+_prepared_days: dict[tuple[str, frozenset[str]], PreparedRead] = {}
+
+
+def _day_read(hidden: frozenset[str]) -> PreparedRead:
+    key = (connection.vendor, hidden)
+    if key not in _prepared_days:
+        _prepared_days[key] = PreparedRead.of(_day_parts(User(pk=_STAND_IN_PATIENT), _STAND_IN_DAY, hidden))
+    return _prepared_days[key]
+
+
+def _day_parts(patient: User, day: date, hidden: frozenset[str]) -> dict[str, models.QuerySet[Any]]:
+    """Every part of a day the page reads besides its meal items (a hidden section's left out)."""
+    parts: dict[str, models.QuerySet[Any]] = {
+        "mfis_done": MFISResponse.objects.filter(patient=patient, completed=True).order_by("-date")[:1],
+        "mfis_open": MFISResponse.objects.filter(patient=patient, completed=False).order_by("-date")[:1],
+    }
+    if "sleep" not in hidden:
+        parts["sleeps"] = SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2]
+    if "lifestyle" not in hidden:
+        # This day's and the last one before it within a week (its supplements carry over).
+        parts["lifestyles"] = Lifestyle.objects.filter(
+            patient=patient, date__lte=day, date__gte=day - timedelta(days=7)
+        ).order_by("-date")[:2]
+    if "fatigue" not in hidden:
+        parts["fatigue"] = FatigueRating.objects.filter(patient=patient, date=day)[:1]
+    if "symptoms" not in hidden:
+        parts["custom"] = CustomSymptom.objects.filter(patient=patient, active=True)
+        parts["ratings"] = SymptomRating.objects.filter(patient=patient, date=day)
+        parts["symptoms"] = SymptomLog.objects.filter(patient=patient, date=day)[:1]
+        parts["stools"] = StoolEvent.objects.filter(patient=patient, date=day)
+    if "meals" not in hidden:
+        parts["recent"] = recent_foods_query(patient, day)
+        parts["favourites"] = favourites_query(patient)
+        parts["saved"] = SavedMeal.objects.filter(patient=patient)
+        parts["common"] = common_foods_query()
+    parts["medicines"] = medicines_query(patient, day)
+    return parts
+
+
+def _rows_as_json(qs: models.QuerySet[Any]) -> str:
+    """The SQL aggregate that returns a sub-select's rows (`t`) as one JSON array of objects."""
+    if connection.vendor == "postgresql":
+        return "coalesce(json_agg(row_to_json(t)), '[]')::text"
+    pairs = ", ".join(f"'{name}', t.{connection.ops.quote_name(name)}" for name in _columns(qs))
+    return f"coalesce(json_group_array(json_object({pairs})), '[]')"
 
 
 COMMON_FOODS_FILE = settings.BASE_DIR / "tracker" / "data" / "common_foods.csv"
@@ -274,7 +387,9 @@ def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog
         if meals_shown
         else []
     )
-    recent = recent_foods_by_meal(patient, day) if meals_shown else {}
+    # Every other part of the day in one round trip (each part a sub-select, hidden ones left out).
+    rows = _day_read(frozenset(hidden)).run(patient.pk, day)
+    recent = recent_by_meal(rows["recent"]) if meals_shown else {}
     meals = []
     for value, label in MealType.choices:
         view = MealView(meal=value, label=str(label), recent=recent.get(value, []))
@@ -286,38 +401,13 @@ def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog
             else:
                 view.yesterday_count += 1
         meals.append(view)
-    favorites = favourite_foods(patient, limit=None) if meals_shown else []
+    favorites = rows.get("favourites", [])
     for view in meals:
         eaten = {item.food_id for item in view.items}
         recent_ids = {food.pk for food in view.recent}
         view.offers = [f for f in view.recent if f.pk not in eaten] + [
             f for f in favorites if f.pk not in recent_ids and f.pk not in eaten
         ]
-    symptoms_shown = "symptoms" not in hidden
-    # Every other part of the day in one round trip (each part a sub-select, hidden ones left out).
-    parts: dict[str, models.QuerySet[Any]] = {
-        "mfis_done": MFISResponse.objects.filter(patient=patient, completed=True).order_by("-date")[:1],
-        "mfis_open": MFISResponse.objects.filter(patient=patient, completed=False).order_by("-date")[:1],
-    }
-    if "sleep" not in hidden:
-        parts["sleeps"] = SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2]
-    if "lifestyle" not in hidden:
-        # This day's and the last one before it within a week (its supplements carry over).
-        parts["lifestyles"] = Lifestyle.objects.filter(
-            patient=patient, date__lte=day, date__gte=day - timedelta(days=7)
-        ).order_by("-date")[:2]
-    if "fatigue" not in hidden:
-        parts["fatigue"] = FatigueRating.objects.filter(patient=patient, date=day)[:1]
-    if symptoms_shown:
-        parts["custom"] = CustomSymptom.objects.filter(patient=patient, active=True)
-        parts["ratings"] = SymptomRating.objects.filter(patient=patient, date=day)
-        parts["symptoms"] = SymptomLog.objects.filter(patient=patient, date=day)[:1]
-        parts["stools"] = StoolEvent.objects.filter(patient=patient, date=day)
-    if meals_shown:
-        parts["saved"] = SavedMeal.objects.filter(patient=patient)
-        parts["common"] = common_foods_query()
-    parts["medicines"] = medicines_query(patient, day)
-    rows = read_together(parts)
     if meals_shown:
         offer_common_foods(meals, rows["common"])
     sleeps = rows.get("sleeps", [])
@@ -766,10 +856,15 @@ def recent_foods(user: User, limit: int = 12) -> list[Food]:
     return list(_ranked(user).filter(last_eaten__isnull=False).order_by("-last_eaten", "name_en", "pk")[:limit])
 
 
-def favourite_foods(user: User, limit: int | None = 50) -> list[Food]:
-    """The user's favourite foods by name (one query). Never another user's private food."""
-    return list(
+def favourites_query(user: User) -> models.QuerySet[Food]:
+    """The user's favourite foods by name. Never another user's private food."""
+    return (
         Food.objects.available_to(user)
         .filter(Exists(FavoriteFood.objects.filter(patient=user, food=OuterRef("pk"))))
-        .order_by("name_en", "pk")[:limit]
+        .order_by("name_en", "pk")
     )
+
+
+def favourite_foods(user: User, limit: int | None = 50) -> list[Food]:
+    """The user's favourite foods by name (one query)."""
+    return list(favourites_query(user)[:limit])

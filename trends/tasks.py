@@ -3,7 +3,8 @@ and the function that enqueues a week's build.
 
 All idempotent (upserts on the patient-week key), so acks_late redelivery, a
 duplicate beat or two builds at once leave one identical row. Retries follow
-msgut.celery.RETRY_ON_IO_ERRORS.
+msgut.celery.RETRY_ON_IO_ERRORS. A patient who erased their account while a build waited
+in the queue has nothing left to build: the task skips them quietly.
 """
 
 import logging
@@ -11,8 +12,10 @@ from datetime import date
 
 from celery import shared_task
 from django.conf import settings
+from django.db import IntegrityError
 from django.utils import timezone
 
+from accounts.selectors import existing_user_ids
 from msgut.celery import RETRY_ON_IO_ERRORS
 from trends import services, weekly
 
@@ -25,17 +28,36 @@ DEBOUNCE_SECONDS = getattr(settings, "TRENDS_DEBOUNCE_SECONDS", 30)
 @shared_task(**RETRY_ON_IO_ERRORS)
 def build_week_task(patient_id: int, week: str) -> int:
     """Build one patient's ISO week (`week`: an ISO date within it). Returns the rows written (0 or 1)."""
-    return services.run_week_build(patient_id=patient_id, week=date.fromisoformat(week)).written
+    if not existing_user_ids([patient_id]):
+        logger.info("patient %s no longer exists: no week to build", patient_id)
+        return 0
+    try:
+        return services.run_week_build(patient_id=patient_id, week=date.fromisoformat(week)).written
+    except IntegrityError:
+        # Erased while the week was being built: their row would point at nobody.
+        if existing_user_ids([patient_id]):
+            raise
+        logger.info("patient %s was erased during the build of a week: nothing stored", patient_id)
+        return 0
 
 
 @shared_task(**RETRY_ON_IO_ERRORS)
 def rebuild_patients_task(patient_ids: list[int], start: str | None = None, end: str | None = None) -> int:
     """Rebuild the weeks of patients whose day scores were recomputed (`start`, `end`: ISO dates or None for all)."""
-    return services.rebuild_patients(
-        patient_ids=patient_ids,
-        start=date.fromisoformat(start) if start else None,
-        end=date.fromisoformat(end) if end else None,
-    ).written
+    ids = existing_user_ids(patient_ids)
+    try:
+        return services.rebuild_patients(
+            patient_ids=ids,
+            start=date.fromisoformat(start) if start else None,
+            end=date.fromisoformat(end) if end else None,
+        ).written
+    except IntegrityError:
+        # One of them was erased during the rebuild: the others again, without them.
+        remaining = existing_user_ids(ids)
+        if remaining == ids:
+            raise
+        logger.info("%s patients were erased during a rebuild of weeks", len(ids) - len(remaining))
+        return rebuild_patients_task(remaining, start, end)
 
 
 @shared_task(**RETRY_ON_IO_ERRORS)

@@ -20,7 +20,13 @@ def day_score_panel(patient: Any, day: date, items: Iterable[MealItem] | None = 
     """
     if not getattr(patient, "is_authenticated", False):
         return {"panel": None, "day": day, "lines": []}
-    panel = selectors.day_panel(patient, day)
+    return panel_context(selectors.day_panel(patient, day), patient, day, items)
+
+
+def panel_context(
+    panel: selectors.DayPanel, patient: Any, day: date, items: Iterable[MealItem] | None = None
+) -> dict[str, Any]:
+    """What the panel template draws from a day's score: a line per rule, with the foods it counted."""
     language = (get_language() or "en")[:2]
     specs = {spec["key"]: spec for spec in selectors.version_specs(panel.version)} if panel.version else {}
     foods = selectors.day_foods(patient, day, items) if panel.breakdown else []

@@ -5,14 +5,18 @@ from datetime import timedelta
 
 import time_machine
 from django.conf import settings
-from django.test import Client
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import UserSession
 from accounts.reauth import RECENT_AUTH_SECONDS
+from accounts.reauth import SESSION_KEY as RECENT_AUTH_KEY
 from accounts.selectors import describe_device, session_id
 from audit.models import Action, AuditEvent
+from tests.conftest import verified_login
 from tests.factories import PASSWORD
 
 FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0"
@@ -156,3 +160,99 @@ def test_devices_are_named_as_people_know_them():
     assert describe_device(SAFARI_IPHONE) == "Safari on iPhone"
     assert describe_device(EDGE_WINDOWS) == "Edge on Windows"
     assert describe_device("") == "Unknown browser"
+
+
+def session_writes(queries: list[dict]) -> list[str]:
+    return [
+        q["sql"] for q in queries if q["sql"].startswith(("UPDATE", "INSERT")) and "accounts_usersession" in q["sql"]
+    ]
+
+
+def test_an_unchanged_session_is_written_at_most_once_a_minute(patient):
+    assert settings.SESSION_WRITE_INTERVAL_SECONDS == 60
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        client = Client()
+        sign_in(client, patient)
+        (row,) = UserSession.objects.filter(user=patient)
+        traveller.shift(timedelta(seconds=59))
+        with CaptureQueriesContext(connection) as within:
+            assert client.get(reverse("accounts:profile")).status_code == 200
+        assert session_writes(within.captured_queries) == []
+        assert UserSession.objects.get(pk=row.pk).expire_date == row.expire_date
+        traveller.shift(timedelta(seconds=1))
+        with CaptureQueriesContext(connection) as after:
+            assert client.get(reverse("accounts:profile")).status_code == 200
+        assert len(session_writes(after.captured_queries)) == 1
+        renewed = UserSession.objects.get(pk=row.pk)
+        assert renewed.last_seen == start + timedelta(seconds=60)
+        assert renewed.expire_date == start + timedelta(seconds=60 + settings.SESSION_COOKIE_AGE)
+
+
+def test_a_changed_session_is_written_at_once(patient):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        client = Client()
+        sign_in(client, patient)
+        traveller.shift(timedelta(seconds=10))
+        # Confirming the password puts its time in the session: written within the minute.
+        client.post(reverse("accounts:reauth"), {"password": PASSWORD, "next": "/accounts/settings/"})
+        row = UserSession.objects.get(user=patient)
+        assert row.get_decoded()[RECENT_AUTH_KEY] == int((start + timedelta(seconds=10)).timestamp())
+        assert row.last_seen == start + timedelta(seconds=10)
+
+
+def test_the_idle_timeout_holds_to_the_minute_when_writes_are_skipped(patient):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        client = Client()
+        sign_in(client, patient)  # written: idle until start + 30 min
+        traveller.shift(timedelta(seconds=50))
+        assert client.get(reverse("accounts:profile")).status_code == 200  # not written
+        # The session ends 30 minutes after its last write: never later than 30 idle minutes,
+        # at most a minute earlier.
+        traveller.shift(timedelta(minutes=29))
+        assert client.get(reverse("accounts:profile")).status_code == 200  # 29 min 50 s: written
+        traveller.shift(timedelta(minutes=30, seconds=1))
+        response = client.get(reverse("accounts:profile"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_signing_out_within_the_minute_still_ends_the_session_for_a_replayed_cookie(patient):
+    client = Client()
+    sign_in(client, patient)
+    assert client.get(reverse("accounts:profile")).status_code == 200  # not written again
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client.post(reverse("accounts:logout"))
+    assert not UserSession.objects.filter(user=patient).exists()
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    assert replay.get(reverse("accounts:profile")).status_code == 302
+
+
+@override_settings(ROOT_URLCONF="bench.urls")
+def test_a_signed_in_request_reads_the_session_and_the_user_with_their_profile_and_writes_nothing(patient):
+    client = Client()
+    sign_in(client, patient)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/bench/bare").status_code == 200
+    tables = [q["sql"].split(" FROM ", 1)[1].split()[0] for q in captured.captured_queries]
+    assert tables == ['"accounts_usersession"', '"accounts_user"'], [q["sql"] for q in captured.captured_queries]
+    assert '"accounts_profile"' in captured.captured_queries[1]["sql"]
+
+
+def test_a_clinician_request_loads_the_authenticator_once(clinician):
+    client = Client()
+    verified_login(client, clinician)
+    client.get(reverse("clinic:dashboard"))
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("clinic:dashboard")).status_code == 200
+    devices = [q for q in captured.captured_queries if '"accounts_authenticator"' in q["sql"]]
+    users = [
+        q
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "accounts_user"."id", "accounts_user"."password"')
+    ]
+    assert len(devices) == 1
+    assert len(users) == 1

@@ -85,7 +85,12 @@ def test_each_day_lists_its_foods_with_amounts_from_one_query(patient, clinician
     with CaptureQueriesContext(connection) as thirty_days:
         page = client.get(url).content.decode()
     assert len(thirty_days) == len(two_days)
-    assert page.count("Oat flakes") == 30 and "2 × 1 bowl · 80 g" in page
+    # The table lists the newest 14 days with their foods; the next page the 14 before them.
+    assert page.count("Oat flakes") == 14 and "2 × 1 bowl · 80 g" in page
+    with CaptureQueriesContext(connection) as second_page:
+        page = client.get(url, {"page": 2}).content.decode()
+    assert len(second_page) == len(two_days)
+    assert page.count("Oat flakes") == 14 and "2 × 1 bowl · 80 g" in page
 
 
 def test_the_evidence_rounds_as_the_dashboard_columns_do(patient, clinician, granted, today):

@@ -66,9 +66,11 @@ def test_an_edited_fiber_target_reaches_the_rule_page_the_day_panel_and_the_char
     assert "Weight: 20 of 100 points." in rule_page
     listing = client.get(reverse("guidance:rules")).content.decode()
     assert "Goal: 30 g a day." in listing
+    # The day page folds the panel into its score line; opening it asks for the panel.
     day_page = client.get(reverse("tracker:day", args=[DAY])).content.decode()
-    panel = day_page[day_page.index('class="guidance-panel"') :]
-    assert "30 g" in panel and "25 g" not in panel
+    assert reverse("tracker:day-score", args=[DAY]) in day_page
+    panel = client.get(reverse("tracker:day-score", args=[DAY]), headers={"HX-Request": "true"}).content.decode()
+    assert 'class="guidance-panel"' in panel and "30 g" in panel and "25 g" not in panel
     trends = client.get(reverse("trends:dashboard"), {"start": "2026-02-02", "end": "2026-03-06"}).content.decode()
     target = next(t for t in chart_figure(trends, "food")["data"] if t.get("mode") == "lines" and "target" in t["name"])
     assert target["y"] == [30, 30]

@@ -1,13 +1,52 @@
 import datetime as dt
+import os
+import subprocess
+import sys
 import zoneinfo
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.db import connection
 
+from tests.conftest import need
 from tests.tracker.factories import FoodFactory
 
 TODAY = dt.date(2026, 11, 20)
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+
+
+# Tests that run again on SQLite, what `make run` serves, from a PostgreSQL run: all of them in one
+# subprocess (SQLite's migrations are paid once). Their modules share the xdist group "sqlite".
+ON_SQLITE = (
+    "tests/tracker/test_search_cases.py::test_write_every_result",
+    "tests/tracker/test_sqlite_day.py::test_a_logged_day_answers_on_every_day_page",
+)
+# Set in that subprocess: where the search cases' test writes its results.
+SEARCH_RESULTS_ENV = "MSGUT_SEARCH_RESULTS"
+
+
+@pytest.fixture(scope="session")
+def sqlite_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The ON_SQLITE tests run on SQLite (`-rA` lists each one's outcome), and the search results file."""
+    need(connection.vendor == "postgresql", "this run is on SQLite already (set DATABASE_URL to compare)")
+    results = tmp_path_factory.mktemp("sqlite") / "search-results.json"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_XDIST_WORKER"}}
+    env[SEARCH_RESULTS_ENV] = str(results)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q", "-rA", *ON_SQLITE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,  # the tests' assertions show its output
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    return run, results
+
+
+def passed_on_sqlite(run: subprocess.CompletedProcess[str], test: str) -> bool:
+    return f"PASSED {next(t for t in ON_SQLITE if t.endswith(f'::{test}'))}" in run.stdout
 
 
 @pytest.fixture

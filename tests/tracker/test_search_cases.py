@@ -10,27 +10,22 @@ the same results, so the cases pass there too.
 import csv
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from tests.conftest import need
+from tests.tracker.conftest import SEARCH_RESULTS_ENV, passed_on_sqlite
 from tracker import selectors
 from tracker.catalog import load_catalog
 from tracker.models import Food
 from tracker.search import LANGUAGES
 
 CASES_CSV = Path(__file__).resolve().parents[2] / "tracker" / "data" / "search_cases.csv"
-# Set in the subprocess (which runs `test_write_every_result` alone): where to write its results.
-RESULTS_ENV = "MSGUT_SEARCH_RESULTS"
 
 with CASES_CSV.open(encoding="utf-8", newline="") as handle:
     CASES = [(row["query"], row["lang"], row["expected_name_en_in_top3"]) for row in csv.DictReader(handle)]
 
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("search_cases")]
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("sqlite")]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -70,39 +65,16 @@ def test_the_food_is_in_the_first_three_results(query, lang, expected):
 
 def test_write_every_result(tmp_path):
     """What the other-database run compares (in that run, to the file it was given)."""
-    path = Path(os.environ.get(RESULTS_ENV) or tmp_path / "results.json")
+    path = Path(os.environ.get(SEARCH_RESULTS_ENV) or tmp_path / "results.json")
     results = every_result()
     path.write_text(json.dumps(results, ensure_ascii=False, indent=0), encoding="utf-8")
     assert all(results.values())
 
 
 @pytest.mark.services
-def test_sqlite_gives_the_same_results_as_postgresql(tmp_path):
-    need(connection.vendor == "postgresql", "the comparison runs from a PostgreSQL run (set DATABASE_URL)")
-    out = tmp_path / "sqlite.json"
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_XDIST_WORKER"}}
-    env[RESULTS_ENV] = str(out)
-    run = subprocess.run(
-        # --no-migrations: the SQLite tables straight from the models (the same schema, as
-        # `makemigrations --check` holds), without replaying every migration for one test.
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:xdist",
-            "--no-migrations",
-            "-q",
-            f"{__file__}::{test_write_every_result.__name__}",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,  # the assertion below shows its output
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+def test_sqlite_gives_the_same_results_as_postgresql(sqlite_run):
+    run, out = sqlite_run
+    assert passed_on_sqlite(run, test_write_every_result.__name__), run.stdout[-4000:] + run.stderr[-2000:]
     sqlite = json.loads(out.read_text(encoding="utf-8"))
     postgresql = every_result()
     assert len(sqlite) == len(postgresql) == len({(q, lang) for q, lang, _ in CASES})

@@ -170,14 +170,11 @@ def symptoms_line(symptoms: SymptomLog | None, stools: list[StoolEvent]) -> str:
     return line[:1].upper() + line[1:]
 
 
-@register.inclusion_tag("tracker/_day_score.html", takes_context=True)
-def folded_day_score(context: template.Context, patient: Any, day: Any) -> dict[str, Any]:
-    """The guidance panel folded under one line with the day's total (one reading of the panel; the
-    day's meal items come from the page's log when it has read them)."""
-    from guidance.templatetags.guidance_tags import day_score_panel  # noqa: PLC0415 - guidance loads after tracker
+@register.inclusion_tag("tracker/_day_score.html")
+def folded_day_score(patient: Any, day: Any) -> dict[str, Any]:
+    """The day's total on one line; its panel, a line per rule, is drawn when the patient opens it
+    (tracker:day-score), so neither the page nor each save's answer pays for it unread."""
+    from guidance.selectors import day_panel  # noqa: PLC0415 - guidance loads after tracker
 
-    log = context.get("log")
-    items = None
-    if log is not None and log.day == day and "meals" not in log.hidden:
-        items = sorted((item for meal in log.meals for item in meal.items), key=lambda i: (i.created_at, i.pk))
-    return day_score_panel(patient, day, items)
+    panel = day_panel(patient, day)
+    return {"panel": panel, "day": day, "total": panel.total, "lines": []}

@@ -31,6 +31,7 @@ from tracker.forms import (
     StoolForm,
     SymptomsForm,
 )
+from tracker.fragments import Addresses
 from tracker.measures import MFIS_INTERVAL_DAYS
 from tracker.models import Food, MealType
 
@@ -107,6 +108,7 @@ def day_context(log: selectors.DayLog, bound: dict[str, Any] | None = None) -> d
     today = selectors.patient_today()
     return {
         "log": log,
+        "item_links": Addresses(log.day),
         "day": log.day,
         "today": today,
         "is_today": log.day == today,

@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import patient_required
+from guidance.selectors import day_panel
+from guidance.templatetags.guidance_tags import panel_context
 from msgut.http import AuthenticatedHttpRequest, PatientHttpRequest
 from tracker import selectors
 from tracker.forms import DatePickForm, FoodSearchForm
@@ -92,3 +94,15 @@ def section(request: PatientHttpRequest, day: date, section: str) -> HttpRespons
         context["meal"] = next(m for m in log.meals if m.meal == meal)
         return HttpResponse(render_to_string("tracker/day.html#meal-body", context, request=request))
     return HttpResponse(render_fragment(request, section, context))
+
+
+@require_GET
+@patient_required
+@past_or_today
+def day_score(request: PatientHttpRequest, day: date) -> HttpResponse:
+    """The day's guidance panel, a line per rule: htmx asks for it when the page's folded score line is
+    opened; without JavaScript it is a page of its own."""
+    context = {**panel_context(day_panel(request.user, day), request.user, day), "day": day}
+    if request.htmx:
+        return render(request, "guidance/day_score_panel.html", context)
+    return render(request, "tracker/day_score.html", {**context, "is_today": day == selectors.patient_today()})

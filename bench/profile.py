@@ -1,0 +1,96 @@
+"""Where a page's time goes: cProfile over repeated requests, through the whole middleware.
+
+    python -m bench.profile [today|month|dashboard|review] [--requests 20] [--top 25]
+
+Runs against the data `make bench` generated (BENCH_DATABASE_URL, default msgut_bench; run
+`make bench` once first), as its first generated patient (the clinician for the clinician pages).
+Prints the functions with the most time of their own and the ones with the most time in total,
+and the share of the request spent rendering templates, reversing URLs and in SQL.
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import time
+from datetime import timedelta
+from typing import Any
+
+from bench.common import setup_django
+from bench.run import DEFAULT_DB
+
+PAGES = ("today", "month", "dashboard", "review")
+# (what it is, a substring of the profiled function's "file:line(name)")
+SHARES = (
+    ("template rendering", "django/template/base.py:1047(render)"),
+    ("URL reversals", "django/urls/base.py:28(reverse)"),
+    ("SQL (driver and ORM compile, not the server)", "django/db/backends/utils.py:78(_execute_with_wrappers)"),
+)
+
+
+def request_for(page: str) -> Any:
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts.models import User
+    from tests.conftest import verified_login
+    from tracker.management.commands.generate_data import GENERATED_DOMAIN
+
+    patient = User.objects.filter(email__endswith=f"@{GENERATED_DOMAIN}").order_by("id").first()
+    if patient is None:
+        raise SystemExit("no generated patient: run `make bench` first")
+    client = Client()
+    if page in ("today", "month"):
+        client.force_login(patient)
+        url = reverse("tracker:today" if page == "today" else "tracker:month")
+        return lambda: client.get(url)
+    clinician = User.objects.get(email="bench-clinician@bench.msgut")
+    verified_login(client, clinician)
+    if page == "dashboard":
+        url = reverse("clinic:dashboard")
+        return lambda: client.get(url)
+    today = timezone.localdate()
+    url = reverse("clinic:patient", args=[patient.pk])
+    query = {"start": (today - timedelta(days=364)).isoformat(), "end": today.isoformat()}
+    return lambda: client.get(url, query)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("page", choices=PAGES, nargs="?", default="today")
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+    setup_django(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB, create=False)
+    from django.test import override_settings
+
+    with override_settings(ALLOWED_HOSTS=["testserver"]):
+        call = request_for(args.page)
+        for _ in range(5):
+            call()
+        profiler = cProfile.Profile()
+        cpu = time.process_time()
+        profiler.enable()
+        for _ in range(args.requests):
+            call()
+        profiler.disable()
+        cpu = (time.process_time() - cpu) * 1000 / args.requests
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt  # type: ignore[attr-defined]  # pstats keeps it, typeshed omits it
+    print(f"{args.page}: {args.requests} requests, {cpu:.1f} ms of CPU each under the profiler")
+    entries: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    for label, needle in SHARES:
+        found = [value for key, value in entries.items() if needle in f"{key[0]}:{key[1]}({key[2]})"]
+        if found:
+            print(f"  {label}: {100 * found[0][3] / total:.0f} % ({found[0][1]} calls a request / {args.requests})")
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.top)
+        print(f"\n== by {order}")
+        print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:6000])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""`make run` serves the app on SQLite: the day pages must answer there as on PostgreSQL.
+
+The day page reads most of a day in one query of sub-selects returned as JSON, whose SQL differs
+between the two databases; CI runs on PostgreSQL, so the first test runs again on SQLite in a subprocess
+(tests/tracker/conftest.py `sqlite_run`), as `make run` would serve it.
+"""
+
+import pytest
+from django.urls import reverse
+
+from tests.tracker.conftest import passed_on_sqlite
+from tests.tracker.factories import FatigueFactory, FoodFactory, LifestyleFactory, MealItemFactory, SleepFactory
+from tracker.selectors import today_of
+
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("sqlite")]
+
+
+def test_a_logged_day_answers_on_every_day_page(patient_client, patient):
+    day = today_of(patient)
+    MealItemFactory(patient=patient, date=day, meal="lunch", food=FoodFactory(name_en="Lentil soup"), grams=250)
+    SleepFactory(patient=patient, date=day)
+    FatigueFactory(patient=patient, date=day, score=4)
+    LifestyleFactory(patient=patient, date=day, activity_minutes=30)
+    page = patient_client.get(reverse("tracker:today"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Lentil soup" in html and "4 out of 10" in html
+    panel = patient_client.get(reverse("tracker:day-score", args=[day]), headers={"HX-Request": "true"})
+    assert panel.status_code == 200 and "guidance-panel" in panel.content.decode()
+    for name in ("tracker:month", "trends:dashboard"):
+        assert patient_client.get(reverse(name)).status_code == 200, name
+
+
+@pytest.mark.services
+def test_the_day_pages_answer_on_sqlite_as_make_run_serves_them(sqlite_run):
+    run, _results = sqlite_run
+    assert passed_on_sqlite(run, test_a_logged_day_answers_on_every_day_page.__name__), (
+        run.stdout[-4000:] + run.stderr[-2000:]
+    )
