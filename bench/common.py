@@ -36,6 +36,17 @@ BENCH_ENV = {
     "DJANGO_SETTINGS_MODULE": "msgut.settings",
 }
 
+# Debian's chromium, quiet: no sandbox (containers), no GPU, no background traffic or first-run screens.
+# bench.logging_effort and the browser tests launch it with these.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 
 def database_url(name: str, server: str = SERVER) -> str:
     return f"{server}/{name}"

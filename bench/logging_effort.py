@@ -25,17 +25,9 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bench.common import ROOT, database_url, drop_database, setup_django
+from bench.common import CHROMIUM_ARGS, ROOT, database_url, drop_database, setup_django
 
 WIDTH, HEIGHT = 390, 844
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS: Any = None  # a directory for screenshots, from --screenshots
 PASSPHRASE = "a long passphrase for my daily log"
 # (meal, the word a person would type, the food to add). Typing stops as soon as the food shows

@@ -2,17 +2,8 @@ import pytest
 from django.db import connections
 from playwright.sync_api import sync_playwright
 
+from bench.common import CHROMIUM_ARGS
 from tests.conftest import chromium_path
-
-# Debian's chromium, quiet: no sandbox (containers), no GPU, no background traffic or first-run screens.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
