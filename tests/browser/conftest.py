@@ -29,12 +29,14 @@ def chromium():
 
 
 @pytest.fixture
-def open_page(chromium, live_server):
+def open_page(chromium, live_server, transactional_db):
     """Opens a page in a new browser context: `open_page(viewport=..., locale="en-GB", timeout=15000, **options)`,
     the options going to `new_context` (is_mobile, has_touch, java_script_enabled, bypass_csp...).
 
     The page carries `base_url` (the live server) and `console_errors` (console messages of type error,
-    from the moment it opened). Each call is a new context; any a test leaves open are closed after it.
+    from the moment it opened). Each call is a new context; any a test leaves open are closed after it,
+    before the database is emptied (this fixture comes after `transactional_db`, so it ends before it):
+    a page still sending something then could otherwise write while the tables are being emptied.
     """
     contexts = []
 
