@@ -22,7 +22,7 @@ from clinic.models import ConsentWording, EDSSScore
 from clinic.services import grant_access
 from guidance.models import RuleSetVersion
 from guidance.services import rescore_patients
-from tests.browser.test_tracker_day import _sign_in
+from tests.browser.conftest import signed_in
 from tests.factories import PASSWORD, ClinicianFactory, PatientFactory
 from tests.otp import totp_code
 from tracker.demo import make_history, mfis_items
@@ -109,18 +109,17 @@ def test_a_clinician_signs_in_with_a_code_opens_a_flagged_patient_and_exports_fh
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_report_prints_once_and_hides_its_print_button_without_javascript(open_page, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_the_report_prints_once_and_hides_its_print_button_without_javascript(open_page):
     patient = PatientFactory()
-    page = _sign_in(open_page(viewport=DESKTOP, locale="en-GB"), patient.email)
+    report = f"/clinic/patients/{patient.pk}/report/"
+    page = open_page(viewport=DESKTOP, locale="en-GB")
     page.add_init_script("window.prints = 0; window.print = function () { window.prints += 1; };")
-    page.goto(f"{page.base_url}/clinic/patients/{patient.pk}/report/")
+    signed_in(page, patient, path=report)
     page.get_by_role("button", name="Print or save as PDF").click()
     page.wait_for_timeout(200)
     assert page.evaluate("window.prints") == 1
 
-    plain = _sign_in(open_page(viewport=DESKTOP, locale="en-GB", java_script_enabled=False), patient.email)
-    plain.goto(f"{plain.base_url}/clinic/patients/{patient.pk}/report/")
+    plain = signed_in(open_page(viewport=DESKTOP, locale="en-GB", java_script_enabled=False), patient, path=report)
     # A button that could do nothing without scripts is not shown; the browser's own print still works.
     assert not plain.get_by_role("button", name="Print or save as PDF").is_visible()
 
@@ -131,24 +130,18 @@ def test_the_patient_list_pages_fifty_at_a_time_at_desktop_and_phone_width(open_
     if not ConsentWording.objects.exists():  # transactional tests flush the data migration's row
         ConsentWording.objects.create(version=1, text_en="I agree.", text_fr="J'accepte.")
     clinician = ClinicianFactory(display_name="Dr Pages")
-    device = Authenticator.new(user=clinician, confirmed=True)
     for n in range(60):
         patient = PatientFactory(display_name=f"Patient {n:02d}")
         grant_access(patient=patient, clinician=clinician, wording=ConsentWording.current())
     artifacts = Path(__file__).resolve().parents[2] / "artifacts"
     artifacts.mkdir(exist_ok=True)
-    page = open_page(viewport=DESKTOP, locale="en-GB")
-    page.goto(f"{page.base_url}/accounts/login/")
-    page.fill("input[name=username]", clinician.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url("**/two-factor/verify/**")
-    page.fill("input[name=code]", totp_code(device))  # once: a code is good for one sign-in
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url("**/clinic/")
+    # Signed in with the second factor passed (signing in with a code is the first test's subject).
+    page = signed_in(open_page(viewport=DESKTOP, locale="en-GB"), clinician, verified=True)
+    assert page.url == f"{page.base_url}/clinic/"
     for name, viewport in (("desktop", DESKTOP), ("phone", {"width": 390, "height": 844})):
         page.set_viewport_size(viewport)
-        page.goto(f"{page.base_url}/clinic/")
+        if name != "desktop":  # signed in at desktop width, the list is open already
+            page.goto(f"{page.base_url}/clinic/")
         rows = page.locator("#patient-list tbody tr")
         expect(rows).to_have_count(50)
         pager = page.get_by_role("navigation", name="Pages of the patient list")

@@ -7,13 +7,14 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_tracker_day import PHONE, _sign_in, _today, returning_patient  # noqa: F401
+from tests.browser.conftest import signed_in
+from tests.browser.test_tracker_day import PHONE, _today, returning_patient  # noqa: F401
 from tracker.models import MealItem
 
 
 @pytest.mark.browser
 def test_letters_typed_while_an_add_is_saving_are_kept(open_page, live_server, returning_patient):  # noqa: F811
-    page = _sign_in(open_page(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"), returning_patient.email)
+    page = signed_in(open_page(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"), returning_patient)
 
     # Every add takes 1.2 s to answer: long enough to type a whole word meanwhile.
     def slow(route):
@@ -59,7 +60,7 @@ def test_letters_typed_while_an_add_is_saving_are_kept(open_page, live_server, r
 
 @pytest.mark.browser
 def test_a_double_tap_adds_one_item(open_page, live_server, returning_patient):  # noqa: F811
-    page = _sign_in(open_page(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"), returning_patient.email)
+    page = signed_in(open_page(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"), returning_patient)
     chip = page.locator("#meal-snack").get_by_role("button", name=re.compile("Add Apple"))
     chip.dblclick()
     expect(page.locator("#meal-snack .item")).to_have_count(1)

@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, PatientFactory
+from tests.browser.conftest import signed_in
+from tests.factories import PatientFactory
 from tracker.catalog import load_catalog
 
 PHONE = {"width": 390, "height": 844}
@@ -19,12 +20,7 @@ def patient_with_catalog(transactional_db):
 
 @pytest.mark.browser
 def test_typos_plurals_and_synonyms_find_the_food_at_phone_width(open_page, patient_with_catalog):
-    page = open_page(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB")
-    page.goto(f"{page.base_url}/accounts/login/")
-    page.get_by_label("Email").fill(patient_with_catalog.email)
-    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    page = signed_in(open_page(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"), patient_with_catalog)
     page.console_errors.clear()
 
     search = page.get_by_label(re.compile("Find a food for breakfast", re.I))

@@ -8,7 +8,6 @@ import contextlib
 import datetime as dt
 import importlib
 import os
-import re
 import tempfile
 import zoneinfo
 from pathlib import Path
@@ -22,7 +21,8 @@ from accounts.models import Profile
 from accounts.services import profile_of
 from guidance import selectors, services
 from msgut.celery import app
-from tests.factories import PASSWORD, PatientFactory
+from tests.browser.conftest import signed_in
+from tests.factories import PatientFactory
 from tracker.catalog import load_catalog
 from tracker.models import Food, Lifestyle, MealItem
 
@@ -96,12 +96,8 @@ def reviewed(transactional_db):
     return patient, newcomer, days
 
 
-def _sign_in(page, email, language):
-    page.goto(f"{page.base_url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+def _sign_in(page, user, language):
+    signed_in(page, user)
     if language == "fr":
         page.get_by_role("button", name="Français").click()
         page.wait_for_load_state()
@@ -152,7 +148,7 @@ def test_the_day_page_says_what_v2_counted_for_each_case(open_page, live_server,
     """In English, then in French (each language signs in afresh, as a patient would)."""
     patient, newcomer, days = reviewed
     for language in ("en", "fr"):
-        page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), patient.email, language)
+        page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), patient, language)
         for case, day in days.items():
             text = _panel(page, f"{live_server.url}/day/{day.isoformat()}/", f"{case}-{language}")
             for sentence in EXPECTED[language][case]:
@@ -161,7 +157,7 @@ def test_the_day_page_says_what_v2_counted_for_each_case(open_page, live_server,
             assert ".txt" not in text, f"{case} ({language})"
             width = page.evaluate("() => document.documentElement.scrollWidth")
             assert width <= PHONE["width"], f"{case} ({language}): the page scrolls sideways ({width}px)"
-        page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), newcomer.email, language)
+        page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), newcomer, language)
         text = _panel(page, f"{live_server.url}/day/{_today().isoformat()}/", f"newcomer-{language}")
         for sentence in EXPECTED[language]["newcomer"]:
             assert sentence in text, f"newcomer ({language}): {sentence!r} not in\n{text}"
@@ -176,7 +172,7 @@ def test_a_rule_page_names_its_article_and_its_references(open_page, live_server
         for viewport in (PHONE, {"width": 1280, "height": 900}):
             where = f"{language} at {viewport['width']} px"
             Profile.objects.filter(user=patient).update(language=start_language)
-            page = _sign_in(open_page(viewport=viewport, locale="en-GB"), patient.email, language)
+            page = _sign_in(open_page(viewport=viewport, locale="en-GB"), patient, language)
             page.goto(f"{live_server.url}/guidance/rules/fermented/")
             article = page.locator("article.guidance-rationale")
             expect(article).to_be_visible()

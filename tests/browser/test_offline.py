@@ -14,10 +14,10 @@ from playwright.sync_api import expect
 
 from accounts.services import end_sessions
 from tests.browser import test_tracker_day
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM_ARGS, sign_in_with_form, signed_in
 from tests.browser.test_foundation import axe_violations
 from tests.browser.test_reminders import ARTIFACTS
-from tests.browser.test_tracker_day import PHONE, _sign_in, _today
+from tests.browser.test_tracker_day import PHONE, _today
 from tests.conftest import chromium_path
 from tracker.models import FatigueRating, MealItem, SleepDiary
 
@@ -71,7 +71,7 @@ def test_the_day_page_is_installable_with_its_manifest_worker_and_icons(
         errors: list[str] = []
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         page.base_url = live_server.url
-        _sign_in(page, returning_patient.email)
+        signed_in(page, returning_patient)
         assert page.url.endswith("/day/")
         controlled(page)
         scope = page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.scope)")
@@ -100,7 +100,7 @@ def test_the_day_page_is_installable_with_its_manifest_worker_and_icons(
 @pytest.mark.browser
 def test_a_patient_logs_through_a_dead_zone_and_each_entry_arrives_once(open_page, returning_patient):
     patient = returning_patient
-    page = _sign_in(open_page(viewport=PHONE, is_mobile=True, has_touch=True), patient.email)
+    page = signed_in(open_page(viewport=PHONE, is_mobile=True, has_touch=True), patient)
     controlled(page)
     page.reload()  # the worker keeps this person's day page from now on
     expect(page.locator("h1")).to_contain_text("Today")
@@ -175,7 +175,7 @@ def test_a_patient_logs_through_a_dead_zone_and_each_entry_arrives_once(open_pag
 
 @pytest.mark.browser
 def test_the_kept_day_page_opened_offline_the_next_morning_says_which_day_it_logs(open_page, returning_patient):
-    page = _sign_in(open_page(viewport=PHONE), returning_patient.email)
+    page = signed_in(open_page(viewport=PHONE), returning_patient)
     controlled(page)
     page.reload()
     today = _today()
@@ -194,7 +194,7 @@ def test_a_save_whose_answer_is_lost_is_kept_and_sent_again_without_a_duplicate(
     """The phone says it is online but the network drops the answer: the server saved the food, the
     page never heard. Kept and sent again with the same token, it stays one food."""
     patient = returning_patient
-    page = _sign_in(open_page(viewport=PHONE), patient.email)
+    page = signed_in(open_page(viewport=PHONE), patient)
     controlled(page)
 
     def saved_then_lost(route):
@@ -218,7 +218,7 @@ def test_a_save_whose_answer_is_lost_is_kept_and_sent_again_without_a_duplicate(
 @pytest.mark.browser
 def test_entries_wait_for_the_patient_to_sign_in_again_then_go(open_page, returning_patient):
     patient = returning_patient
-    page = _sign_in(open_page(viewport=PHONE), patient.email)
+    page = signed_in(open_page(viewport=PHONE), patient)
     controlled(page)
     page.context.set_offline(True)
     page.locator("#fatigue").get_by_role("button", name="3", exact=True).click()
@@ -235,7 +235,7 @@ def test_entries_wait_for_the_patient_to_sign_in_again_then_go(open_page, return
         "Entries logged offline on this phone wait for their owner to sign in."
     )
     expect(queued(page)).to_have_count(0)  # signed out, nothing of the entries is shown
-    _sign_in(page, patient.email)
+    sign_in_with_form(page, patient.email)
     expect(page.locator("[data-offline-status]")).to_have_text("Everything you logged offline is sent.", timeout=20000)
     assert list(FatigueRating.objects.filter(patient=patient).values_list("score", flat=True)) == [3]
 
@@ -243,7 +243,7 @@ def test_entries_wait_for_the_patient_to_sign_in_again_then_go(open_page, return
 @pytest.mark.browser
 def test_an_entry_the_server_refuses_is_shown_with_its_reason_until_removed(open_page, returning_patient):
     patient = returning_patient
-    page = _sign_in(open_page(viewport=DESKTOP), patient.email)
+    page = signed_in(open_page(viewport=DESKTOP), patient)
     controlled(page)
     page.context.set_offline(True)
     sleep = page.locator("#sleep")
@@ -295,7 +295,7 @@ def ask_to_sign_out_with_one_entry_unsent(page, score: str):
 @pytest.mark.browser
 def test_signing_out_anyway_with_unsent_entries_clears_every_cache_and_the_queue(open_page, returning_patient):
     patient = returning_patient
-    page = _sign_in(open_page(viewport=PHONE), patient.email)
+    page = signed_in(open_page(viewport=PHONE), patient)
     warning = ask_to_sign_out_with_one_entry_unsent(page, "7")
     shoot(page, "offline-signout-warning-390")
     warning.get_by_role("button", name="Sign out anyway").click()
@@ -307,7 +307,7 @@ def test_signing_out_anyway_with_unsent_entries_clears_every_cache_and_the_queue
 @pytest.mark.browser
 def test_signing_out_can_send_the_entries_first(open_page, returning_patient):
     patient = returning_patient
-    page = _sign_in(open_page(viewport=PHONE), patient.email)
+    page = signed_in(open_page(viewport=PHONE), patient)
     warning = ask_to_sign_out_with_one_entry_unsent(page, "8")
     page.unroute(re.compile(r"/fatigue/$"))
     warning.get_by_role("button", name="Send").click()
@@ -318,7 +318,7 @@ def test_signing_out_can_send_the_entries_first(open_page, returning_patient):
 
 @pytest.mark.browser
 def test_signing_out_with_everything_sent_clears_at_once(open_page, returning_patient):
-    page = _sign_in(open_page(viewport=PHONE), returning_patient.email)
+    page = signed_in(open_page(viewport=PHONE), returning_patient)
     controlled(page)
     page.reload()
     assert caches_and_databases(page)["caches"]

@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_tracker_day import _sign_in, _today, returning_patient  # noqa: F401
+from tests.browser.conftest import signed_in
+from tests.browser.test_tracker_day import _today, returning_patient  # noqa: F401
 from tracker.models import FatigueRating, Food, Lifestyle, MealItem, SleepDiary, StoolEvent
 
 TARGET = 44
@@ -71,9 +72,10 @@ def test_no_sideways_scrolling_and_44_px_targets(open_page, live_server, returni
     """At 320 px with text at 100 %, then at 390 px with text at 200 %, each in a context of its own."""
     _fill_today(returning_patient)
     for width, text in ((320, "100%"), (390, "200%")):
-        page = _sign_in(open_page(viewport={"width": width, "height": 800}, locale="en-GB"), returning_patient.email)
+        page = signed_in(open_page(viewport={"width": width, "height": 800}, locale="en-GB"), returning_patient)
         for path in PAGES:
-            page.goto(f"{live_server.url}{path}")
+            if page.url != f"{live_server.url}{path}":  # signed in, the day page is open already
+                page.goto(f"{live_server.url}{path}")
             _text_size(page, text)
             assert _overflow(page) <= 1, (width, text, path, _overflow(page))
             if text == "100%":
@@ -92,7 +94,7 @@ def test_no_sideways_scrolling_and_44_px_targets(open_page, live_server, returni
 
 @pytest.mark.browser
 def test_the_phone_menu_reaches_every_destination(open_page, live_server, returning_patient):  # noqa: F811
-    page = _sign_in(open_page(viewport={"width": 320, "height": 700}, locale="en-GB"), returning_patient.email)
+    page = signed_in(open_page(viewport={"width": 320, "height": 700}, locale="en-GB"), returning_patient)
     menu = page.locator("summary", has_text="Menu")
     expect(menu).to_be_visible()
     menu.click()
@@ -110,8 +112,9 @@ def test_the_phone_menu_reaches_every_destination(open_page, live_server, return
 @pytest.mark.browser
 def test_the_month_fits_a_phone_with_each_days_score_and_fatigue(open_page, live_server, returning_patient):  # noqa: F811
     FatigueRating.objects.create(patient=returning_patient, date=_today(), score=6)
-    page = _sign_in(open_page(viewport={"width": 320, "height": 700}, locale="en-GB"), returning_patient.email)
-    page.goto(f"{live_server.url}/day/month/")
+    page = signed_in(
+        open_page(viewport={"width": 320, "height": 700}, locale="en-GB"), returning_patient, path="/day/month/"
+    )
     assert _overflow(page) <= 1
     table = page.locator("table.calendar").bounding_box()
     assert table["x"] + table["width"] <= 320

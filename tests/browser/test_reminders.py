@@ -2,7 +2,6 @@
 show a pushed reminder, stop one from its link signed out; axe-core and target sizes on each page."""
 
 import json
-import re
 from datetime import time
 from pathlib import Path
 
@@ -11,8 +10,9 @@ import pytest
 from reminders import links
 from reminders.models import Channel, Kind, ReminderPreference
 from reminders.push import new_vapid_keys
+from tests.browser.conftest import signed_in
 from tests.browser.test_foundation import axe_violations
-from tests.factories import PASSWORD, PatientFactory
+from tests.factories import PatientFactory
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -33,15 +33,6 @@ def push_configured(settings):
     return public
 
 
-def sign_in(page, email: str):
-    page.goto(f"{page.base_url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-    return page
-
-
 def shoot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -60,8 +51,7 @@ def small_targets(page) -> list[str]:
 
 @pytest.mark.browser
 def test_a_patient_turns_on_a_daily_email_with_javascript_off(open_page, patient, push_configured):
-    page = sign_in(open_page(viewport=PHONE, java_script_enabled=False), patient.email)
-    page.goto(f"{page.base_url}/reminders/")
+    page = signed_in(open_page(viewport=PHONE, java_script_enabled=False), patient, path="/reminders/")
     # Notifications need JavaScript: the page says so and offers no button that cannot work.
     assert page.get_by_text("Allowing notifications needs JavaScript").is_visible()
     assert not page.get_by_role("button", name="Allow notifications on this device").is_visible()
@@ -82,8 +72,7 @@ def test_the_reminders_page_passes_axe_and_offers_notifications_where_the_browse
 ):
     """At phone and desktop width, each in a context of its own."""
     for viewport, width in ((PHONE, 390), (DESKTOP, 1280)):
-        page = sign_in(open_page(viewport=viewport), patient.email)
-        page.goto(f"{page.base_url}/reminders/")
+        page = signed_in(open_page(viewport=viewport), patient, path="/reminders/")
         assert page.get_by_role("button", name="Allow notifications on this device").is_visible(), width
         assert not page.get_by_text("Allowing notifications needs JavaScript").is_visible(), width
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), width
@@ -128,8 +117,7 @@ def test_the_push_worker_shows_a_pushed_reminder_with_a_stop_action(open_page, p
     registrations: list[dict] = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
     cdp.send("ServiceWorker.enable")
-    sign_in(page, patient.email)
-    page.goto(f"{page.base_url}/reminders/")  # permission granted: the page registers the worker itself
+    signed_in(page, patient, path="/reminders/")  # permission granted: the page registers the worker itself
     for _ in range(50):
         if page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.some(x => x.active))"):
             break

@@ -12,7 +12,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, PatientFactory
+from tests.browser.conftest import signed_in
+from tests.factories import PatientFactory
 from tracker.catalog import search_key
 from tracker.models import FatigueRating, FavoriteFood, Food, Lifestyle, MealItem, Relapse, SleepDiary
 
@@ -75,15 +76,6 @@ def returning_patient(transactional_db):
     return patient
 
 
-def _sign_in(page, email):
-    page.goto(f"{page.base_url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-    return page
-
-
 class Taps:
     """Counts what the patient does: each tap, choice or typed field is one interaction."""
 
@@ -105,9 +97,9 @@ def _no_sideways_scroll(page) -> bool:
 
 @pytest.mark.browser
 def test_a_returning_patient_logs_a_day_on_a_phone_in_few_taps(open_page, live_server, returning_patient):
-    page = _sign_in(open_page(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"), returning_patient.email)
+    page = signed_in(open_page(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"), returning_patient)
     errors = page.console_errors
-    errors.clear()  # only what the day page logs counts, not the sign-in
+    errors.clear()  # only what the day page logs counts
     assert page.url.endswith("/day/")
     assert _no_sideways_scroll(page)
     taps = Taps(page)
@@ -161,7 +153,7 @@ def test_a_returning_patient_logs_a_day_on_a_phone_in_few_taps(open_page, live_s
 
 @pytest.mark.browser
 def test_the_day_works_with_javascript_off(open_page, live_server, returning_patient):
-    page = _sign_in(open_page(viewport=PHONE, java_script_enabled=False, locale="en-GB"), returning_patient.email)
+    page = signed_in(open_page(viewport=PHONE, java_script_enabled=False, locale="en-GB"), returning_patient)
     lifestyle = page.locator("#lifestyle")
     lifestyle.get_by_label("Minutes of physical activity").fill("35")
     lifestyle.get_by_label("I took a probiotic").check()
@@ -213,12 +205,12 @@ def test_axe_finds_no_serious_violations(open_page, live_server, returning_patie
     axe = Axe()
     serious_found = {}
     for width in (390, 1280):
-        page = _sign_in(
-            open_page(viewport={"width": width, "height": 900}, bypass_csp=True, locale="en-GB"),
-            returning_patient.email,
+        page = signed_in(
+            open_page(viewport={"width": width, "height": 900}, bypass_csp=True, locale="en-GB"), returning_patient
         )
         for path in AXE_PATHS:
-            page.goto(f"{live_server.url}{path}")
+            if page.url != f"{live_server.url}{path}":  # signed in, the day page is open already
+                page.goto(f"{live_server.url}{path}")
             results = axe.run(page)
             if [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]:
                 serious_found[f"{path} at {width} px"] = results.generate_snapshot()
@@ -238,7 +230,7 @@ def _focused(page) -> str:
 def test_keyboard_focus_stays_in_the_section_after_each_htmx_save(open_page, live_server, returning_patient):
     """A keyboard user presses Enter on a save button; the section is swapped; focus must not fall to the page top."""
 
-    page = _sign_in(open_page(viewport={"width": 1280, "height": 900}, locale="en-GB"), returning_patient.email)
+    page = signed_in(open_page(viewport={"width": 1280, "height": 900}, locale="en-GB"), returning_patient)
     status = page.locator("#day-status")
 
     def press(locator, key, said):
@@ -286,7 +278,7 @@ def test_keyboard_focus_stays_in_the_section_after_each_htmx_save(open_page, liv
 
 @pytest.mark.browser
 def test_type_ahead_result_counts_are_read_out_from_a_live_region_that_stays(open_page, live_server, returning_patient):
-    page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), returning_patient.email)
+    page = signed_in(open_page(viewport=PHONE, locale="en-GB"), returning_patient)
     live = page.locator("#search-live")
     assert live.get_attribute("aria-live") == "polite" and live.inner_text() == ""
     page.locator("#meal-lunch").get_by_label("Find a food for lunch").fill("bro")
@@ -299,7 +291,7 @@ def test_type_ahead_result_counts_are_read_out_from_a_live_region_that_stays(ope
 def test_a_past_day_fits_a_phone_with_both_neighbour_buttons(open_page, live_server, returning_patient):
     """In English, then in French, each in a context of its own."""
     for language in ("en", "fr"):
-        page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), returning_patient.email)
+        page = signed_in(open_page(viewport=PHONE, locale="en-GB"), returning_patient)
         if language == "fr":
             page.get_by_role("button", name="Français").click()
             page.wait_for_load_state()

@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from guidance.models import DayScore
-from tests.factories import PASSWORD, PatientFactory
+from tests.browser.conftest import add_session, signed_in
+from tests.factories import PatientFactory
 from tests.guidance.factories import RuleSetVersionFactory
 from tests.tracker.factories import FoodFactory, RelapseFactory
 from tracker.models import FatigueRating, MealItem, SleepDiary
@@ -17,16 +18,6 @@ from trends.models import PendingWeek
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(open_page, viewport):
-    page = open_page(viewport=viewport, locale="en-GB", timeout=20000)
-    page.goto(f"{page.base_url}/accounts/login/")
-    page.fill("input[name=username]", "camille@example.org")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:has(input[name=password]) button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return page
 
 
 def history(patient, weeks: int) -> None:
@@ -88,7 +79,8 @@ def test_the_patient_sees_the_four_charts_drawn_at_desktop_and_phone_width(open_
     ARTIFACTS.mkdir(exist_ok=True)
 
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        page = sign_in(open_page, viewport)
+        page = open_page(viewport=viewport, locale="en-GB", timeout=20000)
+        add_session(page, patient)
         # Every refusal of the Content-Security-Policy, kept for the assertions below.
         page.add_init_script(
             "window.cspViolations = [];"
@@ -126,8 +118,7 @@ def test_charts_being_built_fill_themselves_in(open_page, live_server):
     monday = weekly.week_start(timezone.localdate())
     PendingWeek.objects.create(patient=patient, week_start=monday, requested_at=timezone.now())
 
-    page = sign_in(open_page, DESKTOP)
-    page.goto(f"{live_server.url}/trends/")
+    page = signed_in(open_page(viewport=DESKTOP, locale="en-GB", timeout=20000), patient, path="/trends/")
     assert page.locator("#trend-status").is_visible()
     assert page.locator(".main-svg").count() == 0
 
