@@ -1,14 +1,20 @@
+import os
 import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connections
 from django.test import Client
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 from bench.common import CHROMIUM_ARGS
 from tests.conftest import chromium_path, verified_login
 from tests.factories import PASSWORD
+
+# Screenshots are for a person to look at; they check nothing. They are saved only when SCREENSHOTS
+# names a folder (`SCREENSHOTS=artifacts make test`): each costs 0.1-0.5 s of the run otherwise.
+SCREENSHOTS = os.environ.get("SCREENSHOTS", "")
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +109,17 @@ def signed_in(page, user, *, path: str | None = None, verified: bool = False):
     add_session(page, user, verified=verified)
     page.goto(f"{page.base_url}{path or user.home_url()}")
     return page
+
+
+def shoot(target, name: str, folder: str = "") -> None:
+    """Saves `target` (a page, whole, or one element) as `name`.png in `folder`, or else in the
+    SCREENSHOTS folder; with neither (the default, as in CI), nothing."""
+    folder = folder or SCREENSHOTS
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    path = str(Path(folder) / f"{name}.png")
+    if isinstance(target, Page):
+        target.screenshot(path=path, full_page=True)
+    else:
+        target.screenshot(path=path)

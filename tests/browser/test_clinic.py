@@ -22,7 +22,7 @@ from clinic.models import ConsentWording, EDSSScore
 from clinic.services import grant_access
 from guidance.models import RuleSetVersion
 from guidance.services import rescore_patients
-from tests.browser.conftest import signed_in
+from tests.browser.conftest import shoot, signed_in
 from tests.factories import PASSWORD, ClinicianFactory, PatientFactory
 from tests.otp import totp_code
 from tracker.demo import make_history, mfis_items
@@ -133,8 +133,6 @@ def test_the_patient_list_pages_fifty_at_a_time_at_desktop_and_phone_width(open_
     for n in range(60):
         patient = PatientFactory(display_name=f"Patient {n:02d}")
         grant_access(patient=patient, clinician=clinician, wording=ConsentWording.current())
-    artifacts = Path(__file__).resolve().parents[2] / "artifacts"
-    artifacts.mkdir(exist_ok=True)
     # Signed in with the second factor passed (signing in with a code is the first test's subject).
     page = signed_in(open_page(viewport=DESKTOP, locale="en-GB"), clinician, verified=True)
     assert page.url == f"{page.base_url}/clinic/"
@@ -152,7 +150,7 @@ def test_the_patient_list_pages_fifty_at_a_time_at_desktop_and_phone_width(open_
         expect(rows.first).to_contain_text("Patient 50")
         assert "page=2" in page.url
         expect(pager.locator("[aria-current=page]")).to_have_text("Page 2")
-        page.screenshot(path=str(artifacts / f"clinic-pages-{name}.png"), full_page=True)
+        shoot(page, f"clinic-pages-{name}")
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 

@@ -1,16 +1,14 @@
 """The cases a clinical review found, logged and read on the day page of a phone, in English and French.
 
-Each day's score panel is saved as a screenshot (`GUIDANCE_SHOTS`, default a temporary folder) so
-a person can read what the page says; the test asserts the sentences that matter.
+The test asserts the sentences that matter. With `GUIDANCE_SHOTS` (or `SCREENSHOTS`) naming a folder,
+each day's score panel and the rule page are also saved there as screenshots, for a person to read.
 """
 
 import contextlib
 import datetime as dt
 import importlib
 import os
-import tempfile
 import zoneinfo
-from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
@@ -21,7 +19,7 @@ from accounts.models import Profile
 from accounts.services import profile_of
 from guidance import selectors, services
 from msgut.celery import app
-from tests.browser.conftest import signed_in
+from tests.browser.conftest import shoot, signed_in
 from tests.factories import PatientFactory
 from tracker.catalog import load_catalog
 from tracker.models import Food, Lifestyle, MealItem
@@ -30,7 +28,7 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
-SHOTS = Path(os.environ.get("GUIDANCE_SHOTS") or tempfile.mkdtemp(prefix="guidance-v2-"))
+SHOTS = os.environ.get("GUIDANCE_SHOTS", "")
 
 # What each day logs (catalog names and grams): the cases of the review.
 CASES = {
@@ -114,7 +112,7 @@ def _panel(page, url, name):
     expect(panel).to_be_visible()
     for details in panel.locator("details.guidance-items").all():
         details.locator("summary").click()
-    panel.screenshot(path=str(SHOTS / f"{name}.png"))
+    shoot(panel, name, SHOTS)
     return panel.inner_text()
 
 
@@ -176,7 +174,7 @@ def test_a_rule_page_names_its_article_and_its_references(open_page, live_server
             page.goto(f"{live_server.url}/guidance/rules/fermented/")
             article = page.locator("article.guidance-rationale")
             expect(article).to_be_visible()
-            article.screenshot(path=str(SHOTS / f"rule-fermented-{language}-{viewport['width']}.png"))
+            shoot(article, f"rule-fermented-{language}-{viewport['width']}", SHOTS)
             text = article.inner_text()
             assert "IGEA, “What’s the Link Between Gut Health and Multiple Sclerosis?” (2 July 2025)" in text, where  # noqa: RUF001
             assert "Can Improving Gut Health Help Manage MS?" in text and "21 CFR 101.12" in text, where

@@ -14,9 +14,8 @@ from playwright.sync_api import expect
 
 from accounts.services import end_sessions
 from tests.browser import test_tracker_day
-from tests.browser.conftest import CHROMIUM_ARGS, sign_in_with_form, signed_in
+from tests.browser.conftest import CHROMIUM_ARGS, shoot, sign_in_with_form, signed_in
 from tests.browser.test_foundation import axe_violations
-from tests.browser.test_reminders import ARTIFACTS
 from tests.browser.test_tracker_day import PHONE, _today
 from tests.conftest import chromium_path
 from tracker.models import FatigueRating, MealItem, SleepDiary
@@ -44,11 +43,6 @@ def caches_and_databases(page) -> dict:
 
 def queued(page):
     return page.locator("[data-offline-list] li")
-
-
-def shoot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -3,20 +3,18 @@ show a pushed reminder, stop one from its link signed out; axe-core and target s
 
 import json
 from datetime import time
-from pathlib import Path
 
 import pytest
 
 from reminders import links
 from reminders.models import Channel, Kind, ReminderPreference
 from reminders.push import new_vapid_keys
-from tests.browser.conftest import signed_in
+from tests.browser.conftest import shoot, signed_in
 from tests.browser.test_foundation import axe_violations
 from tests.factories import PatientFactory
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"  # screenshots to look at, kept out of git
 SMALLEST_TARGET = 44
 
 
@@ -31,11 +29,6 @@ def push_configured(settings):
     settings.VAPID_PUBLIC_KEY, settings.VAPID_PRIVATE_KEY = public, private
     settings.VAPID_SUBJECT = "mailto:ops@msgut.example"
     return public
-
-
-def shoot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def small_targets(page) -> list[str]:

@@ -1,13 +1,12 @@
 """The patient's trend charts are drawn by plotly in a real browser, and appear by themselves once built."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from guidance.models import DayScore
-from tests.browser.conftest import add_session, signed_in
+from tests.browser.conftest import add_session, shoot, signed_in
 from tests.factories import PatientFactory
 from tests.guidance.factories import RuleSetVersionFactory
 from tests.tracker.factories import FoodFactory, RelapseFactory
@@ -15,7 +14,6 @@ from tracker.models import FatigueRating, MealItem, SleepDiary
 from trends import services, weekly
 from trends.models import PendingWeek
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -76,7 +74,6 @@ def test_the_patient_sees_the_four_charts_drawn_at_desktop_and_phone_width(open_
     patient = PatientFactory(email="camille@example.org")
     history(patient, 12)
     services.rebuild_patient(patient_id=patient.pk)
-    ARTIFACTS.mkdir(exist_ok=True)
 
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page = open_page(viewport=viewport, locale="en-GB", timeout=20000)
@@ -100,7 +97,7 @@ def test_the_patient_sees_the_four_charts_drawn_at_desktop_and_phone_width(open_
         # The table alternative opens with a tap.
         page.click("text=Table: Fatigue")
         assert page.locator("details[open] table tbody tr").count() >= 12
-        page.screenshot(path=str(ARTIFACTS / f"trends-dashboard-{name}.png"), full_page=True)
+        shoot(page, f"trends-dashboard-{name}")
         # The plotly bundle draws under the strict policy: no eval or new Function refused, no
         # script refused; only its attempt to add a <style> element is (trends.css has those rules).
         violations = page.evaluate("window.cspViolations")
