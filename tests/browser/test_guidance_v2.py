@@ -94,16 +94,18 @@ def reviewed(transactional_db):
     return patient, newcomer, days
 
 
-def _sign_in(page, user, language):
-    signed_in(page, user)
+def _sign_in(page, user, language, path):
+    """Signed in on `path`; in French, the patient then chooses French there (the switch comes back to the page)."""
+    signed_in(page, user, path=path)
     if language == "fr":
         page.get_by_role("button", name="Français").click()
         page.wait_for_load_state()
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
     return page
 
 
-def _panel(page, url, name):
-    page.goto(url)
+def _panel(page, name):
+    """The score panel of the day page open in `page`."""
     # The day page folds the panel under one line with the total: open it, as the patient would.
     folded = page.locator("#day-score details.score-details:not([open]) > summary")
     if folded.count():
@@ -146,17 +148,20 @@ def test_the_day_page_says_what_v2_counted_for_each_case(open_page, live_server,
     """In English, then in French (each language signs in afresh, as a patient would)."""
     patient, newcomer, days = reviewed
     for language in ("en", "fr"):
-        page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), patient, language)
+        first = f"/day/{next(iter(days.values())).isoformat()}/"
+        page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), patient, language, first)
         for case, day in days.items():
-            text = _panel(page, f"{live_server.url}/day/{day.isoformat()}/", f"{case}-{language}")
+            if page.url != f"{live_server.url}/day/{day.isoformat()}/":  # signed in on the first case's day
+                page.goto(f"{live_server.url}/day/{day.isoformat()}/")
+            text = _panel(page, f"{case}-{language}")
             for sentence in EXPECTED[language][case]:
                 assert sentence in text, f"{case} ({language}): {sentence!r} not in\n{text}"
             assert "Well done" not in text and "Bravo" not in text, f"{case} ({language})"
             assert ".txt" not in text, f"{case} ({language})"
             width = page.evaluate("() => document.documentElement.scrollWidth")
             assert width <= PHONE["width"], f"{case} ({language}): the page scrolls sideways ({width}px)"
-        page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), newcomer, language)
-        text = _panel(page, f"{live_server.url}/day/{_today().isoformat()}/", f"newcomer-{language}")
+        page = _sign_in(open_page(viewport=PHONE, locale="en-GB"), newcomer, language, f"/day/{_today().isoformat()}/")
+        text = _panel(page, f"newcomer-{language}")
         for sentence in EXPECTED[language]["newcomer"]:
             assert sentence in text, f"newcomer ({language}): {sentence!r} not in\n{text}"
 
@@ -170,8 +175,9 @@ def test_a_rule_page_names_its_article_and_its_references(open_page, live_server
         for viewport in (PHONE, {"width": 1280, "height": 900}):
             where = f"{language} at {viewport['width']} px"
             Profile.objects.filter(user=patient).update(language=start_language)
-            page = _sign_in(open_page(viewport=viewport, locale="en-GB"), patient, language)
-            page.goto(f"{live_server.url}/guidance/rules/fermented/")
+            page = _sign_in(
+                open_page(viewport=viewport, locale="en-GB"), patient, language, "/guidance/rules/fermented/"
+            )
             article = page.locator("article.guidance-rationale")
             expect(article).to_be_visible()
             shoot(article, f"rule-fermented-{language}-{viewport['width']}", SHOTS)
