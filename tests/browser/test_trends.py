@@ -115,12 +115,16 @@ def test_charts_being_built_fill_themselves_in(open_page, live_server):
     monday = weekly.week_start(timezone.localdate())
     PendingWeek.objects.create(patient=patient, week_start=monday, requested_at=timezone.now())
 
-    page = signed_in(open_page(viewport=DESKTOP, locale="en-GB", timeout=20000), patient, path="/trends/")
+    page = open_page(viewport=DESKTOP, locale="en-GB", timeout=20000)
+    # The page asks every 3 s; the test's clock (running as usual otherwise) skips the wait once the weeks are built.
+    page.clock.install()
+    signed_in(page, patient, path="/trends/")
     assert page.locator("#trend-status").is_visible()
     assert page.locator(".main-svg").count() == 0
 
     services.run_week_build(patient_id=patient.pk, week=monday)  # what the worker does
     services.build_patient_week(patient_id=patient.pk, day=monday - timedelta(days=7))
+    page.clock.fast_forward(3000)  # the next time the page asks: now
     page.wait_for_selector(
         f"[data-trend-figure='trend-{patient.pk}-fatigue-data'] .main-svg", state="attached", timeout=15000
     )
