@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from guidance.models import DayScore
 from tests.browser.conftest import add_session, shoot, signed_in
@@ -75,36 +76,38 @@ def test_the_patient_sees_the_four_charts_drawn_at_desktop_and_phone_width(open_
     history(patient, 12)
     services.rebuild_patient(patient_id=patient.pk)
 
+    # One sign-in; the page is loaded afresh at each width, so the charts are first drawn at that width.
+    page = open_page(viewport=DESKTOP, locale="en-GB", timeout=20000)
+    add_session(page, patient)
+    # Every refusal of the Content-Security-Policy, kept for the assertions below (each page load starts a list).
+    page.add_init_script(
+        "window.cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation', e =>"
+        " window.cspViolations.push(e.effectiveDirective + ' ' + e.blockedURI));"
+    )
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        page = open_page(viewport=viewport, locale="en-GB", timeout=20000)
-        add_session(page, patient)
-        # Every refusal of the Content-Security-Policy, kept for the assertions below.
-        page.add_init_script(
-            "window.cspViolations = [];"
-            "document.addEventListener('securitypolicyviolation', e =>"
-            " window.cspViolations.push(e.effectiveDirective + ' ' + e.blockedURI));"
-        )
+        page.set_viewport_size(viewport)
         response = page.goto(f"{live_server.url}/trends/")
         policy = response.headers["content-security-policy"]
-        assert "script-src 'self'" in policy
-        assert "unsafe-eval" not in policy
+        assert "script-src 'self'" in policy, name
+        assert "unsafe-eval" not in policy, name
         for chart in ("score", "food", "sleep", "fatigue"):
-            page.wait_for_selector(f"[data-trend-figure='trend-{patient.pk}-{chart}-data'] .main-svg", state="attached")
-        assert page.locator(".trend-plot.is-drawn").count() == 4
+            drawn = page.locator(f"[data-trend-figure='trend-{patient.pk}-{chart}-data'] .main-svg").first
+            expect(drawn, f"the {chart} chart at {name} width").to_be_attached(timeout=20000)
+        assert page.locator(".trend-plot.is-drawn").count() == 4, name
         # The relapse band and the week labels are in the drawn SVG.
-        assert page.locator(".trend-plot .shapelayer path").count() >= 4
-        assert page.locator(".trend-plot .xtick").count() >= 2
+        assert page.locator(".trend-plot .shapelayer path").count() >= 4, name
+        assert page.locator(".trend-plot .xtick").count() >= 2, name
         # The table alternative opens with a tap.
         page.click("text=Table: Fatigue")
-        assert page.locator("details[open] table tbody tr").count() >= 12
+        assert page.locator("details[open] table tbody tr").count() >= 12, name
         shoot(page, f"trends-dashboard-{name}")
         # The plotly bundle draws under the strict policy: no eval or new Function refused, no
         # script refused; only its attempt to add a <style> element is (trends.css has those rules).
         violations = page.evaluate("window.cspViolations")
-        assert [v for v in violations if not v.startswith("style-src")] == []
+        assert [v for v in violations if not v.startswith("style-src")] == [], name
         errors = [e for e in page.console_errors if "Applying inline style violates" not in e]
-        assert errors == []
-        page.context.close()
+        assert errors == [], name
 
 
 @pytest.mark.browser
