@@ -289,15 +289,16 @@ def test_type_ahead_result_counts_are_read_out_from_a_live_region_that_stays(ope
 @pytest.mark.browser
 def test_a_past_day_fits_a_phone_with_both_neighbour_buttons(open_page, live_server, returning_patient):
     """In English, then in French, each in a context of its own."""
+    # Long labels: a past Wednesday, so both neighbours (Tuesday and Thursday) are shown.
+    day = _today() - dt.timedelta(days=7)
+    day -= dt.timedelta(days=(day.weekday() - 2) % 7)
     for language in ("en", "fr"):
-        page = signed_in(open_page(viewport=PHONE, locale="en-GB"), returning_patient)
-        if language == "fr":
+        page = signed_in(open_page(viewport=PHONE, locale="en-GB"), returning_patient, path=f"/day/{day.isoformat()}/")
+        if language == "fr":  # chosen on that day's page, which the switch opens again
             page.get_by_role("button", name="Français").click()
             page.wait_for_load_state()
-        # Long labels: a past Wednesday, so both neighbours (Tuesday and Thursday) are shown.
-        day = _today() - dt.timedelta(days=7)
-        day -= dt.timedelta(days=(day.weekday() - 2) % 7)
-        page.goto(f"{live_server.url}/day/{day.isoformat()}/")
+            expect(page.locator("html")).to_have_attribute("lang", "fr")
+        assert page.url == f"{live_server.url}/day/{day.isoformat()}/", language
         expect(page.locator("a.day-next")).to_be_visible()
         assert _no_sideways_scroll(page), language
         right = page.locator("a.day-next").evaluate("el => el.getBoundingClientRect().right")
