@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
 from tests.factories import ClinicianFactory
-from tests.tracker.conftest import PARIS, TODAY
 from tests.guidance.factories import DayScoreFactory
+from tests.tracker.conftest import PARIS, TODAY
 from tests.tracker.factories import FatigueFactory, MealItemFactory, RelapseFactory, SleepFactory
 from tracker.catalog import load_catalog
 from tracker.models import (
