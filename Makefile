@@ -44,8 +44,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+MYPY := DEBUG=1 $(BIN)/mypy
 typecheck: install
-	DEBUG=1 $(BIN)/mypy
+	$(MYPY)
 
 migrationscheck: install
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
@@ -62,9 +63,9 @@ deploycheck: install
 # the tests leave one partly idle (browsers and live servers wait on each other). Its report is
 # printed after the tests', and either failing fails `make test`.
 test: lint deploycheck migrationscheck
-	@(DEBUG=1 $(BIN)/mypy > $(VENV)/mypy.log 2>&1; echo $$? > $(VENV)/mypy.rc) & \
+	@($(MYPY) > $(VENV)/mypy.log 2>&1; echo $$? > $(VENV)/mypy.rc) & \
 	$(PYTEST) $(PYTEST_ARGS); tests=$$?; wait; \
-	echo "DEBUG=1 $(BIN)/mypy"; cat $(VENV)/mypy.log; typed=$$(cat $(VENV)/mypy.rc); \
+	echo "$(MYPY)"; cat $(VENV)/mypy.log; typed=$$(cat $(VENV)/mypy.rc); \
 	test $$tests -eq 0 && test $$typed -eq 0
 
 # The edit-and-rerun loop: every test but the browser ones, with the quick Hypothesis profile.
