@@ -113,10 +113,8 @@ def test_the_push_worker_shows_a_pushed_reminder_with_a_stop_action(open_page, p
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
     cdp.send("ServiceWorker.enable")
     signed_in(page, patient, path="/reminders/")  # permission granted: the page registers the worker itself
-    for _ in range(50):
-        if page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.some(x => x.active))"):
-            break
-        page.wait_for_timeout(100)
+    # Until the worker is active (up to the page's 15 s, not a count of tries that can run out under load).
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
     (registration,) = [r for r in registrations if r["scopeURL"] == f"{page.base_url}/"][:1]
     payload = {
         "title": "msgut",
@@ -130,17 +128,20 @@ def test_the_push_worker_shows_a_pushed_reminder_with_a_stop_action(open_page, p
         "ServiceWorker.deliverPushMessage",
         {"origin": page.base_url, "registrationId": registration["registrationId"], "data": json.dumps(payload)},
     )
-    shown = []
-    for _ in range(50):
-        shown = page.evaluate(
-            """navigator.serviceWorker.getRegistrations()
-                 .then(rs => Promise.all(rs.map(r => r.getNotifications())))
-                 .then(all => all.flat().map(n => ({title: n.title, body: n.body, tag: n.tag,
-                                                    actions: n.actions.map(a => a.action), data: n.data})))"""
-        )
-        if shown:
-            break
-        page.wait_for_timeout(100)
+    # What the worker shows, once it shows something (asked every 100 ms, up to the page's 15 s).
+    shown = page.wait_for_function(
+        """async () => {
+             for (;;) {
+               const registrations = await navigator.serviceWorker.getRegistrations();
+               const shown = (await Promise.all(registrations.map(r => r.getNotifications()))).flat();
+               if (shown.length) {
+                 return shown.map(n => ({title: n.title, body: n.body, tag: n.tag,
+                                         actions: n.actions.map(a => a.action), data: n.data}));
+               }
+               await new Promise(resolve => setTimeout(resolve, 100));
+             }
+           }"""
+    ).json_value()
     assert shown == [
         {
             "title": "msgut",
