@@ -1,13 +1,10 @@
 """The access matrix: role x patient-data endpoint x {own, granted, revoked, never granted, nonexistent}."""
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -17,6 +14,7 @@ from clinic.access import visible_to
 from clinic.models import ClinicianNote
 from clinic.services import add_note, record_edss, revoke_access
 from tests.clinic.conftest import add_relapse, clinician_client_for, make_grant
+from tests.conftest import client_on_session, session_of
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 from tracker.models import Medication
 
@@ -73,29 +71,21 @@ def build_world(role: str) -> WorldRows:
         "never": never.pk,
         "nonexistent": NONEXISTENT,
     }
-    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return WorldRows(me.pk, session_key, targets, note.pk, relapse.pk, edss.pk)
+    return WorldRows(me.pk, session_of(client), targets, note.pk, relapse.pk, edss.pk)
 
 
 @pytest.fixture(scope="class")
-def world_rows(request, django_db_setup, django_db_blocker) -> Iterator[WorldRows]:
-    """One world per role for the whole class, as Django's TestCase.setUpTestData does: built in a
-    transaction that is rolled back after the class's last test, while each test runs in a savepoint
-    of it (pytest-django's `db`) rolled back after the test, so every test starts from the very
-    rows built here and no test's writes reach the next. Building it for each of the 162 tests was
-    about seven CPU seconds."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield build_world(request.param)
-        transaction.set_rollback(True)
+def world_rows(request, class_db) -> WorldRows:
+    """One world per role for the whole class (see `class_db`: every test starts from these rows and
+    none sees another's writes). Building it for each of the 162 tests was about seven CPU seconds."""
+    return build_world(request.param)
 
 
 @pytest.fixture
 def world(db, world_rows) -> World:
-    """The class's world, with a new client on its session: cookies a test's responses set
-    (messages, a renewed session) stay with that test."""
-    client = Client()
-    client.cookies[settings.SESSION_COOKIE_NAME] = world_rows.session_key
+    """The class's world, with a new client on its session."""
     me = User.objects.get(pk=world_rows.me_id)
+    client = client_on_session(world_rows.session_key)
     return World(me, client, world_rows.targets, world_rows.note_id, world_rows.relapse_id, world_rows.edss_id)
 
 
