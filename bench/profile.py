@@ -1,9 +1,9 @@
 """Where a page's time goes: cProfile over repeated requests, through the whole middleware.
 
-    python -m bench.profile [today|month|dashboard|review] [--requests 20] [--top 25]
+    python -m bench.profile [today|month|trends|dashboard|review] [--requests 20] [--top 25]
 
 Runs against the data `make bench` generated (BENCH_DATABASE_URL, default msgut_bench; run
-`make bench` once first), as its first generated patient (the clinician for the clinician pages).
+`make bench` once first), as its first generated patient (`trends` is the patient's dashboard; the clinician for the clinician pages).
 Prints the functions with the most time of their own and the ones with the most time in total,
 and the share of the request spent rendering templates, reversing URLs and in SQL.
 """
@@ -20,7 +20,7 @@ from typing import Any
 from bench.common import setup_django
 from bench.run import DEFAULT_DB
 
-PAGES = ("today", "month", "dashboard", "review")
+PAGES = ("today", "month", "trends", "dashboard", "review")
 # (what it is, a substring of the profiled function's "file:line(name)")
 SHARES = (
     ("template rendering", "django/template/base.py:1047(render)"),
@@ -42,9 +42,9 @@ def request_for(page: str) -> Any:
     if patient is None:
         raise SystemExit("no generated patient: run `make bench` first")
     client = Client()
-    if page in ("today", "month"):
+    if page in ("today", "month", "trends"):
         client.force_login(patient)
-        url = reverse("tracker:today" if page == "today" else "tracker:month")
+        url = reverse({"today": "tracker:today", "month": "tracker:month", "trends": "trends:dashboard"}[page])
         return lambda: client.get(url)
     clinician = User.objects.get(email="bench-clinician@bench.msgut")
     verified_login(client, clinician)

@@ -124,6 +124,8 @@ TEMPLATES = [
         },
     },
 ]
+# Form fields in Jinja2, the admin's widgets in Django templates: see msgut/renderers.py.
+FORM_RENDERER = "msgut.renderers.FormRenderer"
 
 # Database: PostgreSQL (psycopg 3) when DATABASE_URL is set, else a SQLite file.
 DATABASES = {

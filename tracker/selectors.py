@@ -21,12 +21,13 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Value, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Cast, RowNumber
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Profile, User
+from guidance.models import DayScore
 from tracker.catalog import words
 from tracker.measures import (
     PSEUDO_RELAPSE_REASONS,
@@ -264,36 +265,72 @@ def _run_together(sql: str, params: list[Any], shapes: Shapes) -> dict[str, list
 # the patient's id and dates (compiling a dozen querysets was most of the page's reading time).
 _STAND_IN_PATIENT = -918_273_645
 _STAND_IN_DAY = date(1901, 1, 1)
+# How far from the stand-in day a compiled query's dates can be (the longest reach is a few weeks).
+_STAND_IN_REACH = timedelta(days=3650)
 
 
 @dataclass(frozen=True)
-class PreparedRead:
-    """`read_together` of querysets that depend only on a patient and a day, compiled once: the SQL,
+class PreparedSQL:
+    """A query that depends only on a patient and a day, compiled once for the stand-ins: its SQL and
     where each parameter comes from (the patient's id, the day moved by some days, or a constant)."""
 
     sql: str
     sources: tuple[tuple[str, Any], ...]
-    shapes: Shapes
 
     @classmethod
-    def of(cls, parts: dict[str, models.QuerySet[Any]]) -> PreparedRead:
-        """Parts built for the stand-in patient and day."""
-        sql, params = _together_sql(parts)
+    def of(cls, sql: str, params: Iterable[Any]) -> PreparedSQL:
         sources: list[tuple[str, Any]] = []
         for value in params:
             if value == _STAND_IN_PATIENT:
                 sources.append(("patient", None))
             elif isinstance(value, date):
                 sources.append(("day", value - _STAND_IN_DAY))
+            elif (moved := _stand_in_date_text(value)) is not None:
+                sources.append(("day text", moved))  # SQLite's driver is given dates as ISO text
             else:
                 sources.append(("constant", value))
-        return cls(sql, tuple(sources), _shapes(parts))
+        return cls(sql, tuple(sources))
+
+    def params(self, patient_id: int, day: date) -> list[Any]:
+        return [_param(kind, value, patient_id, day) for kind, value in self.sources]
+
+
+def _param(kind: str, value: Any, patient_id: int, day: date) -> Any:
+    if kind == "patient":
+        return patient_id
+    if kind == "day":
+        return day + value
+    if kind == "day text":
+        return (day + value).isoformat()
+    return value
+
+
+def _stand_in_date_text(value: Any) -> timedelta | None:
+    """How far from the stand-in day a date written as ISO text is, if it is one near it (no real
+    entry is dated within a decade of the stand-in's)."""
+    if not isinstance(value, str) or len(value) != len("1901-01-01"):
+        return None
+    try:
+        moved = date.fromisoformat(value) - _STAND_IN_DAY
+    except ValueError:
+        return None
+    return moved if abs(moved) < _STAND_IN_REACH else None
+
+
+@dataclass(frozen=True)
+class PreparedRead:
+    """`read_together` of querysets that depend only on a patient and a day, compiled once."""
+
+    query: PreparedSQL
+    shapes: Shapes
+
+    @classmethod
+    def of(cls, parts: dict[str, models.QuerySet[Any]]) -> PreparedRead:
+        """Parts built for the stand-in patient and day."""
+        return cls(PreparedSQL.of(*_together_sql(parts)), _shapes(parts))
 
     def run(self, patient_id: int, day: date) -> dict[str, list[Any]]:
-        params = [
-            patient_id if kind == "patient" else day + value if kind == "day" else value for kind, value in self.sources
-        ]
-        return _run_together(self.sql, params, self.shapes)
+        return _run_together(self.query.sql, self.query.params(patient_id, day), self.shapes)
 
 
 _prepared_days: dict[tuple[str, frozenset[str]], PreparedRead] = {}
@@ -472,27 +509,91 @@ LOGGED_SOURCES: list[tuple[str, type[models.Model]]] = [
 ]
 
 
-def month_days(patient: User, first: date, last: date) -> dict[date, list[str]]:
-    """Which kinds of entry exist on each date of a range (one query per kind, grouped by date)."""
-    found: dict[date, list[str]] = defaultdict(list)
-    for kind, model in LOGGED_SOURCES:
-        dates = (
-            model._default_manager.filter(patient=patient, date__gte=first, date__lte=last)
-            .values_list("date", flat=True)
-            .distinct()
+@dataclass
+class MonthEntries:
+    """What a month's grid shows: the kinds of entry on each date (a relapse's days included), the
+    fatigue rated and the guidance score of each logged day."""
+
+    kinds: dict[date, list[str]]
+    fatigue: dict[date, int]
+    scores: dict[date, float]
+
+
+def _month_union(patient: User, first: date, last: date) -> models.QuerySet[Any]:
+    """One row per (kind, date) with an entry, per day score and per relapse: (kind, date, end, value)."""
+    # Typed NULLs: PostgreSQL types a union's columns from its first parts.
+    no_end = Cast(Value(None), models.DateField())
+    no_value = Cast(Value(None), models.FloatField())
+    parts = [
+        model._default_manager.filter(patient=patient, date__gte=first, date__lte=last)
+        .order_by()
+        .annotate(
+            kind=Value(kind),
+            end=no_end,
+            value=Cast("score", models.FloatField()) if model is FatigueRating else no_value,
         )
-        for d in dates:
-            found[d].append(kind)
+        .values_list("kind", "date", "end", "value")
+        .distinct()
+        for kind, model in LOGGED_SOURCES
+    ]
+    parts.append(
+        DayScore.objects.filter(patient=patient, date__gte=first, date__lte=last, logged=True)
+        .order_by()
+        .annotate(kind=Value("score"), end=no_end, value=F("total"))
+        .values_list("kind", "date", "end", "value")
+    )
+    parts.append(
+        Relapse.objects.filter(patient=patient)
+        .overlapping(first, last)
+        .order_by()
+        .annotate(kind=Value("relapse"), day=F("started_on"), end=F("ended_on"), value=no_value)
+        .values_list("kind", "day", "end", "value")
+    )
+    union: models.QuerySet[Any] = parts[0].union(*parts[1:], all=True)
+    return union
+
+
+_prepared_months: dict[tuple[str, int], PreparedSQL] = {}
+
+
+def month_entries(patient: User, first: date, last: date) -> MonthEntries:
+    """The entries of a grid of whole weeks from `first` to `last`: one query, compiled once per
+    process for each number of weeks."""
+    key = (connection.vendor, (last - first).days)
+    if key not in _prepared_months:
+        stand_in = _month_union(User(pk=_STAND_IN_PATIENT), _STAND_IN_DAY, _STAND_IN_DAY + (last - first))
+        _prepared_months[key] = PreparedSQL.of(*stand_in.query.sql_with_params())
+    prepared = _prepared_months[key]
+    with connection.cursor() as cursor:
+        cursor.execute(prepared.sql, prepared.params(patient.pk, first))
+        rows = cursor.fetchall()
+    entries = MonthEntries(defaultdict(list), {}, {})
     today = patient_today()
-    for started, ended in (
-        Relapse.objects.filter(patient=patient).overlapping(first, last).values_list("started_on", "ended_on")
-    ):
-        stop = min(episode_last_day(started, ended, today), last)
-        d = max(started, first)
+    for kind, day_value, end_value, value in rows:
+        day, end = _as_date(day_value), _as_date(end_value) if end_value is not None else None
+        if kind == "score":
+            entries.scores[day] = float(value)
+            continue
+        if kind != "relapse":
+            entries.kinds[day].append(kind)
+            if kind == "fatigue":
+                entries.fatigue[day] = round(value)
+            continue
+        stop = min(episode_last_day(day, end, today), last)
+        d = max(day, first)
         while d <= stop:
-            found[d].append("relapse")
+            entries.kinds[d].append("relapse")
             d += timedelta(days=1)
-    return found
+    # Each date's kinds in the order the month lists them, whatever order the database returned.
+    order = {kind: i for i, (kind, _model) in enumerate(LOGGED_SOURCES)}
+    for kinds in entries.kinds.values():
+        kinds.sort(key=lambda kind: order.get(kind, len(order)))
+    return entries
+
+
+def _as_date(value: date | str) -> date:
+    """A date from a raw cursor (SQLite returns its ISO text)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def patients_with_entries_on(patient_ids: Iterable[int], day: date) -> set[int]:

@@ -25,10 +25,15 @@ def test_a_logged_day_answers_on_every_day_page(patient_client, patient):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Lentil soup" in html and "4 out of 10" in html
+    # The day's own entries, not another day's: the fatigue tapped, the night and the activity saved.
+    assert 'class="scale-button selected" aria-pressed="true" id="fatigue-4"' in html
+    assert 'id="sleep" class="card log-section filled"' in html
+    assert 'id="lifestyle" class="card log-section filled"' in html
     panel = patient_client.get(reverse("tracker:day-score", args=[day]), headers={"HX-Request": "true"})
     assert panel.status_code == 200 and "guidance-panel" in panel.content.decode()
-    for name in ("tracker:month", "trends:dashboard"):
-        assert patient_client.get(reverse(name)).status_code == 200, name
+    month = patient_client.get(reverse("tracker:month"))
+    assert month.status_code == 200 and "fatigue 4 out of 10" in month.content.decode()
+    assert patient_client.get(reverse("trends:dashboard")).status_code == 200
 
 
 @pytest.mark.services

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
 from tests.factories import ClinicianFactory
+from tests.guidance.factories import DayScoreFactory
 from tests.tracker.conftest import PARIS, TODAY
 from tests.tracker.factories import FatigueFactory, MealItemFactory, RelapseFactory, SleepFactory
 from tracker.catalog import load_catalog
@@ -340,6 +341,37 @@ def test_it_shows_the_month_with_logged_days(patient_client, patient):
     assert patient_client.get(url("month-of", 2026, 10)).status_code == 200
     assert patient_client.get(url("month-of", 2026, 12)).url == url("month")
     assert patient_client.get(url("month-of", 2026, 13)).status_code == 404
+
+
+def test_each_month_cell_reads_its_score_fatigue_and_entries_in_one_query(patient_client, patient):
+    """The grid's cells say what each day holds; a relapse still going on marks every day up to
+    today; days of the neighbouring months in the grid are drawn empty and not counted."""
+    MealItemFactory(patient=patient, date=dt.date(2026, 11, 2), meal="lunch")
+    MealItemFactory(patient=patient, date=dt.date(2026, 11, 2), meal="dinner")
+    FatigueFactory(patient=patient, date=dt.date(2026, 11, 3), score=7)
+    SleepFactory(patient=patient, date=dt.date(2026, 11, 3))
+    DayScoreFactory(patient=patient, date=dt.date(2026, 11, 3), total=63.4)
+    SleepFactory(patient=patient, date=dt.date(2026, 10, 31))  # in the grid's first week, October's
+    RelapseFactory(patient=patient, started_on=dt.date(2026, 11, 18), ended_on=None)
+    with CaptureQueriesContext(connection) as queries:
+        html = patient_client.get(url("month")).content.decode()
+    assert "Monday 2 November:" in html and "nothing logged" not in _cell(html, "Monday 2 November")
+    assert "meals" in _cell(html, "Monday 2 November")
+    third = _cell(html, "Tuesday 3 November")
+    assert "score 63 out of 100, fatigue 7 out of 10" in third and "sleep" in third
+    assert ">F7<" in html.replace(" ", "")
+    # The relapse began on the 18th and has no end: the 18th, 19th and today, the 20th.
+    assert html.count("in-relapse") == 3
+    assert "5 days with entries this month" in html
+    assert "31 October" not in html
+    month_reads = [q["sql"] for q in queries.captured_queries if "tracker_fatiguerating" in q["sql"]]
+    assert len(month_reads) == 1, month_reads
+
+
+def _cell(html: str, label: str) -> str:
+    """The words read out for one day of the month grid."""
+    start = html.index(f"{label}:")
+    return " ".join(html[start : html.index("</span>", start)].split())
 
 
 def test_it_logs_a_relapse_and_shows_the_definition_check(patient_client, patient):

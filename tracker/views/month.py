@@ -10,10 +10,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import patient_required
-from guidance.models import DayScore
 from msgut.http import PatientHttpRequest
 from tracker import selectors
-from tracker.models import FatigueRating
 
 # The years the month view pages through; any other year in the URL is not a page.
 MONTH_VIEW_YEARS = range(2000, 2101)
@@ -30,22 +28,16 @@ def month(request: PatientHttpRequest, year: int | None = None, month: int | Non
     if (year, month) > (today.year, today.month):
         return redirect("tracker:month")
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
-    found = selectors.month_days(request.user, weeks[0][0], weeks[-1][-1])
-    first_day, last_day = date(year, month, 1), weeks[-1][-1]
-    fatigue = dict(
-        FatigueRating.objects.filter(patient=request.user, date__gte=first_day, date__lte=last_day).values_list(
-            "date", "score"
-        )
-    )
-    scores = dict(
-        DayScore.objects.filter(patient=request.user, date__gte=first_day, date__lte=last_day, logged=True).values_list(
-            "date", "total"
-        )
-    )
+    entries = selectors.month_entries(request.user, weeks[0][0], weeks[-1][-1])
     grid = [
         [
             selectors.MonthDay(
-                d, d.month == month, d > today, found.get(d, []), fatigue=fatigue.get(d), score=scores.get(d)
+                d,
+                d.month == month,
+                d > today,
+                entries.kinds.get(d, []),
+                fatigue=entries.fatigue.get(d),
+                score=entries.scores.get(d),
             )
             for d in week
         ]
