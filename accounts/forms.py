@@ -13,7 +13,6 @@ from accounts import twofactor
 from accounts.models import TIME_ZONE_CHOICES, MSCourse, Profile, User
 from accounts.throttling import check_password
 from accounts.twofactor import TOTP_DIGITS
-from accounts.widgets import QuickSelect
 
 # The first diagnosis year a patient can enter; MRI-era diagnoses start well after it.
 EARLIEST_DIAGNOSIS_YEAR = 1950
@@ -127,7 +126,6 @@ class ProfileForm(CleanTextMixin, forms.ModelForm[Profile]):
     class Meta:
         model = Profile
         fields: ClassVar = ["time_zone", "language", "ms_course", "diagnosis_year"]
-        widgets: ClassVar = {"time_zone": QuickSelect}  # about 430 options
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
