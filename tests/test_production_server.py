@@ -39,8 +39,10 @@ PRODUCTION_ENV = {
 }
 STRIPPED = {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "EMAIL_BACKEND", "REDIS_URL", "DATABASE_URL"}
 
-# One worker runs the module, so the server (`running_server`) starts once.
-pytestmark = [pytest.mark.services, pytest.mark.real_password_hashers, pytest.mark.xdist_group("production_server")]
+# No xdist_group: `--dist loadgroup` runs groups first (largest work units first), and these
+# transactional tests must run after the others on their worker (they empty the tables, the
+# migrations' rows too). When xdist gives both server tests to one worker, the server starts once.
+pytestmark = [pytest.mark.services, pytest.mark.real_password_hashers]
 
 
 def free_port() -> int:
