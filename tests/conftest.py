@@ -86,6 +86,29 @@ def admin_user(db):
     return AdminFactory()
 
 
+@pytest.fixture(scope="class")
+def class_db(django_db_setup, django_db_blocker):
+    """Database access for class-scoped fixtures, with Django's TestCase.setUpTestData semantics:
+    what they write is in a transaction rolled back after the class's last test, and each test
+    (pytest-django's `db`) runs in a savepoint of it rolled back after the test, so every test of
+    the class starts from the same rows and none sees another's writes. Tests of the class must
+    use `db`; a fixture that keeps objects across tests should keep primary keys, not instances."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def client_on_session(session_key: str) -> Client:
+    """A new client on a signed-in session made earlier (cookies a test's responses set stay with it)."""
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+    return client
+
+
+def session_of(client: Client) -> str:
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
 @pytest.fixture
 def patient_client(client, patient):
     client.force_login(patient)

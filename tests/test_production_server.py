@@ -39,6 +39,9 @@ PRODUCTION_ENV = {
 }
 STRIPPED = {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "EMAIL_BACKEND", "REDIS_URL", "DATABASE_URL"}
 
+# No xdist_group: `--dist loadgroup` runs groups first (largest work units first), and these
+# transactional tests must run after the others on their worker (they empty the tables, the
+# migrations' rows too). When xdist gives both server tests to one worker, the server starts once.
 pytestmark = [pytest.mark.services, pytest.mark.real_password_hashers]
 
 
@@ -114,8 +117,10 @@ class Browser:
         )
 
 
-@pytest.fixture
-def server(transactional_db) -> Iterator[int]:
+@pytest.fixture(scope="module")
+def running_server(django_db_setup) -> Iterator[int]:
+    """gunicorn on this worker's test database, started once for the module's tests (a long-running
+    server, as in production; starting and stopping it cost about two seconds a test)."""
     port = free_port()
     process = gunicorn(port, server_env(DATABASE_URL=this_tests_database_url()))
     try:
@@ -139,6 +144,12 @@ def server(transactional_db) -> Iterator[int]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def server(transactional_db, running_server) -> int:
+    """The server's port; this test's rows are committed (it reads them) and emptied after it."""
+    return running_server
 
 
 def test_behind_the_proxy_nobody_locks_another_person_out(server):

@@ -89,6 +89,10 @@ def htmx():
 @pytest.fixture
 def demo_catalog(db):
     """A small catalog with every food group, enough for demo.make_history."""
+    make_demo_catalog()
+
+
+def make_demo_catalog() -> None:
     groups = [
         "vegetable",
         "fruit",

@@ -45,67 +45,71 @@ def top(query: str, n: int = 3, user=None, language: str = "en") -> list[str]:
 # ---------------------------------------------------------------- what people type
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("oatmeal", {"Porridge made with water", "Rolled oats (dry)"}),
-        ("otas", {"Rolled oats (dry)"}),
-        ("yoghurt", {"Plain yogurt (whole milk)"}),
-        ("yogurts", {"Plain yogurt (whole milk)"}),
-        ("bananas", {"Banana"}),
-        ("bluebery", {"Blueberries"}),
-        ("salomn", {"Salmon (baked)"}),
-        ("soy milk", {"Soy drink (unsweetened)"}),
-        ("cornflakes", {"Corn flakes"}),
-        ("brocoli", {"Broccoli (boiled)"}),
-    ],
-)
-def test_the_words_that_found_nothing_find_their_food(shipped, query, expected):
-    assert expected <= set(top(query))
+@pytest.mark.django_db
+class TestWhatPeopleType:
+    """Queries over the shipped catalog only: it is loaded once for the class (see `class_db`)."""
 
+    @pytest.fixture(scope="class")
+    @classmethod
+    def shipped(cls, class_db):
+        load_catalog()
 
-def test_blueberry_finds_blueberries_first_not_only_a_muffin(shipped):
-    assert top("blueberry")[:2] == ["Blueberries", "Blueberry muffin"]
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("oatmeal", {"Porridge made with water", "Rolled oats (dry)"}),
+            ("otas", {"Rolled oats (dry)"}),
+            ("yoghurt", {"Plain yogurt (whole milk)"}),
+            ("yogurts", {"Plain yogurt (whole milk)"}),
+            ("bananas", {"Banana"}),
+            ("bluebery", {"Blueberries"}),
+            ("salomn", {"Salmon (baked)"}),
+            ("soy milk", {"Soy drink (unsweetened)"}),
+            ("cornflakes", {"Corn flakes"}),
+            ("brocoli", {"Broccoli (boiled)"}),
+        ],
+    )
+    def test_the_words_that_found_nothing_find_their_food(self, shipped, query, expected):
+        assert expected <= set(top(query))
 
+    def test_blueberry_finds_blueberries_first_not_only_a_muffin(self, shipped):
+        assert top("blueberry")[:2] == ["Blueberries", "Blueberry muffin"]
 
-def test_tomatoes_finds_tomatoes_not_only_cherry_tomatoes(shipped):
-    assert {"Tomato (raw)", "Cherry tomatoes (raw)"} <= set(top("tomatoes"))
+    def test_tomatoes_finds_tomatoes_not_only_cherry_tomatoes(self, shipped):
+        assert {"Tomato (raw)", "Cherry tomatoes (raw)"} <= set(top("tomatoes"))
 
+    def test_a_whole_word_comes_before_a_word_that_starts_with_it(self, shipped):
+        found = top("jam", n=8)
+        assert found[0] == "Jam"
+        assert "Cooked ham" in found  # jambon, still offered (its French name starts with "jam")
 
-def test_a_whole_word_comes_before_a_word_that_starts_with_it(shipped):
-    found = top("jam", n=8)
-    assert found[0] == "Jam"
-    assert "Cooked ham" in found  # jambon, still offered (its French name starts with "jam")
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("creme", "Crème fraîche (30% fat)"),
+            ("CRÈME FRAÎCHE", "Crème fraîche (30% fat)"),
+            ("Creme fra", "Crème fraîche (30% fat)"),
+            ("pomme", "Apple"),
+            ("POMME", "Apple"),
+            ("apple", "Apple"),
+            ("epinards", "Spinach (cooked)"),
+            ("Épinards", "Spinach (cooked)"),
+            ("oeuf dur", "Boiled egg"),
+            ("œuf dur", "Boiled egg"),
+            ("boeuf bourg", "Beef bourguignon"),
+            ("pain d'epices", "Gingerbread (pain d'épices)"),
+            ("kimchi", "Kimchi"),
+            ("yaourt nature", "Plain yogurt (whole milk)"),
+            ("nature yaourt", "Plain yogurt (whole milk)"),
+        ],
+    )
+    def test_search_ignores_case_accents_word_order_and_little_words_in_both_languages(self, shipped, query, expected):
+        assert expected in names(selectors.search_foods(None, query, limit=12))
 
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("creme", "Crème fraîche (30% fat)"),
-        ("CRÈME FRAÎCHE", "Crème fraîche (30% fat)"),
-        ("Creme fra", "Crème fraîche (30% fat)"),
-        ("pomme", "Apple"),
-        ("POMME", "Apple"),
-        ("apple", "Apple"),
-        ("epinards", "Spinach (cooked)"),
-        ("Épinards", "Spinach (cooked)"),
-        ("oeuf dur", "Boiled egg"),
-        ("œuf dur", "Boiled egg"),
-        ("boeuf bourg", "Beef bourguignon"),
-        ("pain d'epices", "Gingerbread (pain d'épices)"),
-        ("kimchi", "Kimchi"),
-        ("yaourt nature", "Plain yogurt (whole milk)"),
-        ("nature yaourt", "Plain yogurt (whole milk)"),
-    ],
-)
-def test_search_ignores_case_accents_word_order_and_little_words_in_both_languages(shipped, query, expected):
-    assert expected in names(selectors.search_foods(None, query, limit=12))
-
-
-def test_search_matches_word_starts_not_only_name_starts(shipped):
-    found = names(selectors.search_foods(None, "fraiche", limit=50))
-    assert "Crème fraîche (30% fat)" in found
-    assert "Light crème fraîche (15% fat)" in found
+    def test_search_matches_word_starts_not_only_name_starts(self, shipped):
+        found = names(selectors.search_foods(None, "fraiche", limit=50))
+        assert "Crème fraîche (30% fat)" in found
+        assert "Light crème fraîche (15% fat)" in found
 
 
 def test_a_whole_word_then_a_word_start(db):
