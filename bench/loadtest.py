@@ -119,6 +119,11 @@ class Stack:
                 "30",
                 "--graceful-timeout",
                 "5",
+                # Locust's users keep their connection between requests and think up to 2 s; with
+                # gunicorn's default 2 s keep-alive the server closed connections at the moment a
+                # user sent on them (a few "connection reset" a run). Longer than any think time.
+                "--keep-alive",
+                "5",
             ],
             cwd=ROOT,
             env=app_env(self.services),
