@@ -584,10 +584,6 @@ def month_entries(patient: User, first: date, last: date) -> MonthEntries:
         while d <= stop:
             entries.kinds[d].append("relapse")
             d += timedelta(days=1)
-    # Each date's kinds in the order the month lists them, whatever order the database returned.
-    order = {kind: i for i, (kind, _model) in enumerate(LOGGED_SOURCES)}
-    for kinds in entries.kinds.values():
-        kinds.sort(key=lambda kind: order.get(kind, len(order)))
     return entries
 
 
