@@ -242,11 +242,19 @@ def _shapes(parts: dict[str, models.QuerySet[Any]]) -> Shapes:
 
 
 def _run_together(sql: str, params: list[Any], shapes: Shapes) -> dict[str, list[Any]]:
+    return _parse_together(_fetch_together(sql, params), shapes)
+
+
+def _fetch_together(sql: str, params: list[Any]) -> tuple[str, ...]:
+    """The parts' rows as the database sends them: one JSON text per part."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        values = cursor.fetchone()
+        return tuple(cursor.fetchone())
+
+
+def _parse_together(texts: tuple[str, ...], shapes: Shapes) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = {}
-    for (name, model, extra), text in zip(shapes, values, strict=True):
+    for (name, model, extra), text in zip(shapes, texts, strict=True):
         fields = model._meta.concrete_fields
         found[name] = rows = []
         for row in json.loads(text, parse_float=Decimal):
@@ -330,7 +338,14 @@ class PreparedRead:
         return cls(PreparedSQL.of(*_together_sql(parts)), _shapes(parts))
 
     def run(self, patient_id: int, day: date) -> dict[str, list[Any]]:
-        return _run_together(self.query.sql, self.query.params(patient_id, day), self.shapes)
+        return self.parse(self.fetch(patient_id, day))
+
+    def fetch(self, patient_id: int, day: date) -> tuple[str, ...]:
+        """The rows as sent (a JSON text per part): cheap to compare, parsed only when needed."""
+        return _fetch_together(self.query.sql, self.query.params(patient_id, day))
+
+    def parse(self, texts: tuple[str, ...]) -> dict[str, list[Any]]:
+        return _parse_together(texts, self.shapes)
 
 
 _prepared_days: dict[tuple[str, frozenset[str]], PreparedRead] = {}
@@ -344,7 +359,7 @@ def _day_read(hidden: frozenset[str]) -> PreparedRead:
 
 
 def _day_parts(patient: User, day: date, hidden: frozenset[str]) -> dict[str, models.QuerySet[Any]]:
-    """Every part of a day the page reads besides its meal items (a hidden section's left out)."""
+    """Every part of a day the page reads (a hidden section's left out)."""
     parts: dict[str, models.QuerySet[Any]] = {
         "mfis_done": MFISResponse.objects.filter(patient=patient, completed=True).order_by("-date")[:1],
         "mfis_open": MFISResponse.objects.filter(patient=patient, completed=False).order_by("-date")[:1],
@@ -364,6 +379,10 @@ def _day_parts(patient: User, day: date, hidden: frozenset[str]) -> dict[str, mo
         parts["symptoms"] = SymptomLog.objects.filter(patient=patient, date=day)[:1]
         parts["stools"] = StoolEvent.objects.filter(patient=patient, date=day)
     if "meals" not in hidden:
+        # The day's and yesterday's items (yesterday's: what "Same as yesterday" would copy), and their foods.
+        items = MealItem.objects.filter(patient=patient, date__in=[day, day - timedelta(days=1)])
+        parts["items"] = items.order_by("created_at", "id")
+        parts["item_foods"] = Food.objects.filter(pk__in=items.values("food_id"))
         parts["recent"] = recent_foods_query(patient, day)
         parts["favourites"] = favourites_query(patient)
         parts["saved"] = SavedMeal.objects.filter(patient=patient)
@@ -409,23 +428,39 @@ def offer_common_foods(meals: list[MealView], foods: Iterable[Food]) -> None:
         ]
 
 
+@dataclass(frozen=True)
+class DayRead:
+    """A patient's day as the database sent it, one JSON text per part: what the day page is drawn
+    from, so two reads with the same texts draw the same page (`tracker.views.day` keeps it)."""
+
+    patient: User
+    day: date
+    hidden: frozenset[str]
+    texts: tuple[str, ...]
+
+
+def read_day(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayRead:
+    """Every part of the day in one round trip (each part a sub-select, hidden sections' left out)."""
+    hidden = frozenset(hidden)
+    return DayRead(patient, day, hidden, _day_read(hidden).fetch(patient.pk, day))
+
+
 def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog:
-    """Everything the day page shows, in a fixed number of queries whatever the history.
+    """Everything the day page shows, in one query whatever the history.
 
     Sections in `hidden` (the ones the patient does not track) are not read at all.
     """
+    return day_log_of(read_day(patient, day, hidden=hidden))
+
+
+def day_log_of(read: DayRead) -> DayLog:
+    patient, day, hidden = read.patient, read.day, read.hidden
+    rows = _day_read(hidden).parse(read.texts)
     meals_shown = "meals" not in hidden
-    items = (
-        list(
-            MealItem.objects.filter(patient=patient, date__in=[day, day - timedelta(days=1)])
-            .select_related("food")
-            .order_by("created_at", "id")
-        )
-        if meals_shown
-        else []
-    )
-    # Every other part of the day in one round trip (each part a sub-select, hidden ones left out).
-    rows = _day_read(frozenset(hidden)).run(patient.pk, day)
+    foods = {food.pk: food for food in rows.get("item_foods", [])}
+    items = rows.get("items", [])
+    for item in items:
+        item.food = foods[item.food_id]
     recent = recent_by_meal(rows["recent"]) if meals_shown else {}
     meals = []
     for value, label in MealType.choices:
