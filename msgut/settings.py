@@ -161,6 +161,18 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Each process's memory. "pages": drawn pages kept while what they show is unchanged (msgut.kept_pages),
+# at most 10 minutes and 300 pages (a day page is about 180 KB).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
+}
+
 # Sessions live in the database (not Redis), one row per session with whose it is (accounts.sessions),
 # and end after 30 idle minutes or 12 hours after sign-in, however busy (SessionLifetimeMiddleware).
 SESSION_ENGINE = "accounts.sessions"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, cast
@@ -40,10 +39,6 @@ from tracker.units import GRAMS, PORTION, unit_grams
 MAX_PORTION_G = 2000
 MIN_PORTION_G = 0.1  # amounts are kept to one decimal: less rounds to zero
 MAX_COUNT = 20
-
-
-def new_token() -> str:
-    return uuid.uuid4().hex
 
 
 class TokenField(forms.CharField):

@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from tracker.forms import new_token
+from msgut.kept_pages import new_token
 from tracker.models import Food, MealItem
 from tracker.selectors import MealView
 from tracker.templatetags.tracker_tags import default_portion, portion, usual_unit

@@ -17,9 +17,8 @@ from tracker.models import CustomSymptom, FavoriteFood, Food, MealItem, Relapse,
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 
-# Budgets: the Today page reads the session, the user, the profile, the day's and yesterday's meal
-# items, the foods offered (recent, favourites), every other entry of the day in one query (medicines
-# included), and the score panel (version, stored score and stale days in one query; when the day has
+# Budgets: the Today page reads the session, the user, the profile, every entry of the day in one
+# query (yesterday's meal items, the foods offered and the medicines included), and the score panel (version, stored score and stale days in one query; when the day has
 # no current score, the facts of its window). Saving the session is the rest.
 TODAY_BUDGET = 12
 # Before the worker has scored the day (just saved): the score is computed from the facts of its window.

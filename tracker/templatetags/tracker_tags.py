@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
-from tracker.forms import new_token as make_token
+from msgut.kept_pages import new_token as make_token
 from tracker.models import Food, Lifestyle, MealItem, SleepDiary, StoolEvent, SymptomLog
 from tracker.units import GRAMS, PORTION, Unit, counted, default_unit, units_for
 
@@ -171,10 +171,11 @@ def symptoms_line(symptoms: SymptomLog | None, stools: list[StoolEvent]) -> str:
 
 
 @register.inclusion_tag("tracker/_day_score.html")
-def folded_day_score(patient: Any, day: Any) -> dict[str, Any]:
+def folded_day_score(patient: Any, day: Any, panel: Any = None) -> dict[str, Any]:
     """The day's total on one line; its panel, a line per rule, is drawn when the patient opens it
-    (tracker:day-score), so neither the page nor each save's answer pays for it unread."""
+    (tracker:day-score), so neither the page nor each save's answer pays for it unread. `panel`:
+    the day's panel when the view read it already."""
     from guidance.selectors import day_panel  # noqa: PLC0415 - guidance loads after tracker
 
-    panel = day_panel(patient, day)
+    panel = panel or day_panel(patient, day)
     return {"panel": panel, "day": day, "total": panel.total, "lines": []}

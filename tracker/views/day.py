@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -11,9 +12,11 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import patient_required
+from accounts.services import profile_of
 from guidance.selectors import day_panel
 from guidance.templatetags.guidance_tags import panel_context
 from msgut.http import AuthenticatedHttpRequest, PatientHttpRequest
+from msgut.kept_pages import kept_page, page_key
 from tracker import selectors
 from tracker.forms import DatePickForm, FoodSearchForm
 from tracker.models import Food
@@ -32,15 +35,27 @@ from tracker.views.common import (
 def _render_day(
     request: PatientHttpRequest, day: date, search: tuple[str, FoodSearchForm, list[Food]] | None = None
 ) -> HttpResponse:
-    log = day_log(request, day)
-    context = day_context(log)
     if search:
+        log = day_log(request, day)
+        context = day_context(log)
         meal_value, form, results = search
         view = next(m for m in log.meals if m.meal == meal_value)
         view.forms["search"] = form
         view.results = results
         view.searched = True
-    return render(request, "tracker/day.html", context)
+        return render(request, "tracker/day.html", context)
+    # The page is kept while the rows it is drawn from and its score line are the same (msgut.kept_pages).
+    read = selectors.read_day(request.user, day, hidden=profile_of(user=request.user).hidden_sections or ())
+    panel = day_panel(request.user, day)
+    # Besides the rows: the hidden sections, the score line, and the sign-up date (the MFIS is due from it).
+    shown = (sorted(read.hidden), panel.version.pk if panel.version else None, panel.has_entries, panel.total)
+    key = page_key(request, "tracker/day.html", (*read.texts, repr(shown), str(request.user.date_joined)))
+
+    def draw(marks: dict[str, Any]) -> str:
+        context = {**day_context(selectors.day_log_of(read)), "day_panel": panel, **marks}
+        return render_to_string("tracker/day.html", context, request=request)
+
+    return HttpResponse(kept_page(request, key, draw))
 
 
 @require_GET

@@ -1,0 +1,103 @@
+"""Pages drawn once and kept while what they are drawn from is unchanged.
+
+A kept page's key is a digest of everything it is drawn from: the rows read for it (as the database
+sent them), the person, the address, the language, the time zone and the date. A change to any of
+them is another key, so nothing is ever invalidated and a kept page cannot show what is no longer
+true; unused pages leave the cache by age and count (the "pages" cache, in each process's memory).
+
+What must differ on every response is drawn as marks and filled in at each one: the CSRF token and
+the one-time tokens of the forms that add an entry (`new_token`: two page loads must never share one,
+or the second add would be taken for a repeat of the first).
+
+While a page is drawn for keeping, the database is out of reach: a page that read anything besides
+what its key covers fails loudly instead of being kept (`KeptPageReadTheDatabase`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import caches
+from django.db import connection
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.translation import get_language
+
+# Random per process: no text a person types can contain them.
+CSRF_MARK = f"csrf-{secrets.token_hex(12)}"
+TOKEN_MARK = f"token-{secrets.token_hex(12)}"
+_marking: ContextVar[bool] = ContextVar("marking", default=False)
+
+
+class KeptPageReadTheDatabase(RuntimeError):
+    """A page drawn for keeping read the database: what it read is not in its key."""
+
+
+def new_token() -> str:
+    """A one-time token for a form that adds something; its mark while a page is drawn for keeping."""
+    return TOKEN_MARK if _marking.get() else uuid.uuid4().hex
+
+
+def _refuse(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+    raise KeptPageReadTheDatabase(f"a page drawn for keeping read the database: {sql[:200]}")
+
+
+@contextmanager
+def _drawing_for_keeping() -> Iterator[None]:
+    reset = _marking.set(True)
+    try:
+        with connection.execute_wrapper(_refuse):
+            yield
+    finally:
+        _marking.reset(reset)
+
+
+def page_key(request: HttpRequest, name: str, parts: Iterable[str]) -> str:
+    """The digest of a page's name, its reader, address, language, time zone and day, and `parts`
+    (what it was read from)."""
+    digest = hashlib.blake2b(digest_size=20)
+    for part in (
+        name,
+        str(getattr(request.user, "pk", "")),
+        request.get_full_path(),
+        get_language() or "",
+        timezone.get_current_timezone_name(),
+        timezone.localdate().isoformat(),
+        *parts,
+    ):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return f"page:{digest.hexdigest()}"
+
+
+def _fill(html: str, request: HttpRequest) -> str:
+    html = html.replace(CSRF_MARK, get_token(request))
+    pieces = html.split(TOKEN_MARK)
+    return pieces[0] + "".join(uuid.uuid4().hex + piece for piece in pieces[1:])
+
+
+def kept_page(request: HttpRequest, key: str, draw: Callable[[dict[str, Any]], str]) -> str:
+    """The page kept under `key`, else drawn by `draw(marks)` and kept, with its marks filled in.
+
+    `draw` renders from what was read before (the database is out of reach meanwhile) with `marks`
+    in its context. A page with messages to show, or any page when DEBUG is on (templates change
+    under a running server), is drawn the same way and not kept.
+    """
+    pages = caches["pages"]
+    keep = not settings.DEBUG and not len(messages.get_messages(request))
+    html = pages.get(key) if keep else None
+    if html is None:
+        with _drawing_for_keeping():
+            html = draw({"csrf_token": CSRF_MARK})
+        if keep:
+            pages.set(key, html)
+    return _fill(html, request)

@@ -1,0 +1,165 @@
+"""The day page is kept while what it is drawn from is unchanged (msgut.kept_pages): a patient must
+never see a kept page that is no longer true, nor one whose forms would be refused or taken for a
+repeat of an earlier add."""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.core.cache import caches
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Profile
+from guidance.models import DayScore, RuleSetVersion
+from msgut.kept_pages import CSRF_MARK, TOKEN_MARK, KeptPageReadTheDatabase, kept_page, page_key
+from tests.tracker.factories import FatigueFactory, FoodFactory, LifestyleFactory, MealItemFactory, SleepFactory
+from tracker.models import CustomSymptom, FavoriteFood, Medication, MealItem, SavedMeal, StoolEvent
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
+
+TODAY = dt.date(2026, 11, 20)
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TOKEN = re.compile(r'name="token" value="([^"]*)"')
+CHIP = re.compile(
+    r'<form method="post" action="([^"]+/meals/lunch/add/)"[^>]*class="chip-form">.*?'
+    r'name="food" value="(\d+)">.*?name="token" value="([0-9a-f]+)"'
+)
+
+
+@pytest.fixture
+def full_day(patient):
+    """A day with every kind of entry, and what the page offers around it (yesterday, favourites,
+    a saved meal, a medication, a symptom of the patient's own)."""
+    oats, lentils = FoodFactory(name_en="Oats"), FoodFactory(name_en="Lentil soup")
+    MealItemFactory(patient=patient, date=TODAY, meal="breakfast", food=oats, grams=40)
+    MealItemFactory(patient=patient, date=TODAY - dt.timedelta(days=1), meal="lunch", food=lentils, grams=250)
+    MealItemFactory(patient=patient, date=TODAY - dt.timedelta(days=2), meal="lunch", food=oats, grams=40)
+    FavoriteFood.objects.create(patient=patient, food=lentils)
+    SavedMeal.objects.create(patient=patient, name="Usual breakfast")
+    Medication.objects.create(patient=patient, name="Vitamin D", ask_daily=True)
+    CustomSymptom.objects.create(patient=patient, name="Tingling")
+    SleepFactory(patient=patient, date=TODAY)
+    FatigueFactory(patient=patient, date=TODAY, score=4)
+    LifestyleFactory(patient=patient, date=TODAY, activity_minutes=30)
+    StoolEvent.objects.create(patient=patient, date=TODAY, bristol_type=4)
+    return patient
+
+
+def _same_page(html: str) -> str:
+    """The page with what differs on every response (the CSRF and one-time tokens) blanked."""
+    return TOKEN.sub('name="token" value=""', CSRF.sub('name="csrfmiddlewaretoken" value=""', html)).replace(
+        re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1), ""
+    )
+
+
+def test_a_kept_page_is_the_drawn_page_with_fresh_tokens_and_reads_no_more(full_day, patient_client):
+    caches["pages"].clear()
+    with CaptureQueriesContext(connection) as drawn_reads:
+        drawn = patient_client.get(reverse("tracker:today")).content.decode()
+    with CaptureQueriesContext(connection) as kept_reads:
+        kept = patient_client.get(reverse("tracker:today")).content.decode()
+    assert "Oats" in kept and "4 out of 10" in kept and "Vitamin D" in kept and "Tingling" in kept
+    assert _same_page(kept) == _same_page(drawn)
+    assert len(caches["pages"]._cache) == 1  # the second answer was the kept page
+    # Keeping saves the drawing, not the reading: a page is as fresh as its rows.
+    assert len(kept_reads) <= len(drawn_reads)
+    tokens = TOKEN.findall(drawn), TOKEN.findall(kept)
+    assert len(tokens[0]) >= 3 and all(len(set(t)) == len(t) for t in tokens)
+    assert not set(tokens[0]) & set(tokens[1])
+    assert all(re.fullmatch(r"[0-9a-f]{32}", t) for t in tokens[1])
+    assert CSRF_MARK not in kept and TOKEN_MARK not in kept
+
+
+def test_forms_of_two_loads_of_a_kept_page_add_twice_and_pass_the_csrf_check(full_day):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(full_day)
+    pages = [browser.get(reverse("tracker:today")).content.decode() for _ in range(2)]
+    for page in pages:
+        action, food, token = CHIP.search(page).groups()
+        csrf = CSRF.search(page).group(1)
+        answer = browser.post(
+            action,
+            {"food": food, "amount": "1", "unit": "portion", "token": token, "quick": "1", "csrfmiddlewaretoken": csrf},
+        )
+        assert answer.status_code == 302
+    assert MealItem.objects.filter(patient=full_day, date=TODAY, meal="lunch").count() == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "fatigue",
+        "item from another device",
+        "yesterday",
+        "hidden section",
+        "score",
+        "medication",
+        "language",
+        "next day",
+    ],
+)
+def test_every_change_shows_on_the_next_load(full_day, patient_client, change):
+    patient_client.get(reverse("tracker:today"))
+    patient_client.get(reverse("tracker:today"))  # kept
+    expect, gone = {
+        "fatigue": ("7 out of 10", "4 out of 10"),
+        "item from another device": ("Rye bread", None),
+        "yesterday": ("Same dinner as yesterday", None),
+        "hidden section": (None, 'id="sleep"'),
+        "score": ("63 out of 100", None),
+        "medication": ("Fish oil", None),
+        "language": ("Aujourd", None),
+        "next day": ("Saturday 21 November", "Friday 20 November"),
+    }[change]
+    if change == "fatigue":
+        patient_client.post(reverse("tracker:fatigue", args=[TODAY]), {"score": "7"})
+    elif change == "item from another device":  # (no write through this session: only the rows differ)
+        MealItemFactory(patient=full_day, date=TODAY, meal="dinner", food=FoodFactory(name_en="Rye bread"))
+    elif change == "yesterday":
+        MealItemFactory(patient=full_day, date=TODAY - dt.timedelta(days=1), meal="dinner")
+    elif change == "hidden section":
+        Profile.objects.filter(user=full_day).update(hidden_sections=["sleep"])
+    elif change == "score":
+        version = RuleSetVersion.objects.order_by("-number").first()
+        DayScore.objects.update_or_create(
+            patient=full_day, date=TODAY, defaults={"version": version, "total": 63.0, "breakdown": []}
+        )
+    elif change == "medication":
+        Medication.objects.create(patient=full_day, name="Fish oil", ask_daily=True)
+    elif change == "language":
+        patient_client.post(reverse("accounts:language"), {"language": "fr", "next": "/day/"})
+    else:  # (past midnight in Paris, signed in again: a session lasts 12 hours at most)
+        with time_machine.travel(dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC), tick=False):
+            patient_client.force_login(full_day)
+            page = patient_client.get(reverse("tracker:today")).content.decode()
+        assert expect in page and gone not in page
+        return
+    page = patient_client.get(reverse("tracker:today")).content.decode()
+    if expect:
+        assert expect in page
+    if gone:
+        assert gone not in page
+
+
+def test_a_message_is_shown_once_not_kept(full_day, patient_client):
+    patient_client.get(reverse("tracker:today"))
+    answer = patient_client.post(reverse("tracker:fatigue", args=[TODAY]), {"score": "6"}, follow=True)
+    assert 'class="message message-success"' in answer.content.decode()
+    again = patient_client.get(reverse("tracker:today")).content.decode()
+    assert 'class="message message-success"' not in again and "6 out of 10" in again
+
+
+def test_a_page_drawn_for_keeping_cannot_read_the_database(rf, patient):
+    request = rf.get("/day/")
+    request.user = patient
+    request.session = {}
+
+    def reads(marks):
+        return str(Profile.objects.filter(user=patient).count())
+
+    with pytest.raises(KeptPageReadTheDatabase):
+        kept_page(request, page_key(request, "test", ()), reads)
