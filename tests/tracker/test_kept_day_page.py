@@ -17,7 +17,7 @@ from accounts.models import Profile
 from guidance.models import DayScore, RuleSetVersion
 from msgut.kept_pages import CSRF_MARK, TOKEN_MARK, KeptPageReadTheDatabase, kept_page, page_key
 from tests.tracker.factories import FatigueFactory, FoodFactory, LifestyleFactory, MealItemFactory, SleepFactory
-from tracker.models import CustomSymptom, FavoriteFood, Medication, MealItem, SavedMeal, StoolEvent
+from tracker.models import CustomSymptom, FavoriteFood, MealItem, Medication, SavedMeal, StoolEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 

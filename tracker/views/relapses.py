@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import patient_required
 from msgut.http import PatientHttpRequest
-from tracker import selectors, services
 from msgut.kept_pages import new_token
+from tracker import selectors, services
 from tracker.forms import RelapseForm
 from tracker.models import Relapse
 
