@@ -245,6 +245,7 @@ def worker_figures(patient_id: int, saves: int = 20) -> dict[str, Any]:
 
 def page_figures(data: dict[str, Any], requests: int, html: dict[str, str]) -> dict[str, dict[str, float]]:
     """Server time of each request against the bare view; `html` receives the patient pages' HTML."""
+    from django.core.cache import caches
     from django.test import Client, override_settings
     from django.urls import reverse
     from django.utils import timezone
@@ -265,6 +266,11 @@ def page_figures(data: dict[str, Any], requests: int, html: dict[str, str]) -> d
         figures["bare Django view"] = measure(lambda: client.get("/bench/bare"), requests)
         today = timezone.localdate()
         figures["Today page"] = measure(lambda: client.get(reverse("tracker:today")), requests)
+        # The same page when it cannot be the kept one (its day just changed): read and drawn anew.
+        pages = caches["pages"]
+        figures["Today page, drawn anew"] = measure(
+            lambda: (pages.clear(), client.get(reverse("tracker:today")))[1], requests
+        )
         figures["month view"] = measure(lambda: client.get(reverse("tracker:month")), requests)
         figures["patient dashboard"] = measure(lambda: client.get(reverse("trends:dashboard")), requests)
         html["Today page"] = client.get(reverse("tracker:today"), follow=True).content.decode()

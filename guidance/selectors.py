@@ -449,18 +449,31 @@ def day_panel(patient: User, day: date) -> DayPanel:
     )
     if version is None:
         return DayPanel(None, None, None, [], False, False)
-    window = window_days(version_specs(version))
-    last_stale: date | None = version.last_stale
-    stale = last_stale is not None and last_stale >= day - timedelta(days=window - 1)
-    if version.score_id is not None and version.score_version_id == version.pk and not stale:
+    score = None
+    if version.score_id is not None:
         score = DayScore(
             pk=version.score_id,
             patient=patient,
             date=day,
-            version=version,
+            version_id=version.score_version_id,
             total=version.score_total,
             breakdown=version.score_breakdown,
         )
+    return panel_of(patient, day, version, score, version.last_stale)
+
+
+def panel_of(
+    patient: User, day: date, version: RuleSetVersion | None, score: DayScore | None, last_stale: date | None
+) -> DayPanel:
+    """The day's panel from the current version, the day's stored score and the patient's last stale
+    day up to this one (the score is stale if that falls within the version's window): no query, but
+    for the facts of one patient-week when the stored score is missing, stale or of an older version."""
+    if version is None:
+        return DayPanel(None, None, None, [], False, False)
+    window = window_days(version_specs(version))
+    stale = last_stale is not None and last_stale >= day - timedelta(days=window - 1)
+    if score is not None and score.version_id == version.pk and not stale:
+        score.version = version
         return DayPanel(version, score, score.total, list(score.breakdown), True, False)
     facts = load_facts([patient.pk], day - timedelta(days=window - 1), day)
     day_rows = facts["date"].to_numpy().astype("datetime64[D]") == np.datetime64(day, "D")

@@ -27,7 +27,7 @@ from django.utils.translation import get_language, gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Profile, User
-from guidance.models import DayScore
+from guidance.models import DayScore, RuleSetVersion, StaleDay
 from tracker.catalog import words
 from tracker.measures import (
     PSEUDO_RELAPSE_REASONS,
@@ -252,17 +252,26 @@ def _fetch_together(sql: str, params: list[Any]) -> tuple[str, ...]:
         return tuple(cursor.fetchone())
 
 
-def _parse_together(texts: tuple[str, ...], shapes: Shapes) -> dict[str, list[Any]]:
+def _parse_together(texts: tuple[str, ...], shapes: Shapes, only: Collection[str] = ()) -> dict[str, list[Any]]:
+    """The parts' rows as model instances (`only`: just these parts)."""
     found: dict[str, list[Any]] = {}
+    # SQLite's JSON functions give a JSON column's value as its text.
+    json_as_text = connection.vendor == "sqlite"
     for (name, model, extra), text in zip(shapes, texts, strict=True):
+        if only and name not in only:
+            continue
         fields = model._meta.concrete_fields
         found[name] = rows = []
         for row in json.loads(text, parse_float=Decimal):
-            instance = model.from_db(
-                connection.alias,
-                [f.attname for f in fields],
-                [f.to_python(row[f.column]) if row[f.column] is not None else None for f in fields],
-            )
+            values = []
+            for f in fields:
+                value = row[f.column]
+                if value is not None:
+                    if json_as_text and isinstance(f, models.JSONField) and isinstance(value, str):
+                        value = json.loads(value)
+                    value = f.to_python(value)
+                values.append(value)
+            instance = model.from_db(connection.alias, [f.attname for f in fields], values)
             for annotation in extra:  # (plain JSON values: booleans, numbers, strings)
                 setattr(instance, annotation, row[annotation])
             rows.append(instance)
@@ -344,8 +353,8 @@ class PreparedRead:
         """The rows as sent (a JSON text per part): cheap to compare, parsed only when needed."""
         return _fetch_together(self.query.sql, self.query.params(patient_id, day))
 
-    def parse(self, texts: tuple[str, ...]) -> dict[str, list[Any]]:
-        return _parse_together(texts, self.shapes)
+    def parse(self, texts: tuple[str, ...], only: Collection[str] = ()) -> dict[str, list[Any]]:
+        return _parse_together(texts, self.shapes, only)
 
 
 _prepared_days: dict[tuple[str, frozenset[str]], PreparedRead] = {}
@@ -388,6 +397,10 @@ def _day_parts(patient: User, day: date, hidden: frozenset[str]) -> dict[str, mo
         parts["saved"] = SavedMeal.objects.filter(patient=patient)
         parts["common"] = common_foods_query()
     parts["medicines"] = medicines_query(patient, day)
+    # The score line's: the current rule set, the day's stored score, the patient's last stale day.
+    parts["rule_version"] = RuleSetVersion.objects.order_by("-number")[:1]
+    parts["day_score"] = DayScore.objects.filter(patient=patient, date=day)[:1]
+    parts["last_stale"] = StaleDay.objects.filter(patient=patient, date__lte=day).order_by("-date")[:1]
     return parts
 
 
@@ -437,6 +450,16 @@ class DayRead:
     day: date
     hidden: frozenset[str]
     texts: tuple[str, ...]
+
+    def score_rows(self) -> tuple[RuleSetVersion | None, DayScore | None, date | None]:
+        """What the day's score line is drawn from (`guidance.selectors.panel_of`)."""
+        rows = _day_read(self.hidden).parse(self.texts, only=("rule_version", "day_score", "last_stale"))
+        stale = rows["last_stale"]
+        return (
+            next(iter(rows["rule_version"]), None),
+            next(iter(rows["day_score"]), None),
+            stale[0].date if stale else None,
+        )
 
 
 def read_day(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayRead:

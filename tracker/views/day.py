@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import patient_required
 from accounts.services import profile_of
-from guidance.selectors import day_panel
+from guidance.selectors import day_panel, panel_of
 from guidance.templatetags.guidance_tags import panel_context
 from msgut.http import AuthenticatedHttpRequest, PatientHttpRequest
 from msgut.kept_pages import kept_page, page_key
@@ -46,7 +46,7 @@ def _render_day(
         return render(request, "tracker/day.html", context)
     # The page is kept while the rows it is drawn from and its score line are the same (msgut.kept_pages).
     read = selectors.read_day(request.user, day, hidden=profile_of(user=request.user).hidden_sections or ())
-    panel = day_panel(request.user, day)
+    panel = panel_of(request.user, day, *read.score_rows())
     # Besides the rows: the hidden sections, the score line, and the sign-up date (the MFIS is due from it).
     shown = (sorted(read.hidden), panel.version.pk if panel.version else None, panel.has_entries, panel.total)
     key = page_key(request, "tracker/day.html", (*read.texts, repr(shown), str(request.user.date_joined)))
