@@ -62,7 +62,7 @@ def test_a_database_outage_while_loading_the_session_answers_the_plain_503_page(
 def test_other_server_errors_still_answer_500(patient):
     client = Client(raise_request_exception=False)
     client.force_login(patient)
-    with mock.patch("tracker.selectors.day_log", side_effect=ZeroDivisionError):
+    with mock.patch("tracker.selectors.read_day", side_effect=ZeroDivisionError):
         response = client.get("/day/")
     assert response.status_code == 500
     assert b"Something went wrong" in response.content
