@@ -147,6 +147,13 @@ def admin_client(admin_user):
     return client
 
 
+@pytest.fixture(scope="session", autouse=True)
+def strict_kept_pages():
+    """A page drawn for keeping that reads the database fails the test (in production it is logged
+    and served unkept: msgut.kept_pages)."""
+    settings.KEPT_PAGES_STRICT = True
+
+
 @pytest.fixture(autouse=True)
 def english_and_server_time():
     """Each test starts in English and the server's time zone: a request that switched to

@@ -163,3 +163,19 @@ def test_a_page_drawn_for_keeping_cannot_read_the_database(rf, patient):
 
     with pytest.raises(KeptPageReadTheDatabase):
         kept_page(request, page_key(request, "test", ()), reads)
+
+
+def test_in_production_a_page_that_read_the_database_is_served_not_kept(rf, patient, settings, caplog):
+    settings.KEPT_PAGES_STRICT = False
+    caches["pages"].clear()
+    request = rf.get("/day/")
+    request.user = patient
+    request.session = {}
+    key = page_key(request, "test", ())
+
+    def reads(marks):
+        return f"<p>{Profile.objects.filter(user=patient).count()}</p>"
+
+    assert kept_page(request, key, reads) == "<p>1</p>"
+    assert caches["pages"].get(key) is None
+    assert "read the database, so it was not kept" in caplog.text
