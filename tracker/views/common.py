@@ -76,9 +76,13 @@ def past_or_today(view: DayView[P]) -> DayView[P]:
     return cast(DayView[P], wrapper)
 
 
+def read_day(request: PatientHttpRequest, day: date) -> selectors.DayRead:
+    """The day's rows as the patient tracks it: sections they hid are neither read nor drawn."""
+    return selectors.read_day(request.user, day, hidden=profile_of(user=request.user).hidden_sections or ())
+
+
 def day_log(request: PatientHttpRequest, day: date) -> selectors.DayLog:
-    """The day as the patient tracks it: sections they hid are neither read nor drawn."""
-    return selectors.day_log(request.user, day, hidden=profile_of(user=request.user).hidden_sections or ())
+    return selectors.day_log_of(read_day(request, day))
 
 
 def day_context(log: selectors.DayLog, bound: dict[str, Any] | None = None) -> dict[str, Any]:

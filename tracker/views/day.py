@@ -12,7 +12,6 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import patient_required
-from accounts.services import profile_of
 from guidance.selectors import day_panel, panel_of
 from guidance.templatetags.guidance_tags import panel_context
 from msgut.http import AuthenticatedHttpRequest, PatientHttpRequest
@@ -27,6 +26,7 @@ from tracker.views.common import (
     day_url,
     meal_or_404,
     past_or_today,
+    read_day,
     render_fragment,
     search_from_query,
 )
@@ -45,7 +45,7 @@ def _render_day(
         view.searched = True
         return render(request, "tracker/day.html", context)
     # The page is kept while the rows it is drawn from and its score line are the same (msgut.kept_pages).
-    read = selectors.read_day(request.user, day, hidden=profile_of(user=request.user).hidden_sections or ())
+    read = read_day(request, day)
     panel = panel_of(request.user, day, *read.score_rows())
     # Besides the rows: the hidden sections, the score line, and the sign-up date (the MFIS is due from it).
     shown = (sorted(read.hidden), panel.version.pk if panel.version else None, panel.has_entries, panel.total)
