@@ -1,9 +1,10 @@
 """Where a page's time goes: cProfile over repeated requests, through the whole middleware.
 
-    python -m bench.profile [today|month|trends|dashboard|review] [--requests 20] [--top 25]
+    python -m bench.profile [today|month|trends|save|dashboard|review] [--requests 20] [--top 25]
 
 Runs against the data `make bench` generated (BENCH_DATABASE_URL, default msgut_bench; run
-`make bench` once first), as its first generated patient (`trends` is the patient's dashboard; the clinician for the clinician pages).
+`make bench` once first), as its first generated patient (`trends` is the patient's dashboard, `save` adds a snack item as htmx
+does and is answered with the fragments; the clinician for the clinician pages).
 Prints the functions with the most time of their own and the ones with the most time in total,
 and the share of the request spent rendering templates, reversing URLs and in SQL.
 """
@@ -20,7 +21,7 @@ from typing import Any
 from bench.common import setup_django
 from bench.run import DEFAULT_DB
 
-PAGES = ("today", "month", "trends", "dashboard", "review")
+PAGES = ("today", "month", "trends", "save", "dashboard", "review")
 # (what it is, a substring of the profiled function's "file:line(name)")
 SHARES = (
     ("template rendering", "django/template/base.py:1047(render)"),
@@ -42,6 +43,18 @@ def request_for(page: str) -> Any:
     if patient is None:
         raise SystemExit("no generated patient: run `make bench` first")
     client = Client()
+    if page == "save":
+        from tracker.models import Food
+
+        client.force_login(patient)
+        food = Food.objects.filter(owner__isnull=True).order_by("id").first()
+        url = reverse("tracker:meal-add", args=[timezone.localdate(), "snack"])
+        tokens = iter(range(10**9))
+        return lambda: client.post(
+            url,
+            {"food": food.pk if food else 0, "amount": "1", "unit": "portion", "token": f"bench-{next(tokens)}"},
+            headers={"HX-Request": "true"},
+        )
     if page in ("today", "month", "trends"):
         client.force_login(patient)
         url = reverse({"today": "tracker:today", "month": "tracker:month", "trends": "trends:dashboard"}[page])
@@ -63,7 +76,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
-    setup_django(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB, create=False)
+    # A save's background jobs go to a queue of their own (emptied after), as in production: the
+    # profile is the web's answer, not the worker's rescoring run inline.
+    queue = os.environ.get("PROFILE_REDIS_URL", "redis://127.0.0.1:6379/7") if args.page == "save" else None
+    setup_django(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB, redis_url=queue, create=False)
     from django.test import override_settings
 
     with override_settings(ALLOWED_HOSTS=["testserver"]):
@@ -77,6 +93,10 @@ def main() -> None:
             call()
         profiler.disable()
         cpu = (time.process_time() - cpu) * 1000 / args.requests
+        if queue:
+            from msgut.celery import app
+
+            app.control.purge()
     stats = pstats.Stats(profiler)
     total = stats.total_tt  # type: ignore[attr-defined]  # pstats keeps it, typeshed omits it
     print(f"{args.page}: {args.requests} requests, {cpu:.1f} ms of CPU each under the profiler")

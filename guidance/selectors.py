@@ -422,6 +422,9 @@ class DayPanel:
     breakdown: list[dict[str, Any]]
     has_entries: bool
     computed_now: bool
+    # The stored score is missing or out of date and was not computed: the line says so and asks for
+    # the score again once the worker has stored it (tracker:day-score-line).
+    pending: bool = False
 
 
 def day_panel(patient: User, day: date) -> DayPanel:
@@ -463,11 +466,20 @@ def day_panel(patient: User, day: date) -> DayPanel:
 
 
 def panel_of(
-    patient: User, day: date, version: RuleSetVersion | None, score: DayScore | None, last_stale: date | None
+    patient: User,
+    day: date,
+    version: RuleSetVersion | None,
+    score: DayScore | None,
+    last_stale: date | None,
+    *,
+    compute: bool = True,
 ) -> DayPanel:
     """The day's panel from the current version, the day's stored score and the patient's last stale
     day up to this one (the score is stale if that falls within the version's window): no query, but
-    for the facts of one patient-week when the stored score is missing, stale or of an older version."""
+    for the facts of one patient-week when the stored score is missing, stale or of an older version.
+    Without `compute`, a day marked stale is not scored here (pandas over the week costs a save's
+    answer more than the rest of it): the panel is `pending` until the worker, a few seconds after
+    the save, has stored its score. A score missing or of an older version with no marker is computed."""
     if version is None:
         return DayPanel(None, None, None, [], False, False)
     window = window_days(version_specs(version))
@@ -475,6 +487,8 @@ def panel_of(
     if score is not None and score.version_id == version.pk and not stale:
         score.version = version
         return DayPanel(version, score, score.total, list(score.breakdown), True, False)
+    if stale and not compute:
+        return DayPanel(version, None, None, [], True, False, pending=True)
     facts = load_facts([patient.pk], day - timedelta(days=window - 1), day)
     day_rows = facts["date"].to_numpy().astype("datetime64[D]") == np.datetime64(day, "D")
     if not day_rows.any():

@@ -31,6 +31,7 @@ urlpatterns = [
     path("<isodate:day>/", day.day_page, name="day"),
     path("<isodate:day>/section/<str:section>/", day.section, name="section"),
     path("<isodate:day>/score/", day.day_score, name="day-score"),
+    path("<isodate:day>/score/line/", day.day_score_line, name="day-score-line"),
     path("<isodate:day>/search/", meals.food_search, name="food-search"),
     path("<isodate:day>/meals/same-as-yesterday/", meals.copy_day, name="copy-day"),
     path("<isodate:day>/meals/<str:meal>/add/", meals.add_item, name="meal-add"),

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils import timezone
 
 from guidance import selectors, services
 from tests.tracker.conftest import TODAY
@@ -68,3 +69,53 @@ def test_the_panel_of_a_future_day_is_refused_and_only_patients_have_one(patient
     future = reverse("tracker:day-score", args=[TODAY + dt.timedelta(days=1)])
     assert patient_client.get(future).url == reverse("tracker:today")
     assert clinician_client.get(reverse("tracker:day-score", args=[TODAY])).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_answers_with_the_score_updating_then_the_line_shows_the_new_score(
+    patient_client, patient, scored_day, monkeypatch
+):
+    """As in production: the save commits, its day is marked stale and the rescore waits in the queue
+    (here it never runs by itself). The answer does not show the old total as if it were the day's."""
+    queued: list[tuple[int, ...]] = []
+    monkeypatch.setattr(
+        "guidance.tasks.rescore_patient_task.apply_async", lambda args, **kw: queued.append(tuple(args))
+    )
+    before = selectors.day_panel(patient, scored_day).total
+    lentils = FoodFactory(name_en="Lentils", fiber_g_per_100g=8.0, groups=["legume"])
+    answer = patient_client.post(
+        reverse("tracker:meal-add", args=[scored_day, "lunch"]),
+        {"food": lentils.pk, "amount": "200", "unit": "g", "token": "lentils-1"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert queued == [(patient.pk,)]
+    line_url = reverse("tracker:day-score-line", args=[scored_day])
+    assert "Updating after your change" in answer
+    assert f'hx-get="{line_url}" hx-trigger="load delay:4000ms"' in answer
+    assert f"{floatformat(before, 0)} out of 100" not in answer
+
+    # The worker has not run: the line computes the score now.
+    line = patient_client.get(line_url, headers={"HX-Request": "true"}).content.decode()
+    now = selectors.day_panel(patient, scored_day)
+    assert now.computed_now and now.total != before
+    assert line.lstrip().startswith('<section id="day-score"') and "<html" not in line
+    assert f"{floatformat(now.total, 0)} out of 100" in line and "Updating" not in line
+    # So does the page, until then.
+    page = patient_client.get(reverse("tracker:today")).content.decode()
+    assert "Updating after your change" in page and f"{floatformat(before, 0)} out of 100" not in page
+
+    services.rescore_stale(patient_id=patient.pk, before=timezone.now())
+    stored = selectors.day_panel(patient, scored_day)
+    assert not stored.computed_now and stored.total == pytest.approx(now.total)
+    line = patient_client.get(line_url, headers={"HX-Request": "true"}).content.decode()
+    assert f"{floatformat(stored.total, 0)} out of 100" in line
+    page = patient_client.get(reverse("tracker:today")).content.decode()
+    assert f"{floatformat(stored.total, 0)} out of 100" in page and "Updating" not in page
+
+
+def test_the_score_line_is_for_htmx_and_the_patients_own_past_days(patient_client, clinician_client, scored_day):
+    line_url = reverse("tracker:day-score-line", args=[scored_day])
+    assert patient_client.get(line_url).url == f"{reverse('tracker:today')}#day-score"
+    future = reverse("tracker:day-score-line", args=[TODAY + dt.timedelta(days=1)])
+    assert patient_client.get(future, headers={"HX-Request": "true"})["HX-Redirect"] == reverse("tracker:today")
+    assert clinician_client.get(line_url, headers={"HX-Request": "true"}).status_code == 403

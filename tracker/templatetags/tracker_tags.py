@@ -174,8 +174,12 @@ def symptoms_line(symptoms: SymptomLog | None, stools: list[StoolEvent]) -> str:
 def folded_day_score(patient: Any, day: Any, panel: Any = None) -> dict[str, Any]:
     """The day's total on one line; its panel, a line per rule, is drawn when the patient opens it
     (tracker:day-score), so neither the page nor each save's answer pays for it unread. `panel`:
-    the day's panel when the view read it already."""
+    the day's panel when the view read it already; a pending one (the day just changed) draws a line
+    that asks for the score once the worker has stored it."""
     from guidance.selectors import day_panel  # noqa: PLC0415 - guidance loads after tracker
+    from guidance.tasks import RESCORE_DELAY_SECONDS  # noqa: PLC0415
 
     panel = panel or day_panel(patient, day)
-    return {"panel": panel, "day": day, "total": panel.total, "lines": []}
+    # A pending line asks again a second after the worker's rescore is due.
+    refresh_ms = (RESCORE_DELAY_SECONDS + 1) * 1000
+    return {"panel": panel, "day": day, "total": panel.total, "lines": [], "refresh_ms": refresh_ms}

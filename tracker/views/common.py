@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.services import profile_of
+from guidance.selectors import panel_of
 from msgut.http import PatientHttpRequest
 from tracker import selectors
 from tracker.forms import (
@@ -151,8 +152,11 @@ def respond(
         if status_text:
             messages.success(request, status_text)
         return HttpResponseRedirect(day_url(day, anchor))
-    log = day_log(request, day)
+    read = read_day(request, day)
+    log = selectors.day_log_of(read)
     context = day_context(log, bound)
+    # The save marked the day stale: its score line asks for the score once the worker has stored it.
+    context["day_panel"] = panel_of(request.user, day, *read.score_rows(), compute=False)
     if meal:
         context["meal"] = next(m for m in log.meals if m.meal == meal)
     if not request.htmx:

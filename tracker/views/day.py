@@ -46,9 +46,11 @@ def _render_day(
         return render(request, "tracker/day.html", context)
     # The page is kept while the rows it is drawn from and its score line are the same (msgut.kept_pages).
     read = read_day(request, day)
-    panel = panel_of(request.user, day, *read.score_rows())
+    # A score the worker has not stored yet (the day just changed) is asked for by the line itself.
+    panel = panel_of(request.user, day, *read.score_rows(), compute=False)
     # Besides the rows: the hidden sections, the score line, and the sign-up date (the MFIS is due from it).
-    shown = (sorted(read.hidden), panel.version.pk if panel.version else None, panel.has_entries, panel.total)
+    version = panel.version.pk if panel.version else None
+    shown = (sorted(read.hidden), version, panel.has_entries, panel.total, panel.pending)
     key = page_key(request, "tracker/day.html", (*read.texts, repr(shown), str(request.user.date_joined)))
 
     def draw(marks: dict[str, Any]) -> str:
@@ -109,6 +111,18 @@ def section(request: PatientHttpRequest, day: date, section: str) -> HttpRespons
         context["meal"] = next(m for m in log.meals if m.meal == meal)
         return HttpResponse(render_to_string("tracker/day.html#meal-body", context, request=request))
     return HttpResponse(render_fragment(request, section, context))
+
+
+@require_GET
+@patient_required
+@past_or_today
+def day_score_line(request: PatientHttpRequest, day: date) -> HttpResponse:
+    """The day's score line, for htmx: a pending line asks for it a few seconds after a change. Stored
+    by then, or computed now if the worker has not got to it (it is never shown out of date)."""
+    if not request.htmx:
+        return redirect(day_url(day, "day-score"))
+    context = {"day": day, "day_panel": day_panel(request.user, day)}
+    return render(request, "tracker/day.html#day-score", context)
 
 
 @require_GET
