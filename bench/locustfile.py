@@ -29,6 +29,8 @@ from locust import HttpUser, between, events, task
 ACCOUNTS: dict[str, Any] = json.loads(Path(os.environ["LOAD_ACCOUNTS"]).read_text())
 RESULTS_PATH = os.environ["LOAD_RESULTS"]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# A day's score line while the worker rescores it: the browser asks for it again after the delay.
+PENDING_SCORE = re.compile(r'hx-get="([^"]+/score/line/)" hx-trigger="load delay:(\d+)ms"')
 # generate_data's patients keep their diary in Paris time; their "today" is Paris's.
 PATIENT_ZONE = ZoneInfo("Europe/Paris")
 
@@ -141,18 +143,38 @@ class SignedInUser(HttpUser):
 
 
 class Patient(SignedInUser):
+    """A patient on their day page, whose browser asks for a pending score line (after a change,
+    while the worker rescores the day) once its delay has passed, unless another change or leaving
+    the page replaced it first, as htmx does."""
+
     weight = 70
     role = "patients"
+    score_line: tuple[float, str] | None = None
 
     def today(self) -> str:
         return datetime.now(PATIENT_ZONE).date().isoformat()
 
+    def on_day_page(self, response: Any) -> None:
+        """The page or a save's answer redrew the score line: a pending one replaces the one waited for."""
+        match = PENDING_SCORE.search(getattr(response, "text", "") or "")
+        self.score_line = (time.time() + int(match.group(2)) / 1000, match.group(1)) if match else None
+
+    def follow_score_line(self, *, leaving: bool = False) -> None:
+        """Before the next action: the line is asked for if its delay has passed; leaving the page drops it."""
+        if self.score_line and time.time() >= self.score_line[0]:
+            self.client.get(self.score_line[1], headers={"HX-Request": "true"}, name="score line")
+            self.score_line = None
+        elif leaving:
+            self.score_line = None
+
     @task(4)
     def read_today(self) -> None:
-        self.client.get("/day/", name="today page")
+        self.follow_score_line()
+        self.on_day_page(self.client.get("/day/", name="today page"))
 
     @task(2)
     def search_food(self) -> None:
+        self.follow_score_line()
         query = ACCOUNTS["search_terms"][int(time.time() * 1000) % len(ACCOUNTS["search_terms"])]
         self.client.get(
             f"/day/{self.today()}/search/?q={query}&meal=lunch", headers={"HX-Request": "true"}, name="food search"
@@ -160,6 +182,7 @@ class Patient(SignedInUser):
 
     @task(4)
     def add_meal_item(self) -> None:
+        self.follow_score_line()
         token = str(uuid.uuid4())
         food = ACCOUNTS["food_ids"][int(time.time() * 1000) % len(ACCOUNTS["food_ids"])]
         with self.post_form(
@@ -179,17 +202,24 @@ class Patient(SignedInUser):
                 response.success()
             elif response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR:
                 response.failure(f"entry refused ({response.status_code})")
+            self.on_day_page(response)
 
     @task(2)
     def rate_fatigue(self) -> None:
-        self.post_form(f"/day/{self.today()}/fatigue/", {"score": str(int(time.time()) % 11)}, name="save fatigue")
+        self.follow_score_line()
+        answer = self.post_form(
+            f"/day/{self.today()}/fatigue/", {"score": str(int(time.time()) % 11)}, name="save fatigue"
+        )
+        self.on_day_page(answer)
 
     @task(1)
     def month(self) -> None:
+        self.follow_score_line(leaving=True)
         self.client.get("/day/month/", name="month view")
 
     @task(1)
     def trends(self) -> None:
+        self.follow_score_line(leaving=True)
         self.client.get("/trends/", name="patient dashboard")
 
 
