@@ -121,7 +121,7 @@ class FlagEvidence:
     window_end: date
 
 
-def _day(value: date) -> str:
+def day_label(value: date) -> str:
     return _day_in(value, get_language())
 
 
@@ -132,7 +132,13 @@ def _day_in(value: date, language: str) -> str:
 
 
 def _number(value: float, decimals: int = 1, signed: bool = False) -> str:
-    """Rounded as the dashboard's columns round (the floatformat filter: halves away from zero)."""
+    return _number_in(value, decimals, signed, get_language())
+
+
+@lru_cache(maxsize=4096)
+def _number_in(value: float, decimals: int, signed: bool, language: str) -> str:
+    """Rounded as the dashboard's columns round (the floatformat filter: halves away from zero). A page
+    words the same means again on every load: each once per language."""
     text = floatformat(abs(value) if signed else value, decimals)
     if not signed:
         return text
@@ -147,10 +153,10 @@ def flag_evidence(row: PatientRow) -> list[FlagEvidence]:
     previous_start = today - timedelta(days=2 * TREND_WINDOW_DAYS - 1)
     previous_end = recent_start - timedelta(days=1)
     windows = {
-        "recent_start": _day(recent_start),
-        "end": _day(today),
-        "previous_start": _day(previous_start),
-        "previous_end": _day(previous_end),
+        "recent_start": day_label(recent_start),
+        "end": day_label(today),
+        "previous_start": day_label(previous_start),
+        "previous_end": day_label(previous_end),
     }
     items = []
     for key in row.flags:
@@ -161,11 +167,16 @@ def flag_evidence(row: PatientRow) -> list[FlagEvidence]:
             if ended is None:
                 text = gettext(
                     "A relapse meeting the definition began on %(began)s and is still open (the flag looks at %(start)s – %(end)s)."
-                ) % {"began": _day(began), "start": _day(start), "end": _day(today)}
+                ) % {"began": day_label(began), "start": day_label(start), "end": day_label(today)}
             else:
                 text = gettext(
                     "A relapse meeting the definition began on %(began)s and ended on %(ended)s (the flag looks at %(start)s – %(end)s)."
-                ) % {"began": _day(began), "ended": _day(ended), "start": _day(start), "end": _day(today)}
+                ) % {
+                    "began": day_label(began),
+                    "ended": day_label(ended),
+                    "start": day_label(start),
+                    "end": day_label(today),
+                }
         elif key == "fatigue" and row.fatigue_recent is not None and row.fatigue_previous is not None:
             text = gettext(
                 "Mean fatigue %(recent)s/10 over %(recent_start)s – %(end)s (%(recent_n)s ratings) against %(previous)s over "
@@ -196,7 +207,7 @@ def flag_evidence(row: PatientRow) -> list[FlagEvidence]:
                 "Last entry on %(date)s, %(days)s day ago (flagged from 7 days).",
                 "Last entry on %(date)s, %(days)s days ago (flagged from 7 days).",
                 row.days_since_entry,
-            ) % {"date": _day(row.last_entry), "days": row.days_since_entry}
+            ) % {"date": day_label(row.last_entry), "days": row.days_since_entry}
         else:
             text = gettext("Nothing logged yet.")
         items.append(FlagEvidence(key, str(FLAG_LABELS[key]), str(FLAG_SHORT[key]), text, start, today))
@@ -442,16 +453,20 @@ def _ordering(sort: str) -> list[OrderBy | Lower | str]:
 
 
 def dashboard_page(
-    patients: QuerySet[User], *, today: date, flag: str, sort: str, number: Any
+    patients: QuerySet[User], *, today: date, flag: str, sort: str, number: Any, count: int | None = None
 ) -> tuple[Page[User], list[PatientRow]]:
     """One page (PAGE_SIZE rows) of `patients`, filtered by `flag` and sorted by `sort` in SQL,
     from the stored flags (refresh the stale ones first: `stale_patient_ids`). `number` is the
-    page asked for, as it came; a wrong one gives the first page, one past the end the last."""
+    page asked for, as it came; a wrong one gives the first page, one past the end the last.
+    `count`: how many `patients` there are, when the caller counted them already (one query less)."""
     chosen = patients.select_related("dashboard_flags")
     if flag == "any":
         chosen = chosen.filter(dashboard_flags__flag_count__gt=0)
     elif flag in FLAG_KEYS:
         chosen = chosen.filter(**{f"dashboard_flags__{flag}": True})
-    page = Paginator(chosen.order_by(*_ordering(sort)), PAGE_SIZE).get_page(number)
+    paginator = Paginator(chosen.order_by(*_ordering(sort)), PAGE_SIZE)
+    if count is not None and not flag:
+        paginator.count = count  # a cached_property: set, it is not counted again
+    page = paginator.get_page(number)
     rows = [stored_row(person, getattr(person, "dashboard_flags", None), today) for person in page.object_list]
     return page, rows

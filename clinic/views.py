@@ -239,7 +239,9 @@ def dashboard(request: ClinicianHttpRequest) -> HttpResponse:
     if query:
         patients = patients.filter(Q(display_name__icontains=query) | Q(email__icontains=query))
     number = request.POST.get("page") if request.method == "POST" else request.GET.get("page")
-    page, rows = dash.dashboard_page(patients, today=today, flag=flag, sort=sort, number=number)
+    page, rows = dash.dashboard_page(
+        patients, today=today, flag=flag, sort=sort, number=number, count=None if query else total
+    )
     context = {
         "rows": rows,
         "page": page,

@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from clinic import fragments
+from clinic.dashboard import PatientRow
 from clinic.selectors import DayRow
 from tracker.templatetags.tracker_tags import portion
 
@@ -27,3 +29,9 @@ def day_foods(day: DayRow) -> SafeString:
     return format_html(
         '<ul class="clinic-foods">{}</ul>', format_html_join("", "<li><strong>{}:</strong> {}</li>", meals)
     )
+
+
+@register.simple_tag
+def patient_rows(rows: list[PatientRow]) -> SafeString:
+    """The dashboard's rows (clinic.fragments)."""
+    return fragments.patient_rows(rows)
