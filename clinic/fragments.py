@@ -1,7 +1,8 @@
-"""The clinician dashboard's rows, drawn in Python: 50 a page, each with two links, its flags and
-their evidence, four dated or rounded columns. Drawn by the template engine they were most of the
-page's time (about 0.3 ms a row); this is the same markup, escaped the same way (format_html), with
-the two addresses reversed once per page, as tracker.fragments does for the day page."""
+"""The clinic pages' most repeated rows, drawn in Python: the dashboard's 50 patients (two links, flags
+and their evidence, dated and rounded columns each) and the review's days (each with its foods by meal).
+Drawn by the template engine they were most of their page's time (about 0.3 ms a dashboard row, half a
+millisecond a day); this is the same markup, escaped the same way (format_html), with addresses that
+differ by a number reversed once per page, as tracker.fragments does for the day page."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from datetime import date
 
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils.formats import localize
+from django.utils.formats import date_format, localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clinic.dashboard import PatientRow, day_label
+from clinic.selectors import DayRow
+from tracker.templatetags.tracker_tags import portion
 
 # A number no patient has, reversed in place of a primary key and then replaced by the real one.
 _PK = 987654321
@@ -134,3 +137,84 @@ def _last_entry(last: date | None, days: int | None) -> SafeString:
         return format_html('<span class="muted">{}</span>', _("never"))
     ago = _("today") if days == 0 else ngettext("%(days)s day ago", "%(days)s days ago", days or 0) % {"days": days}
     return format_html('{} <span class="muted">({})</span>', day_label(last), ago)
+
+
+def day_rows(days: Iterable[DayRow]) -> SafeString:
+    """The `<tr>` of each day of the review page's day table."""
+    labels = {
+        "date": _("Date"),
+        "fatigue": _("Fatigue"),
+        "sleep": _("Sleep"),
+        "mood": _("Mood / stress"),
+        "food": _("Food"),
+        "score": _("Score"),
+        "notes": _("Symptoms and notes"),
+        "bristol": _("Bristol"),
+    }
+    return format_html_join("\n", "{}", ((_day_row(day, labels),) for day in days))
+
+
+def _or_dash(value: object) -> object:
+    return "–" if value is None else value
+
+
+def _day_row(day: DayRow, labels: dict[str, str]) -> SafeString:
+    sleep: SafeString | str = "–"
+    if day.sleep_minutes is not None:
+        quality = (
+            format_html(' <span class="muted">({})</span>', _("quality %(q)s/5") % {"q": day.sleep_quality})
+            if day.sleep_quality
+            else ""
+        )
+        sleep = format_html("{}{}", day.sleep_hours, quality)
+    food: SafeString | str = "–"
+    if day.meal_items:
+        count = ngettext("%(n)s item", "%(n)s items", day.meal_items) % {"n": day.meal_items}
+        fiber = ", " + _("%(g)s g fiber") % {"g": localize(day.fiber_g)} if day.fiber_g is not None else ""
+        food = format_html("{}{} {}", count, fiber, day_foods(day))
+    chips = format_html_join(" ", '<span class="clinic-chip">{}: {}</span>', day.symptoms)
+    stools = (
+        format_html(' <span class="clinic-chip">{} {}</span>', labels["bristol"], ", ".join(map(str, day.stools)))
+        if day.stools
+        else ""
+    )
+    note = format_html(' <p class="clinic-quote">{}</p>', day.note) if day.note else ""
+    return format_html(
+        '<tr><th scope="row" data-label="{}">{}</th><td data-label="{}">{}</td><td data-label="{}">{}</td>'
+        '<td data-label="{}">{} / {}</td><td data-label="{}">{}</td><td data-label="{}">{}</td>'
+        '<td data-label="{}">{}{}{}</td></tr>',
+        labels["date"],
+        date_format(day.date, "D j M"),
+        labels["fatigue"],
+        _or_dash(day.fatigue),
+        labels["sleep"],
+        sleep,
+        labels["mood"],
+        _or_dash(day.mood),
+        _or_dash(day.stress),
+        labels["food"],
+        food,
+        labels["score"],
+        _or_dash(day.score),
+        labels["notes"],
+        chips,
+        stools,
+        note,
+    )
+
+
+def day_foods(day: DayRow) -> SafeString:
+    """A day's foods by meal, as the review page's day table lists them: "Breakfast: Oat flakes
+    (1 bowl · 40 g), …"."""
+    meals = (
+        (
+            meal,
+            format_html_join(
+                ", ", '{} <span class="muted">({})</span>', ((item.food.display_name, portion(item)) for item in items)
+            ),
+        )
+        for meal, items in day.meals
+    )
+    return format_html(
+        '<ul class="clinic-foods">{}</ul>', format_html_join("", "<li><strong>{}:</strong> {}</li>", meals)
+    )
