@@ -1,4 +1,4 @@
-"""Pages drawn once and kept while what they are drawn from is unchanged.
+"""Pages, and parts of pages, drawn once and kept while what they are drawn from is unchanged.
 
 A kept page's key is a digest of everything it is drawn from: the rows read for it (as the database
 sent them), the person, the address, the language, the time zone and the date. A change to any of
@@ -12,6 +12,9 @@ or the second add would be taken for a repeat of the first).
 While a page is drawn for keeping, its reads are watched: a page that read the database while drawn
 may show what its key does not cover, so it is served but not kept, and the read is logged as an error
 (raised as `KeptPageReadTheDatabase` under `KEPT_PAGES_STRICT`, which the tests turn on).
+
+A kept part (`kept_part`) is the same for whoever reads it, from the rows it is built from and the
+language: the weekly charts of a patient and range, built from their stored summaries.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -39,6 +42,7 @@ CSRF_MARK = f"csrf-{secrets.token_hex(12)}"
 TOKEN_MARK = f"token-{secrets.token_hex(12)}"
 _marking: ContextVar[bool] = ContextVar("marking", default=False)
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class KeptPageReadTheDatabase(RuntimeError):
@@ -64,32 +68,61 @@ class _Reads:
 
 
 @contextmanager
-def _drawing_for_keeping() -> Iterator[_Reads]:
+def _watching_reads() -> Iterator[_Reads]:
     reads = _Reads()
+    with connection.execute_wrapper(reads):
+        yield reads
+
+
+@contextmanager
+def _drawing_for_keeping() -> Iterator[_Reads]:
     reset = _marking.set(True)
     try:
-        with connection.execute_wrapper(reads):
+        with _watching_reads() as reads:
             yield reads
     finally:
         _marking.reset(reset)
 
 
+def _digest(parts: Iterable[str]) -> str:
+    digest = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
 def page_key(request: HttpRequest, name: str, parts: Iterable[str]) -> str:
     """The digest of a page's name, its reader, address, language, time zone and day, and `parts`
     (what it was read from)."""
-    digest = hashlib.blake2b(digest_size=20)
-    for part in (
-        name,
-        str(getattr(request.user, "pk", "")),
-        request.get_full_path(),
-        get_language() or "",
-        timezone.get_current_timezone_name(),
-        timezone.localdate().isoformat(),
-        *parts,
-    ):
-        digest.update(part.encode())
-        digest.update(b"\0")
-    return f"page:{digest.hexdigest()}"
+    return "page:" + _digest(
+        (
+            name,
+            str(getattr(request.user, "pk", "")),
+            request.get_full_path(),
+            get_language() or "",
+            timezone.get_current_timezone_name(),
+            timezone.localdate().isoformat(),
+            *parts,
+        )
+    )
+
+
+def kept_part(name: str, parts: Iterable[str], build: Callable[[], T]) -> T:
+    """What `build()` returns (a part of pages, the same whoever reads it), kept under a digest of
+    `name`, the language and `parts` (everything it is built from). Built anew, and not kept, when
+    building read the database (an error in the log, raised under `KEPT_PAGES_STRICT`)."""
+    parts_cache = caches["pages"]
+    key = f"part:{_digest((name, get_language() or '', *parts))}"
+    value: T | None = parts_cache.get(key)
+    if value is None:
+        with _watching_reads() as reads:
+            value = build()
+        if reads.sql:
+            logger.error("a part built for keeping read the database, so it was not kept: %s", reads.sql[0][:200])
+        else:
+            parts_cache.set(key, value)
+    return value
 
 
 def _fill(html: str, request: HttpRequest) -> str:

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.sql import emit_post_migrate_signal
@@ -152,6 +153,12 @@ def strict_kept_pages():
     """A page drawn for keeping that reads the database fails the test (in production it is logged
     and served unkept: msgut.kept_pages)."""
     settings.KEPT_PAGES_STRICT = True
+
+
+@pytest.fixture(autouse=True)
+def nothing_kept():
+    """Each test draws its pages and charts anew: one kept by an earlier test is never what it checks."""
+    caches["pages"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -65,6 +65,10 @@ def add_weeks(patient, count: int, last: date = MONDAY) -> None:
     WeeklySummary.objects.bulk_create(rows)
 
 
+def figure_data(html: str) -> list[str]:
+    return re.findall(r'<script id="trend-[^"]+-data" type="application/json">(.*?)</script>', html)
+
+
 def scripts(html: str) -> list[str]:
     return re.findall(r"<script\b[^>]*>", html)
 
@@ -270,3 +274,37 @@ def test_the_demo_builds_every_week_of_the_demo_patient(patient, django_capture_
     assert len(weeks) == 5
     demo.load({"patient": patient}, out)  # safe twice
     assert WeeklySummary.objects.filter(patient=patient).count() == 5
+
+
+@time_machine.travel(TODAY)
+def test_the_charts_are_kept_until_a_summary_the_range_or_the_language_changes(patient_client, patient, monkeypatch):
+    from trends import figures, presenters
+
+    built: list[int] = []
+    build = figures.build_charts
+    monkeypatch.setattr(
+        figures, "build_charts", lambda weeks, *rest, **kw: built.append(len(weeks)) or build(weeks, *rest, **kw)
+    )
+    add_weeks(patient, 4)
+    first = patient_client.get(URL, {"weeks": "4"}).content.decode()
+    again = patient_client.get(URL, {"weeks": "4"}).content.decode()
+    assert built == [4] and figure_data(again) == figure_data(first) and len(figure_data(first)) == 4
+
+    WeeklySummary.objects.filter(patient=patient, week_start=MONDAY).update(fiber_g=33.25)
+    changed = patient_client.get(URL, {"weeks": "4"}).content.decode()
+    assert built == [4, 4] and "<td>33.2</td>" in changed and "<td>33.2</td>" not in first
+    patient_client.get(URL, {"weeks": "12"})
+    assert built == [4, 4, 4]  # another range: its own charts (12 weeks, 4 of them logged)
+    patient_client.cookies["django_language"] = "fr"
+    french = patient_client.get(URL, {"weeks": "4"}).content.decode()
+    assert built == [4, 4, 4, 4] and "<td>33,2</td>" in french
+
+    # A week scored by a rule the published set no longer has takes its title from the rule table:
+    # built on every load, never kept.
+    WeeklySummary.objects.filter(patient=patient, week_start=MONDAY).update(
+        rule_means=[{"key": "retired", "points": 5.0, "possible": 10.0, "days": 6}]
+    )
+    monkeypatch.setattr(presenters, "rule_titles", lambda version, keys: dict.fromkeys(keys, "A retired rule"))
+    for _ in range(2):
+        assert "A retired rule" in patient_client.get(URL, {"weeks": "4"}).content.decode()
+    assert built == [4] * 6
