@@ -14,11 +14,12 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from guidance import selectors as guidance_selectors
@@ -120,23 +121,26 @@ def build_charts(
     )
 
 
-def drawn_charts(weeks: list[dict[str, Any]], start: date, end: date) -> list[dict[str, Any]]:
-    """The charts with their tables drawn, kept (msgut.kept_pages.kept_part) while the summaries, the
-    range, the published rule set and the language are the same: a year of them took a clinician's
-    review and a patient's dashboard some 7 ms of CPU each time. Weeks scored by a rule the published
-    set no longer has are built anew (their titles come from the rule table: one more query)."""
+def drawn_charts(weeks: list[dict[str, Any]], start: date, end: date, prefix: str) -> SafeString:
+    """The charts' figures (each with its data and table) drawn as HTML, kept (msgut.kept_pages.kept_part)
+    while the summaries, the range, the published rule set, the language and the element ids' prefix
+    are the same: building and drawing a year of them took a clinician's review and a patient's
+    dashboard some 7 ms of CPU each time. Weeks scored by a rule the published set no longer has are
+    drawn anew (their titles come from the rule table: one more query)."""
 
-    def draw(version: RuleSetVersion | None) -> list[dict[str, Any]]:
+    def draw(version: RuleSetVersion | None) -> SafeString:
         charts = build_charts(weeks, start, end, version)
         for chart in charts:
+            chart["json_id"] = f"{prefix}-{chart['id']}-data"
             format_table(chart["table"])
-        return charts
+        context = {"charts": charts, "prefix": prefix, "start": start, "end": end}
+        return mark_safe(render_to_string("trends/trend_charts.html#chart-figures", context))  # noqa: S308 - a template's output
 
     version = guidance_selectors.current_version()
     published = {spec["key"] for spec in guidance_selectors.version_specs(version)} if version else set()
     if any(line["key"] not in published for week in weeks for line in week.get("rule_means") or []):
         return draw(version)
-    parts = (repr(weeks), start.isoformat(), end.isoformat(), str(version.pk if version else None))
+    parts = (repr(weeks), start.isoformat(), end.isoformat(), str(version.pk if version else None), prefix)
     return kept_part("trends/charts", parts, lambda: draw(version))
 
 
@@ -321,10 +325,8 @@ def charts_context(
     """
     if data is None:
         data = selectors.chart_data(patient.pk, start, end)
-    charts = drawn_charts(data.weeks, start, end) if data.weeks else []
     prefix = f"trend-{patient.pk}"
-    for chart in charts:
-        chart["json_id"] = f"{prefix}-{chart['id']}-data"
+    charts = drawn_charts(data.weeks, start, end, prefix) if data.weeks else ""
     viewer = getattr(request, "user", None)
     own = viewer is not None and getattr(viewer, "pk", None) == patient.pk
     poll_url = ""
