@@ -4,9 +4,9 @@ from collections.abc import Mapping
 
 import pytest
 from django.conf import settings
-from django.core.cache import caches
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import caches
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import connections, transaction
 from django.test import Client, TransactionTestCase, override_settings

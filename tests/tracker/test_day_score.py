@@ -90,7 +90,7 @@ def test_a_save_answers_with_the_score_updating_then_the_line_shows_the_new_scor
     ).content.decode()
     assert queued == [(patient.pk,)]
     line_url = reverse("tracker:day-score-line", args=[scored_day])
-    assert "Updating after your change" in answer
+    assert "Updating…" in answer
     assert f'hx-get="{line_url}" hx-trigger="load delay:4000ms"' in answer
     assert f"{floatformat(before, 0)} out of 100" not in answer
 
@@ -102,7 +102,7 @@ def test_a_save_answers_with_the_score_updating_then_the_line_shows_the_new_scor
     assert f"{floatformat(now.total, 0)} out of 100" in line and "Updating" not in line
     # So does the page, until then.
     page = patient_client.get(reverse("tracker:today")).content.decode()
-    assert "Updating after your change" in page and f"{floatformat(before, 0)} out of 100" not in page
+    assert "Updating…" in page and f"{floatformat(before, 0)} out of 100" not in page
 
     services.rescore_stale(patient_id=patient.pk, before=timezone.now())
     stored = selectors.day_panel(patient, scored_day)

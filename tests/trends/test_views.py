@@ -15,7 +15,7 @@ from django_htmx.middleware import HtmxDetails
 
 from tests.guidance.factories import MealItemFactory
 from tests.tracker.factories import FatigueFactory
-from trends import demo, weekly
+from trends import demo, figures, presenters, weekly
 from trends.models import PendingWeek, WeeklySummary
 
 TODAY = date(2026, 3, 11)  # a Wednesday
@@ -278,8 +278,6 @@ def test_the_demo_builds_every_week_of_the_demo_patient(patient, django_capture_
 
 @time_machine.travel(TODAY)
 def test_the_charts_are_kept_until_a_summary_the_range_or_the_language_changes(patient_client, patient, monkeypatch):
-    from trends import figures, presenters
-
     built: list[int] = []
     build = figures.build_charts
     monkeypatch.setattr(
