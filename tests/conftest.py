@@ -1,8 +1,10 @@
+import importlib
 import os
 import shutil
 from collections.abc import Mapping
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
@@ -237,6 +239,24 @@ def empty_database(alias: str) -> None:
     emit_post_migrate_signal(0, False, alias)
     with connection.cursor() as cursor:
         _MIGRATED_ROWS[alias] = _fingerprint(cursor)
+
+
+def restore_migrated_rules() -> None:
+    """The rule sets the data migrations publish (the defaults, then v2), as `migrate` left them, when
+    a transactional test before this one emptied the tables (`empty_database` keeps only content types
+    and permissions). Their rescoring tasks run inline."""
+    from guidance.selectors import current_version  # noqa: PLC0415 - apps load after this module
+    from msgut.celery import app  # noqa: PLC0415
+
+    if current_version() is not None:
+        return
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        importlib.import_module("guidance.migrations.0003_default_rules").create_defaults(django_apps, None)
+        importlib.import_module("guidance.migrations.0006_rule_set_v2").publish_v2(django_apps, None)
+    finally:
+        app.conf.task_always_eager = eager
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -4,22 +4,19 @@ The test asserts the sentences that matter. With `GUIDANCE_SHOTS` (or `SCREENSHO
 each day's score panel and the rule page are also saved there as screenshots, for a person to read.
 """
 
-import contextlib
 import datetime as dt
-import importlib
 import os
 import zoneinfo
 
 import pytest
-from django.apps import apps as django_apps
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Profile
 from accounts.services import profile_of
 from guidance import selectors, services
-from msgut.celery import app
 from tests.browser.conftest import shoot, signed_in
+from tests.conftest import restore_migrated_rules
 from tests.factories import PatientFactory
 from tracker.catalog import load_catalog
 from tracker.models import Food, Lifestyle, MealItem
@@ -52,16 +49,6 @@ CASES = {
 }
 
 
-@contextlib.contextmanager
-def _eager_tasks():
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = previous
-
-
 def _today() -> dt.date:
     return timezone.localdate(timezone=PARIS)
 
@@ -69,10 +56,7 @@ def _today() -> dt.date:
 @pytest.fixture
 def reviewed(transactional_db):
     """A patient of two months with the review's cases on four days, and one who joined today."""
-    if selectors.current_version() is None:  # a transactional test before this one emptied the tables
-        with _eager_tasks():
-            importlib.import_module("guidance.migrations.0003_default_rules").create_defaults(django_apps, None)
-            importlib.import_module("guidance.migrations.0006_rule_set_v2").publish_v2(django_apps, None)
+    restore_migrated_rules()
     load_catalog()
     foods = {food.name_en: food for food in Food.objects.filter(owner__isnull=True)}
     patient = PatientFactory(email="review@example.org")

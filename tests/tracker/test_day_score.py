@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from guidance import selectors, services
+from tests.conftest import restore_migrated_rules
 from tests.tracker.conftest import TODAY
 from tests.tracker.factories import FoodFactory, MealItemFactory
 
@@ -16,6 +17,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 
 @pytest.fixture
 def scored_day(patient):
+    restore_migrated_rules()  # (emptied by a transactional test before, for the one below)
     MealItemFactory(
         patient=patient,
         date=TODAY,
