@@ -9,13 +9,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
-from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
+from django.db import connection, models
+from django.db.models import Case, Count, F, FloatField, Q, QuerySet, Sum, TextField, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +49,7 @@ from tracker.models import (
     SymptomLog,
     SymptomRating,
 )
-from tracker.selectors import RelapseLabel, checked_episodes
+from tracker.selectors import STAND_IN_DAY, STAND_IN_PATIENT, PreparedSQL, RelapseLabel, as_date, checked_episodes
 
 
 @dataclass
@@ -98,55 +99,120 @@ def fiber_by_day(patient: User, start: date, end: date) -> dict[date, float]:
     return {row["date"]: round(row["fiber"] or 0.0, 1) for row in rows}
 
 
+def _range_union(patient: User, start: date, end: date) -> QuerySet[Any]:
+    """One row per entry of the range, for `day_rows`: (kind, date, a, b, c, text), ordered by kind,
+    date, text and c (a symptom's name; a bowel movement's time of entry, as text, then its id)."""
+    # Typed NULLs: PostgreSQL types a union's columns from its first parts.
+    number = Cast(Value(None), FloatField())
+    text = Cast(Value(None), TextField())
+    in_range = {"patient": patient, "date__range": (start, end)}
+
+    def part(queryset: QuerySet[Any], kind: str, **values: Any) -> QuerySet[Any]:
+        columns = {"r_a": number, "r_b": number, "r_c": number, "r_t": text} | values
+        annotated: QuerySet[Any] = queryset.order_by().annotate(r_kind=Value(kind), **columns)
+        return annotated.values_list("r_kind", "date", "r_a", "r_b", "r_c", "r_t")
+
+    def as_number(name: str) -> Cast:
+        return Cast(name, FloatField())
+
+    parts = [
+        part(FatigueRating.objects.filter(**in_range), "fatigue", r_a=as_number("score")),
+        part(
+            SleepDiary.objects.filter(**in_range),
+            "sleep",
+            r_a=as_number("total_sleep_minutes"),
+            r_b=as_number("efficiency"),
+            r_c=as_number("quality"),
+        ),
+        part(
+            SymptomLog.objects.filter(**in_range),
+            "symptoms",
+            r_a=as_number("mood"),
+            r_b=as_number("stress"),
+            r_t=Cast("note", TextField()),
+        ),
+        part(
+            StoolEvent.objects.filter(**in_range),
+            "stool",
+            r_a=as_number("bristol_type"),
+            r_c=as_number("id"),
+            r_t=Cast("created_at", TextField()),
+        ),
+        part(
+            SymptomRating.objects.filter(**in_range),
+            "rating",
+            r_a=as_number("score"),
+            r_t=Cast("symptom__name", TextField()),
+        ),
+        # Each day's item count and fiber (the same sum as `fiber_by_day`).
+        part(
+            MealItem.objects.filter(**in_range).values("date"),
+            "meals",
+            r_a=Cast(Count("id"), FloatField()),
+            r_b=Sum(Cast(F("grams"), FloatField()) * F("food__fiber_g_per_100g") / 100.0),
+        ),
+        part(
+            Lifestyle.objects.filter(**in_range),
+            "lifestyle",
+            r_a=as_number("activity_minutes"),
+            r_b=as_number("alcohol_units"),
+            r_c=Case(When(tobacco=True, then=Value(1.0)), default=Value(0.0), output_field=FloatField()),
+        ),
+        part(DayScore.objects.filter(**in_range, logged=True), "score", r_a=F("total")),
+    ]
+    union: QuerySet[Any] = parts[0].union(*parts[1:], all=True).order_by("r_kind", "date", "r_t", "r_c")
+    return union
+
+
+@lru_cache(maxsize=64)
+def _prepared_range(vendor: str, days: int) -> PreparedSQL:
+    """`_range_union` for ranges of `days` days, compiled once (for stand-ins: any patient and start)."""
+    stand_in = _range_union(User(pk=STAND_IN_PATIENT), STAND_IN_DAY, STAND_IN_DAY + timedelta(days=days))
+    return PreparedSQL.of(*stand_in.query.sql_with_params())
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
 def day_rows(patient: User, start: date, end: date, *, foods: bool = True) -> list[DayRow]:
-    """One row per logged day in [start, end], newest first.
+    """One row per logged day in [start, end], newest first: one query (compiled once per length of
+    range), whatever the range.
 
     Without `foods`, each row has its item count and fiber (from one aggregate query) but not the
     foods themselves: enough for the summary and for paging; `add_foods` reads a page's foods.
     """
+    prepared = _prepared_range(connection.vendor, (end - start).days)
+    with connection.cursor() as cursor:
+        cursor.execute(prepared.sql, prepared.params(patient.pk, start))
+        found = cursor.fetchall()
     days: dict[date, DayRow] = {}
-
-    def day(value: date) -> DayRow:
-        if value not in days:
-            days[value] = DayRow(date=value)
-        return days[value]
-
-    in_range: dict[str, Any] = {"patient": patient, "date__range": (start, end)}
-    for d, score in FatigueRating.objects.filter(**in_range).values_list("date", "score"):
-        day(d).fatigue = score
-    for d, minutes, efficiency, quality in SleepDiary.objects.filter(**in_range).values_list(
-        "date", "total_sleep_minutes", "efficiency", "quality"
-    ):
-        row = day(d)
-        row.sleep_minutes, row.sleep_efficiency, row.sleep_quality = minutes, efficiency, quality
-    for d, mood, stress, note in SymptomLog.objects.filter(**in_range).values_list("date", "mood", "stress", "note"):
-        row = day(d)
-        row.mood, row.stress, row.note = mood, stress, note
-    for d, bristol in StoolEvent.objects.filter(**in_range).values_list("date", "bristol_type"):
-        day(d).stools.append(bristol)
-    for d, name, score in (
-        SymptomRating.objects.filter(**in_range)
-        .values_list("date", "symptom__name", "score")
-        .order_by("date", "symptom__name")
-    ):
-        day(d).symptoms.append((name, score))
-    # Each day's item count and fiber in one aggregate query (the same sum as `fiber_by_day`).
-    for totals in (
-        MealItem.objects.filter(**in_range)
-        .values("date")
-        .annotate(items=Count("id"), fiber=Sum(Cast(F("grams"), FloatField()) * F("food__fiber_g_per_100g") / 100.0))
-        .order_by("date")
-    ):
-        row = day(totals["date"])
-        row.meal_items, row.fiber_g = totals["items"], round(totals["fiber"] or 0.0, 1)
-    for d, activity, alcohol, tobacco in Lifestyle.objects.filter(**in_range).values_list(
-        "date", "activity_minutes", "alcohol_units", "tobacco"
-    ):
-        row = day(d)
-        row.activity_minutes, row.alcohol_units, row.tobacco = activity, float(alcohol), tobacco
-    for d, total in DayScore.objects.filter(**in_range, logged=True).values_list("date", "total"):
-        if d in days:
-            day(d).score = round(total)
+    scores: list[tuple[date, float]] = []
+    for kind, raw_day, a, b, c, text in found:
+        value = as_date(raw_day)
+        if kind == "score":  # (a score alone does not make a day logged)
+            scores.append((value, a))
+            continue
+        row = days.get(value)
+        if row is None:
+            row = days[value] = DayRow(date=value)
+        if kind == "fatigue":
+            row.fatigue = _whole(a)
+        elif kind == "sleep":
+            row.sleep_minutes, row.sleep_efficiency, row.sleep_quality = _whole(a), b, _whole(c)
+        elif kind == "symptoms":
+            row.mood, row.stress, row.note = _whole(a), _whole(b), text or ""
+        elif kind == "stool":
+            row.stools.append(round(a))
+        elif kind == "rating":
+            row.symptoms.append((text, round(a)))
+        elif kind == "meals":
+            row.meal_items, row.fiber_g = round(a), round(b or 0.0, 1)
+        elif kind == "lifestyle":
+            row.activity_minutes, row.alcohol_units, row.tobacco = _whole(a), b, bool(c)
+    for value, total in scores:
+        if value in days:
+            days[value].score = round(total)
     rows = sorted(days.values(), key=lambda r: r.date, reverse=True)
     if foods:
         add_foods(patient, rows)

@@ -280,8 +280,8 @@ def _parse_together(texts: tuple[str, ...], shapes: Shapes, only: Collection[str
 
 # Stand-ins no row has: the day page's query is compiled once per process with them, then run with
 # the patient's id and dates (compiling a dozen querysets was most of the page's reading time).
-_STAND_IN_PATIENT = -918_273_645
-_STAND_IN_DAY = date(1901, 1, 1)
+STAND_IN_PATIENT = -918_273_645
+STAND_IN_DAY = date(1901, 1, 1)
 # How far from the stand-in day a compiled query's dates can be (the longest reach is a few weeks).
 _STAND_IN_REACH = timedelta(days=3650)
 
@@ -298,10 +298,10 @@ class PreparedSQL:
     def of(cls, sql: str, params: Iterable[Any]) -> PreparedSQL:
         sources: list[tuple[str, Any]] = []
         for value in params:
-            if value == _STAND_IN_PATIENT:
+            if value == STAND_IN_PATIENT:
                 sources.append(("patient", None))
             elif isinstance(value, date):
-                sources.append(("day", value - _STAND_IN_DAY))
+                sources.append(("day", value - STAND_IN_DAY))
             elif (moved := _stand_in_date_text(value)) is not None:
                 sources.append(("day text", moved))  # SQLite's driver is given dates as ISO text
             else:
@@ -328,7 +328,7 @@ def _stand_in_date_text(value: Any) -> timedelta | None:
     if not isinstance(value, str) or len(value) != len("1901-01-01"):
         return None
     try:
-        moved = date.fromisoformat(value) - _STAND_IN_DAY
+        moved = date.fromisoformat(value) - STAND_IN_DAY
     except ValueError:
         return None
     return moved if abs(moved) < _STAND_IN_REACH else None
@@ -363,7 +363,7 @@ _prepared_days: dict[tuple[str, frozenset[str]], PreparedRead] = {}
 def _day_read(hidden: frozenset[str]) -> PreparedRead:
     key = (connection.vendor, hidden)
     if key not in _prepared_days:
-        _prepared_days[key] = PreparedRead.of(_day_parts(User(pk=_STAND_IN_PATIENT), _STAND_IN_DAY, hidden))
+        _prepared_days[key] = PreparedRead.of(_day_parts(User(pk=STAND_IN_PATIENT), STAND_IN_DAY, hidden))
     return _prepared_days[key]
 
 
@@ -619,7 +619,7 @@ def month_entries(patient: User, first: date, last: date) -> MonthEntries:
     process for each number of weeks."""
     key = (connection.vendor, (last - first).days)
     if key not in _prepared_months:
-        stand_in = _month_union(User(pk=_STAND_IN_PATIENT), _STAND_IN_DAY, _STAND_IN_DAY + (last - first))
+        stand_in = _month_union(User(pk=STAND_IN_PATIENT), STAND_IN_DAY, STAND_IN_DAY + (last - first))
         _prepared_months[key] = PreparedSQL.of(*stand_in.query.sql_with_params())
     prepared = _prepared_months[key]
     with connection.cursor() as cursor:
@@ -628,7 +628,7 @@ def month_entries(patient: User, first: date, last: date) -> MonthEntries:
     entries = MonthEntries(defaultdict(list), {}, {})
     today = patient_today()
     for kind, day_value, end_value, value in rows:
-        day, end = _as_date(day_value), _as_date(end_value) if end_value is not None else None
+        day, end = as_date(day_value), as_date(end_value) if end_value is not None else None
         if kind == "score":
             entries.scores[day] = float(value)
             continue
@@ -645,7 +645,7 @@ def month_entries(patient: User, first: date, last: date) -> MonthEntries:
     return entries
 
 
-def _as_date(value: date | str) -> date:
+def as_date(value: date | str) -> date:
     """A date from a raw cursor (SQLite returns its ISO text)."""
     return value if isinstance(value, date) else date.fromisoformat(value)
 
