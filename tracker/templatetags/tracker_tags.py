@@ -2,13 +2,15 @@
 
 from collections.abc import Mapping
 from datetime import time
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django import template
 from django.utils import formats
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
 
 from msgut.kept_pages import new_token as make_token
 from tracker.models import Food, Lifestyle, MealItem, SleepDiary, StoolEvent, SymptomLog
@@ -63,6 +65,32 @@ def grams_text(value: float) -> str:
 @register.filter
 def portion(item: MealItem) -> str:
     """'2 slices · 80 g' as chosen, or '80 g', or '2 × 1 slice · 60 g' for a round number of measures."""
+    food = item.food
+    measures = (food.household_measure_en, food.household_measure_fr)
+    return _portion(
+        item.unit, item.quantity, item.grams, food.name_en, food.default_portion_g, measures, get_language()
+    )
+
+
+@lru_cache(maxsize=4096)
+def _portion(
+    unit: str,
+    quantity: Decimal | None,
+    grams: float,
+    name_en: str,
+    base: float,
+    measures: tuple[str, str],
+    language: str | None,
+) -> str:
+    """`portion` from what it depends on, worded once per language: a page of days lists the same
+    breakfast again and again, and each wording looked the language up four or five times."""
+    food = Food(
+        name_en=name_en, default_portion_g=base, household_measure_en=measures[0], household_measure_fr=measures[1]
+    )
+    return _portion_text(MealItem(unit=unit, quantity=quantity, grams=grams, food=food))
+
+
+def _portion_text(item: MealItem) -> str:
     grams = _grams(item.grams)
     if item.unit and item.quantity is not None and item.unit not in (GRAMS, PORTION):
         return _("%(measure)s · %(grams)s g") % {"measure": counted(item.unit, item.quantity), "grams": grams}
