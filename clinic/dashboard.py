@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.paginator import Page, Paginator
 from django.db.models import F, OrderBy, OuterRef, QuerySet, Subquery, Value
@@ -145,10 +145,47 @@ def _number_in(value: float, decimals: int, signed: bool, language: str) -> str:
     return ("+" if value >= 0 else "−") + text
 
 
+class _Facts(NamedTuple):
+    """What a row's flag evidence is worded from."""
+
+    flags: tuple[str, ...]
+    relapse_dates: tuple[date, date | None] | None
+    fatigue_recent: float | None
+    fatigue_previous: float | None
+    fatigue_change: float | None
+    fatigue_counts: tuple[int, int]
+    score_recent: float | None
+    score_previous: float | None
+    score_change: float | None
+    score_counts: tuple[int, int]
+    last_entry: date | None
+    days_since_entry: int | None
+
+
 def flag_evidence(row: PatientRow) -> list[FlagEvidence]:
     """Each of the row's flags with its evidence: the dashboard and the patient page both show these,
     so a clinician reads the same window and the same numbers on both."""
-    today = row.today or timezone.localdate()
+    facts = _Facts(
+        tuple(row.flags),
+        row.relapse_dates,
+        row.fatigue_recent,
+        row.fatigue_previous,
+        row.fatigue_change,
+        row.fatigue_counts,
+        row.score_recent,
+        row.score_previous,
+        row.score_change,
+        row.score_counts,
+        row.last_entry,
+        row.days_since_entry,
+    )
+    return list(_worded_evidence(facts, row.today or timezone.localdate(), get_language()))
+
+
+@lru_cache(maxsize=4096)
+def _worded_evidence(facts: _Facts, today: date, language: str | None) -> tuple[FlagEvidence, ...]:
+    """A row's flags with their evidence, worded once per language and day: a clinician's page of 50
+    words the same rows again at each visit."""
     recent_start = today - timedelta(days=TREND_WINDOW_DAYS - 1)
     previous_start = today - timedelta(days=2 * TREND_WINDOW_DAYS - 1)
     previous_end = recent_start - timedelta(days=1)
@@ -159,11 +196,11 @@ def flag_evidence(row: PatientRow) -> list[FlagEvidence]:
         "previous_end": day_label(previous_end),
     }
     items = []
-    for key in row.flags:
+    for key in facts.flags:
         start = previous_start
         if key == "relapse":
             start = today - timedelta(days=RECENT_RELAPSE_DAYS)
-            began, ended = row.relapse_dates or (today, None)
+            began, ended = facts.relapse_dates or (today, None)
             if ended is None:
                 text = gettext(
                     "A relapse meeting the definition began on %(began)s and is still open (the flag looks at %(start)s – %(end)s)."
@@ -177,41 +214,41 @@ def flag_evidence(row: PatientRow) -> list[FlagEvidence]:
                     "start": day_label(start),
                     "end": day_label(today),
                 }
-        elif key == "fatigue" and row.fatigue_recent is not None and row.fatigue_previous is not None:
+        elif key == "fatigue" and facts.fatigue_recent is not None and facts.fatigue_previous is not None:
             text = gettext(
                 "Mean fatigue %(recent)s/10 over %(recent_start)s – %(end)s (%(recent_n)s ratings) against %(previous)s over "
                 "%(previous_start)s – %(previous_end)s (%(previous_n)s ratings): %(change)s (flagged from +1)."
             ) % {
                 **windows,
-                "recent": _number(row.fatigue_recent),
-                "previous": _number(row.fatigue_previous),
-                "change": _number(row.fatigue_change or 0.0, signed=True),
-                "recent_n": row.fatigue_counts[0],
-                "previous_n": row.fatigue_counts[1],
+                "recent": _number(facts.fatigue_recent),
+                "previous": _number(facts.fatigue_previous),
+                "change": _number(facts.fatigue_change or 0.0, signed=True),
+                "recent_n": facts.fatigue_counts[0],
+                "previous_n": facts.fatigue_counts[1],
             }
-        elif key == "adherence" and row.score_recent is not None and row.score_previous is not None:
+        elif key == "adherence" and facts.score_recent is not None and facts.score_previous is not None:
             text = gettext(
                 "Mean day score %(recent)s/100 over %(recent_start)s – %(end)s (%(recent_n)s days) against %(previous)s over "
                 "%(previous_start)s – %(previous_end)s (%(previous_n)s days): %(change)s (flagged from −10)."
             ) % {
                 **windows,
-                "recent": _number(row.score_recent, 0),
-                "previous": _number(row.score_previous, 0),
-                "change": _number(row.score_change or 0.0, 0, signed=True),
-                "recent_n": row.score_counts[0],
-                "previous_n": row.score_counts[1],
+                "recent": _number(facts.score_recent, 0),
+                "previous": _number(facts.score_previous, 0),
+                "change": _number(facts.score_change or 0.0, 0, signed=True),
+                "recent_n": facts.score_counts[0],
+                "previous_n": facts.score_counts[1],
             }
-        elif key == "inactive" and row.last_entry is not None and row.days_since_entry is not None:
-            start = row.last_entry
+        elif key == "inactive" and facts.last_entry is not None and facts.days_since_entry is not None:
+            start = facts.last_entry
             text = ngettext(
                 "Last entry on %(date)s, %(days)s day ago (flagged from 7 days).",
                 "Last entry on %(date)s, %(days)s days ago (flagged from 7 days).",
-                row.days_since_entry,
-            ) % {"date": day_label(row.last_entry), "days": row.days_since_entry}
+                facts.days_since_entry,
+            ) % {"date": day_label(facts.last_entry), "days": facts.days_since_entry}
         else:
             text = gettext("Nothing logged yet.")
         items.append(FlagEvidence(key, str(FLAG_LABELS[key]), str(FLAG_SHORT[key]), text, start, today))
-    return items
+    return tuple(items)
 
 
 def window_change(values: Iterable[tuple[int, date, float]], today: date) -> dict[int, dict[str, float | None]]:
