@@ -234,11 +234,14 @@ def _columns(qs: models.QuerySet[Any]) -> list[str]:
 
 
 # (name, model, its annotations) of each part, in order: what the JSON rows are parsed back into.
-Shapes = tuple[tuple[str, type[models.Model], tuple[str, ...]], ...]
+Shapes = tuple[tuple[str, type[models.Model], tuple[tuple[str, models.Field[Any, Any]], ...]], ...]
 
 
 def _shapes(parts: dict[str, models.QuerySet[Any]]) -> Shapes:
-    return tuple((name, qs.model, tuple(qs.query.annotation_select)) for name, qs in parts.items())
+    return tuple(
+        (name, qs.model, tuple((key, value.output_field) for key, value in qs.query.annotation_select.items()))
+        for name, qs in parts.items()
+    )
 
 
 def _run_together(sql: str, params: list[Any], shapes: Shapes) -> dict[str, list[Any]]:
@@ -272,8 +275,9 @@ def _parse_together(texts: tuple[str, ...], shapes: Shapes, only: Collection[str
                     value = f.to_python(value)
                 values.append(value)
             instance = model.from_db(connection.alias, [f.attname for f in fields], values)
-            for annotation in extra:  # (plain JSON values: booleans, numbers, strings)
-                setattr(instance, annotation, row[annotation])
+            for annotation, output in extra:  # (plain JSON values; SQLite's booleans are 0 and 1)
+                value = row[annotation]
+                setattr(instance, annotation, value if value is None else output.to_python(value))
             rows.append(instance)
     return found
 

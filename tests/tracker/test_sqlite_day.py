@@ -1,15 +1,17 @@
 """`make run` serves the app on SQLite: the day pages must answer there as on PostgreSQL.
 
-The day page reads most of a day in one query of sub-selects returned as JSON, whose SQL differs
-between the two databases; CI runs on PostgreSQL, so the first test runs again on SQLite in a subprocess
+The day page reads most of a day in one query of sub-selects returned as JSON, and the review a range's
+days in one union, whose SQL differs between the two databases; CI runs on PostgreSQL, so the first test runs again on SQLite in a subprocess
 (tests/tracker/conftest.py `sqlite_run`), as `make run` would serve it.
 """
 
 import pytest
 from django.urls import reverse
 
+from clinic.selectors import day_rows
 from tests.tracker.conftest import passed_on_sqlite
 from tests.tracker.factories import FatigueFactory, FoodFactory, LifestyleFactory, MealItemFactory, SleepFactory
+from tracker.models import Medication
 from tracker.selectors import today_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("sqlite")]
@@ -34,6 +36,13 @@ def test_a_logged_day_answers_on_every_day_page(patient_client, patient):
     month = patient_client.get(reverse("tracker:month"))
     assert month.status_code == 200 and "fatigue 4 out of 10" in month.content.decode()
     assert patient_client.get(reverse("trends:dashboard")).status_code == 200
+    # A medicine asked about daily, answered "as usual" (a boolean inside the day's JSON, 0 or 1 on SQLite).
+    Medication.objects.create(patient=patient, name="Vitamin D", ask_daily=True)
+    patient_client.post(reverse("tracker:medicines", args=[day]), {"all": "1"})
+    assert "Taken as usual ✓ (Vitamin D)" in patient_client.get(reverse("tracker:today")).content.decode()
+    # The clinician's review reads a range's days in one union query.
+    (row,) = day_rows(patient, day, day)
+    assert (row.fatigue, row.activity_minutes, row.meal_items, row.sleep_minutes is not None) == (4, 30, 1, True)
 
 
 @pytest.mark.services

@@ -629,7 +629,7 @@ def test_sections_the_patient_does_not_track_are_left_out_of_the_page_and_its_qu
 
 def _day_read(queries):
     """The one query that reads the day's entries other than meals."""
-    (read,) = [q["sql"] for q in queries if "row_to_json" in q["sql"]]
+    (read,) = [q["sql"] for q in queries if "(WITH t(" in q["sql"]]  # (read_together's sub-selects)
     return read
 
 
