@@ -6,6 +6,7 @@ differ by a number reversed once per page, as tracker.fragments does for the day
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable
 from datetime import date
 
@@ -13,7 +14,7 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.formats import date_format, localize
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -27,42 +28,41 @@ DASH = SafeString('<span class="muted">–</span>')
 
 
 def patient_rows(rows: Iterable[PatientRow]) -> SafeString:
-    """The `<tr>` of each row of the patient list."""
+    """The `<tr>` of each row of the patient list. Built with f-strings and the standard library's
+    escape (what Django's `escape` calls), each piece of text escaped once: format_html's per-argument
+    checks were half of the rows' time."""
     review = reverse("clinic:patient", args=[_PK])
     report = reverse("clinic:report", args=[_PK])
     labels = {
-        "patient": _("Patient"),
-        "flags": _("Flags"),
-        "last": _("Last entry"),
-        "fatigue": _("Fatigue (14 days)"),
-        "score": _("Day score (14 days)"),
-        "mfis": _("Latest MFIS"),
-        "report": _("Report"),
+        key: _escape(text)
+        for key, text in (
+            ("patient", _("Patient")),
+            ("flags", _("Flags")),
+            ("last", _("Last entry")),
+            ("fatigue", _("Fatigue (14 days)")),
+            ("score", _("Day score (14 days)")),
+            ("mfis", _("Latest MFIS")),
+            ("report", _("Report")),
+        )
     }
-    no_flags = format_html('<span class="badge">{}</span>', _("No flags"))
-    return format_html_join(
-        "\n",
-        "{}",
-        (
-            (
-                _row(
-                    row,
-                    review.replace(str(_PK), str(row.patient.pk)),
-                    report.replace(str(_PK), str(row.patient.pk)),
-                    labels,
-                    no_flags,
-                ),
-            )
-            for row in rows
-        ),
+    labels["no_flags"] = f'<span class="badge">{_escape(_("No flags"))}</span>'
+    pk = str(_PK)
+    rows_html = (
+        _row(row, review.replace(pk, str(row.patient.pk)), report.replace(pk, str(row.patient.pk)), labels)
+        for row in rows
     )
+    return mark_safe("\n".join(rows_html))  # noqa: S308 - every piece of text in it escaped by _row
 
 
-def _change(value: float | None, shown: Callable[[float], str]) -> SafeString | str:
-    """A change beside a mean, "(+1.5)": signed when it rises."""
+def _escape(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _change(value: float | None, shown: Callable[[float], str]) -> str:
+    """A change beside a mean, "(+1.5)": signed when it rises (escaped HTML)."""
     if value is None:
         return ""
-    return format_html(' <span class="muted">({}{})</span>', "+" if value > 0 else "", shown(value))
+    return f' <span class="muted">({"+" if value > 0 else ""}{_escape(shown(value))})</span>'
 
 
 def _localized(value: float) -> str:
@@ -73,58 +73,39 @@ def _whole(value: float) -> str:
     return str(floatformat(value, 0))
 
 
-def _row(row: PatientRow, review: str, report: str, labels: dict[str, str], no_flags: SafeString) -> SafeString:
-    flags = (
-        format_html_join(
-            "\n",
-            '<p class="clinic-flag"><span class="badge {}" title="{}">{}</span> <span class="clinic-evidence" data-flag="{}">{}</span></p>',
-            (
-                (
-                    "badge-danger" if flag.key == "relapse" else "badge-warn",
-                    flag.label,
-                    flag.short,
-                    flag.key,
-                    flag.evidence,
-                )
-                for flag in row.flag_items
-            ),
-        )
-        or no_flags
+def _row(row: PatientRow, review: str, report: str, labels: dict[str, str]) -> str:
+    """One patient's `<tr>`, as escaped HTML."""
+    flags = "\n".join(
+        f'<p class="clinic-flag"><span class="badge {"badge-danger" if flag.key == "relapse" else "badge-warn"}"'
+        f' title="{_escape(flag.label)}">{_escape(flag.short)}</span> <span class="clinic-evidence"'
+        f' data-flag="{_escape(flag.key)}">{_escape(flag.evidence)}</span></p>'
+        for flag in row.flag_items
     )
-    return format_html(
-        '<tr><th scope="row" data-label="{l_patient}"><a href="{review}">{name}</a> '
-        '<a class="clinic-report-link" href="{report}" aria-label="{report_label}">{l_report}</a></th>'
-        '<td data-label="{l_flags}">{flags}</td>'
-        '<td data-label="{l_last}">{last}</td>'
-        '<td data-label="{l_fatigue}">{fatigue}</td>'
-        '<td data-label="{l_score}">{score}</td>'
-        '<td data-label="{l_mfis}">{mfis}</td></tr>',
-        l_patient=labels["patient"],
-        review=review,
-        name=str(row.patient),
-        report=report,
-        report_label=_("Report for %(name)s") % {"name": row.patient},
-        l_report=labels["report"],
-        l_flags=labels["flags"],
-        flags=flags,
-        l_last=labels["last"],
-        last=_last_entry(row.last_entry, row.days_since_entry),
-        l_fatigue=labels["fatigue"],
-        fatigue=format_html("{}/10{}", _localized(row.fatigue_recent), _change(row.fatigue_change, _localized))
+    dash = str(DASH)
+    fatigue = (
+        f"{_escape(_localized(row.fatigue_recent))}/10{_change(row.fatigue_change, _localized)}"
         if row.fatigue_recent is not None
-        else DASH,
-        l_score=labels["score"],
-        score=format_html(
-            "{}/100{}",
-            _whole(row.score_recent),
-            _change(row.score_change, _whole),
-        )
+        else dash
+    )
+    score = (
+        f"{_escape(_whole(row.score_recent))}/100{_change(row.score_change, _whole)}"
         if row.score_recent is not None
-        else DASH,
-        l_mfis=labels["mfis"],
-        mfis=format_html('{}/84 <span class="muted">{}</span>', row.mfis_total, _date(row.mfis_date))
+        else dash
+    )
+    mfis = (
+        f'{_escape(row.mfis_total)}/84 <span class="muted">{_escape(_date(row.mfis_date))}</span>'
         if row.mfis_total is not None
-        else DASH,
+        else dash
+    )
+    report_label = _escape(_("Report for %(name)s") % {"name": row.patient})
+    return (
+        f'<tr><th scope="row" data-label="{labels["patient"]}"><a href="{_escape(review)}">{_escape(row.patient)}</a> '
+        f'<a class="clinic-report-link" href="{_escape(report)}" aria-label="{report_label}">{labels["report"]}</a></th>'
+        f'<td data-label="{labels["flags"]}">{flags or labels["no_flags"]}</td>'
+        f'<td data-label="{labels["last"]}">{_last_entry(row.last_entry, row.days_since_entry)}</td>'
+        f'<td data-label="{labels["fatigue"]}">{fatigue}</td>'
+        f'<td data-label="{labels["score"]}">{score}</td>'
+        f'<td data-label="{labels["mfis"]}">{mfis}</td></tr>'
     )
 
 
@@ -132,11 +113,12 @@ def _date(value: date | None) -> str:
     return day_label(value) if value else ""
 
 
-def _last_entry(last: date | None, days: int | None) -> SafeString:
+def _last_entry(last: date | None, days: int | None) -> str:
+    """When the patient last logged, and how long ago (escaped HTML)."""
     if last is None:
-        return format_html('<span class="muted">{}</span>', _("never"))
+        return f'<span class="muted">{_escape(_("never"))}</span>'
     ago = _("today") if days == 0 else ngettext("%(days)s day ago", "%(days)s days ago", days or 0) % {"days": days}
-    return format_html('{} <span class="muted">({})</span>', day_label(last), ago)
+    return f'{_escape(day_label(last))} <span class="muted">({_escape(ago)})</span>'
 
 
 def day_rows(days: Iterable[DayRow]) -> SafeString:
