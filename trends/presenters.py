@@ -107,13 +107,16 @@ def rule_titles(version: RuleSetVersion | None, keys: Iterable[str]) -> dict[str
     return titles
 
 
-def build_charts(
-    weeks: Sequence[Mapping[str, Any]], start: date, end: date, version: RuleSetVersion | None = None
+def build_charts(weeks: Sequence[Mapping[str, Any]], start: date, end: date) -> list[dict[str, Any]]:
+    """The charts, with their rule titles and the fiber target line as published (one query)."""
+    return _charts_under(guidance_selectors.current_version(), weeks, start, end)
+
+
+def _charts_under(
+    version: RuleSetVersion | None, weeks: Sequence[Mapping[str, Any]], start: date, end: date
 ) -> list[dict[str, Any]]:
-    """The charts, with their rule titles and the fiber target line as published (one query, unless the
-    caller read the current `version`)."""
+    """`build_charts` under the current `version` the caller read (None: no rule set published yet)."""
     grid = figures.week_grid(start, end)
-    version = version or guidance_selectors.current_version()
     target = guidance_selectors.published_target(version, "fiber_g")
     keys = {line["key"] for week in weeks for line in week.get("rule_means") or []}
     return figures.build_charts(
@@ -129,7 +132,7 @@ def drawn_charts(weeks: list[dict[str, Any]], start: date, end: date, prefix: st
     drawn anew (their titles come from the rule table: one more query)."""
 
     def draw(version: RuleSetVersion | None) -> SafeString:
-        charts = build_charts(weeks, start, end, version)
+        charts = _charts_under(version, weeks, start, end)
         for chart in charts:
             chart["json_id"] = f"{prefix}-{chart['id']}-data"
             format_table(chart["table"])

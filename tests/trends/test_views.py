@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_htmx.middleware import HtmxDetails
 
+from guidance.models import RuleSetVersion
 from tests.guidance.factories import MealItemFactory
 from tests.tracker.factories import FatigueFactory
 from trends import demo, figures, presenters, weekly
@@ -306,3 +307,13 @@ def test_the_charts_are_kept_until_a_summary_the_range_or_the_language_changes(p
     for _ in range(2):
         assert "A retired rule" in patient_client.get(URL, {"weeks": "4"}).content.decode()
     assert built == [4] * 6
+
+
+@time_machine.travel(TODAY)
+def test_the_charts_draw_before_any_rule_set_is_published(patient_client, patient):
+    """Kept charts are built from what was read before: with no rule set yet, nothing is read again."""
+    add_weeks(patient, 4)
+    WeeklySummary.objects.filter(patient=patient).update(rule_means=[])  # (no rule's title to look up)
+    RuleSetVersion.objects.all().delete()
+    html = patient_client.get(URL, {"weeks": "4"}).content.decode()
+    assert len(figure_data(html)) == 4
