@@ -13,4 +13,5 @@ RUN SECRET_KEY=collectstatic-only EMAIL_DISABLED=1 TWO_FACTOR_KEYS=Y29sbGVjdHN0Y
 RUN useradd --create-home msgut
 USER msgut
 EXPOSE 8000
-CMD ["gunicorn", "msgut.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30"]
+# Workers, threads and timeouts: gunicorn.conf.py (read from /app), the settings the load test measures.
+CMD ["gunicorn", "msgut.wsgi:application", "--bind", "0.0.0.0:8000"]

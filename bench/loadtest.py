@@ -105,6 +105,8 @@ class Stack:
         return f"http://127.0.0.1:{self.port}"
 
     def start_web(self) -> None:
+        # Threads, timeouts and keep-alive from gunicorn.conf.py (read from the repository root), as
+        # the Docker image runs it; only the process count may differ (a drill's smaller stack).
         self.web = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
@@ -113,17 +115,6 @@ class Stack:
                 f"127.0.0.1:{self.port}",
                 "--workers",
                 str(self.workers),
-                "--threads",
-                "2",
-                "--timeout",
-                "30",
-                "--graceful-timeout",
-                "5",
-                # Locust's users keep their connection between requests and think up to 2 s; with
-                # gunicorn's default 2 s keep-alive the server closed connections at the moment a
-                # user sent on them (a few "connection reset" a run). Longer than any think time.
-                "--keep-alive",
-                "5",
             ],
             cwd=ROOT,
             env=app_env(self.services),

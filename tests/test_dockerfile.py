@@ -5,10 +5,15 @@ and checked against the locks and the tree: the image installs the runtime lock 
 hash-checked, and the build context leaves out the venv, the database, tests and bench.
 """
 
+import json
 import re
 import shlex
+import subprocess
+import sys
 
+from bench.loadtest import Stack
 from tests.locks import ROOT, RUNTIME_LOCK, declared, lock_entries
+from tests.test_docker_compose import command_of, compose
 
 # The app's code and data as the image runs it (paths relative to the repository).
 APP_DIRS = ["msgut", "accounts", "tracker", "guidance", "trends", "clinic", "audit", "static", "templates", "locale"]
@@ -147,3 +152,35 @@ def test_the_build_context_keeps_everything_the_app_runs():
         needed += found
     kept_out = [path for path in needed if left_out(path)]
     assert kept_out == []
+
+
+# ------------------------------------------------------------------ gunicorn
+
+SERVER_SETTINGS = ("--workers", "-w", "--threads", "--worker-class", "-k", "--timeout", "-t", "--keep-alive", "-c")
+
+
+def test_the_image_serves_with_the_settings_the_load_test_measures():
+    """gunicorn.conf.py is read from the working directory, the image's /app and the repository root
+    where bench.loadtest runs gunicorn: the web command sets only the address, so both get its settings."""
+    (cmd,) = [json.loads(args) for op, args in instructions() if op == "CMD"]
+    assert cmd[:2] == ["gunicorn", "msgut.wsgi:application"]
+    assert not set(cmd) & set(SERVER_SETTINGS)
+    assert not set(command_of(compose()["services"]["web"])) & set(SERVER_SETTINGS)
+    assert not left_out("gunicorn.conf.py")
+    assert Stack.__init__.__defaults__ == (3,)  # the load test's process count is the file's
+    printed = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--print-config", "msgut.wsgi:application"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    settings = dict(re.findall(r"^(\w+)\s+= (.*)$", printed, re.MULTILINE))
+    assert {k: settings[k] for k in ("workers", "worker_class", "threads", "timeout", "keepalive")} == {
+        "workers": "3",
+        "worker_class": "gthread",
+        "threads": "2",
+        "timeout": "30",
+        "keepalive": "5",
+    }
