@@ -108,12 +108,22 @@ def page_key(request: HttpRequest, name: str, parts: Iterable[str]) -> str:
     )
 
 
+def _part_key(name: str, parts: Iterable[str]) -> str:
+    return f"part:{_digest((name, get_language() or '', *parts))}"
+
+
+def kept_part_if_any(name: str, parts: Iterable[str]) -> Any:
+    """What `kept_part` keeps under `name` and `parts`, if it is kept (None otherwise): for a part whose
+    rows are read only when it is not."""
+    return caches["pages"].get(_part_key(name, parts))
+
+
 def kept_part(name: str, parts: Iterable[str], build: Callable[[], T]) -> T:
     """What `build()` returns (a part of pages, the same whoever reads it), kept under a digest of
     `name`, the language and `parts` (everything it is built from). Built anew, and not kept, when
     building read the database (an error in the log, raised under `KEPT_PAGES_STRICT`)."""
     parts_cache = caches["pages"]
-    key = f"part:{_digest((name, get_language() or '', *parts))}"
+    key = _part_key(name, parts)
     value: T | None = parts_cache.get(key)
     if value is None:
         with _watching_reads() as reads:

@@ -25,7 +25,7 @@ from django.utils.translation import get_language, gettext, ngettext, pgettext
 from guidance import selectors as guidance_selectors
 from guidance.models import Rule, RuleSetVersion
 from guidance.rules import rule_title
-from msgut.kept_pages import kept_part
+from msgut.kept_pages import kept_part, kept_part_if_any
 from trends import figures, insights, selectors
 
 
@@ -130,21 +130,43 @@ def drawn_charts(weeks: list[dict[str, Any]], start: date, end: date, prefix: st
     are the same: building and drawing a year of them took a clinician's review and a patient's
     dashboard some 7 ms of CPU each time. Weeks scored by a rule the published set no longer has are
     drawn anew (their titles come from the rule table: one more query)."""
-
-    def draw(version: RuleSetVersion | None) -> SafeString:
-        charts = _charts_under(version, weeks, start, end)
-        for chart in charts:
-            chart["json_id"] = f"{prefix}-{chart['id']}-data"
-            format_table(chart["table"])
-        context = {"charts": charts, "prefix": prefix, "start": start, "end": end}
-        return mark_safe(render_to_string("trends/trend_charts.html#chart-figures", context))  # noqa: S308 - a template's output
-
     version = guidance_selectors.current_version()
-    published = {spec["key"] for spec in guidance_selectors.version_specs(version)} if version else set()
-    if any(line["key"] not in published for week in weeks for line in week.get("rule_means") or []):
-        return draw(version)
+    if _unpublished_rules(version, weeks):
+        return _draw_charts(version, weeks, start, end, prefix)
     parts = (repr(weeks), start.isoformat(), end.isoformat(), str(version.pk if version else None), prefix)
-    return kept_part("trends/charts", parts, lambda: draw(version))
+    return kept_part("trends/charts", parts, lambda: _draw_charts(version, weeks, start, end, prefix))
+
+
+def charts_by_digest(patient_id: int, start: date, end: date, prefix: str, digest: str) -> SafeString:
+    """`drawn_charts` of the patient's summaries whose digest (`selectors.chart_digest`) is `digest`:
+    the summaries are read only when their charts are not kept."""
+    if digest == selectors.NO_WEEKS_DIGEST:
+        return SafeString("")
+    version = guidance_selectors.current_version()
+    parts = (f"md5:{digest}", start.isoformat(), end.isoformat(), str(version.pk if version else None), prefix)
+    kept = kept_part_if_any("trends/charts", parts)
+    if kept is not None:
+        return SafeString(kept)
+    weeks = selectors.chart_weeks(patient_id, start, end)
+    if _unpublished_rules(version, weeks):
+        return _draw_charts(version, weeks, start, end, prefix)
+    return kept_part("trends/charts", parts, lambda: _draw_charts(version, weeks, start, end, prefix))
+
+
+def _unpublished_rules(version: RuleSetVersion | None, weeks: list[dict[str, Any]]) -> bool:
+    published = {spec["key"] for spec in guidance_selectors.version_specs(version)} if version else set()
+    return any(line["key"] not in published for week in weeks for line in week.get("rule_means") or [])
+
+
+def _draw_charts(
+    version: RuleSetVersion | None, weeks: list[dict[str, Any]], start: date, end: date, prefix: str
+) -> SafeString:
+    charts = _charts_under(version, weeks, start, end)
+    for chart in charts:
+        chart["json_id"] = f"{prefix}-{chart['id']}-data"
+        format_table(chart["table"])
+    context = {"charts": charts, "prefix": prefix, "start": start, "end": end}
+    return mark_safe(render_to_string("trends/trend_charts.html#chart-figures", context))  # noqa: S308 - a template's output
 
 
 def number(value: float | None, decimals: int) -> str:
@@ -323,17 +345,23 @@ def charts_context(
 ) -> dict[str, Any]:
     """What trends/trend_charts.html needs: the charts (or that they are being built) over [start, end].
 
-    Three queries whatever the history (summaries, pending marker, the published rule set);
-    none more when `data` (selectors.ChartData) was loaded already.
+    A constant number of queries whatever the history: on PostgreSQL the summaries' digest, the
+    published rule set and the pending marker, and the summaries themselves only when their charts are
+    not kept; with `data` (selectors.ChartData, loaded by a view already) the rule set alone.
     """
-    if data is None:
-        data = selectors.chart_data(patient.pk, start, end)
     prefix = f"trend-{patient.pk}"
-    charts = drawn_charts(data.weeks, start, end, prefix) if data.weeks else ""
+    digest = selectors.chart_digest(patient.pk, start, end) if data is None else None
+    if digest is not None:  # (PostgreSQL) the summaries are read only if their charts are not kept
+        charts = charts_by_digest(patient.pk, start, end, prefix, digest)
+        pending = selectors.weeks_pending(patient.pk, start, end)
+    else:
+        data = data or selectors.chart_data(patient.pk, start, end)
+        charts = drawn_charts(data.weeks, start, end, prefix) if data.weeks else SafeString("")
+        pending = data.pending
     viewer = getattr(request, "user", None)
     own = viewer is not None and getattr(viewer, "pk", None) == patient.pk
     poll_url = ""
-    if data.pending and own and poll < MAX_POLLS:
+    if pending and own and poll < MAX_POLLS:
         query = urlencode({"start": start.isoformat(), "end": end.isoformat(), "poll": str(poll + 1)})
         poll_url = f"{reverse('trends:charts')}?{query}"
     return {
@@ -341,9 +369,9 @@ def charts_context(
         "start": start,
         "end": end,
         "charts": charts,
-        "pending": data.pending,
+        "pending": pending,
         "poll_url": poll_url,
-        "gave_up": data.pending and own and poll >= MAX_POLLS,
+        "gave_up": pending and own and poll >= MAX_POLLS,
         "reload_url": request.get_full_path() if request is not None else "",
         "prefix": prefix,
     }

@@ -279,8 +279,42 @@ class ChartData:
 
 def chart_data(patient_id: int, start: date, end: date) -> ChartData:
     """The summaries overlapping [start, end] and whether a rebuild is pending: two queries."""
-    weeks = list(WeeklySummary.objects.of_patient_between(patient_id, start, end).values(*CHART_FIELDS))
-    pending = PendingWeek.objects.filter(
+    return ChartData(
+        weeks=chart_weeks(patient_id, start, end),
+        pending=weeks_pending(patient_id, start, end),
+        key=(patient_id, start, end),
+    )
+
+
+def _chart_rows(patient_id: int, start: date, end: date) -> Any:
+    return WeeklySummary.objects.of_patient_between(patient_id, start, end).values(*CHART_FIELDS)
+
+
+def chart_weeks(patient_id: int, start: date, end: date) -> list[dict[str, Any]]:
+    """The CHART_FIELDS of the summaries overlapping [start, end], oldest first: one query."""
+    return list(_chart_rows(patient_id, start, end))
+
+
+# The digest of no rows: a range without any summary.
+NO_WEEKS_DIGEST = "d41d8cd98f00b204e9800998ecf8427e"
+
+
+def chart_digest(patient_id: int, start: date, end: date) -> str | None:
+    """An MD5 digest of what `chart_weeks` would read, made by PostgreSQL from the rows as it holds
+    them (one short answer, none of the weeks' figures parsed): what kept charts are looked up by.
+    None on SQLite, which has no MD5."""
+    if connection.vendor != "postgresql":
+        return None
+    rows_sql, params = _chart_rows(patient_id, start, end).query.sql_with_params()
+    query = f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t.week_start), '')) FROM ({rows_sql}) t"  # noqa: S608 - Django's SQL
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        (digest,) = cursor.fetchone()
+    return str(digest)
+
+
+def weeks_pending(patient_id: int, start: date, end: date) -> bool:
+    """Whether a rebuild of a week overlapping [start, end] is pending: one query."""
+    return PendingWeek.objects.filter(
         patient_id=patient_id, week_start__gte=weekly.week_start(start), week_start__lte=end
     ).exists()
-    return ChartData(weeks=weeks, pending=pending, key=(patient_id, start, end))

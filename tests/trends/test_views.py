@@ -14,9 +14,10 @@ from django.urls import reverse
 from django_htmx.middleware import HtmxDetails
 
 from guidance.models import RuleSetVersion
+from tests.conftest import need
 from tests.guidance.factories import MealItemFactory
 from tests.tracker.factories import FatigueFactory
-from trends import demo, figures, presenters, weekly
+from trends import demo, figures, presenters, selectors, weekly
 from trends.models import PendingWeek, WeeklySummary
 
 TODAY = date(2026, 3, 11)  # a Wednesday
@@ -231,7 +232,10 @@ def test_the_tag_shows_a_patients_charts_to_a_clinician_without_polling(patient,
     assert f'id="trend-{patient.pk}-score-data"' in html
     assert "hx-get" not in html and "Reload the page" in html
     assert html.count("plotly-basic-4.1.1.min.js") == 1  # assets once per page
-    assert len(queries.captured_queries) == 6  # three per use, whatever the history
+    # Whatever the history: the summaries' digest, the rule set and the pending marker per use, and the
+    # summaries themselves only the first time (PostgreSQL; SQLite has no digest and reads them each time).
+    summaries = [q for q in queries.captured_queries if q["sql"].startswith('SELECT "trends_weeklysummary"')]
+    assert (len(queries.captured_queries), len(summaries)) == ((7, 1) if connection.vendor == "postgresql" else (6, 2))
 
 
 @time_machine.travel(TODAY)
@@ -317,3 +321,22 @@ def test_the_charts_draw_before_any_rule_set_is_published(patient_client, patien
     RuleSetVersion.objects.all().delete()
     html = patient_client.get(URL, {"weeks": "4"}).content.decode()
     assert len(figure_data(html)) == 4
+
+
+@time_machine.travel(TODAY)
+def test_charts_looked_up_by_digest_read_their_summaries_only_when_not_kept(patient_client, patient, monkeypatch):
+    """The charts page (as the review's charts): on PostgreSQL, a digest of the summaries finds kept charts."""
+    need(connection.vendor == "postgresql", "the summaries' digest is PostgreSQL's md5")
+    read: list[int] = []
+    chart_weeks = selectors.chart_weeks
+    monkeypatch.setattr(selectors, "chart_weeks", lambda *a: read.append(1) or chart_weeks(*a))
+    add_weeks(patient, 4)
+    query = {"start": "2026-02-16", "end": "2026-03-11"}
+    first = patient_client.get(reverse("trends:charts"), query).content.decode()
+    again = patient_client.get(reverse("trends:charts"), query).content.decode()
+    assert read == [1] and figure_data(again) == figure_data(first) and len(figure_data(first)) == 4
+    WeeklySummary.objects.filter(patient=patient, week_start=MONDAY).update(fiber_g=33.25)
+    changed = patient_client.get(reverse("trends:charts"), query).content.decode()
+    assert read == [1, 1] and "<td>33.2</td>" in changed and "<td>33.2</td>" not in first
+    WeeklySummary.objects.filter(patient=patient).delete()
+    assert figure_data(patient_client.get(reverse("trends:charts"), query).content.decode()) == []
