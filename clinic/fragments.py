@@ -20,17 +20,17 @@ from django.utils.translation import ngettext
 
 from clinic.dashboard import PatientRow, day_label
 from clinic.selectors import DayRow
+from tracker.fragments import PK_STAND_IN
 from tracker.templatetags.tracker_tags import portion
 
-# A number no patient has, reversed in place of a primary key and then replaced by the real one.
-_PK = 987654321
-DASH = SafeString('<span class="muted">–</span>')
+DASH = '<span class="muted">–</span>'
 
 
 def patient_rows(rows: Iterable[PatientRow]) -> SafeString:
     """The `<tr>` of each row of the patient list."""
-    review = reverse("clinic:patient", args=[_PK])
-    report = reverse("clinic:report", args=[_PK])
+    # (addresses reversed once, for a stand-in id, as tracker.fragments does)
+    review = reverse("clinic:patient", args=[PK_STAND_IN])
+    report = reverse("clinic:report", args=[PK_STAND_IN])
     labels = {
         key: _escape(text)
         for key, text in (
@@ -44,7 +44,7 @@ def patient_rows(rows: Iterable[PatientRow]) -> SafeString:
         )
     }
     labels["no_flags"] = f'<span class="badge">{_escape(_("No flags"))}</span>'
-    pk = str(_PK)
+    pk = str(PK_STAND_IN)
     rows_html = (
         _row(row, review.replace(pk, str(row.patient.pk)), report.replace(pk, str(row.patient.pk)), labels)
         for row in rows
@@ -79,21 +79,20 @@ def _row(row: PatientRow, review: str, report: str, labels: dict[str, str]) -> s
         f' data-flag="{_escape(flag.key)}">{_escape(flag.evidence)}</span></p>'
         for flag in row.flag_items
     )
-    dash = str(DASH)
     fatigue = (
         f"{_escape(_localized(row.fatigue_recent))}/10{_change(row.fatigue_change, _localized)}"
         if row.fatigue_recent is not None
-        else dash
+        else DASH
     )
     score = (
         f"{_escape(_whole(row.score_recent))}/100{_change(row.score_change, _whole)}"
         if row.score_recent is not None
-        else dash
+        else DASH
     )
     mfis = (
         f'{_escape(row.mfis_total)}/84 <span class="muted">{_escape(_date(row.mfis_date))}</span>'
         if row.mfis_total is not None
-        else dash
+        else DASH
     )
     report_label = _escape(_("Report for %(name)s") % {"name": row.patient})
     return (

@@ -28,7 +28,7 @@ from tracker.templatetags.tracker_tags import default_portion, portion, usual_un
 
 STAR = SafeString(' <span aria-hidden="true">★</span>')
 # A number no row has, reversed in place of a primary key and then replaced by the real one.
-_PK = 987654321
+PK_STAND_IN = 987654321
 
 
 def _csrf_input(token: str) -> SafeString:
@@ -43,24 +43,24 @@ class Addresses:
 
     @cached_property
     def _edit(self) -> str:
-        return reverse("tracker:item-edit", args=[_PK])
+        return reverse("tracker:item-edit", args=[PK_STAND_IN])
 
     @cached_property
     def _delete(self) -> str:
-        return reverse("tracker:delete", args=["meal-item", _PK])
+        return reverse("tracker:delete", args=["meal-item", PK_STAND_IN])
 
     @cached_property
     def _favorite(self) -> str:
-        return reverse("tracker:favorite", args=[self.day, _PK])
+        return reverse("tracker:favorite", args=[self.day, PK_STAND_IN])
 
     def edit(self, item_id: int) -> str:
-        return self._edit.replace(str(_PK), str(item_id))
+        return self._edit.replace(str(PK_STAND_IN), str(item_id))
 
     def delete(self, item_id: int) -> str:
-        return self._delete.replace(str(_PK), str(item_id))
+        return self._delete.replace(str(PK_STAND_IN), str(item_id))
 
     def favorite(self, food_id: int) -> str:
-        return self._favorite.replace(str(_PK), str(food_id))
+        return self._favorite.replace(str(PK_STAND_IN), str(food_id))
 
 
 def chips(meal: MealView, favorite_ids: set[int], csrf_token: str) -> SafeString:

@@ -8,7 +8,7 @@ language.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -130,11 +130,7 @@ def drawn_charts(weeks: list[dict[str, Any]], start: date, end: date, prefix: st
     are the same: building and drawing a year of them took a clinician's review and a patient's
     dashboard some 7 ms of CPU each time. Weeks scored by a rule the published set no longer has are
     drawn anew (their titles come from the rule table: one more query)."""
-    version = guidance_selectors.current_version()
-    if _unpublished_rules(version, weeks):
-        return _draw_charts(version, weeks, start, end, prefix)
-    parts = (repr(weeks), start.isoformat(), end.isoformat(), str(version.pk if version else None), prefix)
-    return kept_part("trends/charts", parts, lambda: _draw_charts(version, weeks, start, end, prefix))
+    return _kept_charts(repr(weeks), lambda: weeks, start, end, prefix)
 
 
 def charts_by_digest(patient_id: int, start: date, end: date, prefix: str, digest: str) -> SafeString:
@@ -142,12 +138,20 @@ def charts_by_digest(patient_id: int, start: date, end: date, prefix: str, diges
     the summaries are read only when their charts are not kept."""
     if digest == selectors.NO_WEEKS_DIGEST:
         return SafeString("")
+    return _kept_charts(f"md5:{digest}", lambda: selectors.chart_weeks(patient_id, start, end), start, end, prefix)
+
+
+def _kept_charts(
+    rows: str, read: Callable[[], list[dict[str, Any]]], start: date, end: date, prefix: str
+) -> SafeString:
+    """The kept charts of the summaries `rows` stands for (their text, or their digest), else drawn from
+    `read()` and kept."""
     version = guidance_selectors.current_version()
-    parts = (f"md5:{digest}", start.isoformat(), end.isoformat(), str(version.pk if version else None), prefix)
+    parts = (rows, start.isoformat(), end.isoformat(), str(version.pk if version else None), prefix)
     kept = kept_part_if_any("trends/charts", parts)
     if kept is not None:
         return SafeString(kept)
-    weeks = selectors.chart_weeks(patient_id, start, end)
+    weeks = read()
     if _unpublished_rules(version, weeks):
         return _draw_charts(version, weeks, start, end, prefix)
     return kept_part("trends/charts", parts, lambda: _draw_charts(version, weeks, start, end, prefix))
