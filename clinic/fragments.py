@@ -15,13 +15,13 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.formats import date_format, localize
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from clinic.dashboard import PatientRow, day_label
 from clinic.selectors import DayRow
 from tracker.fragments import PK_STAND_IN
-from tracker.templatetags.tracker_tags import portion
+from tracker.models import in_french
 
 DASH = '<span class="muted">–</span>'
 
@@ -178,10 +178,12 @@ def _day_row(day: DayRow, labels: dict[str, str]) -> str:
 def day_foods(day: DayRow) -> str:
     """A day's foods by meal, as the review page's day table lists them, as escaped HTML: "Breakfast:
     Oat flakes (1 bowl · 40 g), …"."""
+    language, french = get_language(), in_french()
     meals = "".join(
         f"<li><strong>{_escape(meal)}:</strong> "
         + ", ".join(
-            f'{_escape(item.food.display_name)} <span class="muted">({_escape(portion(item))})</span>' for item in items
+            f'{_escape(item.name(french))} <span class="muted">({_escape(item.portion(language))})</span>'
+            for item in items
         )
         + "</li>"
         for meal, items in day.meals

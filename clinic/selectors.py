@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -48,8 +49,48 @@ from tracker.models import (
     StoolEvent,
     SymptomLog,
     SymptomRating,
+    in_french,
 )
 from tracker.selectors import STAND_IN_DAY, STAND_IN_PATIENT, PreparedSQL, RelapseLabel, as_date, checked_episodes
+from tracker.templatetags.tracker_tags import worded_portion
+
+
+@dataclass(frozen=True, slots=True)
+class EatenFood:
+    """A meal item as the day table and the report read it: its amount and its food's names and
+    facts. Plain values, not model instances: a page of days lists some 170 items, and an item and
+    its food built as models were most of reading them."""
+
+    pk: int
+    food_id: int
+    date: date
+    meal: str
+    grams: float
+    unit: str
+    quantity: Decimal | None
+    name_en: str
+    name_fr: str
+    measure_en: str
+    measure_fr: str
+    default_portion_g: float
+    nova_group: int
+    groups: list[str]
+    added_sugar: bool
+
+    def name(self, french: bool) -> str:
+        """The food's name in French when asked and known, else in English (as `Food.display_name`)."""
+        return self.name_fr if french and self.name_fr else self.name_en
+
+    def portion(self, language: str | None) -> str:
+        """ "2 slices · 80 g", as the `portion` filter words a meal item."""
+        measures = (self.measure_en, self.measure_fr)
+        return worded_portion(
+            self.unit, self.quantity, self.grams, self.name_en, self.default_portion_g, measures, language
+        )
+
+    @property
+    def processed(self) -> bool:
+        return is_processed(self.nova_group, self.groups, self.added_sugar)
 
 
 @dataclass
@@ -65,7 +106,7 @@ class DayRow:
     stools: list[int] = field(default_factory=list)
     symptoms: list[tuple[str, int]] = field(default_factory=list)
     meal_items: int = 0
-    foods: list[MealItem] = field(default_factory=list)  # with their food, in meal order
+    foods: list[EatenFood] = field(default_factory=list)  # in meal order
     fiber_g: float | None = None
     activity_minutes: int | None = None
     alcohol_units: float | None = None
@@ -79,9 +120,9 @@ class DayRow:
         return f"{self.sleep_minutes // 60} h {self.sleep_minutes % 60:02d}"
 
     @property
-    def meals(self) -> list[tuple[str, list[MealItem]]]:
+    def meals(self) -> list[tuple[str, list[EatenFood]]]:
         """(meal name, its foods) in the order of the day."""
-        grouped: dict[str, list[MealItem]] = {}
+        grouped: dict[str, list[EatenFood]] = {}
         for item in self.foods:
             grouped.setdefault(item.meal, []).append(item)
         names = dict(MealType.choices)
@@ -219,21 +260,20 @@ def day_rows(patient: User, start: date, end: date, *, foods: bool = True) -> li
     return rows
 
 
-# What the day table, the report and its processed servings read of an item and its food: a page of
-# days lists some 170 items, and a whole Food row (every nutrient) for each was a third of reading them.
-FOOD_ROW_FIELDS = (
+# The columns of `EatenFood`, in its order.
+EATEN_FOOD_COLUMNS = (
+    "id",
+    "food_id",
     "date",
     "meal",
     "grams",
     "unit",
     "quantity",
-    "created_at",
     "food__name_en",
     "food__name_fr",
     "food__household_measure_en",
     "food__household_measure_fr",
     "food__default_portion_g",
-    "food__owner_id",
     "food__nova_group",
     "food__groups",
     "food__added_sugar",
@@ -249,11 +289,11 @@ def add_foods(patient: User, rows: list[DayRow]) -> list[DayRow]:
     meal_order = {value: index for index, value in enumerate(MealType.values)}
     eaten = (
         MealItem.objects.filter(patient=patient, date__range=(min(by_date), max(by_date)))
-        .select_related("food")
-        .only(*FOOD_ROW_FIELDS)
         .order_by("date", "created_at", "id")
+        .values_list(*EATEN_FOOD_COLUMNS)
     )
-    for item in sorted(eaten, key=lambda i: (i.date, meal_order.get(i.meal, len(meal_order)))):
+    items = [EatenFood(*values) for values in eaten]
+    for item in sorted(items, key=lambda i: (i.date, meal_order.get(i.meal, len(meal_order)))):
         if item.date in by_date:
             by_date[item.date].foods.append(item)
     return rows
@@ -513,11 +553,7 @@ def processed_servings(row: DayRow) -> float | None:
     """Servings of processed food (NOVA 4, a pro-inflammatory group or added sugar) of a day with meals."""
     if not row.foods:
         return None
-    return sum(
-        item.grams / item.food.default_portion_g
-        for item in row.foods
-        if item.food.default_portion_g and is_processed(item.food.nova_group, item.food.groups, item.food.added_sugar)
-    )
+    return sum(item.grams / item.default_portion_g for item in row.foods if item.default_portion_g and item.processed)
 
 
 def report_buckets(rows: list[DayRow], start: date, end: date) -> tuple[bool, list[Bucket]]:
@@ -551,11 +587,12 @@ def foods_eaten_most(rows: list[DayRow], limit: int = REPORT_TOP_FOODS) -> list[
     days: dict[int, set[date]] = defaultdict(set)
     grams: dict[int, float] = defaultdict(float)
     names: dict[int, str] = {}
+    french = in_french()
     for row in rows:
         for item in row.foods:
             days[item.food_id].add(row.date)
             grams[item.food_id] += item.grams
-            names[item.food_id] = item.food.display_name
+            names[item.food_id] = item.name(french)
     ranked = sorted(days, key=lambda food_id: (-len(days[food_id]), names[food_id].lower()))[:limit]
     return [FoodCount(names[f], len(days[f]), grams[f] / len(days[f])) for f in ranked]
 

@@ -118,16 +118,17 @@ class Food(models.Model):
     @property
     def display_name(self) -> str:
         """The name in the active language (English when the French one is missing): pages and messages alike."""
-        return self.name_fr if self.name_fr and _french() else self.name_en
+        return self.name_fr if self.name_fr and in_french() else self.name_en
 
     @property
     def display_measure(self) -> str:
         """The household measure ("1 bowl") in the active language, else "1 portion"."""
-        measure = self.household_measure_fr if self.household_measure_fr and _french() else self.household_measure_en
+        measure = self.household_measure_fr if self.household_measure_fr and in_french() else self.household_measure_en
         return measure or gettext("1 portion")
 
 
-def _french() -> bool:
+def in_french() -> bool:
+    """Whether the active language is French (English otherwise)."""
     return (get_language() or "en").startswith("fr")
 
 

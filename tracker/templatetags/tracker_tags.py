@@ -67,13 +67,13 @@ def portion(item: MealItem) -> str:
     """'2 slices · 80 g' as chosen, or '80 g', or '2 × 1 slice · 60 g' for a round number of measures."""
     food = item.food
     measures = (food.household_measure_en, food.household_measure_fr)
-    return _portion(
+    return worded_portion(
         item.unit, item.quantity, item.grams, food.name_en, food.default_portion_g, measures, get_language()
     )
 
 
 @lru_cache(maxsize=4096)
-def _portion(
+def worded_portion(
     unit: str,
     quantity: Decimal | None,
     grams: float,
