@@ -463,8 +463,12 @@ def stored_row(person: User, stored: PatientFlags | None, today: date) -> Patien
 def patient_row(patient: User, today: date) -> PatientRow:
     """One patient's dashboard row: the stored one when computed for `today`, else computed now
     (the same numbers either way; `dashboard_rows` defines them)."""
-    stored = PatientFlags.objects.filter(patient=patient, computed_for=today).first()
-    if stored is not None:
+    return patient_row_from(patient, PatientFlags.objects.filter(patient=patient, computed_for=today).first(), today)
+
+
+def patient_row_from(patient: User, stored: PatientFlags | None, today: date) -> PatientRow:
+    """`patient_row` from the patient's stored flags as read (None: none stored)."""
+    if stored is not None and stored.computed_for == today:
         return stored_row(patient, stored, today)
     return dashboard_rows(User.objects.filter(pk=patient.pk), today)[0]
 

@@ -22,13 +22,14 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import Profile, Role, User
 from clinic.models import (
     AccessGrant,
     ClinicianNote,
     EDSSScore,
     Invitation,
     InviteCode,
+    PatientFlags,
     RelapseReview,
     normalise_code,
 )
@@ -51,7 +52,19 @@ from tracker.models import (
     SymptomRating,
     in_french,
 )
-from tracker.selectors import STAND_IN_DAY, STAND_IN_PATIENT, PreparedSQL, RelapseLabel, as_date, checked_episodes
+from tracker.selectors import (
+    STAND_IN_DAY,
+    STAND_IN_PATIENT,
+    CheckedEpisode,
+    PreparedRead,
+    PreparedSQL,
+    RelapseLabel,
+    as_date,
+    checked_episodes,
+    episode_history,
+    episodes_among,
+    today_in,
+)
 from tracker.templatetags.tracker_tags import worded_portion
 
 
@@ -368,9 +381,16 @@ class RelapseItem:
 def relapse_items(patient: User, start: date, end: date, viewer: User | None) -> list[RelapseItem]:
     """Episodes overlapping [start, end], newest first, checked and worded as the patient reads them."""
     episodes = checked_episodes(patient, start, end)
-    reviews: dict[int, list[RelapseReview]] = defaultdict(list)
     shown = [episode.relapse.pk for episode in episodes]
-    for review in RelapseReview.objects.filter(relapse__in=shown).order_by("-updated_at"):
+    return _relapse_items(episodes, RelapseReview.objects.filter(relapse__in=shown).order_by("-updated_at"), viewer)
+
+
+def _relapse_items(
+    episodes: list[CheckedEpisode], all_reviews: Iterable[RelapseReview], viewer: User | None
+) -> list[RelapseItem]:
+    """The episodes with their clinicians' readings (newest first) and the viewer's own."""
+    reviews: dict[int, list[RelapseReview]] = defaultdict(list)
+    for review in all_reviews:
         reviews[review.relapse_id].append(review)
     items = []
     for episode in episodes:
@@ -397,10 +417,14 @@ def mfis_history(patient: User, start: date | None = None, end: date | None = No
     responses: QuerySet[MFISResponse] = MFISResponse.objects.filter(patient=patient)
     if start is not None and end is not None:
         responses = responses.filter(date__range=(start, end))
-    rows = []
-    for response in responses.order_by("-date"):
-        rows.append(MFISRow(**vars(mfis_scores(response.items)), date=response.date, completed=response.completed))
-    return rows
+    return _mfis_rows(responses.order_by("-date"))
+
+
+def _mfis_rows(responses: Iterable[MFISResponse]) -> list[MFISRow]:
+    return [
+        MFISRow(**vars(mfis_scores(response.items)), date=response.date, completed=response.completed)
+        for response in responses
+    ]
 
 
 @dataclass(frozen=True)
@@ -421,15 +445,20 @@ def medications_for_report(patient: User, start: date, end: date) -> list[Medica
     """The medications on the list at any time in [start, end], current disease-modifying therapies
     first, with the daily answers counted over the period (two queries whatever the history).
     """
+    return _medication_summaries(_medications_query(patient, start, end), start, end)
+
+
+def _medications_query(patient: User, start: date, end: date) -> QuerySet[Medication]:
     overlapping = (Q(started_on__isnull=True) | Q(started_on__lte=end)) & (
         Q(stopped_on__isnull=True) | Q(stopped_on__gte=start)
     )
     in_period = Q(days__date__range=(start, end))
-    medications = list(
-        Medication.objects.filter(overlapping, patient=patient).annotate(
-            answered=Count("days", filter=in_period), as_usual=Count("days", filter=in_period & Q(days__taken=True))
-        )
+    return Medication.objects.filter(overlapping, patient=patient).annotate(
+        answered=Count("days", filter=in_period), as_usual=Count("days", filter=in_period & Q(days__taken=True))
     )
+
+
+def _medication_summaries(medications: Iterable[Medication], start: date, end: date) -> list[MedicationSummary]:
     last = min(end, timezone.localdate())
     summaries = []
     for medication in medications:
@@ -439,8 +468,8 @@ def medications_for_report(patient: User, start: date, end: date) -> list[Medica
             MedicationSummary(
                 medication=medication,
                 days_current=max((last_day - first_day).days + 1, 0),
-                days_answered=medication.answered,
-                days_as_usual=medication.as_usual,
+                days_answered=medication.answered,  # type: ignore[attr-defined]  # annotated
+                days_as_usual=medication.as_usual,  # type: ignore[attr-defined]
             )
         )
     return summaries
@@ -457,6 +486,59 @@ def edss_history(patient: User, end: date | None = None, limit: int | None = Non
 
 def notes_for(patient: User) -> QuerySet[ClinicianNote]:
     return ClinicianNote.objects.filter(patient=patient).order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class ReviewRead:
+    """What the review page shows beside its days and charts, read in one query."""
+
+    relapses: list[RelapseItem]
+    medications: list[MedicationSummary]
+    edss: list[EDSSScore]
+    mfis: list[MFISRow]
+    notes: list[ClinicianNote]
+    flags: PatientFlags | None  # the patient's stored dashboard row, for whichever day it was computed
+    today: date  # in the patient's time zone
+
+
+def _review_parts(patient: User, start: date, end: date) -> dict[str, QuerySet[Any]]:
+    history = episode_history(patient, end)
+    return {
+        "profile": Profile.objects.filter(user=patient),
+        "flags": PatientFlags.objects.filter(patient=patient),
+        "history": history,
+        # The readings of every episode read (those before the range are left out below).
+        "reviews": RelapseReview.objects.filter(relapse__in=history.values("pk")).order_by("-updated_at"),
+        "medications": _medications_query(patient, start, end),
+        "edss": EDSSScore.objects.filter(patient=patient).order_by("-assessed_on", "-id"),
+        "mfis": MFISResponse.objects.filter(patient=patient).order_by("-date"),
+        "notes": notes_for(patient),
+    }
+
+
+@lru_cache(maxsize=64)
+def _prepared_review(vendor: str, days: int) -> PreparedRead:
+    """`_review_parts` for ranges of `days` days, compiled once (for stand-ins: any patient and start)."""
+    return PreparedRead.of(_review_parts(User(pk=STAND_IN_PATIENT), STAND_IN_DAY, STAND_IN_DAY + timedelta(days=days)))
+
+
+def review_read(patient: User, start: date, end: date, viewer: User | None) -> ReviewRead:
+    """The review page's relapses (with `viewer`'s reading), medicines, EDSS, MFIS, clinicians'
+    notes and stored flags, as their own selectors give them, in one query compiled once per length
+    of range. The patient's profile comes with them (`patient.profile` reads nothing after)."""
+    found = _prepared_review(connection.vendor, (end - start).days).run(patient.pk, start)
+    profile: Profile | None = next(iter(found["profile"]), None)
+    if profile is not None:
+        patient.profile = profile
+    return ReviewRead(
+        relapses=_relapse_items(episodes_among(found["history"], start), found["reviews"], viewer),
+        medications=_medication_summaries(found["medications"], start, end),
+        edss=found["edss"],
+        mfis=_mfis_rows(found["mfis"]),
+        notes=found["notes"],
+        flags=next(iter(found["flags"]), None),
+        today=today_in(profile.time_zone if profile else None),
+    )
 
 
 @dataclass

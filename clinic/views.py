@@ -332,21 +332,21 @@ def _render_review(
     days = _days_context(request, patient)
     start, end = days["start"], days["end"]
     is_clinician = viewer.role == Role.CLINICIAN
-    relapses = selectors.relapse_items(patient, start, end, viewer if is_clinician else None)
+    read = selectors.review_read(patient, start, end, viewer if is_clinician else None)
     context = {
         **days,
-        "medications": selectors.medications_for_report(patient, start, end),
-        "edss": selectors.edss_history(patient),
-        "edss_form": (edss_form or EDSSForm(patient_today=today_of(patient))) if is_clinician else None,
+        "medications": read.medications,
+        "edss": read.edss,
+        "edss_form": (edss_form or EDSSForm(patient_today=read.today)) if is_clinician else None,
         "patient": patient,
         "is_clinician": is_clinician,
         "summary": selectors.summarise(days["rows"]),
-        "relapses": relapses,
-        "relapse_count": selectors.qualifying_count(relapses),
-        "mfis": selectors.mfis_history(patient),
-        "notes": selectors.notes_for(patient) if is_clinician else [],
+        "relapses": read.relapses,
+        "relapse_count": selectors.qualifying_count(read.relapses),
+        "mfis": read.mfis,
+        "notes": read.notes if is_clinician else [],
         "note_form": note_form or NoteForm(),
-        "flags": dash.patient_row(patient, timezone.localdate()).flag_items,
+        "flags": dash.patient_row_from(patient, read.flags, timezone.localdate()).flag_items,
         "verdicts": RelapseReviewForm.base_fields["verdict"].choices,  # type: ignore[attr-defined]
     }
     return render(request, "clinic/patient.html", context, status=status)

@@ -78,7 +78,11 @@ def today_of(patient: User) -> date:
 
     No profile or an unknown zone: the site's time zone.
     """
-    zone = Profile.objects.filter(user=patient).values_list("time_zone", flat=True).first()
+    return today_in(Profile.objects.filter(user=patient).values_list("time_zone", flat=True).first())
+
+
+def today_in(zone: str | None) -> date:
+    """Today in the time zone named `zone` (a profile's); none or an unknown one: the site's."""
     try:
         return timezone.localdate(timezone=zoneinfo.ZoneInfo(zone or settings.TIME_ZONE))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -832,7 +836,17 @@ def checked_episodes(patient: User, start: date | None = None, end: date | None 
     One query: every episode up to `end` is read, since each is measured from the last qualifying
     relapse before it, however long ago it ended.
     """
-    history = list(Relapse.objects.filter(patient=patient).overlapping(None, end).order_by("-started_on", "-id"))
+    return episodes_among(list(episode_history(patient, end)), start)
+
+
+def episode_history(patient: User, end: date | None = None) -> models.QuerySet[Relapse]:
+    """Every episode the patient logged that started by `end` (None: all), newest first: what
+    `checked_episodes` checks."""
+    return Relapse.objects.filter(patient=patient).overlapping(None, end).order_by("-started_on", "-id")
+
+
+def episodes_among(history: list[Relapse], start: date | None) -> list[CheckedEpisode]:
+    """`checked_episodes` from `episode_history`'s rows: those still going on at `start` or later."""
     checks = check_relapses(history)
     return [
         CheckedEpisode(relapse, checks[relapse.pk], relapse_label(checks[relapse.pk]))
