@@ -57,6 +57,11 @@ def current_version() -> RuleSetVersion | None:
     return RuleSetVersion.objects.order_by("-number").first()
 
 
+def current_version_id() -> int | None:
+    """The published rule set's id, without reading its rules."""
+    return RuleSetVersion.objects.order_by("-number").values_list("pk", flat=True).first()
+
+
 def rule_snapshot(rule: Rule) -> dict[str, Any]:
     return {name: getattr(rule, name) for name in SNAPSHOT_FIELDS}
 

@@ -11,7 +11,7 @@ import html
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -130,31 +130,37 @@ def drawn_charts(weeks: list[dict[str, Any]], start: date, end: date, prefix: st
     are the same: building and drawing a year of them took a clinician's review and a patient's
     dashboard some 7 ms of CPU each time. Weeks scored by a rule the published set no longer has are
     drawn anew (their titles come from the rule table: one more query)."""
-    return _kept_charts(repr(weeks), lambda: weeks, start, end, prefix)
+    return _kept_charts(repr(weeks), lambda: weeks, start, end, prefix, guidance_selectors.current_version_id())
 
 
-def charts_by_digest(patient_id: int, start: date, end: date, prefix: str, digest: str) -> SafeString:
-    """`drawn_charts` of the patient's summaries whose digest (`selectors.chart_digest`) is `digest`:
-    the summaries are read only when their charts are not kept."""
-    if digest == selectors.NO_WEEKS_DIGEST:
+def charts_by_digest(patient_id: int, start: date, end: date, prefix: str, lookup: selectors.ChartLookup) -> SafeString:
+    """`drawn_charts` of the patient's summaries found by `selectors.chart_lookup`: the summaries
+    are read only when their charts are not kept."""
+    if lookup.digest == selectors.NO_WEEKS_DIGEST:
         return SafeString("")
-    return _kept_charts(f"md5:{digest}", lambda: selectors.chart_weeks(patient_id, start, end), start, end, prefix)
+    read = partial(selectors.chart_weeks, patient_id, start, end)
+    return _kept_charts(f"md5:{lookup.digest}", read, start, end, prefix, lookup.version_id)
 
 
 def _kept_charts(
-    rows: str, read: Callable[[], list[dict[str, Any]]], start: date, end: date, prefix: str
+    rows: str, read: Callable[[], list[dict[str, Any]]], start: date, end: date, prefix: str, version_id: int | None
 ) -> SafeString:
-    """The kept charts of the summaries `rows` stands for (their text, or their digest), else drawn from
-    `read()` and kept."""
-    version = guidance_selectors.current_version()
-    parts = (rows, start.isoformat(), end.isoformat(), str(version.pk if version else None), prefix)
-    kept = kept_part_if_any("trends/charts", parts)
+    """The kept charts of the summaries `rows` stands for (their text, or their digest) under the
+    rule set `version_id`, else drawn from `read()` and kept."""
+
+    def parts(version_id: int | None) -> tuple[str, ...]:
+        return (rows, start.isoformat(), end.isoformat(), str(version_id), prefix)
+
+    kept = kept_part_if_any("trends/charts", parts(version_id))
     if kept is not None:
         return SafeString(kept)
+    # Drawn: the rule set itself is read now (a new one may have been published since its id was).
+    version = guidance_selectors.current_version()
     weeks = read()
     if _unpublished_rules(version, weeks):
         return _draw_charts(version, weeks, start, end, prefix)
-    return kept_part("trends/charts", parts, lambda: _draw_charts(version, weeks, start, end, prefix))
+    drawing = partial(_draw_charts, version, weeks, start, end, prefix)
+    return kept_part("trends/charts", parts(version.pk if version else None), drawing)
 
 
 def _unpublished_rules(version: RuleSetVersion | None, weeks: list[dict[str, Any]]) -> bool:
@@ -349,15 +355,16 @@ def charts_context(
 ) -> dict[str, Any]:
     """What trends/trend_charts.html needs: the charts (or that they are being built) over [start, end].
 
-    A constant number of queries whatever the history: on PostgreSQL the summaries' digest, the
-    published rule set and the pending marker, and the summaries themselves only when their charts are
-    not kept; with `data` (selectors.ChartData, loaded by a view already) the rule set alone.
+    A constant number of queries whatever the history: on PostgreSQL one (the summaries' digest, the
+    published rule set's id and the pending marker), and the summaries and the rule set themselves
+    only when their charts are not kept; with `data` (selectors.ChartData, loaded by a view already)
+    the rule set's id.
     """
     prefix = f"trend-{patient.pk}"
-    digest = selectors.chart_digest(patient.pk, start, end) if data is None else None
-    if digest is not None:  # (PostgreSQL) the summaries are read only if their charts are not kept
-        charts = charts_by_digest(patient.pk, start, end, prefix, digest)
-        pending = selectors.weeks_pending(patient.pk, start, end)
+    lookup = selectors.chart_lookup(patient.pk, start, end) if data is None else None
+    if lookup is not None:  # (PostgreSQL) the summaries are read only if their charts are not kept
+        charts = charts_by_digest(patient.pk, start, end, prefix, lookup)
+        pending = lookup.pending
     else:
         data = data or selectors.chart_data(patient.pk, start, end)
         charts = drawn_charts(data.weeks, start, end, prefix) if data.weeks else SafeString("")

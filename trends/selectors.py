@@ -15,12 +15,12 @@ from typing import Any
 
 import pandas as pd
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from psycopg import sql
 
 from accounts.models import Role, User
-from guidance.models import DayScore
+from guidance.models import DayScore, RuleSetVersion
 from tracker.measures import NOVA_ULTRA_PROCESSED, PRO_INFLAMMATORY_GROUPS, episode_last_day
 from tracker.models import FatigueRating, Food, MealItem, Relapse, SleepDiary
 from trends import weekly
@@ -299,22 +299,40 @@ def chart_weeks(patient_id: int, start: date, end: date) -> list[dict[str, Any]]
 NO_WEEKS_DIGEST = "d41d8cd98f00b204e9800998ecf8427e"
 
 
-def chart_digest(patient_id: int, start: date, end: date) -> str | None:
-    """An MD5 digest of what `chart_weeks` would read, made by PostgreSQL from the rows as it holds
-    them (one short answer, none of the weeks' figures parsed): what kept charts are looked up by.
-    None on SQLite, which has no MD5."""
+@dataclass(frozen=True)
+class ChartLookup:
+    """What kept charts are looked up by (`chart_lookup`)."""
+
+    digest: str  # MD5 of what `chart_weeks` would read, as PostgreSQL holds the rows
+    version_id: int | None  # the published rule set's (its titles and targets are drawn)
+    pending: bool  # `weeks_pending`
+
+
+def chart_lookup(patient_id: int, start: date, end: date) -> ChartLookup | None:
+    """The summaries' digest, the published rule set's id and whether a week is pending, in one
+    query: one short answer, none of the weeks' figures or the rule set's rules parsed. None on
+    SQLite, which has no MD5."""
     if connection.vendor != "postgresql":
         return None
-    rows_sql, params = _chart_rows(patient_id, start, end).query.sql_with_params()
-    query = f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t.week_start), '')) FROM ({rows_sql}) t"  # noqa: S608 - Django's SQL
+    rows_sql, rows_params = _chart_rows(patient_id, start, end).query.sql_with_params()
+    version_sql, version_params = RuleSetVersion.objects.order_by("-number").values("pk")[:1].query.sql_with_params()
+    pending_sql, pending_params = _pending(patient_id, start, end).values("pk")[:1].query.sql_with_params()
+    query = (
+        f"SELECT (SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t.week_start), '')) FROM ({rows_sql}) t),"  # noqa: S608 - Django's SQL
+        f" ({version_sql}), EXISTS({pending_sql})"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        (digest,) = cursor.fetchone()
-    return str(digest)
+        cursor.execute(query, (*rows_params, *version_params, *pending_params))
+        digest, version_id, pending = cursor.fetchone()
+    return ChartLookup(str(digest), version_id, bool(pending))
+
+
+def _pending(patient_id: int, start: date, end: date) -> QuerySet[PendingWeek]:
+    return PendingWeek.objects.filter(
+        patient_id=patient_id, week_start__gte=weekly.week_start(start), week_start__lte=end
+    )
 
 
 def weeks_pending(patient_id: int, start: date, end: date) -> bool:
     """Whether a rebuild of a week overlapping [start, end] is pending: one query."""
-    return PendingWeek.objects.filter(
-        patient_id=patient_id, week_start__gte=weekly.week_start(start), week_start__lte=end
-    ).exists()
+    return _pending(patient_id, start, end).exists()

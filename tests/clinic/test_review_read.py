@@ -23,8 +23,8 @@ from tracker.selectors import today_of
 
 # The review page's queries beyond the session's: the signed-in clinician and their second factor,
 # the access check and its audit event, the range's days, a page of their foods, everything else
-# the page lists, and the weekly charts' three (rule set, stored charts' digest, weeks pending).
-REVIEW_QUERY_BUDGET = 10
+# the page lists, and the weekly charts' one (their digest, the rule set's id, weeks pending).
+REVIEW_QUERY_BUDGET = 8
 
 
 def _relapses(items: list[selectors.RelapseItem]) -> list[tuple]:

@@ -232,10 +232,11 @@ def test_the_tag_shows_a_patients_charts_to_a_clinician_without_polling(patient,
     assert f'id="trend-{patient.pk}-score-data"' in html
     assert "hx-get" not in html and "Reload the page" in html
     assert html.count("plotly-basic-4.1.1.min.js") == 1  # assets once per page
-    # Whatever the history: the summaries' digest, the rule set and the pending marker per use, and the
-    # summaries themselves only the first time (PostgreSQL; SQLite has no digest and reads them each time).
+    # Whatever the history: one query per use (the summaries' digest, the rule set's id and the pending
+    # marker), and the summaries and the rule set only the first time (PostgreSQL; SQLite has no digest
+    # and reads the summaries, the pending marker and the rule set's id each time).
     summaries = [q for q in queries.captured_queries if q["sql"].startswith('SELECT "trends_weeklysummary"')]
-    assert (len(queries.captured_queries), len(summaries)) == ((7, 1) if connection.vendor == "postgresql" else (6, 2))
+    assert (len(queries.captured_queries), len(summaries)) == ((4, 1) if connection.vendor == "postgresql" else (7, 2))
 
 
 @time_machine.travel(TODAY)
