@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -23,6 +24,7 @@ from accounts.models import Role, User
 from guidance.models import DayScore, RuleSetVersion
 from tracker.measures import NOVA_ULTRA_PROCESSED, PRO_INFLAMMATORY_GROUPS, episode_last_day
 from tracker.models import FatigueRating, Food, MealItem, Relapse, SleepDiary
+from tracker.selectors import STAND_IN_DAY, STAND_IN_PATIENT, PreparedSQL
 from trends import weekly
 from trends.models import PendingWeek, WeeklySummary
 
@@ -310,26 +312,36 @@ class ChartLookup:
 
 def chart_lookup(patient_id: int, start: date, end: date) -> ChartLookup | None:
     """The summaries' digest, the published rule set's id and whether a week is pending, in one
-    query: one short answer, none of the weeks' figures or the rule set's rules parsed. None on
-    SQLite, which has no MD5."""
+    query compiled once per length of range: one short answer, none of the weeks' figures or the
+    rule set's rules parsed. None on SQLite, which has no MD5."""
     if connection.vendor != "postgresql":
         return None
-    rows_sql, rows_params = _chart_rows(patient_id, start, end).query.sql_with_params()
-    version_sql, version_params = RuleSetVersion.objects.order_by("-number").values("pk")[:1].query.sql_with_params()
-    pending_sql, pending_params = _pending(patient_id, start, end).values("pk")[:1].query.sql_with_params()
-    query = (
-        f"SELECT (SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t.week_start), '')) FROM ({rows_sql}) t),"  # noqa: S608 - Django's SQL
-        f" ({version_sql}), EXISTS({pending_sql})"
-    )
+    prepared = _prepared_lookup((end - start).days)
     with connection.cursor() as cursor:
-        cursor.execute(query, (*rows_params, *version_params, *pending_params))
+        cursor.execute(prepared.sql, prepared.params(patient_id, start))
         digest, version_id, pending = cursor.fetchone()
     return ChartLookup(str(digest), version_id, bool(pending))
 
 
+@lru_cache(maxsize=64)
+def _prepared_lookup(days: int) -> PreparedSQL:
+    """`chart_lookup`'s query for ranges of `days` days, for stand-ins (any patient and start)."""
+    start, end = STAND_IN_DAY, STAND_IN_DAY + timedelta(days=days)
+    rows_sql, rows_params = _chart_rows(STAND_IN_PATIENT, start, end).query.sql_with_params()
+    version_sql, version_params = RuleSetVersion.objects.order_by("-number").values("pk")[:1].query.sql_with_params()
+    pending_sql, pending_params = _pending(STAND_IN_PATIENT, start, end).values("pk")[:1].query.sql_with_params()
+    query = (
+        f"SELECT (SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t.week_start), '')) FROM ({rows_sql}) t),"  # noqa: S608 - Django's SQL
+        f" ({version_sql}), EXISTS({pending_sql})"
+    )
+    return PreparedSQL.of(query, (*rows_params, *version_params, *pending_params))
+
+
 def _pending(patient_id: int, start: date, end: date) -> QuerySet[PendingWeek]:
+    # Weeks start on Mondays: the one on or before `start` is the only one in the six days before it
+    # (a bound that moves with `start`, so the query compiles once for any start).
     return PendingWeek.objects.filter(
-        patient_id=patient_id, week_start__gte=weekly.week_start(start), week_start__lte=end
+        patient_id=patient_id, week_start__gte=start - timedelta(days=6), week_start__lte=end
     )
 
 

@@ -341,3 +341,23 @@ def test_charts_looked_up_by_digest_read_their_summaries_only_when_not_kept(pati
     assert read == [1, 1] and "<td>33.2</td>" in changed and "<td>33.2</td>" not in first
     WeeklySummary.objects.filter(patient=patient).delete()
     assert figure_data(patient_client.get(reverse("trends:charts"), query).content.decode()) == []
+
+
+@pytest.mark.parametrize(
+    ("marked", "start", "seen"),
+    [
+        (MONDAY, MONDAY + timedelta(days=6), True),  # the range starts on the week's Sunday
+        (MONDAY, MONDAY, True),
+        (MONDAY - timedelta(days=7), MONDAY, False),  # the week before the range
+        (TODAY + timedelta(days=5), MONDAY, True),  # the range's last week (it ends on a Monday)
+        (TODAY + timedelta(days=12), MONDAY, False),  # a week after it
+    ],
+)
+def test_a_pending_week_counts_when_it_overlaps_the_range(patient, marked, start, seen):
+    """Both ways of asking (the kept charts' one-query lookup on PostgreSQL, and the summaries'
+    read) see a week being rebuilt exactly when it overlaps the range."""
+    PendingWeek.objects.create(patient=patient, week_start=marked, requested_at="2026-03-11T09:00:00Z")
+    end = TODAY + timedelta(days=5)
+    assert selectors.chart_data(patient.pk, start, end).pending is seen
+    lookup = selectors.chart_lookup(patient.pk, start, end)
+    assert lookup is None or lookup.pending is seen
