@@ -5,7 +5,7 @@ from django.utils.safestring import SafeString
 
 from clinic import fragments
 from clinic.dashboard import PatientRow
-from clinic.selectors import DayRow
+from clinic.selectors import DayRow, MFISRow
 
 register = template.Library()
 
@@ -20,3 +20,9 @@ def day_table_rows(days: list[DayRow]) -> SafeString:
 def patient_rows(rows: list[PatientRow]) -> SafeString:
     """The dashboard's rows (clinic.fragments)."""
     return fragments.patient_rows(rows)
+
+
+@register.simple_tag
+def mfis_table_rows(rows: list[MFISRow]) -> SafeString:
+    """The review page's MFIS history (clinic.fragments)."""
+    return fragments.mfis_rows(rows)

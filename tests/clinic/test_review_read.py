@@ -18,6 +18,7 @@ from tests.clinic.conftest import add_relapse, clinician_client_for
 from tests.factories import ClinicianFactory
 from tests.tracker.conftest import demo_catalog  # noqa: F401 - a fixture: the foods eaten
 from tracker.demo import mfis_items
+from tracker.measures import MFIS_PHYSICAL
 from tracker.models import Food, MealItem, Medication, MedicationDay, MFISResponse
 from tracker.selectors import today_of
 
@@ -59,10 +60,12 @@ def history(patient, clinician, granted, today):
             patient=patient, clinician=clinician, assessed_on=today - timedelta(days=offset), score=Decimal(score)
         )
     rng = random.Random(4)  # noqa: S311 - demo answers, not secrets
-    for weeks in (1, 30, 70):
+    for weeks in (1, 70):
         MFISResponse.objects.create(
-            patient=patient, date=today - timedelta(weeks=weeks), items=mfis_items(rng, 1.5), completed=weeks != 30
+            patient=patient, date=today - timedelta(weeks=weeks), items=mfis_items(rng, 1.5), completed=True
         )
+    unfinished = [2 if number in MFIS_PHYSICAL else None for number in range(1, 22)]  # the physical items only
+    MFISResponse.objects.create(patient=patient, date=today - timedelta(weeks=30), items=unfinished, completed=False)
     add_note(patient=patient, author=colleague, body="first")
     add_note(patient=patient, author=clinician, body="second")
     return today - timedelta(days=60), today
@@ -107,3 +110,18 @@ def test_the_review_page_stays_within_its_query_budget(patient, clinician, histo
     assert "Ocrelizumab" in page and "second" in page and "Confirm or annotate" in page and "clinic-foods" in page
     own = [q["sql"] for q in queries.captured_queries if "accounts_usersession" not in q["sql"]]
     assert len(own) <= REVIEW_QUERY_BUDGET, "\n".join(s[:120] for s in own)
+
+
+def test_the_mfis_history_shows_each_score_and_an_unfinished_questionnaire(patient, clinician, history, today):
+    client = clinician_client_for(clinician)
+    page = client.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+    first, unfinished, _oldest = selectors.mfis_history(patient)
+    assert first.total is not None and (unfinished.total, unfinished.physical, unfinished.answered) == (None, 18, 9)
+    day = f"{unfinished.date.day} {unfinished.date:%b %Y}"
+    blank = "<td>–</td>"
+    row = f'<tr><td>{day} <span class="muted">(9/21 answered)</span></td>{blank}<td>18</td>{blank * 3}</tr>'
+    assert row in page
+    assert f"<td>{first.total}</td><td>{first.physical}</td><td>{first.cognitive}</td>" in page
+    Profile.objects.filter(user=clinician).update(language="fr")
+    french = client.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+    assert "(9/21 réponses)" in french
