@@ -12,9 +12,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import twofactor
@@ -39,6 +39,7 @@ from clinic.forms import (
     InviteForm,
     NoteForm,
     RelapseReviewForm,
+    blank_edss_fields,
 )
 from clinic.models import AccessGrant, ClinicianNote, ConsentWording, EDSSScore
 from clinic.services import (
@@ -337,7 +338,11 @@ def _render_review(
         **days,
         "medications": read.medications,
         "edss": read.edss,
-        "edss_form": (edss_form or EDSSForm(patient_today=read.today)) if is_clinician else None,
+        "edss_form": edss_form,
+        # (an empty form's fields are the same for every patient on the day: drawn once per language)
+        "edss_fields": (edss_form.as_div() if edss_form else blank_edss_fields(get_language(), read.today))
+        if is_clinician
+        else "",
         "patient": patient,
         "is_clinician": is_clinician,
         "summary": selectors.summarise(days["rows"]),

@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts.models import Profile
 from clinic import dashboard, selectors
 from clinic.services import add_note, record_edss, refresh_flags, review_relapse
-from tests.clinic.conftest import add_relapse, clinician_client_for
+from tests.clinic.conftest import add_relapse, clinician_client_for, make_grant
 from tests.factories import ClinicianFactory
 from tests.tracker.conftest import demo_catalog  # noqa: F401 - a fixture: the foods eaten
 from tracker.demo import mfis_items
@@ -125,3 +125,26 @@ def test_the_mfis_history_shows_each_score_and_an_unfinished_questionnaire(patie
     Profile.objects.filter(user=clinician).update(language="fr")
     french = client.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
     assert "(9/21 réponses)" in french
+
+
+def test_the_empty_edss_form_is_drawn_for_the_patients_day_and_the_clinicians_language(
+    patient, other_patient, clinician, history, today
+):
+    """An empty form's fields are drawn once per language and day: each patient's page still offers
+    the examination on the patient's own today, in the clinician's language."""
+    make_grant(other_patient, clinician)
+    Profile.objects.filter(user=other_patient).update(time_zone="Europe/Paris")
+    client = clinician_client_for(clinician)
+    pages = {
+        p.pk: client.get(reverse("clinic:patient", args=[p.pk])).content.decode() for p in (patient, other_patient)
+    }
+    yesterday = (today - timedelta(days=1)).isoformat()  # Pago Pago, still yesterday
+    assert f'value="{yesterday}"' in pages[patient.pk] and f'max="{yesterday}"' in pages[patient.pk]
+    assert f'value="{today.isoformat()}"' in pages[other_patient.pk]
+    assert "Date of the examination" in pages[patient.pk]
+    Profile.objects.filter(user=clinician).update(language="fr")
+    french = client.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+    assert "Date of the examination" not in french and "Date de l&#x27;examen" in french
+    # A refused score is drawn with what was typed and the reason, not the empty form.
+    refused = client.post(reverse("clinic:edss-add", args=[patient.pk]), {"score": "11", "assessed_on": yesterday})
+    assert refused.status_code == 422 and f'value="{yesterday}"' in refused.content.decode()
