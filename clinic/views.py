@@ -352,7 +352,6 @@ def _render_review(
         "notes": read.notes if is_clinician else [],
         "note_form": note_form or NoteForm(),
         "flags": dash.patient_row_from(patient, read.flags, timezone.localdate()).flag_items,
-        "verdicts": RelapseReviewForm.base_fields["verdict"].choices,  # type: ignore[attr-defined]
     }
     return render(request, "clinic/patient.html", context, status=status)
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -148,3 +149,27 @@ def test_the_empty_edss_form_is_drawn_for_the_patients_day_and_the_clinicians_la
     # A refused score is drawn with what was typed and the reason, not the empty form.
     refused = client.post(reverse("clinic:edss-add", args=[patient.pk]), {"score": "11", "assessed_on": yesterday})
     assert refused.status_code == 422 and f'value="{yesterday}"' in refused.content.decode()
+
+
+def test_the_timeline_shows_every_reading_and_the_clinicians_own_to_change(patient, clinician, history, today):
+    client = clinician_client_for(clinician)
+    page = client.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+    inside = selectors.relapse_items(patient, *history, clinician)[1].relapse
+    item = page[page.index(f'<li id="relapse-{inside.pk}"') :]
+    item = item[: item.index("</li>")]
+    assert "<strong>Pseudo-relapse</strong> —" in item and ": heat</p>" in item  # the colleague's reading
+    assert "<strong>Confirmed relapse</strong> —" in item and ": mine</p>" in item
+    assert "<summary>Change your reading</summary>" in item
+    assert 'value="confirmed" required checked>' in item and 'value="pseudo" required>' in item
+    assert f'<textarea id="review-note-{inside.pk}" name="note" rows="2" maxlength="2000">mine</textarea>' in item
+    action = reverse("clinic:relapse-review", args=[patient.pk, inside.pk])
+    assert f'action="{action}"' in item
+    assert 'name="csrfmiddlewaretoken" value="' in item
+    # The patient sees the same timeline, readings included, without the clinicians' forms.
+    own = Client()
+    own.force_login(patient)
+    mine = own.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+    assert (
+        "<strong>Pseudo-relapse</strong> —" in mine
+        and "<form" not in mine[mine.index('id="relapses"') : mine.index('id="treatments"')]
+    )

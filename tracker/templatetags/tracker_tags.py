@@ -8,15 +8,34 @@ from typing import Any
 
 from django import template
 from django.utils import formats
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from msgut.kept_pages import new_token as make_token
 from tracker.models import Food, Lifestyle, MealItem, SleepDiary, StoolEvent, SymptomLog
+from tracker.selectors import RelapseLabel
 from tracker.units import GRAMS, PORTION, Unit, counted, default_unit, units_for
 
 register = template.Library()
+
+
+@register.simple_tag
+def relapse_label(label: RelapseLabel) -> SafeString:
+    """One episode's relapse check: the same words on the patient's list, the clinician's page and the report."""
+    return relapse_label_html(label)
+
+
+def relapse_label_html(label: RelapseLabel) -> SafeString:
+    """`relapse_label`, for pages drawn in Python (clinic.fragments)."""
+    badge = {"relapse": " badge-danger", "pseudo": " badge-warn"}.get(label.tone, "")
+    why = f'\n  <span class="relapse-reasons">{escape(label.why)}</span>' if label.why else ""
+    return mark_safe(  # noqa: S308 - every text escaped
+        f'<p class="relapse-check relapse-check-{escape(label.tone)}"><span class="badge{badge}">'
+        f"{escape(label.headline)}</span>{why}</p>"
+    )
 
 
 @register.simple_tag
