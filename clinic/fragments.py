@@ -200,7 +200,9 @@ def mfis_rows(rows: Iterable[MFISRow]) -> SafeString:
 
 
 def _score_or_dash(value: float | None) -> str:
-    return "–" if value is None else _escape(localize(value))
+    if value is None:
+        return "–"
+    return str(value) if isinstance(value, int) else _escape(localize(value))  # (a whole score reads the same)
 
 
 def _mfis_row(row: MFISRow) -> str:
