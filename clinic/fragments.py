@@ -34,18 +34,15 @@ def patient_rows(rows: Iterable[PatientRow]) -> SafeString:
     # (addresses reversed once, for a stand-in id, as tracker.fragments does)
     review = reverse("clinic:patient", args=[PK_STAND_IN])
     report = reverse("clinic:report", args=[PK_STAND_IN])
-    labels = {
-        key: _escape(text)
-        for key, text in (
-            ("patient", _("Patient")),
-            ("flags", _("Flags")),
-            ("last", _("Last entry")),
-            ("fatigue", _("Fatigue (14 days)")),
-            ("score", _("Day score (14 days)")),
-            ("mfis", _("Latest MFIS")),
-            ("report", _("Report")),
-        )
-    }
+    labels = _escaped(
+        patient=_("Patient"),
+        flags=_("Flags"),
+        last=_("Last entry"),
+        fatigue=_("Fatigue (14 days)"),
+        score=_("Day score (14 days)"),
+        mfis=_("Latest MFIS"),
+        report=_("Report"),
+    )
     labels["no_flags"] = f'<span class="badge">{_escape(_("No flags"))}</span>'
     pk = str(PK_STAND_IN)
     rows_html = (
@@ -57,6 +54,11 @@ def patient_rows(rows: Iterable[PatientRow]) -> SafeString:
 
 def _escape(text: object) -> str:
     return html.escape(str(text))
+
+
+def _escaped(**texts: str) -> dict[str, str]:
+    """The words a fragment repeats on every row, each translated and escaped once."""
+    return {key: _escape(text) for key, text in texts.items()}
 
 
 def _change(value: float | None, shown: Callable[[float], str]) -> str:
@@ -123,19 +125,16 @@ def _last_entry(last: date | None, days: int | None) -> str:
 
 def day_rows(days: Iterable[DayRow]) -> SafeString:
     """The `<tr>` of each day of the review page's day table (built as `patient_rows` is)."""
-    labels = {
-        key: _escape(text)
-        for key, text in (
-            ("date", _("Date")),
-            ("fatigue", _("Fatigue")),
-            ("sleep", _("Sleep")),
-            ("mood", _("Mood / stress")),
-            ("food", _("Food")),
-            ("score", _("Score")),
-            ("notes", _("Symptoms and notes")),
-            ("bristol", _("Bristol")),
-        )
-    }
+    labels = _escaped(
+        date=_("Date"),
+        fatigue=_("Fatigue"),
+        sleep=_("Sleep"),
+        mood=_("Mood / stress"),
+        food=_("Food"),
+        score=_("Score"),
+        notes=_("Symptoms and notes"),
+        bristol=_("Bristol"),
+    )
     return mark_safe("\n".join(_day_row(day, labels) for day in days))  # noqa: S308 - escaped by _day_row
 
 
@@ -219,29 +218,24 @@ def _mfis_row(row: MFISRow) -> str:
 def relapse_timeline(items: Iterable[RelapseItem], patient_pk: int, csrf_token: str | None) -> SafeString:
     """The `<li>` of each episode of the review page's relapse timeline, with its clinicians'
     readings and, given a CSRF token (a clinician's page), the viewer's form to confirm or annotate."""
-    action = reverse("clinic:relapse-review", args=[PK_STAND_IN, PK_STAND_IN + 1])
+    action = reverse("clinic:relapse-review", args=[patient_pk, PK_STAND_IN])
     verdicts = RelapseReviewForm.base_fields["verdict"].choices  # type: ignore[attr-defined]
-    words = {
-        key: _escape(text)
-        for key, text in (
-            ("ongoing", _("ongoing")),
-            ("steroids", _("Treated with steroids")),
-            ("no_steroids", _("No steroids")),
-            ("recovery", _("Recovery:")),
-            ("change", _("Change your reading")),
-            ("confirm", _("Confirm or annotate")),
-            ("yours", _("Your reading")),
-            ("annotation", _("Annotation")),
-            ("save", _("Save reading")),
-        )
-    }
-    pk = str(PK_STAND_IN)
-    prefix = f"{pk}/relapses/{PK_STAND_IN + 1}/"
+    words = _escaped(
+        ongoing=_("ongoing"),
+        steroids=_("Treated with steroids"),
+        no_steroids=_("No steroids"),
+        recovery=_("Recovery:"),
+        change=_("Change your reading"),
+        confirm=_("Confirm or annotate"),
+        yours=_("Your reading"),
+        annotation=_("Annotation"),
+        save=_("Save reading"),
+    )
     lines = []
     for item in items:
         form = ""
         if csrf_token is not None:
-            url = action.replace(prefix, f"{patient_pk}/relapses/{item.relapse.pk}/")
+            url = action.replace(str(PK_STAND_IN), str(item.relapse.pk))
             form = _review_form(item, url, csrf_token, verdicts, words)
         lines.append(_timeline_item(item, form, words))
     return mark_safe("\n".join(lines))  # noqa: S308 - escaped by _timeline_item and _review_form
