@@ -277,6 +277,9 @@ def _parse_together(texts: tuple[str, ...], shapes: Shapes, only: Collection[str
                     if json_as_text and isinstance(f, models.JSONField) and isinstance(value, str):
                         value = json.loads(value)
                     value = f.to_python(value)
+                    if json_as_text and isinstance(f, models.DateTimeField) and settings.USE_TZ:
+                        # SQLite keeps a moment as naive UTC text; Django's own reads make it aware.
+                        value = timezone.make_aware(value, connection.timezone)
                 values.append(value)
             instance = model.from_db(connection.alias, [f.attname for f in fields], values)
             for annotation, output in extra:  # (plain JSON values; SQLite's booleans are 0 and 1)

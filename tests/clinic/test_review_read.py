@@ -25,7 +25,8 @@ from tracker.selectors import today_of
 
 # The review page's queries beyond the session's: the signed-in clinician and their second factor,
 # the access check and its audit event, the range's days, a page of their foods, everything else
-# the page lists, and the weekly charts' one (their digest, the rule set's id, weeks pending).
+# the page lists, and the weekly charts' one (their digest, the rule set's id, weeks pending). SQLite
+# (`make run`) has no digest: it reads the summaries and the pending marker, one more.
 REVIEW_QUERY_BUDGET = 8
 
 
@@ -110,7 +111,7 @@ def test_the_review_page_stays_within_its_query_budget(patient, clinician, histo
         page = client.get(url).content.decode()
     assert "Ocrelizumab" in page and "second" in page and "Confirm or annotate" in page and "clinic-foods" in page
     own = [q["sql"] for q in queries.captured_queries if "accounts_usersession" not in q["sql"]]
-    assert len(own) <= REVIEW_QUERY_BUDGET, "\n".join(s[:120] for s in own)
+    assert len(own) <= REVIEW_QUERY_BUDGET + (connection.vendor != "postgresql"), "\n".join(s[:120] for s in own)
 
 
 def test_the_mfis_history_shows_each_score_and_an_unfinished_questionnaire(patient, clinician, history, today):

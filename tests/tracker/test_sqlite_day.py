@@ -9,9 +9,11 @@ import pytest
 from django.urls import reverse
 
 from clinic.selectors import day_rows
+from clinic.services import review_relapse
+from tests.factories import ClinicianFactory
 from tests.tracker.conftest import passed_on_sqlite
 from tests.tracker.factories import FatigueFactory, FoodFactory, LifestyleFactory, MealItemFactory, SleepFactory
-from tracker.models import Medication
+from tracker.models import Medication, Relapse
 from tracker.selectors import today_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("sqlite")]
@@ -43,6 +45,12 @@ def test_a_logged_day_answers_on_every_day_page(patient_client, patient):
     # The clinician's review reads a range's days in one union query.
     (row,) = day_rows(patient, day, day)
     assert (row.fatigue, row.activity_minutes, row.meal_items, row.sleep_minutes is not None) == (4, 30, 1, True)
+    # The review reads its relapses, readings, notes and the rest as JSON parts too: a reading's time
+    # comes as naive text on SQLite and must be made aware before it is shown in local time.
+    relapse = Relapse.objects.create(patient=patient, started_on=day, symptoms="numb hand", lasted_over_24h=True)
+    review_relapse(relapse=relapse, reviewer=ClinicianFactory(), verdict="confirmed", note="seen it")
+    review = patient_client.get(reverse("clinic:patient", args=[patient.pk]))
+    assert review.status_code == 200 and ": seen it</p>" in review.content.decode()
 
 
 @pytest.mark.services
