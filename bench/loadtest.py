@@ -178,6 +178,9 @@ def prepare(services: Services, patients: int, clinicians: int, admins: int, day
     run_python(services, "manage.py", "generate_data", *history)
     staff = ["--patients", str(patients), "--clinicians", str(clinicians), "--admins", str(admins)]
     accounts = run_python(services, "-m", "bench.load_accounts", *staff)
+    # Planner statistics for the rows just loaded, as autovacuum keeps them on a database in use.
+    with psycopg.connect(services.database_url, autocommit=True) as connection:
+        connection.execute("ANALYZE")
     path = Path(tempfile.mkdtemp(prefix="msgut-accounts-")) / "accounts.json"
     path.write_text(accounts.strip().splitlines()[-1])
     return path

@@ -4,7 +4,7 @@
 
 Runs against the data `make bench` generated (BENCH_DATABASE_URL, default msgut_bench; run
 `make bench` once first), as its first generated patient (`trends` is the patient's dashboard, `save` adds a snack item as htmx
-does and is answered with the fragments; the clinician for the clinician pages).
+does and is answered with the fragments, `save-plain` as a form without JavaScript does (a redirect); the clinician for the clinician pages).
 Prints the functions with the most time of their own and the ones with the most time in total,
 and the share of the request spent rendering templates, reversing URLs and in SQL.
 """
@@ -21,7 +21,7 @@ from typing import Any
 from bench.common import setup_django
 from bench.run import DEFAULT_DB
 
-PAGES = ("today", "month", "trends", "save", "dashboard", "review")
+PAGES = ("today", "month", "trends", "save", "save-plain", "dashboard", "review")
 # (what it is, a substring of the profiled function's "file:line(name)")
 SHARES = (
     ("template rendering", "django/template/base.py:1047(render)"),
@@ -43,7 +43,7 @@ def request_for(page: str) -> Any:
     if patient is None:
         raise SystemExit("no generated patient: run `make bench` first")
     client = Client()
-    if page == "save":
+    if page in ("save", "save-plain"):
         from tracker.models import Food
 
         client.force_login(patient)
@@ -52,8 +52,8 @@ def request_for(page: str) -> Any:
         tokens = iter(range(10**9))
         return lambda: client.post(
             url,
-            {"food": food.pk if food else 0, "amount": "1", "unit": "portion", "token": f"bench-{next(tokens)}"},
-            headers={"HX-Request": "true"},
+            {"food": food.pk if food else 0, "amount": "1", "unit": "portion", "token": f"bench-{time.time_ns()}-{next(tokens)}"},
+            headers={"HX-Request": "true"} if page == "save" else {},
         )
     if page in ("today", "month", "trends"):
         client.force_login(patient)
@@ -75,10 +75,11 @@ def main() -> None:
     parser.add_argument("page", choices=PAGES, nargs="?", default="today")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--cpu", action="store_true", help="count this process's CPU time, not the wall clock")
     args = parser.parse_args()
     # A save's background jobs go to a queue of their own (emptied after), as in production: the
     # profile is the web's answer, not the worker's rescoring run inline.
-    queue = os.environ.get("PROFILE_REDIS_URL", "redis://127.0.0.1:6379/7") if args.page == "save" else None
+    queue = os.environ.get("PROFILE_REDIS_URL", "redis://127.0.0.1:6379/7") if args.page.startswith("save") else None
     setup_django(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB, redis_url=queue, create=False)
     from django.test import override_settings
 
@@ -86,7 +87,7 @@ def main() -> None:
         call = request_for(args.page)
         for _ in range(5):
             call()
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time) if args.cpu else cProfile.Profile()
         cpu = time.process_time()
         profiler.enable()
         for _ in range(args.requests):

@@ -30,6 +30,8 @@ DEFAULT_DB = database_url("msgut_bench")
 PLOTLY = "vendor/plotly-basic-4.1.1.min.js"
 # The page-weight goal: a first visit to the Today page, compressed, HTML and every file it references.
 FIRST_LOAD_GOAL_BYTES = 100_000
+# Requests to the bare view and to the page measured in turn, this many of each.
+PAIRED_BLOCK = 5
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -38,37 +40,58 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def measure(call: Any, requests: int, warmup: int = 5, before: Any = None) -> dict[str, float]:
+def measure(call: Any, requests: int, warmup: int = 5, before: Any = None, bare: Any = None) -> dict[str, float]:
     """Median and p95 server time (ms), median CPU time (ms) and queries per request of `call()`;
-    `before()`, if given, runs untimed before each one."""
+    `before()`, if given, runs untimed before each one. With `bare`, requests to the bare view are
+    timed in blocks between the page's (five of each in turn), and the ratios are to those: the
+    machine's speed drifts over a run (other work, a virtual machine's neighbours), and a block of
+    each sees the same speed, while each block's requests still find the CPU's caches as a run of
+    the same request leaves them."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(warmup):
-        call()
-    timings: list[float] = []
-    cpu: list[float] = []
+    # Queries are counted on the warm-up requests after the first (which may fill a cache): capturing
+    # them wraps every cursor in Django's debug wrapper, CPU per query that production does not pay.
     queries: list[int] = []
-    for _ in range(requests):
+    for _ in range(warmup):
         if before is not None:
             before()
         with CaptureQueriesContext(connection) as captured:
-            started, cpu_started = time.perf_counter(), time.process_time()
-            response = call()
-            timings.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - cpu_started) * 1000)
+            call()
+        queries.append(len(captured.captured_queries))
+    timings: list[float] = []
+    cpu: list[float] = []
+    bare_timings: list[float] = []
+    bare_cpu: list[float] = []
+
+    def timed(request: Any, wall: list[float], process: list[float]) -> None:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        response = request()
+        wall.append((time.perf_counter() - started) * 1000)
+        process.append((time.process_time() - cpu_started) * 1000)
         if response.status_code >= HTTPStatus.BAD_REQUEST:
             raise SystemExit(f"bench request failed with {response.status_code}")
-        queries.append(len(captured.captured_queries))
-    return {
+
+    for n in range(requests):
+        if bare is not None and n % PAIRED_BLOCK == 0:
+            for _ in range(PAIRED_BLOCK):
+                timed(bare, bare_timings, bare_cpu)
+        if before is not None:
+            before()
+        timed(call, timings, cpu)
+    figures: dict[str, float] = {
         "median_ms": round(statistics.median(timings), 2),
         "p95_ms": round(percentile(timings, 0.95), 2),
         # This process's CPU time (Python, templates, the database driver; not PostgreSQL's): other
         # work sharing the cores stretches the wall clock much more than this.
         "cpu_median_ms": round(statistics.median(cpu), 2),
-        "queries": max(queries),
+        "queries": max(queries[1:] or queries),
         "requests": requests,
     }
+    if bare is not None:
+        figures["bare_median_ms"] = round(statistics.median(bare_timings), 2)
+        figures["bare_cpu_median_ms"] = round(statistics.median(bare_cpu), 2)
+    return figures
 
 
 def ensure_population(
@@ -122,6 +145,16 @@ def ensure_data(patients: int, days: int, seed: int, dashboard_patients: int) ->
         "many_patient_ids": many_ids,
         "many_generated_seconds": many_seconds,
     }
+
+
+def analyze() -> None:
+    """Planner statistics for every table, as autovacuum keeps them on a database in use (the
+    bench's rows were bulk-loaded, and its flags and scores written, moments ago)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def scoring_figures(patient_ids: list[int]) -> dict[str, Any]:
@@ -266,18 +299,23 @@ def page_figures(data: dict[str, Any], requests: int, html: dict[str, str]) -> d
     with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
         client = Client()
         client.force_login(patient)
-        figures["bare Django view"] = measure(lambda: client.get("/bench/bare"), requests)
+
+        def bare() -> Any:
+            return client.get("/bench/bare")
+
+        figures["bare Django view"] = measure(bare, requests)
+        paired = partial(measure, bare=bare)
         today = timezone.localdate()
-        figures["Today page"] = measure(lambda: client.get(reverse("tracker:today")), requests)
+        figures["Today page"] = paired(lambda: client.get(reverse("tracker:today")), requests)
 
         # The same page when it cannot be the kept one (its day just changed): read and drawn anew.
         def today_drawn_anew() -> Any:
             caches["pages"].clear()
             return client.get(reverse("tracker:today"))
 
-        figures["Today page, drawn anew"] = measure(today_drawn_anew, requests)
-        figures["month view"] = measure(lambda: client.get(reverse("tracker:month")), requests)
-        figures["patient dashboard"] = measure(lambda: client.get(reverse("trends:dashboard")), requests)
+        figures["Today page, drawn anew"] = paired(today_drawn_anew, requests)
+        figures["month view"] = paired(lambda: client.get(reverse("tracker:month")), requests)
+        figures["patient dashboard"] = paired(lambda: client.get(reverse("trends:dashboard")), requests)
         html["Today page"] = client.get(reverse("tracker:today"), follow=True).content.decode()
         html["patient dashboard"] = client.get(reverse("trends:dashboard")).content.decode()
         # Saves go to another patient, so the pages above keep a normal day; rows left by an
@@ -297,7 +335,7 @@ def page_figures(data: dict[str, Any], requests: int, html: dict[str, str]) -> d
                 {"food": food.pk, "amount": "1", "unit": "portion", "token": f"bench-{time.time_ns()}-{next(counter)}"},
             )
 
-        figures["save a meal item"] = measure(save_item, requests)
+        figures["save a meal item"] = paired(save_item, requests)
 
         # The same save from a browser with JavaScript: htmx gets the meal's list, the status line and
         # the score line (still updating: the rescore waits in the queue) instead of a redirect.
@@ -311,26 +349,26 @@ def page_figures(data: dict[str, Any], requests: int, html: dict[str, str]) -> d
         def forget_bench_items() -> None:
             MealItem.objects.filter(client_token__startswith="bench-").delete()
 
-        figures["save a meal item, htmx answer"] = measure(save_item_htmx, requests, before=forget_bench_items)
+        figures["save a meal item, htmx answer"] = paired(save_item_htmx, requests, before=forget_bench_items)
         doctor = Client()
         verified_login(doctor, data["clinician"])
         # The first visit computes the stored flags the worker would have (warm-up, not timed).
-        figures[f"clinician dashboard ({len(data['patient_ids'])} patients)"] = measure(
+        figures[f"clinician dashboard ({len(data['patient_ids'])} patients)"] = paired(
             lambda: doctor.get(reverse("clinic:dashboard")), requests
         )
         busy = Client()
         verified_login(busy, data["many_clinician"])
-        figures[f"clinician dashboard ({len(data['many_patient_ids'])} patients)"] = measure(
+        figures[f"clinician dashboard ({len(data['many_patient_ids'])} patients)"] = paired(
             lambda: busy.get(reverse("clinic:dashboard")), requests
         )
         review = reverse("clinic:patient", args=[data["patient_ids"][0]])
-        figures["patient review (a year, by a clinician)"] = measure(
+        figures["patient review (a year, by a clinician)"] = paired(
             lambda: doctor.get(review, {"start": (today - timedelta(days=364)).isoformat(), "end": today.isoformat()}),
             requests,
         )
-    bare = figures["bare Django view"]["median_ms"]
-    bare_cpu = figures["bare Django view"]["cpu_median_ms"]
     for row in figures.values():
+        bare = row.get("bare_median_ms", figures["bare Django view"]["median_ms"])
+        bare_cpu = row.get("bare_cpu_median_ms", figures["bare Django view"]["cpu_median_ms"])
         row["x_bare"] = round(row["median_ms"] / bare, 1) if bare else 0.0
         row["x_bare_cpu"] = round(row["cpu_median_ms"] / bare_cpu, 1) if bare_cpu else 0.0
     return figures
@@ -399,11 +437,16 @@ def print_table(result: dict[str, Any]) -> None:
     print(f"data: {result['patients']} patients x {result['days']} days in {result['database']}")
     print(f"load average (1, 5, 15 min): {result['load_average_start']} at start, {result['load_average_end']} at end")
     print()
-    print(f"{'request':<40}{'median ms':>10}{'p95 ms':>10}{'x bare':>8}{'CPU ms':>8}{'x bare':>8}{'queries':>9}")
+    print(f"x bare: to the bare view's requests timed in turn with the row's, {PAIRED_BLOCK} of each (medians: last column)")
+    print(
+        f"{'request':<40}{'median ms':>10}{'p95 ms':>10}{'x bare':>8}{'CPU ms':>8}{'x bare':>8}{'queries':>9}"
+        f"{'bare ms, CPU':>14}"
+    )
     for name, row in result["pages"].items():
+        paired = f"{row['bare_median_ms']:>7.2f},{row['bare_cpu_median_ms']:>6.2f}" if "bare_median_ms" in row else ""
         print(
             f"{name:<40}{row['median_ms']:>10.2f}{row['p95_ms']:>10.2f}{row['x_bare']:>8.1f}"
-            f"{row['cpu_median_ms']:>8.2f}{row['x_bare_cpu']:>8.1f}{row['queries']:>9}"
+            f"{row['cpu_median_ms']:>8.2f}{row['x_bare_cpu']:>8.1f}{row['queries']:>9}{paired}"
         )
     s = result["scoring"]
     print()
@@ -463,6 +506,7 @@ def main() -> None:
     result["flags"] = flags_figures(data["many_patient_ids"])
     result["worker"] = worker_figures(data["patient_ids"][-1])
     html: dict[str, str] = {}
+    analyze()
     result["pages"] = page_figures(data, args.requests, html)
     result["weight"] = weight_figures(html)
     result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, OrderBy, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, F, OrderBy, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone
@@ -473,9 +473,14 @@ def patient_row_from(patient: User, stored: PatientFlags | None, today: date) ->
     return dashboard_rows(User.objects.filter(pk=patient.pk), today)[0]
 
 
-def stale_patient_ids(patients: QuerySet[User], today: date) -> list[int]:
-    """Those of `patients` whose stored flags are missing or were computed for another day."""
-    return list(patients.exclude(dashboard_flags__computed_for=today).order_by("pk").values_list("pk", flat=True))
+def count_and_stale(patients: QuerySet[User], today: date) -> tuple[int, list[int]]:
+    """How many `patients` there are, and those whose stored flags are missing or were computed for
+    another day. One query when none is stale, as the worker keeps them; a second lists the stale."""
+    current = Q(dashboard_flags__computed_for=today)
+    counts = patients.aggregate(total=Count("pk"), stale=Count("pk", filter=~current))
+    if not counts["stale"]:
+        return counts["total"], []
+    return counts["total"], list(patients.exclude(current).order_by("pk").values_list("pk", flat=True))
 
 
 def _name() -> Lower:
@@ -497,7 +502,7 @@ def dashboard_page(
     patients: QuerySet[User], *, today: date, flag: str, sort: str, number: Any, count: int | None = None
 ) -> tuple[Page[User], list[PatientRow]]:
     """One page (PAGE_SIZE rows) of `patients`, filtered by `flag` and sorted by `sort` in SQL,
-    from the stored flags (refresh the stale ones first: `stale_patient_ids`). `number` is the
+    from the stored flags (refresh the stale ones first: `count_and_stale`). `number` is the
     page asked for, as it came; a wrong one gives the first page, one past the end the last.
     `count`: how many `patients` there are, when the caller counted them already (one query less)."""
     chosen = patients.select_related("dashboard_flags")

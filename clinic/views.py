@@ -230,11 +230,10 @@ def dashboard(request: ClinicianHttpRequest) -> HttpResponse:
         flag = form.cleaned_data["flag"]
         sort = form.cleaned_data["sort"] or "attention"
     patients = visible_to(clinician)
-    total = patients.count()
     today = timezone.localdate()
     # The worker keeps the stored flags current; the first visit of a day (before the periodic
     # refresh) or a patient who just started sharing gets theirs computed here.
-    stale = dash.stale_patient_ids(patients, today)
+    total, stale = dash.count_and_stale(patients, today)
     if stale:
         refresh_flags(patient_ids=stale, today=today)
     if query:

@@ -177,6 +177,11 @@ class Command(BaseCommand):
             self._grant(patients, options["clinician"])
         if options["derive"]:
             derive([p.pk for p in patients], start, end)
+        if connection.vendor == "postgresql":
+            # A bulk load leaves the planner without statistics until autovacuum analyses the tables
+            # (never, where it is off): it would plan joins of thousands of rows as if they held one.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
