@@ -300,11 +300,11 @@ def page_figures(data: dict[str, Any], requests: int, html: dict[str, str]) -> d
         client = Client()
         client.force_login(patient)
 
-        def bare() -> Any:
+        def bare_view() -> Any:
             return client.get("/bench/bare")
 
-        figures["bare Django view"] = measure(bare, requests)
-        paired = partial(measure, bare=bare)
+        figures["bare Django view"] = measure(bare_view, requests)
+        paired = partial(measure, bare=bare_view)
         today = timezone.localdate()
         figures["Today page"] = paired(lambda: client.get(reverse("tracker:today")), requests)
 

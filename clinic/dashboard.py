@@ -498,21 +498,45 @@ def _ordering(sort: str) -> list[OrderBy | Lower | str]:
     return [*first, _name(), "pk"]
 
 
+# What a row shows, read as plain values: the patient's id and names, then their stored flags.
+_PERSON_FIELDS = ("pk", "display_name", "email")
+_STORED_FIELDS = tuple(
+    f
+    for f in PatientFlags._meta.concrete_fields
+    # (when they were computed is not shown: a refresh that changed nothing keeps the same values)
+    if f.name not in {"computed_at", "flag_count"}
+)
+ROW_FIELDS = (*_PERSON_FIELDS, *(f"dashboard_flags__{f.name}" for f in _STORED_FIELDS))
+
+
+def rows_from(values: Iterable[tuple[Any, ...]], today: date) -> list[PatientRow]:
+    """The dashboard rows of a page read as `ROW_FIELDS` values."""
+    rows = []
+    size = len(_PERSON_FIELDS)
+    for row in values:
+        person = User(**dict(zip(("id", "display_name", "email"), row[:size], strict=True)))
+        stored = dict(zip((f.attname for f in _STORED_FIELDS), row[size:], strict=True))
+        flags = PatientFlags(**stored) if stored["patient_id"] is not None else None
+        rows.append(stored_row(person, flags, today))
+    return rows
+
+
 def dashboard_page(
-    patients: QuerySet[User], *, today: date, flag: str, sort: str, number: Any, count: int | None = None
-) -> tuple[Page[User], list[PatientRow]]:
-    """One page (PAGE_SIZE rows) of `patients`, filtered by `flag` and sorted by `sort` in SQL,
-    from the stored flags (refresh the stale ones first: `count_and_stale`). `number` is the
-    page asked for, as it came; a wrong one gives the first page, one past the end the last.
-    `count`: how many `patients` there are, when the caller counted them already (one query less)."""
-    chosen = patients.select_related("dashboard_flags")
+    patients: QuerySet[User], *, flag: str, sort: str, number: Any, count: int | None = None
+) -> Page[tuple[Any, ...]]:
+    """One page (PAGE_SIZE rows) of `patients`, filtered by `flag` and sorted by `sort` in SQL, as
+    `ROW_FIELDS` values from the stored flags (refresh the stale ones first: `count_and_stale`;
+    `rows_from` makes them rows). `number` is the page asked for, as it came; a wrong one gives the
+    first page, one past the end the last. `count`: how many `patients` there are, when the caller
+    counted them already (one query less)."""
+    chosen = patients
     if flag == "any":
         chosen = chosen.filter(dashboard_flags__flag_count__gt=0)
     elif flag in FLAG_KEYS:
         chosen = chosen.filter(**{f"dashboard_flags__{flag}": True})
-    paginator = Paginator(chosen.order_by(*_ordering(sort)), PAGE_SIZE)
+    paginator = Paginator(chosen.order_by(*_ordering(sort)).values_list(*ROW_FIELDS), PAGE_SIZE)
     if count is not None and not flag:
         paginator.count = count  # a cached_property: set, it is not counted again
     page = paginator.get_page(number)
-    rows = [stored_row(person, getattr(person, "dashboard_flags", None), today) for person in page.object_list]
-    return page, rows
+    page.object_list = list(page.object_list)
+    return page

@@ -10,6 +10,7 @@ from django.contrib.auth import logout
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import get_language, ngettext
@@ -60,6 +61,7 @@ from clinic.services import (
     revoke_access,
 )
 from msgut.http import AuthenticatedHttpRequest, ClinicianHttpRequest, PatientHttpRequest
+from msgut.kept_pages import kept_page, page_key
 from tracker.models import Relapse
 from tracker.selectors import today_of
 
@@ -239,29 +241,38 @@ def dashboard(request: ClinicianHttpRequest) -> HttpResponse:
     if query:
         patients = patients.filter(Q(display_name__icontains=query) | Q(email__icontains=query))
     number = request.POST.get("page") if request.method == "POST" else request.GET.get("page")
-    page, rows = dash.dashboard_page(
-        patients, today=today, flag=flag, sort=sort, number=number, count=None if query else total
-    )
-    context = {
-        "rows": rows,
-        "page": page,
-        "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
-        "ellipsis": page.paginator.ELLIPSIS,
-        # Page links carry the filter and the sort; a searched name never goes into a link.
-        "page_link_prefix": "?"
-        + urlencode([*((k, v) for k, v in (("flag", flag), ("sort", sort)) if v), ("page", "")]),
-        "total": total,
-        "form": form,
-        "sort": sort,
-        "flag": flag,
-        "query": query,
-        "invite": invite_code_for(clinician=clinician),
-        "invite_form": InviteForm(),
-        "flag_labels": dash.FLAG_LABELS,
-    }
-    if request.htmx and request.htmx.target == "patient-list":
-        return render(request, "clinic/dashboard.html#patient-list", context)
-    return render(request, "clinic/dashboard.html", context)
+    page = dash.dashboard_page(patients, flag=flag, sort=sort, number=number, count=None if query else total)
+    invite = invite_code_for(clinician=clinician)
+    partial = bool(request.htmx and request.htmx.target == "patient-list")
+    template = "clinic/dashboard.html#patient-list" if partial else "clinic/dashboard.html"
+    # Kept while what it shows is the same (msgut.kept_pages): the page's rows as read, the count,
+    # the filter as typed (a POST's is not in the address) and the invite code.
+    asked = sorted(form.data.items()) if form.is_bound else None
+    shown = (total, page.paginator.count, page.number, asked, invite.code)
+    key = page_key(request, template, (repr(page.object_list), repr(shown)))
+
+    def draw(marks: dict[str, Any]) -> str:
+        context = {
+            "rows": dash.rows_from(page.object_list, today),
+            "page": page,
+            "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
+            "ellipsis": page.paginator.ELLIPSIS,
+            # Page links carry the filter and the sort; a searched name never goes into a link.
+            "page_link_prefix": "?"
+            + urlencode([*((k, v) for k, v in (("flag", flag), ("sort", sort)) if v), ("page", "")]),
+            "total": total,
+            "form": form,
+            "sort": sort,
+            "flag": flag,
+            "query": query,
+            "invite": invite,
+            "invite_form": InviteForm(),
+            "flag_labels": dash.FLAG_LABELS,
+            **marks,
+        }
+        return render_to_string(template, context, request=request)
+
+    return HttpResponse(kept_page(request, key, draw))
 
 
 @require_POST
