@@ -454,8 +454,13 @@ def _medications_query(patient: User, start: date, end: date) -> QuerySet[Medica
         Q(stopped_on__isnull=True) | Q(stopped_on__gte=start)
     )
     in_period = Q(days__date__range=(start, end))
-    return Medication.objects.filter(overlapping, patient=patient).annotate(
-        answered=Count("days", filter=in_period), as_usual=Count("days", filter=in_period & Q(days__taken=True))
+    # (ordered explicitly: Django leaves a model's default ordering out of a query that groups rows)
+    return (
+        Medication.objects.filter(overlapping, patient=patient)
+        .annotate(
+            answered=Count("days", filter=in_period), as_usual=Count("days", filter=in_period & Q(days__taken=True))
+        )
+        .order_by(*Medication._meta.ordering)
     )
 
 
