@@ -52,7 +52,12 @@ def request_for(page: str) -> Any:
         tokens = iter(range(10**9))
         return lambda: client.post(
             url,
-            {"food": food.pk if food else 0, "amount": "1", "unit": "portion", "token": f"bench-{time.time_ns()}-{next(tokens)}"},
+            {
+                "food": food.pk if food else 0,
+                "amount": "1",
+                "unit": "portion",
+                "token": f"bench-{time.time_ns()}-{next(tokens)}",
+            },
             headers={"HX-Request": "true"} if page == "save" else {},
         )
     if page in ("today", "month", "trends"):

@@ -437,7 +437,9 @@ def print_table(result: dict[str, Any]) -> None:
     print(f"data: {result['patients']} patients x {result['days']} days in {result['database']}")
     print(f"load average (1, 5, 15 min): {result['load_average_start']} at start, {result['load_average_end']} at end")
     print()
-    print(f"x bare: to the bare view's requests timed in turn with the row's, {PAIRED_BLOCK} of each (medians: last column)")
+    print(
+        f"x bare: to the bare view's requests timed in turn with the row's, {PAIRED_BLOCK} of each (medians: last column)"
+    )
     print(
         f"{'request':<40}{'median ms':>10}{'p95 ms':>10}{'x bare':>8}{'CPU ms':>8}{'x bare':>8}{'queries':>9}"
         f"{'bare ms, CPU':>14}"

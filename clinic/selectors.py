@@ -460,7 +460,7 @@ def _medications_query(patient: User, start: date, end: date) -> QuerySet[Medica
         .annotate(
             answered=Count("days", filter=in_period), as_usual=Count("days", filter=in_period & Q(days__taken=True))
         )
-        .order_by(*Medication._meta.ordering)
+        .order_by(*Medication._meta.ordering or ())
     )
 
 

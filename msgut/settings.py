@@ -137,6 +137,11 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3)
+    # Django's queries are never prepared (its cursors bind parameters on the client); the pages' long
+    # reads of many sub-selects are, once per connection (tracker.selectors._preparing_cursor). Off
+    # behind a pooler that cannot keep a connection's prepared statements.
+    if env_bool("DB_PREPARED_STATEMENTS", True):
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -13,8 +13,8 @@ from django.urls import reverse
 from accounts.models import User
 from clinic.models import AccessGrant, InviteCode
 from clinic.services import refresh_flags, regenerate_invite_code, revoke_access
-from tests.clinic.conftest import add_relapse, clinician_client_for, log_days, make_grant
 from msgut.kept_pages import CSRF_MARK
+from tests.clinic.conftest import add_relapse, clinician_client_for, log_days, make_grant
 from tests.factories import PatientFactory
 from tracker.models import Relapse
 

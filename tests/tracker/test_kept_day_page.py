@@ -179,3 +179,30 @@ def test_in_production_a_page_that_read_the_database_is_served_not_kept(rf, pati
     assert kept_page(request, key, reads) == "<p>1</p>"
     assert caches["pages"].get(key) is None
     assert "read the database, so it was not kept" in caplog.text
+
+
+def _prepared_reads() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        return [row[0] for row in cursor.fetchall() if row[0].startswith("SELECT (WITH t(")]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_days_read_is_prepared_once_per_connection_and_gives_the_same_page(full_day, patient_client):
+    drawn = patient_client.get(reverse("tracker:today")).content.decode()
+    caches["pages"].clear()
+    again = patient_client.get(reverse("tracker:today")).content.decode()  # read by the prepared statement
+    assert _same_page(again) == _same_page(drawn)
+    patient_client.get(reverse("tracker:today"))
+    assert len(_prepared_reads()) == 1  # prepared once, then run
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_without_prepared_statements_the_days_read_is_not_prepared(full_day, patient_client, monkeypatch):
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)  # DB_PREPARED_STATEMENTS=0
+    page = patient_client.get(reverse("tracker:today")).content.decode()
+    assert "Oats" in page
+    assert _prepared_reads() == []
