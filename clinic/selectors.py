@@ -294,6 +294,15 @@ EATEN_FOOD_COLUMNS = (
 )
 
 
+def _eaten_foods(patient_id: int, start: date, end: date) -> QuerySet[Any]:
+    """The `EATEN_FOOD_COLUMNS` of the patient's meal items in [start, end], in the order logged."""
+    return (
+        MealItem.objects.filter(patient_id=patient_id, date__range=(start, end))
+        .order_by("date", "created_at", "id")
+        .values_list(*EATEN_FOOD_COLUMNS)
+    )
+
+
 def add_foods(patient: User, rows: list[DayRow]) -> list[DayRow]:
     """Fill in the foods of `rows` (logged days, newest first, with no day between them left out),
     listed per day in meal order: one query, none for no rows."""
@@ -301,12 +310,7 @@ def add_foods(patient: User, rows: list[DayRow]) -> list[DayRow]:
     if not by_date:
         return rows
     meal_order = {value: index for index, value in enumerate(MealType.values)}
-    eaten = (
-        MealItem.objects.filter(patient=patient, date__range=(min(by_date), max(by_date)))
-        .order_by("date", "created_at", "id")
-        .values_list(*EATEN_FOOD_COLUMNS)
-    )
-    items = [EatenFood(*values) for values in eaten]
+    items = [EatenFood(*values) for values in _eaten_foods(patient.pk, min(by_date), max(by_date))]
     for item in sorted(items, key=lambda i: (i.date, meal_order.get(i.meal, len(meal_order)))):
         if item.date in by_date:
             by_date[item.date].foods.append(item)
@@ -505,6 +509,7 @@ class ReviewRead:
     notes: list[ClinicianNote]
     flags: PatientFlags | None  # the patient's stored dashboard row, for whichever day it was computed
     today: date  # in the patient's time zone
+    key: tuple[str, ...] | None = None  # the rows as sent and the digests of the days and foods (PostgreSQL)
 
 
 def _review_parts(patient: User, start: date, end: date) -> dict[str, QuerySet[Any]]:
@@ -524,15 +529,31 @@ def _review_parts(patient: User, start: date, end: date) -> dict[str, QuerySet[A
 
 @lru_cache(maxsize=64)
 def _prepared_review(vendor: str, days: int) -> PreparedRead:
-    """`_review_parts` for ranges of `days` days, compiled once (for stand-ins: any patient and start)."""
-    return PreparedRead.of(_review_parts(User(pk=STAND_IN_PATIENT), STAND_IN_DAY, STAND_IN_DAY + timedelta(days=days)))
+    """`_review_parts` for ranges of `days` days, compiled once (for stand-ins: any patient and start).
+    On PostgreSQL two digests follow the parts: of the range's days (`day_rows`' rows) and of its
+    foods (what `add_foods` reads of any page of them), for a kept page's key."""
+    start, end = STAND_IN_DAY, STAND_IN_DAY + timedelta(days=days)
+    prepared = PreparedRead.of(_review_parts(User(pk=STAND_IN_PATIENT), start, end))
+    if vendor != "postgresql":
+        return prepared
+    digests = [prepared.query.sql]
+    params = [*prepared.query.params(STAND_IN_PATIENT, STAND_IN_DAY)]
+    for rows in (_range_union(User(pk=STAND_IN_PATIENT), start, end), _eaten_foods(STAND_IN_PATIENT, start, end)):
+        sql, sub_params = rows.query.sql_with_params()
+        digests.append(f"(SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM ({sql}) t)")  # noqa: S608 - Django's SQL
+        params.extend(sub_params)
+    return PreparedRead(PreparedSQL.of(", ".join(digests), params), prepared.shapes)
 
 
 def review_read(patient: User, start: date, end: date, viewer: User | None) -> ReviewRead:
     """The review page's relapses (with `viewer`'s reading), medicines, EDSS, MFIS, clinicians'
     notes and stored flags, as their own selectors give them, in one query compiled once per length
-    of range. The patient's profile comes with them (`patient.profile` reads nothing after)."""
-    found = _prepared_review(connection.vendor, (end - start).days).run(patient.pk, start)
+    of range. The patient's profile comes with them (`patient.profile` reads nothing after). On
+    PostgreSQL, `key` stands for everything the page is drawn from but its charts (kept pages)."""
+    prepared = _prepared_review(connection.vendor, (end - start).days)
+    texts = prepared.fetch(patient.pk, start)
+    parts = len(prepared.shapes)
+    found = prepared.parse(texts[:parts])
     profile: Profile | None = next(iter(found["profile"]), None)
     if profile is not None:
         patient.profile = profile
@@ -544,6 +565,7 @@ def review_read(patient: User, start: date, end: date, viewer: User | None) -> R
         notes=found["notes"],
         flags=next(iter(found["flags"]), None),
         today=today_in(profile.time_zone if profile else None),
+        key=texts if len(texts) > parts else None,
     )
 
 

@@ -61,9 +61,11 @@ from clinic.services import (
     revoke_access,
 )
 from msgut.http import AuthenticatedHttpRequest, ClinicianHttpRequest, PatientHttpRequest
-from msgut.kept_pages import kept_page, page_key
+from msgut.kept_pages import kept_page, kept_page_reading, page_key
 from tracker.models import Relapse
 from tracker.selectors import today_of
+from trends import presenters as trends_presenters
+from trends import selectors as trends_selectors
 
 
 def _download(body: str | bytes, content_type: str, filename: str) -> HttpResponse:
@@ -340,30 +342,49 @@ def _render_review(
     edss_form: EDSSForm | None = None,
 ) -> HttpResponse:
     viewer = request.user
-    days = _days_context(request, patient)
-    start, end = days["start"], days["end"]
+    _range_form, start, end = DateRangeForm.for_request(request.GET)
     is_clinician = viewer.role == Role.CLINICIAN
     read = selectors.review_read(patient, start, end, viewer if is_clinician else None)
-    context = {
-        **days,
-        "medications": read.medications,
-        "edss": read.edss,
-        "edss_form": edss_form,
-        # (an empty form's fields are the same for every patient on the day: drawn once per language)
-        "edss_fields": (edss_form.as_div() if edss_form else blank_edss_fields(get_language(), read.today))
-        if is_clinician
-        else "",
-        "patient": patient,
-        "is_clinician": is_clinician,
-        "summary": selectors.summarise(days["rows"]),
-        "relapses": read.relapses,
-        "relapse_count": selectors.qualifying_count(read.relapses),
-        "mfis": read.mfis,
-        "notes": read.notes if is_clinician else [],
-        "note_form": note_form or NoteForm(),
-        "flags": dash.patient_row_from(patient, read.flags, timezone.localdate()).flag_items,
-    }
-    return render(request, "clinic/patient.html", context, status=status)
+    lookup = trends_selectors.chart_lookup(patient.pk, start, end)
+
+    def read_rest() -> dict[str, Any]:
+        """What the page shows beside `read`: its days, the flags' row, the charts (each may read)."""
+        days = _days_context(request, patient)
+        return {
+            **days,
+            "summary": selectors.summarise(days["rows"]),
+            "flags": dash.patient_row_from(patient, read.flags, timezone.localdate()).flag_items,
+            "trend_charts": trends_presenters.charts_context(request, patient, start, end, lookup=lookup),
+        }
+
+    def draw(rest: dict[str, Any], marks: dict[str, Any]) -> str:
+        context = {
+            **rest,
+            "medications": read.medications,
+            "edss": read.edss,
+            "edss_form": edss_form,
+            # (an empty form's fields are the same for every patient on the day: drawn once per language)
+            "edss_fields": (edss_form.as_div() if edss_form else blank_edss_fields(get_language(), read.today))
+            if is_clinician
+            else "",
+            "patient": patient,
+            "is_clinician": is_clinician,
+            "relapses": read.relapses,
+            "relapse_count": selectors.qualifying_count(read.relapses),
+            "mfis": read.mfis,
+            "notes": read.notes if is_clinician else [],
+            "note_form": note_form or NoteForm(),
+            **marks,
+        }
+        return render_to_string("clinic/patient.html", context, request=request)
+
+    if read.key is None or lookup is None or note_form is not None or edss_form is not None:
+        # (SQLite has no digests to key it by; a refused form is drawn with what was typed)
+        return HttpResponse(draw(read_rest(), {}), status=status)
+    # Kept while what it is drawn from is the same (msgut.kept_pages): the rows the one read sent,
+    # the digests of the range's days and foods, the charts' lookup, and the patient's today.
+    key = page_key(request, "clinic/patient.html", (*read.key, repr(lookup), read.today.isoformat()))
+    return HttpResponse(kept_page_reading(request, key, read_rest, draw), status=status)
 
 
 EXPORT_FORMATS = {

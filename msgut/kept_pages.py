@@ -141,6 +141,23 @@ def _fill(html: str, request: HttpRequest) -> str:
     return pieces[0] + "".join(uuid.uuid4().hex + piece for piece in pieces[1:])
 
 
+def kept_page_reading(
+    request: HttpRequest, key: str, read: Callable[[], T], draw: Callable[[T, dict[str, Any]], str]
+) -> str:
+    """`kept_page` for a page whose key stands for rows it has not read (their digests): the page
+    kept under `key`, else `read()` (its queries are not watched) and `draw(what it read, marks)`."""
+    if _keeping(request) and (html := caches["pages"].get(key)) is not None:
+        return _fill(html, request)
+    found = read()
+    return kept_page(request, key, lambda marks: draw(found, marks))
+
+
+def _keeping(request: HttpRequest) -> bool:
+    """Whether this answer may be kept or come from the kept pages: not with messages to show, nor
+    when DEBUG is on (templates change under a running server)."""
+    return not settings.DEBUG and not len(messages.get_messages(request))
+
+
 def kept_page(request: HttpRequest, key: str, draw: Callable[[dict[str, Any]], str]) -> str:
     """The page kept under `key`, else drawn by `draw(marks)` and kept, with its marks filled in.
 
@@ -149,7 +166,7 @@ def kept_page(request: HttpRequest, key: str, draw: Callable[[dict[str, Any]], s
     way and not kept; so is a page whose drawing read the database (an error in the log).
     """
     pages = caches["pages"]
-    keep = not settings.DEBUG and not len(messages.get_messages(request))
+    keep = _keeping(request)
     html = pages.get(key) if keep else None
     if html is None:
         with _drawing_for_keeping() as reads:

@@ -351,17 +351,25 @@ MAX_POLLS = 60  # 3 minutes of polling every 3 s; then the page asks for a reloa
 
 
 def charts_context(
-    request: Any, patient: Any, start: date, end: date, data: Any = None, poll: int = 0
+    request: Any,
+    patient: Any,
+    start: date,
+    end: date,
+    data: Any = None,
+    poll: int = 0,
+    lookup: selectors.ChartLookup | None = None,
 ) -> dict[str, Any]:
     """What trends/trend_charts.html needs: the charts (or that they are being built) over [start, end].
 
     A constant number of queries whatever the history: on PostgreSQL one (the summaries' digest, the
     published rule set's id and the pending marker), and the summaries and the rule set themselves
     only when their charts are not kept; with `data` (selectors.ChartData, loaded by a view already)
-    the rule set's id.
+    the rule set's id; with `lookup` (`selectors.chart_lookup`, made by a view already), none but
+    the summaries' when their charts are not kept.
     """
     prefix = f"trend-{patient.pk}"
-    lookup = selectors.chart_lookup(patient.pk, start, end) if data is None else None
+    if lookup is None and data is None:
+        lookup = selectors.chart_lookup(patient.pk, start, end)
     if lookup is not None:  # (PostgreSQL) the summaries are read only if their charts are not kept
         charts = charts_by_digest(patient.pk, start, end, prefix, lookup)
         pending = lookup.pending

@@ -18,12 +18,17 @@ def trend_charts(context: template.Context, patient: Any, start: date, end: date
 
     Loads plotly.js, trends.js and trends.css the first time it renders on a page
     (not in htmx fragments: the page has them already). Reuses `trend_data` from
-    the context when a view loaded the same patient and range already.
+    the context when a view loaded the same patient and range already, and `trend_charts` when it
+    made the charts' context itself (`presenters.charts_context`: a page drawn for keeping reads nothing).
     """
     request: HtmxHttpRequest | None = context.get("request")
-    preloaded = context.get("trend_data")
-    data = preloaded if getattr(preloaded, "key", None) == (patient.pk, start, end) else None
-    values = presenters.charts_context(request, patient, start, end, data=data)
+    made = context.get("trend_charts")
+    if made is not None and (made["patient"].pk, made["start"], made["end"]) == (patient.pk, start, end):
+        values = dict(made)
+    else:
+        preloaded = context.get("trend_data")
+        data = preloaded if getattr(preloaded, "key", None) == (patient.pk, start, end) else None
+        values = presenters.charts_context(request, patient, start, end, data=data)
     flags = context.render_context
     in_fragment = request is not None and bool(request.htmx)
     values["include_assets"] = not in_fragment and not flags.get("trends_assets")
