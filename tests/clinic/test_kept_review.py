@@ -17,7 +17,8 @@ from clinic.services import add_note, revoke_access
 from msgut.kept_pages import CSRF_MARK
 from tests.clinic.conftest import add_relapse, clinician_client_for, log_days
 from tests.factories import ClinicianFactory
-from tracker.models import FatigueRating, Food, Medication, MealItem
+from tracker.models import FatigueRating, Food, MealItem, Medication
+from trends.models import WeeklySummary
 from trends.services import build_patient_week
 
 pytestmark = [
@@ -44,7 +45,9 @@ def logged(patient, granted, today, lentils):
     """Ten days logged, with a food each day and an ended relapse."""
     log_days(patient, today, 10, fatigue=4)
     for offset in range(10):
-        MealItem.objects.create(patient=patient, date=today - timedelta(days=offset), meal="lunch", food=lentils, grams=150)
+        MealItem.objects.create(
+            patient=patient, date=today - timedelta(days=offset), meal="lunch", food=lentils, grams=150
+        )
     add_relapse(patient, today - timedelta(days=40), ended_on=today - timedelta(days=30))
     return patient
 
@@ -101,13 +104,14 @@ def test_the_patient_and_the_clinician_each_see_their_own_review(clinician, logg
     ],
 )
 def test_every_change_shows_on_the_next_load(clinician, logged, today, lentils, change):
+    build_patient_week(patient_id=logged.pk, day=today)
     client = clinician_client_for(clinician)
     _review(client, logged)
     _review(client, logged)  # kept
     query: dict[str, str] = {}
-    if change == "fatigue":
-        FatigueRating.objects.filter(patient=logged).update(score=9)
-        expect, gone = "9.0", None
+    if change == "fatigue":  # (the day table and the summary: the days' digest)
+        FatigueRating.objects.filter(patient=logged, date=today).update(score=9)
+        expect, gone = '<td data-label="Fatigue">9</td>', None
     elif change == "food eaten":
         MealItem.objects.filter(patient=logged, date=today).update(grams=300)
         expect, gone = "300 g", None
@@ -129,9 +133,9 @@ def test_every_change_shows_on_the_next_load(clinician, logged, today, lentils, 
     elif change == "edss":
         EDSSScore.objects.create(patient=logged, score="3.5", assessed_on=today, recorded_by=clinician)
         expect, gone = "3.5", None
-    elif change == "weekly charts":
-        build_patient_week(patient_id=logged.pk, day=today)
-        expect, gone = 'class="trend-chart', None
+    elif change == "weekly charts":  # (only the stored summary changes: the charts' lookup)
+        WeeklySummary.objects.filter(patient=logged).update(fiber_g=77.7)
+        expect, gone = "77.7", None
     elif change == "language":
         Profile.objects.filter(user=clinician).update(language="fr")
         expect, gone = "Lentilles", ">Lentils"
