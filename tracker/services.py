@@ -77,12 +77,9 @@ def _upsert(model: type[M], patient: User, day: date, defaults: dict[str, Any]) 
 
 
 def _create_once(model: type[M], patient: User, token: str, fields: dict[str, Any]) -> tuple[M, bool]:
-    """Create a row unless one with the same client token exists (a double submit)."""
+    """Create a row unless one with the same client token exists (a double submit): the database's
+    unique constraint finds it, so a first submit costs no read before its insert."""
     manager = model._default_manager
-    if token:
-        existing = manager.filter(patient=patient, client_token=token).first()
-        if existing is not None:
-            return existing, False
     try:
         with transaction.atomic():
             return manager.create(patient=patient, client_token=token, **fields), True

@@ -215,13 +215,16 @@ def mark_week_pending(*, patient_id: int, week: date, at: datetime) -> bool:
 
     One marker per patient-week: while a build is queued, further changes to the week only touch it.
     """
+    # Most changes come while the week's build is queued: then only the marker's time moves (one query).
+    queued = PendingWeek.objects.filter(patient_id=patient_id, week_start=week, enqueued_at__gt=at - STALE_ENQUEUE)
+    if queued.update(requested_at=at):
+        return False
     marker, created = PendingWeek.objects.get_or_create(
         patient_id=patient_id, week_start=week, defaults={"requested_at": at}
     )
-    if created:
-        return True
-    PendingWeek.objects.filter(pk=marker.pk).update(requested_at=at)
-    return marker.enqueued_at is None or marker.enqueued_at <= at - STALE_ENQUEUE
+    if not created:
+        PendingWeek.objects.filter(pk=marker.pk).update(requested_at=at)
+    return True
 
 
 def note_week_enqueued(*, patient_id: int, week: date, at: datetime) -> None:
