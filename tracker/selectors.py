@@ -522,9 +522,27 @@ def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog
     return day_log_of(read_day(patient, day, hidden=hidden))
 
 
-def day_log_of(read: DayRead) -> DayLog:
+# The parts of the day each section reads (`_day_parts`); the others are read whatever is shown.
+SECTION_PARTS: dict[str, tuple[str, ...]] = {
+    "sleep": ("sleeps",),
+    "lifestyle": ("lifestyles",),
+    "fatigue": ("fatigue",),
+    "symptoms": ("custom", "ratings", "symptoms", "stools"),
+    "meals": ("items", "item_foods", "recent", "favourites", "saved", "common"),
+}
+
+
+def day_log_of(read: DayRead, sections: Collection[str] | None = None) -> DayLog:
+    """The day as read. With `sections`, only theirs of the sections are parsed, the others as if
+    hidden: an answer that redraws one section (after a save) parses nothing it does not draw."""
     patient, day, hidden = read.patient, read.day, read.hidden
-    rows = _day_read(hidden).parse(read.texts)
+    prepared = _day_read(hidden)
+    if sections is None:
+        rows = prepared.parse(read.texts)
+    else:
+        hidden = hidden | (frozenset(SECTION_PARTS) - frozenset(sections))
+        skipped = {part for section in hidden for part in SECTION_PARTS.get(section, ())}
+        rows = prepared.parse(read.texts, only=[name for name, *_ in prepared.shapes if name not in skipped])
     meals_shown = "meals" not in hidden
     foods = {food.pk: food for food in rows.get("item_foods", [])}
     items = rows.get("items", [])

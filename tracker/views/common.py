@@ -3,7 +3,7 @@ context and the answer to a write (a fragment for htmx, the page again, or a red
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, timedelta
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec, cast
@@ -86,10 +86,18 @@ def day_log(request: PatientHttpRequest, day: date) -> selectors.DayLog:
     return selectors.day_log_of(read_day(request, day))
 
 
-def day_context(log: selectors.DayLog, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+def day_context(
+    log: selectors.DayLog, bound: dict[str, Any] | None = None, sections: Collection[str] | None = None
+) -> dict[str, Any]:
+    """What the day page is drawn from; with `sections`, the forms of those sections only (an answer
+    that redraws one of them)."""
     bound = bound or {}
     user = log.patient
-    for meal in log.meals:
+
+    def drawn(section: str) -> bool:
+        return sections is None or section in sections
+
+    for meal in log.meals if drawn("meals") else ():
         meal.add_url = reverse("tracker:meal-add", args=[log.day, meal.meal])
         meal.forms = {
             "search": bound.get(f"search-{meal.meal}") or FoodSearchForm(initial={"meal": meal.meal}),
@@ -99,12 +107,12 @@ def day_context(log: selectors.DayLog, bound: dict[str, Any] | None = None) -> d
         }
     previous = log.previous_sleep
     sleep_initial = {}
-    if log.sleep is None and previous is not None:
+    if drawn("sleep") and log.sleep is None and previous is not None:
         # Last night is usually like the one before: start from it, the patient adjusts.
         # Every time and count of the diary; the quality of the night is rated anew.
         sleep_initial = {name: getattr(previous, name) for name in SleepForm.Meta.fields if name != "quality"}
     lifestyle_initial: dict[str, Any] = {}
-    if log.lifestyle is None and log.previous_lifestyle is not None:
+    if drawn("lifestyle") and log.lifestyle is None and log.previous_lifestyle is not None:
         # Supplements and tobacco are habits: the last entry's are offered, one tap saves them again.
         lifestyle_initial = {name: getattr(log.previous_lifestyle, name) for name in CARRIED_OVER}
     symptoms_initial: dict[str, Any] = {f"rating_{k}": v for k, v in log.ratings.items()}
@@ -120,14 +128,23 @@ def day_context(log: selectors.DayLog, bound: dict[str, Any] | None = None) -> d
         "previous_day": log.day - timedelta(days=1),
         "next_day": log.day + timedelta(days=1) if log.day < today else None,
         "date_form": DatePickForm(initial={"date": log.day}),
-        "sleep_form": bound.get("sleep") or SleepForm(instance=log.sleep, initial=sleep_initial),
+        "sleep_form": (bound.get("sleep") or SleepForm(instance=log.sleep, initial=sleep_initial))
+        if drawn("sleep")
+        else None,
         "sleep_prefilled": bool(sleep_initial),
-        "fatigue_form": bound.get("fatigue")
-        or FatigueForm(initial={"score": log.fatigue.score if log.fatigue else None}),
-        "symptoms_form": bound.get("symptoms") or SymptomsForm(initial=symptoms_initial, symptoms=log.custom_symptoms),
-        "stool_form": bound.get("stool") or StoolForm(),
-        "custom_symptom_form": bound.get("custom-symptom") or CustomSymptomForm(),
-        "lifestyle_form": bound.get("lifestyle") or LifestyleForm(instance=log.lifestyle, initial=lifestyle_initial),
+        "fatigue_form": (
+            bound.get("fatigue") or FatigueForm(initial={"score": log.fatigue.score if log.fatigue else None})
+        )
+        if drawn("fatigue")
+        else None,
+        "symptoms_form": (bound.get("symptoms") or SymptomsForm(initial=symptoms_initial, symptoms=log.custom_symptoms))
+        if drawn("symptoms")
+        else None,
+        "stool_form": (bound.get("stool") or StoolForm()) if drawn("symptoms") else None,
+        "custom_symptom_form": (bound.get("custom-symptom") or CustomSymptomForm()) if drawn("symptoms") else None,
+        "lifestyle_form": (bound.get("lifestyle") or LifestyleForm(instance=log.lifestyle, initial=lifestyle_initial))
+        if drawn("lifestyle")
+        else None,
         "lifestyle_prefilled": any(lifestyle_initial.values()),
         "scale": range(11),
         "mfis_next": (log.mfis_last_completed + timedelta(days=MFIS_INTERVAL_DAYS))
@@ -153,8 +170,10 @@ def respond(
             messages.success(request, status_text)
         return HttpResponseRedirect(day_url(day, anchor))
     read = read_day(request, day)
-    log = selectors.day_log_of(read)
-    context = day_context(log, bound)
+    # An htmx answer parses and prepares the sections it redraws only; a refused plain post, the page.
+    sections = _sections_of(fragments) if request.htmx else None
+    log = selectors.day_log_of(read, sections)
+    context = day_context(log, bound, sections)
     # The save marked the day stale: its score line asks for the score once the worker has stored it.
     context["day_panel"] = panel_of(request.user, day, *read.score_rows(), compute=False)
     if meal:
@@ -167,6 +186,12 @@ def respond(
     if not invalid:
         names.append("day-score-oob")
     return HttpResponse("".join(render_fragment(request, name, context) for name in names))
+
+
+def _sections_of(fragments: list[str]) -> set[str] | None:
+    """The sections of the day these fragments draw (None: one is not a section's: all of them)."""
+    sections = {"meals" if name in ("meal", "meals") else name for name in fragments}
+    return sections if sections <= set(selectors.SECTION_PARTS) else None
 
 
 def render_fragment(request: PatientHttpRequest, name: str, context: dict[str, Any]) -> str:
