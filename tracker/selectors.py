@@ -294,6 +294,19 @@ def _preparing_cursor() -> Iterator[Any]:
         yield cursor
 
 
+# Fields whose JSON value is already the Python one (text, a whole number; PostgreSQL's booleans).
+_AS_SENT = (models.CharField, models.TextField, models.IntegerField, models.AutoField, models.ForeignKey)
+
+
+@lru_cache(maxsize=256)
+def _columns_read(model: type[models.Model], json_as_text: bool) -> tuple[tuple[str | None, Any], ...]:
+    """Each concrete field's column and the field to convert its JSON value with (None: as sent)."""
+    kept_as_sent = (*_AS_SENT, models.BooleanField) if not json_as_text else _AS_SENT
+    return tuple(
+        (f.column, None if isinstance(f, kept_as_sent) and not f.choices else f) for f in model._meta.concrete_fields
+    )
+
+
 def _parse_together(texts: tuple[str, ...], shapes: Shapes, only: Collection[str] = ()) -> dict[str, list[Any]]:
     """The parts' rows as model instances (`only`: just these parts)."""
     found: dict[str, list[Any]] = {}
@@ -303,12 +316,14 @@ def _parse_together(texts: tuple[str, ...], shapes: Shapes, only: Collection[str
         if only and name not in only:
             continue
         fields = model._meta.concrete_fields
+        attnames = [f.attname for f in fields]
+        columns = _columns_read(model, json_as_text)
         found[name] = rows = []
         for row in json.loads(text, parse_float=Decimal):
             values = []
-            for f in fields:
-                value = row[f.column]
-                if value is not None:
+            for column, f in columns:
+                value = row[column]
+                if value is not None and f is not None:
                     if json_as_text and isinstance(f, models.JSONField) and isinstance(value, str):
                         value = json.loads(value)
                     value = f.to_python(value)
@@ -316,7 +331,7 @@ def _parse_together(texts: tuple[str, ...], shapes: Shapes, only: Collection[str
                         # SQLite keeps a moment as naive UTC text; Django's own reads make it aware.
                         value = timezone.make_aware(value, connection.timezone)
                 values.append(value)
-            instance = model.from_db(connection.alias, [f.attname for f in fields], values)
+            instance = model.from_db(connection.alias, attnames, values)
             for annotation, output in extra:  # (plain JSON values; SQLite's booleans are 0 and 1)
                 value = row[annotation]
                 setattr(instance, annotation, value if value is None else output.to_python(value))
@@ -499,7 +514,7 @@ class DayRead:
 
     def score_rows(self) -> tuple[RuleSetVersion | None, DayScore | None, date | None]:
         """What the day's score line is drawn from (`guidance.selectors.panel_of`)."""
-        rows = _day_read(self.hidden).parse(self.texts, only=("rule_version", "day_score", "last_stale"))
+        rows = _day_read(self.hidden).parse(self.texts, only=SCORE_PARTS)
         stale = rows["last_stale"]
         return (
             next(iter(rows["rule_version"]), None),
@@ -522,6 +537,8 @@ def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog
     return day_log_of(read_day(patient, day, hidden=hidden))
 
 
+# The parts of the day's read the score line is drawn from.
+SCORE_PARTS = ("rule_version", "day_score", "last_stale")
 # The parts of the day each section reads (`_day_parts`); the others are read whatever is shown.
 SECTION_PARTS: dict[str, tuple[str, ...]] = {
     "sleep": ("sleeps",),
@@ -537,12 +554,11 @@ def day_log_of(read: DayRead, sections: Collection[str] | None = None) -> DayLog
     hidden: an answer that redraws one section (after a save) parses nothing it does not draw."""
     patient, day, hidden = read.patient, read.day, read.hidden
     prepared = _day_read(hidden)
-    if sections is None:
-        rows = prepared.parse(read.texts)
-    else:
+    if sections is not None:
         hidden = hidden | (frozenset(SECTION_PARTS) - frozenset(sections))
-        skipped = {part for section in hidden for part in SECTION_PARTS.get(section, ())}
-        rows = prepared.parse(read.texts, only=[name for name, *_ in prepared.shapes if name not in skipped])
+    # (the score line's rows are the panel's: `DayRead.score_rows`)
+    skipped = {part for section in hidden for part in SECTION_PARTS.get(section, ())} | set(SCORE_PARTS)
+    rows = prepared.parse(read.texts, only=[name for name, *_ in prepared.shapes if name not in skipped])
     meals_shown = "meals" not in hidden
     foods = {food.pk: food for food in rows.get("item_foods", [])}
     items = rows.get("items", [])
