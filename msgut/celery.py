@@ -2,6 +2,8 @@ import os
 from typing import TypedDict
 
 from celery import Celery
+from celery.signals import worker_init
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msgut.settings")
@@ -10,6 +12,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msgut.settings")
 app = Celery("msgut", include=["msgut.tasks"])
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def yield_to_the_web(**_: object) -> None:
+    """The worker (its pool's processes inherit it) runs at a lower priority than the web: its jobs
+    (rescoring, charts, flags, reminders) can wait a moment when the two share the cores, a person
+    waiting for a page cannot. Idle cores are still all the worker's (WORKER_NICENESS, 0: as the web)."""
+    if settings.WORKER_NICENESS:
+        os.nice(settings.WORKER_NICENESS)
 
 
 # The retry policy of every idempotent job: exponential backoff (5 s, then 10, 20, 40... with

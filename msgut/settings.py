@@ -343,6 +343,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# How much lower the worker's CPU priority is than the web's (Unix niceness, 0-19; msgut.celery).
+WORKER_NICENESS = env_int("WORKER_NICENESS", 10)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 # A web request must never hang on a dead broker: fail fast, the sweep catches up.

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from guidance import tasks as guidance_tasks
-from msgut.celery import RETRY_ON_IO_ERRORS, app
+from msgut.celery import RETRY_ON_IO_ERRORS, app, yield_to_the_web
 from msgut.tasks import ping_task
 from reminders import tasks as reminders_tasks
 from tests.conftest import need
@@ -125,3 +125,13 @@ def test_the_worker_command_that_compose_and_make_run_executes_tasks():
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+def test_the_worker_runs_at_a_lower_priority_than_the_web(settings, monkeypatch):
+    raised: list[int] = []
+    monkeypatch.setattr("os.nice", raised.append)
+    settings.WORKER_NICENESS = 10
+    yield_to_the_web()
+    settings.WORKER_NICENESS = 0
+    yield_to_the_web()
+    assert raised == [10]
