@@ -1,7 +1,6 @@
 """The clinician dashboard is kept while what it shows is unchanged (msgut.kept_pages): a clinician
 must never see a kept list that is no longer true, nor forms that would be refused."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -16,17 +15,10 @@ from clinic.services import refresh_flags, regenerate_invite_code, revoke_access
 from msgut.kept_pages import CSRF_MARK
 from tests.clinic.conftest import add_relapse, clinician_client_for, log_days, make_grant
 from tests.factories import PatientFactory
+from tests.kept import CSRF, same_page
 from tracker.models import Relapse
 
 pytestmark = pytest.mark.django_db
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def _same_page(html: str) -> str:
-    """The page with its CSRF tokens (different on every response) blanked."""
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', html)
-    html = CSRF.sub('name="csrfmiddlewaretoken" value=""', html)
-    return html.replace(token.group(1), "") if token else html
 
 
 @pytest.fixture
@@ -49,7 +41,7 @@ def test_a_kept_dashboard_is_the_drawn_one_with_a_fresh_token(clinician, shared)
     with CaptureQueriesContext(connection) as kept_reads:
         kept = client.get(reverse("clinic:dashboard")).content.decode()
     assert "Ben Relapsing" in kept and "3 patients share with you" in kept
-    assert _same_page(kept) == _same_page(drawn)
+    assert same_page(kept) == same_page(drawn)
     assert kept_pages >= 1 and len(caches["pages"]._cache) == kept_pages  # the second was the kept one
     assert len(kept_reads) <= len(drawn_reads)
     assert CSRF_MARK not in kept  # the mark was filled in

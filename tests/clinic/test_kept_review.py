@@ -1,7 +1,6 @@
 """The patient review is kept while what it is drawn from is unchanged (msgut.kept_pages): a clinician
 must never see a kept page that is no longer true, and every read is still checked and audited."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from clinic.services import add_note, revoke_access
 from msgut.kept_pages import CSRF_MARK
 from tests.clinic.conftest import add_relapse, clinician_client_for, log_days
 from tests.factories import ClinicianFactory
+from tests.kept import same_page
 from tracker.models import FatigueRating, Food, MealItem, Medication
 from trends.models import WeeklySummary
 from trends.services import build_patient_week
@@ -25,14 +25,6 @@ pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="kept by PostgreSQL's digests of the days and foods"),
 ]
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def _same_page(html: str) -> str:
-    """The page with its CSRF tokens (different on every response) blanked."""
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', html)
-    html = CSRF.sub('name="csrfmiddlewaretoken" value=""', html)
-    return html.replace(token.group(1), "") if token else html
 
 
 @pytest.fixture
@@ -64,7 +56,7 @@ def test_a_kept_review_is_the_drawn_one_and_every_read_is_audited(clinician, log
     with CaptureQueriesContext(connection) as kept_reads:
         kept = _review(client, logged)
     assert "Lentils" in kept and "numb left hand" in kept
-    assert _same_page(kept) == _same_page(drawn)
+    assert same_page(kept) == same_page(drawn)
     assert len(kept_reads) < len(drawn_reads)  # the days, their foods and the charts were not read
     assert CSRF_MARK not in kept
     reads = AuditEvent.objects.filter(action=Action.PATIENT_READ, patient=logged, actor=clinician)

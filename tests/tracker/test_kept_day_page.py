@@ -16,14 +16,13 @@ from django.urls import reverse
 from accounts.models import Profile
 from guidance.models import DayScore, RuleSetVersion
 from msgut.kept_pages import CSRF_MARK, TOKEN_MARK, KeptPageReadTheDatabase, kept_page, page_key
+from tests.kept import CSRF, TOKEN, same_page
 from tests.tracker.factories import FatigueFactory, FoodFactory, LifestyleFactory, MealItemFactory, SleepFactory
 from tracker.models import CustomSymptom, FavoriteFood, MealItem, Medication, SavedMeal, StoolEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 
 TODAY = dt.date(2026, 11, 20)
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-TOKEN = re.compile(r'name="token" value="([^"]*)"')
 CHIP = re.compile(
     r'<form method="post" action="([^"]+/meals/lunch/add/)"[^>]*class="chip-form">.*?'
     r'name="food" value="(\d+)">.*?name="token" value="([0-9a-f]+)"'
@@ -49,13 +48,6 @@ def full_day(patient):
     return patient
 
 
-def _same_page(html: str) -> str:
-    """The page with what differs on every response (the CSRF and one-time tokens) blanked."""
-    return TOKEN.sub('name="token" value=""', CSRF.sub('name="csrfmiddlewaretoken" value=""', html)).replace(
-        re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1), ""
-    )
-
-
 def test_a_kept_page_is_the_drawn_page_with_fresh_tokens_and_reads_no_more(full_day, patient_client):
     caches["pages"].clear()
     with CaptureQueriesContext(connection) as drawn_reads:
@@ -63,7 +55,7 @@ def test_a_kept_page_is_the_drawn_page_with_fresh_tokens_and_reads_no_more(full_
     with CaptureQueriesContext(connection) as kept_reads:
         kept = patient_client.get(reverse("tracker:today")).content.decode()
     assert "Oats" in kept and "4 out of 10" in kept and "Vitamin D" in kept and "Tingling" in kept
-    assert _same_page(kept) == _same_page(drawn)
+    assert same_page(kept) == same_page(drawn)
     assert len(caches["pages"]._cache) == 1  # the second answer was the kept page
     # Keeping saves the drawing, not the reading: a page is as fresh as its rows.
     assert len(kept_reads) <= len(drawn_reads)
@@ -188,11 +180,11 @@ def _prepared_reads() -> list[str]:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
-def test_the_days_read_is_prepared_once_per_connection_and_gives_the_same_page(full_day, patient_client):
+def test_the_days_read_is_prepared_once_per_connection_and_gives_thesame_page(full_day, patient_client):
     drawn = patient_client.get(reverse("tracker:today")).content.decode()
     caches["pages"].clear()
     again = patient_client.get(reverse("tracker:today")).content.decode()  # read by the prepared statement
-    assert _same_page(again) == _same_page(drawn)
+    assert same_page(again) == same_page(drawn)
     patient_client.get(reverse("tracker:today"))
     assert len(_prepared_reads()) == 1  # prepared once, then run
 
