@@ -391,6 +391,7 @@ def charts_context(
         "pending": pending,
         "poll_url": poll_url,
         "gave_up": pending and own and poll >= MAX_POLLS,
+        "own": own,
         "reload_url": request.get_full_path() if request is not None else "",
         "prefix": prefix,
     }

@@ -231,6 +231,8 @@ def test_the_tag_shows_a_patients_charts_to_a_clinician_without_polling(patient,
 
     assert f'id="trend-{patient.pk}-score-data"' in html
     assert "hx-get" not in html and "Reload the page" in html
+    # The entries are the patient's, not the reader's.
+    assert "with the patient's latest entries" in html and "your latest entries" not in html
     assert html.count("plotly-basic-4.1.1.min.js") == 1  # assets once per page
     # Whatever the history: one query per use (the summaries' digest, the rule set's id and the pending
     # marker), and the summaries and the rule set only the first time (PostgreSQL; SQLite has no digest
