@@ -499,7 +499,7 @@ def _ordering(sort: str) -> list[OrderBy | Lower | str]:
 
 
 # What a row shows, read as plain values: the patient's id and names, then their stored flags.
-_PERSON_FIELDS = ("pk", "display_name", "email")
+_PERSON_FIELDS = ("id", "display_name", "email")
 _STORED_FIELDS = tuple(
     f
     for f in PatientFlags._meta.concrete_fields
@@ -514,7 +514,7 @@ def rows_from(values: Iterable[tuple[Any, ...]], today: date) -> list[PatientRow
     rows = []
     size = len(_PERSON_FIELDS)
     for row in values:
-        person = User(**dict(zip(("id", "display_name", "email"), row[:size], strict=True)))
+        person = User(**dict(zip(_PERSON_FIELDS, row[:size], strict=True)))
         stored = dict(zip((f.attname for f in _STORED_FIELDS), row[size:], strict=True))
         flags = PatientFlags(**stored) if stored["patient_id"] is not None else None
         rows.append(stored_row(person, flags, today))

@@ -542,8 +542,8 @@ def _review_parts(patient: User, start: date, end: date) -> dict[str, QuerySet[A
 @lru_cache(maxsize=64)
 def _prepared_review(vendor: str, days: int) -> PreparedRead:
     """`_review_parts` for ranges of `days` days, compiled once (for stand-ins: any patient and start).
-    On PostgreSQL two digests follow the parts: of the range's days (`day_rows`' rows) and of its
-    foods (what `add_foods` reads of any page of them), for a kept page's key."""
+    On PostgreSQL an MD5 of each table the range's days and their foods are drawn from follows the
+    parts (`_days_sources`), for a kept page's key."""
     start, end = STAND_IN_DAY, STAND_IN_DAY + timedelta(days=days)
     prepared = PreparedRead.of(_review_parts(User(pk=STAND_IN_PATIENT), start, end))
     if vendor != "postgresql":

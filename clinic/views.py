@@ -313,9 +313,12 @@ def patient_review(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
     return _render_review(request, patient)
 
 
-def _days_context(request: AuthenticatedHttpRequest, patient: User) -> dict[str, Any]:
-    """The range, its logged days without their foods (for the summary and paging) and the page shown."""
-    range_form, start, end = DateRangeForm.for_request(request.GET)
+def _days_context(
+    request: AuthenticatedHttpRequest, patient: User, asked: tuple[DateRangeForm, date, date] | None = None
+) -> dict[str, Any]:
+    """The range (`asked`: as the request's form gave it already), its logged days without their
+    foods (for the summary and paging) and the page shown."""
+    range_form, start, end = asked or DateRangeForm.for_request(request.GET)
     rows = selectors.day_rows(patient, start, end, foods=False)
     range_query = urlencode({"start": start.isoformat(), "end": end.isoformat()})
     return {
@@ -342,14 +345,15 @@ def _render_review(
     edss_form: EDSSForm | None = None,
 ) -> HttpResponse:
     viewer = request.user
-    _range_form, start, end = DateRangeForm.for_request(request.GET)
+    asked = DateRangeForm.for_request(request.GET)
+    _form, start, end = asked
     is_clinician = viewer.role == Role.CLINICIAN
     read = selectors.review_read(patient, start, end, viewer if is_clinician else None)
     lookup = trends_selectors.chart_lookup(patient.pk, start, end)
 
     def read_rest() -> dict[str, Any]:
         """What the page shows beside `read`: its days, the flags' row, the charts (each may read)."""
-        days = _days_context(request, patient)
+        days = _days_context(request, patient, asked)
         return {
             **days,
             "summary": selectors.summarise(days["rows"]),

@@ -146,10 +146,12 @@ def kept_page_reading(
 ) -> str:
     """`kept_page` for a page whose key stands for rows it has not read (their digests): the page
     kept under `key`, else `read()` (its queries are not watched) and `draw(what it read, marks)`."""
-    if _keeping(request) and (html := caches["pages"].get(key)) is not None:
-        return _fill(html, request)
-    found = read()
-    return kept_page(request, key, lambda marks: draw(found, marks))
+    keep = _keeping(request)
+    html = caches["pages"].get(key) if keep else None
+    if html is None:
+        found = read()
+        html = _drawn(key, keep, lambda marks: draw(found, marks))
+    return _fill(html, request)
 
 
 def _keeping(request: HttpRequest) -> bool:
@@ -165,14 +167,19 @@ def kept_page(request: HttpRequest, key: str, draw: Callable[[dict[str, Any]], s
     show, or any page when DEBUG is on (templates change under a running server), is drawn the same
     way and not kept; so is a page whose drawing read the database (an error in the log).
     """
-    pages = caches["pages"]
     keep = _keeping(request)
-    html = pages.get(key) if keep else None
+    html = caches["pages"].get(key) if keep else None
     if html is None:
-        with _drawing_for_keeping() as reads:
-            html = draw({"csrf_token": CSRF_MARK})
-        if reads.sql:
-            logger.error("a page drawn for keeping read the database, so it was not kept: %s", reads.sql[0][:200])
-        elif keep:
-            pages.set(key, html)
+        html = _drawn(key, keep, draw)
     return _fill(html, request)
+
+
+def _drawn(key: str, keep: bool, draw: Callable[[dict[str, Any]], str]) -> str:
+    """The page `draw(marks)` gives, kept under `key` when `keep` and its drawing read nothing."""
+    with _drawing_for_keeping() as reads:
+        html = draw({"csrf_token": CSRF_MARK})
+    if reads.sql:
+        logger.error("a page drawn for keeping read the database, so it was not kept: %s", reads.sql[0][:200])
+    elif keep:
+        caches["pages"].set(key, html)
+    return html

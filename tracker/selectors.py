@@ -255,9 +255,9 @@ def _run_together(sql: str, params: list[Any], shapes: Shapes) -> dict[str, list
 
 
 class _PreparingCursor(psycopg.Cursor[Any]):
-    """psycopg's server-binding cursor, preparing every statement it runs (when the connection
-    prepares any: psycopg prepares nothing with its threshold unset, as Django leaves it), unless
-    queries are being logged: a prepared statement's text is not kept for the log."""
+    """psycopg's server-binding cursor, preparing every statement it runs when `preparing` (and the
+    connection prepares any: psycopg prepares nothing with its threshold unset, as Django leaves it),
+    and none otherwise (psycopg would prepare a statement run five times)."""
 
     preparing = True
 
@@ -288,6 +288,7 @@ def _preparing_cursor() -> Iterator[Any]:
     connection.ensure_connection()
     connection.validate_thread_sharing()
     raw: Any = _PreparingCursor(connection.connection)  # (django-stubs types these with Django's wrapper)
+    # (not while queries are logged: a prepared statement's text is not kept for the log)
     raw.preparing = not connection.queries_logged
     cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
     with cursor:
@@ -299,11 +300,15 @@ _AS_SENT = (models.CharField, models.TextField, models.IntegerField, models.Auto
 
 
 @lru_cache(maxsize=256)
-def _columns_read(model: type[models.Model], json_as_text: bool) -> tuple[tuple[str | None, Any], ...]:
-    """Each concrete field's column and the field to convert its JSON value with (None: as sent)."""
+def _columns_read(
+    model: type[models.Model], json_as_text: bool
+) -> tuple[list[str], tuple[tuple[str | None, Any], ...]]:
+    """The model's concrete fields' attribute names, and each one's column and the field to convert
+    its JSON value with (None: as sent)."""
     kept_as_sent = (*_AS_SENT, models.BooleanField) if not json_as_text else _AS_SENT
-    return tuple(
-        (f.column, None if isinstance(f, kept_as_sent) and not f.choices else f) for f in model._meta.concrete_fields
+    fields = model._meta.concrete_fields
+    return [f.attname for f in fields], tuple(
+        (f.column, None if isinstance(f, kept_as_sent) and not f.choices else f) for f in fields
     )
 
 
@@ -315,9 +320,7 @@ def _parse_together(texts: tuple[str, ...], shapes: Shapes, only: Collection[str
     for (name, model, extra), text in zip(shapes, texts, strict=True):
         if only and name not in only:
             continue
-        fields = model._meta.concrete_fields
-        attnames = [f.attname for f in fields]
-        columns = _columns_read(model, json_as_text)
+        attnames, columns = _columns_read(model, json_as_text)
         found[name] = rows = []
         for row in json.loads(text, parse_float=Decimal):
             values = []
@@ -428,41 +431,54 @@ def _day_read(hidden: frozenset[str]) -> PreparedRead:
     return _prepared_days[key]
 
 
+# The parts of the day's read the score line is drawn from.
+SCORE_PARTS = ("rule_version", "day_score", "last_stale")
+# The parts of the day each section reads (`_day_parts`); the others are read whatever is shown.
+SECTION_PARTS: dict[str, tuple[str, ...]] = {
+    "sleep": ("sleeps",),
+    "lifestyle": ("lifestyles",),
+    "fatigue": ("fatigue",),
+    "symptoms": ("custom", "ratings", "symptoms", "stools"),
+    "meals": ("items", "item_foods", "recent", "favourites", "saved", "common"),
+}
+
+
+def _parts_of(sections: Collection[str]) -> set[str]:
+    """The parts of the day's read these sections read."""
+    return {part for section in sections for part in SECTION_PARTS.get(section, ())}
+
+
 def _day_parts(patient: User, day: date, hidden: frozenset[str]) -> dict[str, models.QuerySet[Any]]:
-    """Every part of a day the page reads (a hidden section's left out)."""
+    """Every part of a day the page reads (a hidden section's left out: `SECTION_PARTS`)."""
+    # The day's and yesterday's items (yesterday's: what "Same as yesterday" would copy), and their foods.
+    items = MealItem.objects.filter(patient=patient, date__in=[day, day - timedelta(days=1)])
     parts: dict[str, models.QuerySet[Any]] = {
         "mfis_done": MFISResponse.objects.filter(patient=patient, completed=True).order_by("-date")[:1],
         "mfis_open": MFISResponse.objects.filter(patient=patient, completed=False).order_by("-date")[:1],
-    }
-    if "sleep" not in hidden:
-        parts["sleeps"] = SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2]
-    if "lifestyle" not in hidden:
+        "sleeps": SleepDiary.objects.filter(patient=patient, date__lte=day).order_by("-date")[:2],
         # This day's and the last one before it within a week (its supplements carry over).
-        parts["lifestyles"] = Lifestyle.objects.filter(
+        "lifestyles": Lifestyle.objects.filter(
             patient=patient, date__lte=day, date__gte=day - timedelta(days=7)
-        ).order_by("-date")[:2]
-    if "fatigue" not in hidden:
-        parts["fatigue"] = FatigueRating.objects.filter(patient=patient, date=day)[:1]
-    if "symptoms" not in hidden:
-        parts["custom"] = CustomSymptom.objects.filter(patient=patient, active=True)
-        parts["ratings"] = SymptomRating.objects.filter(patient=patient, date=day)
-        parts["symptoms"] = SymptomLog.objects.filter(patient=patient, date=day)[:1]
-        parts["stools"] = StoolEvent.objects.filter(patient=patient, date=day)
-    if "meals" not in hidden:
-        # The day's and yesterday's items (yesterday's: what "Same as yesterday" would copy), and their foods.
-        items = MealItem.objects.filter(patient=patient, date__in=[day, day - timedelta(days=1)])
-        parts["items"] = items.order_by("created_at", "id")
-        parts["item_foods"] = Food.objects.filter(pk__in=items.values("food_id"))
-        parts["recent"] = recent_foods_query(patient, day)
-        parts["favourites"] = favourites_query(patient)
-        parts["saved"] = SavedMeal.objects.filter(patient=patient)
-        parts["common"] = common_foods_query()
-    parts["medicines"] = medicines_query(patient, day)
-    # The score line's: the current rule set, the day's stored score, the patient's last stale day.
-    parts["rule_version"] = RuleSetVersion.objects.order_by("-number")[:1]
-    parts["day_score"] = DayScore.objects.filter(patient=patient, date=day)[:1]
-    parts["last_stale"] = StaleDay.objects.filter(patient=patient, date__lte=day).order_by("-date")[:1]
-    return parts
+        ).order_by("-date")[:2],
+        "fatigue": FatigueRating.objects.filter(patient=patient, date=day)[:1],
+        "custom": CustomSymptom.objects.filter(patient=patient, active=True),
+        "ratings": SymptomRating.objects.filter(patient=patient, date=day),
+        "symptoms": SymptomLog.objects.filter(patient=patient, date=day)[:1],
+        "stools": StoolEvent.objects.filter(patient=patient, date=day),
+        "items": items.order_by("created_at", "id"),
+        "item_foods": Food.objects.filter(pk__in=items.values("food_id")),
+        "recent": recent_foods_query(patient, day),
+        "favourites": favourites_query(patient),
+        "saved": SavedMeal.objects.filter(patient=patient),
+        "common": common_foods_query(),
+        "medicines": medicines_query(patient, day),
+        # The score line's: the current rule set, the day's stored score, the patient's last stale day.
+        "rule_version": RuleSetVersion.objects.order_by("-number")[:1],
+        "day_score": DayScore.objects.filter(patient=patient, date=day)[:1],
+        "last_stale": StaleDay.objects.filter(patient=patient, date__lte=day).order_by("-date")[:1],
+    }
+    left_out = _parts_of(hidden)
+    return {name: qs for name, qs in parts.items() if name not in left_out}
 
 
 def _rows_as_json(qs: models.QuerySet[Any]) -> str:
@@ -537,18 +553,6 @@ def day_log(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayLog
     return day_log_of(read_day(patient, day, hidden=hidden))
 
 
-# The parts of the day's read the score line is drawn from.
-SCORE_PARTS = ("rule_version", "day_score", "last_stale")
-# The parts of the day each section reads (`_day_parts`); the others are read whatever is shown.
-SECTION_PARTS: dict[str, tuple[str, ...]] = {
-    "sleep": ("sleeps",),
-    "lifestyle": ("lifestyles",),
-    "fatigue": ("fatigue",),
-    "symptoms": ("custom", "ratings", "symptoms", "stools"),
-    "meals": ("items", "item_foods", "recent", "favourites", "saved", "common"),
-}
-
-
 def day_log_of(read: DayRead, sections: Collection[str] | None = None) -> DayLog:
     """The day as read. With `sections`, only theirs of the sections are parsed, the others as if
     hidden: an answer that redraws one section (after a save) parses nothing it does not draw."""
@@ -557,7 +561,7 @@ def day_log_of(read: DayRead, sections: Collection[str] | None = None) -> DayLog
     if sections is not None:
         hidden = hidden | (frozenset(SECTION_PARTS) - frozenset(sections))
     # (the score line's rows are the panel's: `DayRead.score_rows`)
-    skipped = {part for section in hidden for part in SECTION_PARTS.get(section, ())} | set(SCORE_PARTS)
+    skipped = _parts_of(hidden) | set(SCORE_PARTS)
     rows = prepared.parse(read.texts, only=[name for name, *_ in prepared.shapes if name not in skipped])
     meals_shown = "meals" not in hidden
     foods = {food.pk: food for food in rows.get("item_foods", [])}

@@ -97,6 +97,10 @@ def day_context(
     def drawn(section: str) -> bool:
         return sections is None or section in sections
 
+    def form(section: str, name: str, make: Callable[[], Any]) -> Any:
+        """The section's form as posted (`bound`), else a new one; none for a section not drawn."""
+        return (bound.get(name) or make()) if drawn(section) else None
+
     for meal in log.meals if drawn("meals") else ():
         meal.add_url = reverse("tracker:meal-add", args=[log.day, meal.meal])
         meal.forms = {
@@ -128,23 +132,19 @@ def day_context(
         "previous_day": log.day - timedelta(days=1),
         "next_day": log.day + timedelta(days=1) if log.day < today else None,
         "date_form": DatePickForm(initial={"date": log.day}),
-        "sleep_form": (bound.get("sleep") or SleepForm(instance=log.sleep, initial=sleep_initial))
-        if drawn("sleep")
-        else None,
+        "sleep_form": form("sleep", "sleep", lambda: SleepForm(instance=log.sleep, initial=sleep_initial)),
         "sleep_prefilled": bool(sleep_initial),
-        "fatigue_form": (
-            bound.get("fatigue") or FatigueForm(initial={"score": log.fatigue.score if log.fatigue else None})
-        )
-        if drawn("fatigue")
-        else None,
-        "symptoms_form": (bound.get("symptoms") or SymptomsForm(initial=symptoms_initial, symptoms=log.custom_symptoms))
-        if drawn("symptoms")
-        else None,
-        "stool_form": (bound.get("stool") or StoolForm()) if drawn("symptoms") else None,
-        "custom_symptom_form": (bound.get("custom-symptom") or CustomSymptomForm()) if drawn("symptoms") else None,
-        "lifestyle_form": (bound.get("lifestyle") or LifestyleForm(instance=log.lifestyle, initial=lifestyle_initial))
-        if drawn("lifestyle")
-        else None,
+        "fatigue_form": form(
+            "fatigue", "fatigue", lambda: FatigueForm(initial={"score": log.fatigue.score if log.fatigue else None})
+        ),
+        "symptoms_form": form(
+            "symptoms", "symptoms", lambda: SymptomsForm(initial=symptoms_initial, symptoms=log.custom_symptoms)
+        ),
+        "stool_form": form("symptoms", "stool", StoolForm),
+        "custom_symptom_form": form("symptoms", "custom-symptom", CustomSymptomForm),
+        "lifestyle_form": form(
+            "lifestyle", "lifestyle", lambda: LifestyleForm(instance=log.lifestyle, initial=lifestyle_initial)
+        ),
         "lifestyle_prefilled": any(lifestyle_initial.values()),
         "scale": range(11),
         "mfis_next": (log.mfis_last_completed + timedelta(days=MFIS_INTERVAL_DAYS))
