@@ -18,7 +18,7 @@ import re
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from http import HTTPStatus
 from pathlib import Path
@@ -216,17 +216,21 @@ def flags_figures(patient_ids: list[int]) -> dict[str, Any]:
     }
 
 
+# Patients saving once each within the rescore delay, for the worker's figure of a shared rescore.
+MANY_SAVERS = 25
+
+
 def worker_figures(patient_id: int, saves: int = 20) -> dict[str, Any]:
     """CPU time the worker spends per saved entry: the rescore of the 7 days whose windows hold it,
     the patient's dashboard row, and the rebuild of its week's charts (each save a new meal item on
     one of the last 7 days, so no week is unchanged). This process's CPU time, PostgreSQL's apart."""
     from django.utils import timezone
 
+    from accounts.models import Role, User
     from clinic.services import refresh_flags
     from guidance import services as guidance
     from tracker.models import Food, MealItem
     from trends import services as trends
-    from trends.weekly import week_start
 
     food = Food.objects.filter(owner__isnull=True).order_by("id").first()
     if food is None:
@@ -257,26 +261,46 @@ def worker_figures(patient_id: int, saves: int = 20) -> dict[str, Any]:
     burst, bursts = 5, 4
     per_save: list[float] = []
     for b in range(bursts):
-        for n in range(burst):
-            day = today - timedelta(days=n % 3)
-            MealItem.objects.create(
-                patient_id=patient_id,
-                date=day,
-                meal="snack",
-                food=food,
-                grams=30 + n,
-                client_token=f"bench-worker-b{b}-{n}",
-            )
-            guidance.mark_stale(patient_id=patient_id, day=day)
-        started = time.process_time()
-        guidance.rescore_stale(patient_id=patient_id, before=timezone.now())
-        refresh_flags(patient_ids=[patient_id])
-        for week in sorted({week_start(today - timedelta(days=n % 3)) for n in range(burst)}):
-            trends.run_week_build(patient_id=patient_id, week=week)
-        per_save.append((time.process_time() - started) * 1000 / burst)
+        saved = [(patient_id, today - timedelta(days=n % 3), f"b{b}-{n}") for n in range(burst)]
+        per_save.append(_one_pass_per_save(saved, food))
+    # Many patients: one save each within the rescore delay, one rescore (a pass) for them all.
+    patients = list(
+        User.objects.filter(role=Role.PATIENT).exclude(pk=patient_id).order_by("pk").values_list("pk", flat=True)
+    )[:MANY_SAVERS]
+    many = [_one_pass_per_save([(p, today, f"m{r}") for p in patients], food) for r in range(3)]
     MealItem.objects.filter(client_token__startswith="bench-worker-").delete()
     figures: dict[str, Any] = {name: round(statistics.median(values), 1) for name, values in parts.items()}
-    return figures | {"saves": saves, "burst_per_save": round(statistics.median(per_save), 1), "burst": burst}
+    return figures | {
+        "saves": saves,
+        "burst_per_save": round(statistics.median(per_save), 1),
+        "burst": burst,
+        "many_per_save": round(statistics.median(many), 1),
+        "many": len(patients),
+    }
+
+
+def _one_pass_per_save(saved: list[tuple[int, date, str]], food: Any) -> float:
+    """The worker's CPU ms per save for these saves (patient, day, token) made within the rescore
+    delay: one rescore, one dashboard row per patient, one build per patient-week (debounced)."""
+    from django.utils import timezone
+
+    from clinic.services import refresh_flags
+    from guidance import services as guidance
+    from tracker.models import MealItem
+    from trends import services as trends
+    from trends.weekly import week_start
+
+    for patient, day, token in saved:
+        MealItem.objects.create(
+            patient_id=patient, date=day, meal="snack", food=food, grams=30, client_token=f"bench-worker-{token}"
+        )
+        guidance.mark_stale(patient_id=patient, day=day)
+    started = time.process_time()
+    rescored = guidance.rescore_stale(before=timezone.now())
+    refresh_flags(patient_ids=rescored)
+    for patient, week in sorted({(patient, week_start(day)) for patient, day, _token in saved}):
+        trends.run_week_build(patient_id=patient, week=week)
+    return (time.process_time() - started) * 1000 / len(saved)
 
 
 def page_figures(data: dict[str, Any], requests: int, html: dict[str, str]) -> dict[str, dict[str, float]]:
@@ -470,6 +494,10 @@ def print_table(result: dict[str, Any]) -> None:
     )
     print(
         f"worker CPU per save, {k['burst']} in a row {k['burst_per_save']:>9} ms  (one rescore, one row, debounced charts)"
+    )
+    print(
+        f"worker CPU per save, {k['many']} patients  {k['many_per_save']:>9} ms  (one save each: one rescore for all, "
+        "a row and a week each)"
     )
     w = result["weekly"]
     if w:

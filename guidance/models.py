@@ -124,3 +124,14 @@ class StaleDay(models.Model):
 
     def __str__(self) -> str:
         return f"stale {self.date}"
+
+
+class QueuedRescore(models.Model):
+    """Whether the rescore of the stale days is queued: one row, its time set by the save that queues
+    it and cleared when it starts (guidance.services.claim_rescore), so a burst of saves, one
+    patient's or many patients', makes one rescore."""
+
+    queued_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"rescore queued at {self.queued_at}" if self.queued_at else "no rescore queued"

@@ -9,7 +9,7 @@ running it twice stores the same rows. The background jobs that call these are i
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,18 +22,24 @@ from django.utils import timezone
 from psycopg import sql
 
 from accounts.models import Role, User
+from accounts.selectors import existing_user_ids
 from guidance import scoring, selectors
-from guidance.models import DayScore, RawJSON, RuleSetVersion, StaleDay
+from guidance.models import DayScore, QueuedRescore, RawJSON, RuleSetVersion, StaleDay
 from msgut.events import rules_published, scores_recomputed, scores_stored
 from tracker.models import FatigueRating, Lifestyle, MealItem, SleepDiary, StoolEvent, SymptomLog
 
 logger = logging.getLogger(__name__)
 
-BATCH_PATIENTS = 100  # patients per rescore batch (one task each)
+BATCH_PATIENTS = 100  # patients per rescore pass (a version's rescore: one task each)
 UPSERT_BATCH = 2000
 COPY_THRESHOLD = 5000  # rows from which PostgreSQL upserts go through COPY (see _copy_upsert)
 SWEEP_LOOKBACK = timedelta(days=2)
 SWEEP_MAX_PATIENTS = 200
+# Patients whose stale days lie within this span are rescored together (see rescore_stale).
+GROUP_DAYS = timedelta(days=31)
+# A rescore queued this long ago that has not started is taken as lost: the next save queues another.
+PENDING = timedelta(seconds=60)
+QUEUED_RESCORE = 1  # the one QueuedRescore row
 
 
 # ---------------------------------------------------------------- publishing
@@ -245,28 +251,70 @@ def rescore_version(*, version: RuleSetVersion, batch_size: int = BATCH_PATIENTS
 # ---------------------------------------------------------------- catching up
 
 
-def has_stale_days(*, patient_id: int, after: datetime | None = None) -> bool:
-    """Whether days of this patient wait for a rescore (marked after `after`, when given)."""
-    markers = StaleDay.objects.filter(patient_id=patient_id)
-    if after is not None:
-        markers = markers.filter(marked_at__gt=after)
-    return markers.exists()
+def claim_rescore(*, at: datetime) -> bool:
+    """Whether the caller is to queue the rescore of the stale days: none is queued (or the one queued
+    was never started within PENDING: the broker lost it, say). Call it after marking a day: when
+    another save has queued one, that rescore has not started yet, so it will read this day's mark."""
+    claimed = (
+        QueuedRescore.objects.filter(pk=QUEUED_RESCORE)
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=at - PENDING))
+        .update(queued_at=at)
+    )
+    if claimed:
+        return True
+    _row, created = QueuedRescore.objects.get_or_create(pk=QUEUED_RESCORE, defaults={"queued_at": at})
+    return created
 
 
-def rescore_stale(*, patient_id: int, before: datetime) -> int:
-    """Rescore, in one pass, the days of this patient marked stale up to `before`: from the first
-    marked day to 6 days after the last (their windows hold the marked days). Their markers go; days
-    marked later stay for the next pass. Returns the scores stored."""
+def start_rescore() -> None:
+    """The queued rescore starts: the days marked from now on queue the next one."""
+    QueuedRescore.objects.filter(pk=QUEUED_RESCORE).update(queued_at=None)
+
+
+def rescore_stale(*, before: datetime) -> list[int]:
+    """Rescore the days of every patient marked stale up to `before`: for each patient, from their
+    first marked day to 6 days after their last (the windows holding the marked days). Patients whose
+    spans lie within GROUP_DAYS of each other are rescored in one pass, so the scoring's fixed cost
+    is paid once for them rather than once a patient. The markers covered go; days marked later stay
+    for the next pass. Returns the patients rescored."""
     version = selectors.current_version()
     if version is None:
-        return 0
-    span = StaleDay.objects.filter(patient_id=patient_id, marked_at__lte=before).aggregate(
-        first=Min("date"), last=Max("date")
+        return []
+    spans = (
+        StaleDay.objects.filter(marked_at__lte=before)
+        .values("patient_id")
+        .annotate(first=Min("date"), last=Max("date"))
+        .order_by("first", "patient_id")
     )
-    if span["first"] is None:
-        return 0
-    end = span["last"] + timedelta(days=scoring.DEFAULT_WINDOW_DAYS - 1)
-    return rescore_patients(patient_ids=[patient_id], start=span["first"], end=end, version=version)
+    done: list[int] = []
+    for group, first, last in _span_groups(spans):
+        end = last + timedelta(days=scoring.DEFAULT_WINDOW_DAYS - 1)
+        try:
+            rescore_patients(patient_ids=group, start=first, end=end, version=version)
+            done.extend(group)
+        except IntegrityError:
+            # One of them erased their account during the pass (their markers went with them).
+            remaining = existing_user_ids(group)
+            rescore_patients(patient_ids=remaining, start=first, end=end, version=version)
+            done.extend(remaining)
+    return done
+
+
+def _span_groups(spans: Iterable[Mapping[str, Any]]) -> Iterator[tuple[list[int], date, date]]:
+    """Patients' marked spans (ordered by their first day) gathered into groups of at most
+    BATCH_PATIENTS whose days lie within GROUP_DAYS: (patient ids, first day, last day) each."""
+    group: list[int] = []
+    first = last = date.min
+    for span in spans:
+        if group and (len(group) >= BATCH_PATIENTS or max(last, span["last"]) - first > GROUP_DAYS):
+            yield group, first, last
+            group = []
+        if not group:
+            first, last = span["first"], span["last"]
+        group.append(span["patient_id"])
+        last = max(last, span["last"])
+    if group:
+        yield group, first, last
 
 
 def mark_stale(*, patient_id: int, day: date) -> None:

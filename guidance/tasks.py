@@ -20,7 +20,8 @@ from msgut.events import scores_stored
 
 logger = logging.getLogger(__name__)
 
-# A save's rescore waits this long, so the entries a patient adds in a row are scored together.
+# A save's rescore waits this long, so the entries saved meanwhile (the patient's next ones, other
+# patients') are scored with it.
 RESCORE_DELAY_SECONDS = 3
 
 
@@ -44,24 +45,13 @@ def rescore_days_task(patient_id: int, start: str, end: str) -> int:
 
 
 @shared_task(**RETRY_ON_IO_ERRORS)
-def rescore_patient_task(patient_id: int) -> int:
-    """Rescore every day of one patient marked stale (and the 6 after each) in one pass, then their
-    dashboard row; once more if days were marked meanwhile (their saves did not enqueue)."""
-    if not existing_user_ids([patient_id]):
-        logger.info("patient %s no longer exists: no days to rescore", patient_id)
-        return 0
-    started = timezone.now()
-    try:
-        stored = services.rescore_stale(patient_id=patient_id, before=started)
-    except IntegrityError:
-        if existing_user_ids([patient_id]):
-            raise
-        logger.info("patient %s was erased during a rescore: nothing stored", patient_id)
-        return 0
-    scores_stored([patient_id])
-    if services.has_stale_days(patient_id=patient_id, after=started):
-        rescore_patient_task.apply_async(args=(patient_id,), countdown=RESCORE_DELAY_SECONDS)
-    return stored
+def rescore_stale_task() -> int:
+    """Rescore every patient's days marked stale until now, patients close in time together, then
+    their dashboard rows. Returns the patients rescored."""
+    services.start_rescore()  # a day marked from now on queues the next rescore
+    patients = services.rescore_stale(before=timezone.now())
+    scores_stored(patients)
+    return len(patients)
 
 
 @shared_task(**RETRY_ON_IO_ERRORS)
@@ -89,21 +79,19 @@ def sweep_stale_scores_task() -> dict[str, int]:
 def schedule_rescore(patient_id: int, day: date) -> None:
     """Rescore `day` and the 6 days after it (their 7-day windows contain it), in the background.
 
-    Runs after the patient's entry is committed. The day is marked stale; only a patient with no
-    day already waiting gets a task (after RESCORE_DELAY_SECONDS), so a burst of saves makes one
-    rescore, which takes every marked day. Never raises: when the broker is down (or a marker
-    outlives its task) the periodic sweep rescores the marked days later.
+    Runs after the patient's entry is committed. The day is marked stale; a rescore is queued (after
+    RESCORE_DELAY_SECONDS) unless one is queued and not started, which will take this day too. So
+    a burst of saves, one patient's or many patients', makes one rescore. Never raises: when the
+    broker is down (or a marker outlives its task) the periodic sweep rescores the marked days later.
     """
-    pending = False
     try:
-        pending = services.has_stale_days(patient_id=patient_id)
         services.mark_stale(patient_id=patient_id, day=day)
+        if not services.claim_rescore(at=timezone.now()):
+            return  # the rescore queued takes this day too
     except Exception:
         logger.exception("could not mark %s of patient %s stale", day, patient_id)
-    if pending:
-        return  # the rescore already queued for this patient takes this day too
     try:
-        rescore_patient_task.apply_async(args=(patient_id,), countdown=RESCORE_DELAY_SECONDS)
+        rescore_stale_task.apply_async(countdown=RESCORE_DELAY_SECONDS)
     except Exception:
         logger.warning(
             "could not enqueue the rescore of patient %s from %s; the sweep will do it", patient_id, day, exc_info=True

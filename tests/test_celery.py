@@ -47,7 +47,7 @@ def test_the_beat_schedule_lives_in_settings_and_names_real_tasks():
     "task",
     [
         guidance_tasks.rescore_days_task,
-        guidance_tasks.rescore_patient_task,
+        guidance_tasks.rescore_stale_task,
         guidance_tasks.rescore_version_task,
         guidance_tasks.sweep_stale_scores_task,
         trends_tasks.build_week_task,

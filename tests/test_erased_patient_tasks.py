@@ -30,8 +30,8 @@ pytestmark = pytest.mark.django_db
 def queued(monkeypatch) -> list[tuple[Any, tuple]]:
     """The tasks enqueued (task, args), kept instead of sent to the broker."""
     sent: list[tuple[Any, tuple]] = []
-    for task in (trends_tasks.build_week_task, guidance_tasks.rescore_patient_task, trends_tasks.rebuild_patients_task):
-        monkeypatch.setattr(task, "apply_async", lambda args, _task=task, **kw: sent.append((_task, tuple(args))))
+    for task in (trends_tasks.build_week_task, guidance_tasks.rescore_stale_task, trends_tasks.rebuild_patients_task):
+        monkeypatch.setattr(task, "apply_async", lambda args=(), _task=task, **kw: sent.append((_task, tuple(args))))
     return sent
 
 
@@ -58,14 +58,15 @@ def test_a_rescore_queued_before_the_patient_erased_their_account_does_nothing(q
     patient = PatientFactory()
     MealItemFactory(patient=patient, date=DAY)
     guidance_tasks.schedule_rescore(patient.pk, DAY)
-    [(task, args)] = [(t, a) for t, a in queued if t is guidance_tasks.rescore_patient_task]
+    [(task, args)] = [(t, a) for t, a in queued if t is guidance_tasks.rescore_stale_task]
+    erased = patient.pk
     erase_patient(patient=patient)
 
     assert run(task, args) == 0
-    assert run(guidance_tasks.rescore_days_task, (args[0], DAY.isoformat(), DAY.isoformat())) == 0
-    assert not DayScore.objects.filter(patient_id=args[0]).exists()
-    assert not StaleDay.objects.filter(patient_id=args[0]).exists()
-    assert not PatientFlags.objects.filter(patient_id=args[0]).exists()
+    assert run(guidance_tasks.rescore_days_task, (erased, DAY.isoformat(), DAY.isoformat())) == 0
+    assert not DayScore.objects.filter(patient_id=erased).exists()
+    assert not StaleDay.objects.filter(patient_id=erased).exists()
+    assert not PatientFlags.objects.filter(patient_id=erased).exists()
 
 
 def test_rebuilding_weeks_of_patients_some_of_them_erased_builds_the_others(queued):

@@ -5,8 +5,9 @@ from unittest import mock
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import IntegrityError, connection
 
+from clinic.services import erase_patient
 from guidance import selectors, services, tasks
 from guidance.models import DayScore, Rule, RuleSetVersion, StaleDay
 from guidance.tasks import rescore_days_task, sweep_stale_scores_task
@@ -106,7 +107,7 @@ def test_with_the_broker_down_the_entry_is_saved_and_the_sweep_scores_it_later(
     patient, foods, pinned_today, django_capture_on_commit_callbacks
 ):
     with (
-        mock.patch("guidance.tasks.rescore_patient_task.apply_async", side_effect=OSError("redis is down")),
+        mock.patch("guidance.tasks.rescore_stale_task.apply_async", side_effect=OSError("redis is down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         item = tracker_services.add_meal_item(patient=patient, day=TODAY, meal="lunch", food=foods["yogurt"], grams=125)
@@ -120,57 +121,102 @@ def test_with_the_broker_down_the_entry_is_saved_and_the_sweep_scores_it_later(
 
 
 def test_schedule_rescore_never_raises(patient, caplog):
-    with mock.patch("guidance.tasks.rescore_patient_task.apply_async", side_effect=ConnectionError("no broker")):
+    with mock.patch("guidance.tasks.rescore_stale_task.apply_async", side_effect=ConnectionError("no broker")):
         tasks.schedule_rescore(patient.pk, TODAY)
     assert "sweep" in caplog.text
 
 
-def test_a_burst_of_saves_makes_one_rescore_that_scores_every_day(
-    patient, foods, pinned_today, django_capture_on_commit_callbacks
-):
-    days = [TODAY - timedelta(days=n) for n in (0, 0, 2, 9)]
-    with (
-        mock.patch("guidance.tasks.rescore_patient_task.apply_async") as enqueue,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        for day in days:
-            tracker_services.add_meal_item(patient=patient, day=day, meal="lunch", food=foods["salad"], grams=100)
-    assert enqueue.call_count == 1
-    assert enqueue.call_args.kwargs["args"] == (patient.pk,)
-    assert set(StaleDay.objects.filter(patient=patient).values_list("date", flat=True)) == set(days)
+def at(seconds: int):
+    """The pinned morning, `seconds` later: saves come one after another."""
+    return time_machine.travel(dt.datetime(2026, 11, 20, 10, 0, tzinfo=PARIS) + timedelta(seconds=seconds), tick=False)
 
-    with mock.patch("guidance.tasks.rescore_patient_task.apply_async") as again:
-        tasks.rescore_patient_task.apply(args=[patient.pk])  # what the worker runs
-    scored = set(DayScore.objects.filter(patient=patient).values_list("date", flat=True))
-    assert set(days) <= scored
+
+def test_a_burst_of_saves_by_two_patients_makes_one_rescore_that_scores_every_day(
+    patient, foods, django_capture_on_commit_callbacks
+):
+    other = PatientFactory()
+    saves = [*((patient, TODAY - timedelta(days=n)) for n in (0, 0, 2, 9)), (other, TODAY)]
+    with mock.patch("guidance.tasks.rescore_stale_task.apply_async") as enqueue:
+        for second, (who, day) in enumerate(saves):
+            with at(second), django_capture_on_commit_callbacks(execute=True):
+                tracker_services.add_meal_item(patient=who, day=day, meal="lunch", food=foods["salad"], grams=100)
+    assert enqueue.call_count == 1
+    assert enqueue.call_args.kwargs["countdown"] == tasks.RESCORE_DELAY_SECONDS
+    assert set(StaleDay.objects.values_list("patient_id", "date")) == {(who.pk, day) for who, day in saves}
+
+    with at(10), mock.patch("guidance.tasks.rescore_stale_task.apply_async") as again:
+        assert tasks.rescore_stale_task.apply().result == 2  # what the worker runs
+    for who, day in saves:
+        assert DayScore.objects.filter(patient=who, date=day).exists()
     assert not StaleDay.objects.exists()
     again.assert_not_called()  # nothing was marked meanwhile
 
     # The next save finds nothing waiting: it enqueues again.
     with (
-        mock.patch("guidance.tasks.rescore_patient_task.apply_async") as enqueue,
+        at(11),
+        mock.patch("guidance.tasks.rescore_stale_task.apply_async") as enqueue,
         django_capture_on_commit_callbacks(execute=True),
     ):
         tracker_services.add_meal_item(patient=patient, day=TODAY, meal="dinner", food=foods["salad"], grams=100)
     assert enqueue.call_count == 1
 
 
-def test_days_marked_while_the_rescore_runs_get_another_one(patient, foods, pinned_today):
+def test_a_rescore_queued_but_never_started_holds_the_next_saves_back_a_minute_at_most(patient, foods):
+    with mock.patch("guidance.tasks.rescore_stale_task.apply_async") as enqueue:
+        with at(0):
+            tasks.schedule_rescore(PatientFactory().pk, TODAY)  # the broker lost this one
+        assert enqueue.call_count == 1
+        with at(30):
+            tasks.schedule_rescore(patient.pk, TODAY)
+        assert enqueue.call_count == 1  # half a minute: taken to be on its way
+        with at(61):
+            tasks.schedule_rescore(patient.pk, TODAY)
+        assert enqueue.call_count == 2
+    with at(62):
+        tasks.rescore_stale_task.apply()
+    assert not StaleDay.objects.exists()
+
+
+def test_patients_marked_close_together_share_a_pass_and_the_others_have_their_own(pinned_today, foods):
+    now, long_ago, close = PatientFactory(), PatientFactory(), PatientFactory()
+    marked = {
+        now: [TODAY, TODAY - timedelta(days=1)],
+        long_ago: [TODAY - timedelta(days=200)],
+        close: [TODAY - timedelta(days=20)],
+    }
+    for who, days in marked.items():
+        for day in days:
+            MealItemFactory(patient=who, date=day, food=foods["salad"])
+            services.mark_stale(patient_id=who.pk, day=day)
+    with mock.patch("guidance.services.rescore_patients", wraps=services.rescore_patients) as passes:
+        assert sorted(services.rescore_stale(before=dt.datetime.now(dt.UTC))) == sorted(p.pk for p in marked)
+    assert [(c.kwargs["patient_ids"], c.kwargs["start"], c.kwargs["end"]) for c in passes.call_args_list] == [
+        ([long_ago.pk], TODAY - timedelta(days=200), TODAY - timedelta(days=194)),
+        ([close.pk, now.pk], TODAY - timedelta(days=20), TODAY + timedelta(days=6)),
+    ]
+    for who, days in marked.items():
+        assert set(DayScore.objects.filter(patient=who).values_list("date", flat=True)) == set(days)
+    assert not StaleDay.objects.exists()
+
+
+def test_a_day_marked_while_the_rescore_runs_gets_another_one(patient, foods, pinned_today):
     MealItemFactory(patient=patient, date=TODAY, food=foods["salad"])
-    services.mark_stale(patient_id=patient.pk, day=TODAY)
+    with mock.patch("guidance.tasks.rescore_stale_task.apply_async") as enqueue:
+        tasks.schedule_rescore(patient.pk, TODAY)
+    enqueue.assert_called_once()
     real = services.rescore_stale
 
     def rescore_then_a_save_comes(**kwargs):
         stored = real(**kwargs)
         with time_machine.travel(dt.datetime(2026, 11, 20, 10, 0, 5, tzinfo=PARIS), tick=False):
-            services.mark_stale(patient_id=patient.pk, day=TODAY - timedelta(days=1))
+            tasks.schedule_rescore(patient.pk, TODAY - timedelta(days=1))
         return stored
 
     with (
         mock.patch("guidance.services.rescore_stale", side_effect=rescore_then_a_save_comes),
-        mock.patch("guidance.tasks.rescore_patient_task.apply_async") as again,
+        mock.patch("guidance.tasks.rescore_stale_task.apply_async") as again,
     ):
-        tasks.rescore_patient_task.apply(args=[patient.pk])
+        tasks.rescore_stale_task.apply()
     again.assert_called_once()
     assert list(StaleDay.objects.values_list("date", flat=True)) == [TODAY - timedelta(days=1)]
 
@@ -227,3 +273,25 @@ def test_big_batches_upsert_through_copy_on_postgresql(patient, foods, monkeypat
     assert scores[0].version == version
     fiber = next(line for line in scores[2].breakdown if line["key"] == "fiber")
     assert fiber["counted"] == {"fiber_g": 12.0}
+
+
+def test_a_patient_erased_during_a_shared_rescore_leaves_the_others_scored(pinned_today, foods):
+    kept, erased = PatientFactory(), PatientFactory()
+    for who in (kept, erased):
+        MealItemFactory(patient=who, date=TODAY, food=foods["salad"])
+        services.mark_stale(patient_id=who.pk, day=TODAY)
+    real = services.rescore_patients
+    calls = []
+
+    def erased_during_the_first_pass(**kwargs):
+        calls.append(kwargs["patient_ids"])
+        if len(calls) == 1:
+            erase_patient(patient=erased)
+            raise IntegrityError("insert violates foreign key constraint")
+        return real(**kwargs)
+
+    with mock.patch("guidance.services.rescore_patients", side_effect=erased_during_the_first_pass):
+        assert services.rescore_stale(before=dt.datetime.now(dt.UTC)) == [kept.pk]
+    assert calls == [sorted([kept.pk, erased.pk]), [kept.pk]]
+    assert DayScore.objects.filter(patient=kept, date=TODAY).exists()
+    assert not StaleDay.objects.exists()

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from guidance import selectors, services
+from guidance.tasks import RESCORE_DELAY_SECONDS
 from tests.conftest import restore_migrated_rules
 from tests.tracker.conftest import TODAY
 from tests.tracker.factories import FoodFactory, MealItemFactory
@@ -79,10 +80,8 @@ def test_a_save_answers_with_the_score_updating_then_the_line_shows_the_new_scor
 ):
     """As in production: the save commits, its day is marked stale and the rescore waits in the queue
     (here it never runs by itself). The answer does not show the old total as if it were the day's."""
-    queued: list[tuple[int, ...]] = []
-    monkeypatch.setattr(
-        "guidance.tasks.rescore_patient_task.apply_async", lambda args, **kw: queued.append(tuple(args))
-    )
+    queued: list[dict[str, object]] = []
+    monkeypatch.setattr("guidance.tasks.rescore_stale_task.apply_async", lambda **kw: queued.append(kw))
     before = selectors.day_panel(patient, scored_day).total
     lentils = FoodFactory(name_en="Lentils", fiber_g_per_100g=8.0, groups=["legume"])
     answer = patient_client.post(
@@ -90,7 +89,7 @@ def test_a_save_answers_with_the_score_updating_then_the_line_shows_the_new_scor
         {"food": lentils.pk, "amount": "200", "unit": "g", "token": "lentils-1"},
         headers={"HX-Request": "true"},
     ).content.decode()
-    assert queued == [(patient.pk,)]
+    assert queued == [{"countdown": RESCORE_DELAY_SECONDS}]
     line_url = reverse("tracker:day-score-line", args=[scored_day])
     assert "Updating…" in answer
     assert f'hx-get="{line_url}" hx-trigger="load delay:4000ms"' in answer
@@ -106,7 +105,7 @@ def test_a_save_answers_with_the_score_updating_then_the_line_shows_the_new_scor
     page = patient_client.get(reverse("tracker:today")).content.decode()
     assert "Updating…" in page and f"{floatformat(before, 0)} out of 100" not in page
 
-    services.rescore_stale(patient_id=patient.pk, before=timezone.now())
+    services.rescore_stale(before=timezone.now())
     stored = selectors.day_panel(patient, scored_day)
     assert not stored.computed_now and stored.total == pytest.approx(now.total)
     line = patient_client.get(line_url, headers={"HX-Request": "true"}).content.decode()
