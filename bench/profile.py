@@ -1,9 +1,9 @@
 """Where a page's time goes: cProfile over repeated requests, through the whole middleware.
 
-    python -m bench.profile [today|month|trends|save|dashboard|review] [--requests 20] [--top 25]
+    python -m bench.profile [today|today-anew|month|trends|save|save-plain|dashboard|review] [--requests 20] [--top 25]
 
 Runs against the data `make bench` generated (BENCH_DATABASE_URL, default msgut_bench; run
-`make bench` once first), as its first generated patient (`trends` is the patient's dashboard, `save` adds a snack item as htmx
+`make bench` once first), as its first generated patient (`today-anew` is the Today page drawn anew, not the kept one; `trends` is the patient's dashboard, `save` adds a snack item as htmx
 does and is answered with the fragments, `save-plain` as a form without JavaScript does (a redirect); the clinician for the clinician pages).
 Prints the functions with the most time of their own and the ones with the most time in total,
 and the share of the request spent rendering templates, reversing URLs and in SQL.
@@ -21,7 +21,7 @@ from typing import Any
 from bench.common import setup_django
 from bench.run import DEFAULT_DB
 
-PAGES = ("today", "month", "trends", "save", "save-plain", "dashboard", "review")
+PAGES = ("today", "today-anew", "month", "trends", "save", "save-plain", "dashboard", "review")
 # (what it is, a substring of the profiled function's "file:line(name)")
 SHARES = (
     ("template rendering", "django/template/base.py:1047(render)"),
@@ -60,6 +60,12 @@ def request_for(page: str) -> Any:
             },
             headers={"HX-Request": "true"} if page == "save" else {},
         )
+    if page == "today-anew":  # the page when its day just changed: read and drawn anew, not kept
+        from django.core.cache import caches
+
+        client.force_login(patient)
+        url = reverse("tracker:today")
+        return lambda: (caches["pages"].clear(), client.get(url))[1]
     if page in ("today", "month", "trends"):
         client.force_login(patient)
         url = reverse({"today": "tracker:today", "month": "tracker:month", "trends": "trends:dashboard"}[page])
