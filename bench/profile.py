@@ -65,7 +65,12 @@ def request_for(page: str) -> Any:
 
         client.force_login(patient)
         url = reverse("tracker:today")
-        return lambda: (caches["pages"].clear(), client.get(url))[1]
+
+        def drawn_anew() -> Any:
+            caches["pages"].clear()
+            return client.get(url)
+
+        return drawn_anew
     if page in ("today", "month", "trends"):
         client.force_login(patient)
         url = reverse({"today": "tracker:today", "month": "tracker:month", "trends": "trends:dashboard"}[page])

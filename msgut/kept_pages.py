@@ -14,7 +14,8 @@ may show what its key does not cover, so it is served but not kept, and the read
 (raised as `KeptPageReadTheDatabase` under `KEPT_PAGES_STRICT`, which the tests turn on).
 
 A kept part (`kept_part`) is the same for whoever reads it, from the rows it is built from and the
-language: the weekly charts of a patient and range, built from their stored summaries.
+language: the weekly charts of a patient and range, built from their stored summaries; a section of a
+day page, from the rows that section is drawn from (so a save redraws its own section, not the others).
 """
 
 from __future__ import annotations
@@ -115,13 +116,16 @@ def _part_key(name: str, parts: Iterable[str]) -> str:
 def kept_part_if_any(name: str, parts: Iterable[str]) -> Any:
     """What `kept_part` keeps under `name` and `parts`, if it is kept (None otherwise): for a part whose
     rows are read only when it is not."""
-    return caches["pages"].get(_part_key(name, parts))
+    return None if settings.DEBUG else caches["pages"].get(_part_key(name, parts))
 
 
 def kept_part(name: str, parts: Iterable[str], build: Callable[[], T]) -> T:
     """What `build()` returns (a part of pages, the same whoever reads it), kept under a digest of
     `name`, the language and `parts` (everything it is built from). Built anew, and not kept, when
-    building read the database (an error in the log, raised under `KEPT_PAGES_STRICT`)."""
+    building read the database (an error in the log, raised under `KEPT_PAGES_STRICT`). When DEBUG is
+    on (templates change under a running server), built every time."""
+    if settings.DEBUG:
+        return build()
     parts_cache = caches["pages"]
     key = _part_key(name, parts)
     value: T | None = parts_cache.get(key)

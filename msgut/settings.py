@@ -166,15 +166,16 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Each process's memory. "pages": drawn pages kept while what they show is unchanged (msgut.kept_pages),
-# at most 10 minutes and 300 pages (a day page is about 180 KB).
+# Each process's memory. "pages": drawn pages, and parts of them, kept while what they show is unchanged
+# (msgut.kept_pages), at most 10 minutes and 1,000 entries: a day page is 50-180 KB, and its five
+# sections, kept too, about as much together.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pages",
         "TIMEOUT": 600,
-        "OPTIONS": {"MAX_ENTRIES": 300},
+        "OPTIONS": {"MAX_ENTRIES": 1000},
     },
 }
 

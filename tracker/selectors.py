@@ -538,6 +538,14 @@ class DayRead:
             stale[0].date if stale else None,
         )
 
+    def section_texts(self, section: str) -> tuple[str, ...]:
+        """The texts a section of the page is drawn from: its own parts' and those read whatever is
+        shown, not another section's nor the score line's (drawn apart): as the answers that redraw
+        one section are drawn."""
+        others = _parts_of(set(SECTION_PARTS) - {section}) | set(SCORE_PARTS)
+        names = [name for name, *_ in _day_read(self.hidden).shapes]
+        return tuple(text for name, text in zip(names, self.texts, strict=True) if name not in others)
+
 
 def read_day(patient: User, day: date, *, hidden: Collection[str] = ()) -> DayRead:
     """Every part of the day in one round trip (each part a sub-select, hidden sections' left out)."""

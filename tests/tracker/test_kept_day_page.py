@@ -4,11 +4,13 @@ repeat of an earlier add."""
 
 import datetime as dt
 import re
+from unittest import mock
 
 import pytest
 import time_machine
 from django.core.cache import caches
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -19,6 +21,7 @@ from msgut.kept_pages import CSRF_MARK, TOKEN_MARK, KeptPageReadTheDatabase, kep
 from tests.kept import CSRF, TOKEN, same_page
 from tests.tracker.factories import FatigueFactory, FoodFactory, LifestyleFactory, MealItemFactory, SleepFactory
 from tracker.models import CustomSymptom, FavoriteFood, MealItem, Medication, SavedMeal, StoolEvent
+from tracker.views.common import DAY_SECTIONS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 
@@ -56,7 +59,8 @@ def test_a_kept_page_is_the_drawn_page_with_fresh_tokens_and_reads_no_more(full_
         kept = patient_client.get(reverse("tracker:today")).content.decode()
     assert "Oats" in kept and "4 out of 10" in kept and "Vitamin D" in kept and "Tingling" in kept
     assert same_page(kept) == same_page(drawn)
-    assert len(caches["pages"]._cache) == 1  # the second answer was the kept page
+    pages = [key for key in caches["pages"]._cache if ":page:" in key]
+    assert len(pages) == 1  # the second answer was the kept page
     # Keeping saves the drawing, not the reading: a page is as fresh as its rows.
     assert len(kept_reads) <= len(drawn_reads)
     tokens = TOKEN.findall(drawn), TOKEN.findall(kept)
@@ -128,13 +132,49 @@ def test_every_change_shows_on_the_next_load(full_day, patient_client, change):
         with time_machine.travel(dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC), tick=False):
             patient_client.force_login(full_day)
             page = patient_client.get(reverse("tracker:today")).content.decode()
+            caches["pages"].clear()
+            anew = patient_client.get(reverse("tracker:today")).content.decode()
         assert expect in page and gone not in page
+        assert same_page(page) == same_page(anew)
         return
     page = patient_client.get(reverse("tracker:today")).content.decode()
     if expect:
         assert expect in page
     if gone:
         assert gone not in page
+    # The sections kept from before the change are the ones drawn anew (once a message is shown).
+    again = patient_client.get(reverse("tracker:today")).content.decode()
+    caches["pages"].clear()
+    assert same_page(again) == same_page(patient_client.get(reverse("tracker:today")).content.decode())
+
+
+@pytest.mark.parametrize(
+    ("change", "drawn"),
+    [
+        ("fatigue", {"fatigue"}),
+        ("meal", {"meals"}),
+        ("symptom of one's own", {"symptoms"}),
+        ("medication", set(DAY_SECTIONS)),  # (read whatever is shown: every section is drawn from it)
+    ],
+)
+def test_after_a_change_only_the_sections_drawn_from_it_are_drawn_again(full_day, patient_client, change, drawn):
+    patient_client.get(reverse("tracker:today"))
+    if change == "fatigue":
+        patient_client.post(reverse("tracker:fatigue", args=[TODAY]), {"score": "7"}, headers={"HX-Request": "true"})
+    elif change == "meal":
+        MealItemFactory(patient=full_day, date=TODAY, meal="dinner", food=FoodFactory(name_en="Rye bread"))
+    elif change == "symptom of one's own":
+        CustomSymptom.objects.create(patient=full_day, name="Dizziness")
+    else:
+        Medication.objects.create(patient=full_day, name="Fish oil", ask_daily=True)
+    with mock.patch("tracker.views.day.render_to_string", wraps=render_to_string) as render:
+        page = patient_client.get(reverse("tracker:today")).content.decode()
+    assert [c.args[0] for c in render.call_args_list] == [
+        *(f"tracker/day.html#{section}" for section in DAY_SECTIONS if section in drawn),
+        "tracker/day.html",
+    ]
+    caches["pages"].clear()
+    assert same_page(page) == same_page(patient_client.get(reverse("tracker:today")).content.decode())
 
 
 def test_a_message_is_shown_once_not_kept(full_day, patient_client):

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import patient_required
 from guidance.selectors import day_panel, panel_of
 from guidance.templatetags.guidance_tags import panel_context
 from msgut.http import AuthenticatedHttpRequest, PatientHttpRequest
-from msgut.kept_pages import kept_page, page_key
+from msgut.kept_pages import kept_page, kept_part, kept_part_if_any, page_key
 from tracker import selectors
 from tracker.forms import DatePickForm, FoodSearchForm
 from tracker.models import Food
@@ -54,10 +56,34 @@ def _render_day(
     key = page_key(request, "tracker/day.html", (*read.texts, repr(shown), str(request.user.date_joined)))
 
     def draw(marks: dict[str, Any]) -> str:
-        context = {**day_context(selectors.day_log_of(read)), "day_panel": panel, **marks}
-        return render_to_string("tracker/day.html", context, request=request)
+        log = selectors.day_log_of(read)
+        # Each section is kept too, from the rows it is drawn from: after a save only the section
+        # saved to (and the score line) is drawn again, and only its forms are made.
+        keys = {section: _section_key(request, read, section) for section in DAY_SECTIONS if log.shown[section]}
+        sections = {section: kept_part_if_any(*key) for section, key in keys.items()}
+        missing = [section for section, html in sections.items() if html is None]
+        context = {**day_context(log, sections=missing), "day_panel": panel, **marks}
+        for section in missing:
+            name = f"tracker/day.html#{section}"
+            sections[section] = kept_part(*keys[section], partial(render_to_string, name, context, request=request))
+        return render_to_string("tracker/day.html", {**context, "kept_sections": sections}, request=request)
 
     return HttpResponse(kept_page(request, key, draw))
+
+
+def _section_key(request: PatientHttpRequest, read: selectors.DayRead, section: str) -> tuple[str, tuple[str, ...]]:
+    """A kept section's name and what it is drawn from (`kept_part`): its rows, whose day it is and on
+    which day, in which time zone, and which sections are hidden."""
+    user = request.user
+    return f"tracker/day.html#{section}", (
+        str(user.pk),
+        read.day.isoformat(),
+        timezone.localdate().isoformat(),
+        timezone.get_current_timezone_name(),
+        repr(sorted(read.hidden)),
+        str(user.date_joined),
+        *read.section_texts(section),
+    )
 
 
 @require_GET
