@@ -87,10 +87,13 @@ def day_log(request: PatientHttpRequest, day: date) -> selectors.DayLog:
 
 
 def day_context(
-    log: selectors.DayLog, bound: dict[str, Any] | None = None, sections: Collection[str] | None = None
+    log: selectors.DayLog,
+    bound: dict[str, Any] | None = None,
+    sections: Collection[str] | None = None,
+    meal: str | None = None,
 ) -> dict[str, Any]:
-    """What the day page is drawn from; with `sections`, the forms of those sections only (an answer
-    that redraws one of them)."""
+    """What the day page is drawn from; with `sections`, the forms of those sections only, and with
+    `meal`, of that meal only (an answer that redraws one of them)."""
     bound = bound or {}
     user = log.patient
 
@@ -101,13 +104,15 @@ def day_context(
         """The section's form as posted (`bound`), else a new one; none for a section not drawn."""
         return (bound.get(name) or make()) if drawn(section) else None
 
-    for meal in log.meals if drawn("meals") else ():
-        meal.add_url = reverse("tracker:meal-add", args=[log.day, meal.meal])
-        meal.forms = {
-            "search": bound.get(f"search-{meal.meal}") or FoodSearchForm(initial={"meal": meal.meal}),
-            "add": bound.get(f"add-{meal.meal}"),
-            "save": bound.get(f"save-{meal.meal}") or SaveMealForm(),
-            "saved": bound.get(f"saved-{meal.meal}") or ApplySavedMealForm(user=user),
+    for view in log.meals if drawn("meals") else ():
+        if meal is not None and view.meal != meal:
+            continue
+        view.add_url = reverse("tracker:meal-add", args=[log.day, view.meal])
+        view.forms = {
+            "search": bound.get(f"search-{view.meal}") or FoodSearchForm(initial={"meal": view.meal}),
+            "add": bound.get(f"add-{view.meal}"),
+            "save": bound.get(f"save-{view.meal}") or SaveMealForm(),
+            "saved": bound.get(f"saved-{view.meal}") or ApplySavedMealForm(user=user),
         }
     previous = log.previous_sleep
     sleep_initial = {}
@@ -173,7 +178,7 @@ def respond(
     # An htmx answer parses and prepares the sections it redraws only; a refused plain post, the page.
     sections = _sections_of(fragments) if request.htmx else None
     log = selectors.day_log_of(read, sections)
-    context = day_context(log, bound, sections)
+    context = day_context(log, bound, sections, meal=meal if request.htmx and fragments == ["meal"] else None)
     # The save marked the day stale: its score line asks for the score once the worker has stored it.
     context["day_panel"] = panel_of(request.user, day, *read.score_rows(), compute=False)
     if meal:
