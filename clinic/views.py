@@ -61,7 +61,7 @@ from clinic.services import (
     revoke_access,
 )
 from msgut.http import AuthenticatedHttpRequest, ClinicianHttpRequest, PatientHttpRequest
-from msgut.kept_pages import kept_page, kept_page_reading, page_key
+from msgut.kept_pages import HOLE, kept_frame, kept_page, kept_page_reading, page_key
 from tracker.models import Relapse
 from tracker.selectors import today_of
 from trends import presenters as trends_presenters
@@ -272,7 +272,16 @@ def dashboard(request: ClinicianHttpRequest) -> HttpResponse:
             "flag_labels": dash.FLAG_LABELS,
             **marks,
         }
-        return render_to_string(template, context, request=request)
+        if partial:
+            return render_to_string(template, context, request=request)
+        # The rest of the page is kept apart from the list: it stays the same while the rows change.
+        frame = kept_frame(
+            request,
+            template,
+            (repr((total, asked, invite.code)),),
+            lambda hole: render_to_string(template, {**context, "patient_list": hole}, request=request),
+        )
+        return frame.replace(HOLE, render_to_string(f"{template}#patient-list", context, request=request))
 
     return HttpResponse(kept_page(request, key, draw))
 

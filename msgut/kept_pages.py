@@ -16,6 +16,8 @@ may show what its key does not cover, so it is served but not kept, and the read
 A kept part (`kept_part`) is the same for whoever reads it, from the rows it is built from and the
 language: the weekly charts of a patient and range, built from their stored summaries; a section of a
 day page, from the rows that section is drawn from (so a save redraws its own section, not the others).
+A kept frame (`kept_frame`) is a page but for its part that changes most, which is put in at each
+draw: the clinician dashboard around its list of patients.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from django.utils.translation import get_language
 # Random per process: no text a person types can contain them.
 CSRF_MARK = f"csrf-{secrets.token_hex(12)}"
 TOKEN_MARK = f"token-{secrets.token_hex(12)}"
+HOLE = f"hole-{secrets.token_hex(12)}"  # where a kept frame's changing part goes (`kept_frame`)
 _marking: ContextVar[bool] = ContextVar("marking", default=False)
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -137,6 +140,16 @@ def kept_part(name: str, parts: Iterable[str], build: Callable[[], T]) -> T:
         else:
             parts_cache.set(key, value)
     return value
+
+
+def kept_frame(request: HttpRequest, name: str, parts: Iterable[str], draw: Callable[[str], str]) -> str:
+    """A page's frame, `draw(HOLE)`: the page drawn with `HOLE` where its part that changes most goes
+    (the caller puts that part in), kept like a page (`page_key`) under `name` and `parts` (what the
+    frame is drawn from). Call it while the page is drawn (`kept_page`): its marks are filled in
+    with the page's. Drawn every time when the page may not be kept (a message to show, DEBUG)."""
+    if not _keeping(request):
+        return draw(HOLE)
+    return kept_part(name, (page_key(request, name, parts),), lambda: draw(HOLE))
 
 
 def _fill(html: str, request: HttpRequest) -> str:

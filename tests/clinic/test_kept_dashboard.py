@@ -2,10 +2,12 @@
 must never see a kept list that is no longer true, nor forms that would be refused."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -70,12 +72,14 @@ def test_every_change_shows_on_the_next_load(clinician, shared, today, change, t
         refresh_flags(patient_ids=[ada.pk], today=today)
         page = client.get(reverse("clinic:dashboard")).content.decode()
         assert page.count("badge badge-danger") == 2  # Ben's relapse, and now Ada's
+        assert_as_drawn_anew(client, page)
         return
     if change == "flag gone":
         Relapse.objects.filter(patient=ben).delete()
         refresh_flags(patient_ids=[ben.pk], today=today)
         page = client.get(reverse("clinic:dashboard")).content.decode()
         assert "Ben Relapsing" in page and "badge badge-danger" not in page
+        assert_as_drawn_anew(client, page)
         return
     if change == "renamed":
         User.objects.filter(pk=ada.pk).update(display_name="Ada Lovelace")
@@ -100,3 +104,27 @@ def test_every_change_shows_on_the_next_load(clinician, shared, today, change, t
     page = client.get(reverse("clinic:dashboard")).content.decode()
     assert expect in page
     assert gone not in page
+    assert_as_drawn_anew(client, page)
+
+
+def assert_as_drawn_anew(client, page: str) -> None:
+    """The page served (its rest kept apart from the list, maybe) is the page drawn from nothing kept."""
+    caches["pages"].clear()
+    assert same_page(page) == same_page(client.get(reverse("clinic:dashboard")).content.decode())
+
+
+def test_the_page_around_the_list_is_kept_while_the_rows_change_and_a_message_is_shown_once(clinician, shared, today):
+    client = clinician_client_for(clinician)
+    client.get(reverse("clinic:dashboard"))
+    add_relapse(shared[0], today - timedelta(days=1))
+    refresh_flags(patient_ids=[shared[0].pk], today=today)
+    with mock.patch("clinic.views.render_to_string", wraps=render_to_string) as render:
+        page = client.get(reverse("clinic:dashboard")).content.decode()
+    assert [c.args[0] for c in render.call_args_list] == ["clinic/dashboard.html#patient-list"]
+    assert page.count("badge badge-danger") == 2
+    assert_as_drawn_anew(client, page)
+
+    client.post(reverse("clinic:regenerate-code"))
+    shown = client.get(reverse("clinic:dashboard")).content.decode()
+    again = client.get(reverse("clinic:dashboard")).content.decode()
+    assert 'class="message message-success"' in shown and "message-success" not in again
