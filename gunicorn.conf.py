@@ -2,11 +2,14 @@
 Dockerfile's and docker-compose.yml's web command) and the repository root (`make loadtest`). What
 the load test measures is what ships.
 
-Three processes of two threads on two cores: while one thread waits on PostgreSQL the other can use
-the core; `make loadtest` (50 users) meets its goal with these (README, Performance and reliability).
+Five processes of two threads on two cores (gunicorn's advice: twice the cores, plus one). A browser
+keeps its connection to the process that accepted it, so with fewer processes a request could wait
+behind a busy one while another was idle; with five, measured alternately with three on this machine
+(`make loadtest`, 50 users), p95 207 and 289 ms against 250 and 543 ms (README, Performance and
+reliability). While one thread waits on PostgreSQL the other can use the core.
 """
 
-workers = 3
+workers = 5
 worker_class = "gthread"
 threads = 2
 timeout = 30

@@ -88,7 +88,7 @@ def run_python(services: Services, *args: str, **env: str) -> str:
 class Stack:
     """gunicorn + one Celery worker over the load database and Redis; stopped on exit."""
 
-    def __init__(self, services: Services, port: int, workers: int = 3) -> None:
+    def __init__(self, services: Services, port: int, workers: int | None = None) -> None:
         self.services = services
         self.port = port
         self.workers = workers
@@ -107,15 +107,9 @@ class Stack:
     def start_web(self) -> None:
         # Threads, timeouts and keep-alive from gunicorn.conf.py (read from the repository root), as
         # the Docker image runs it; only the process count may differ (a drill's smaller stack).
+        processes = ["--workers", str(self.workers)] if self.workers else []
         self.web = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "msgut.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.workers),
-            ],
+            [str(BIN / "gunicorn"), "msgut.wsgi:application", "--bind", f"127.0.0.1:{self.port}", *processes],
             cwd=ROOT,
             env=app_env(self.services),
             stdout=self.log("web.log"),
