@@ -24,7 +24,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django_otp.oath import totp
-from locust import HttpUser, between, events, task
+from locust import between, events, task
+from locust.contrib.fasthttp import FastHttpUser
 
 ACCOUNTS: dict[str, Any] = json.loads(Path(os.environ["LOAD_ACCOUNTS"]).read_text())
 RESULTS_PATH = os.environ["LOAD_RESULTS"]
@@ -95,14 +96,20 @@ def write_results(**_: Any) -> None:
         )
 
 
-class SignedInUser(HttpUser):
+class SignedInUser(FastHttpUser):
+    """A browser's session (geventhttpclient: the load generator shares the two cores with the server,
+    and python-requests cost it about three times the CPU)."""
+
     abstract = True
     wait_time = between(0.5, 2.0)
     role = "patients"
 
-    def csrf_from(self, html: str) -> str:
-        match = CSRF.search(html)
-        return match.group(1) if match else self.client.cookies.get("csrftoken") or ""
+    def csrf_from(self, html: str | None) -> str:
+        match = CSRF.search(html or "")
+        return match.group(1) if match else self.csrf_cookie()
+
+    def csrf_cookie(self) -> str:
+        return next((cookie.value or "" for cookie in self.client.cookiejar if cookie.name == "csrftoken"), "")
 
     def on_start(self) -> None:
         self.account = next_account(self.role)
@@ -137,7 +144,7 @@ class SignedInUser(HttpUser):
             time.sleep(31 - time.time() % 30)
 
     def post_form(self, url: str, data: dict[str, Any], name: str, **kwargs: Any) -> Any:
-        data = {**data, "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", "")}
+        data = {**data, "csrfmiddlewaretoken": self.csrf_cookie()}
         headers = {"HX-Request": "true", "X-CSRFToken": data["csrfmiddlewaretoken"], "Referer": f"{self.host}{url}"}
         return self.client.post(url, data, headers=headers, name=name, **kwargs)
 
@@ -195,7 +202,8 @@ class Patient(SignedInUser):
             # Acknowledged = the htmx answer with the meal's redrawn list (its body: the section's
             # search box is never redrawn). A redirect (e.g. to the sign-in page) or an error page
             # is not an acknowledgement.
-            saved = 'id="meal-body-lunch"' in response.text and "error-summary" not in response.text
+            text = response.text or ""
+            saved = 'id="meal-body-lunch"' in text and "error-summary" not in text
             if response.status_code == HTTPStatus.OK and saved:
                 with _lock:
                     _acknowledged.append({"patient": self.account["id"], "token": token})
