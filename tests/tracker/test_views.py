@@ -656,3 +656,11 @@ def test_a_meal_without_history_offers_everyday_foods_until_the_patients_own_rep
     page = patient_client.get(url("today")).content.decode()
     breakfast = page.split('id="meal-breakfast"')[1].split('id="meal-lunch"')[0]
     assert "Chickpeas (cooked)" in breakfast and "Rolled oats (dry)" not in breakfast
+
+
+def test_the_nights_summary_words_how_well_the_patient_slept_in_their_language(patient_client, patient):
+    SleepFactory(patient=patient, date=TODAY, quality=4)
+    assert "· good</span>" in patient_client.get(reverse("tracker:today")).content.decode()
+    patient_client.cookies["django_language"] = "fr"
+    french = patient_client.get(reverse("tracker:today")).content.decode()
+    assert "· bien</span>" in french and "good" not in french
