@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import patient_required
@@ -72,18 +71,12 @@ def _render_day(
 
 
 def _section_key(request: PatientHttpRequest, read: selectors.DayRead, section: str) -> tuple[str, tuple[str, ...]]:
-    """A kept section's name and what it is drawn from (`kept_part`): its rows, whose day it is and on
-    which day, in which time zone, and which sections are hidden."""
-    user = request.user
-    return f"tracker/day.html#{section}", (
-        str(user.pk),
-        read.day.isoformat(),
-        timezone.localdate().isoformat(),
-        timezone.get_current_timezone_name(),
-        repr(sorted(read.hidden)),
-        str(user.date_joined),
-        *read.section_texts(section),
-    )
+    """A kept section's name and what it is drawn from (`kept_part`): as a page's key (`page_key`:
+    the patient, the day's address, language, time zone and date), with the section's rows, the
+    hidden sections and the sign-up date."""
+    name = f"tracker/day.html#{section}"
+    drawn_from = (repr(sorted(read.hidden)), str(request.user.date_joined), *read.section_texts(section))
+    return name, (page_key(request, name, drawn_from),)
 
 
 @require_GET
