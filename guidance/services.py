@@ -254,16 +254,20 @@ def rescore_version(*, version: RuleSetVersion, batch_size: int = BATCH_PATIENTS
 def claim_rescore(*, at: datetime) -> bool:
     """Whether the caller is to queue the rescore of the stale days: none is queued (or the one queued
     was never started within PENDING: the broker lost it, say). Call it after marking a day: when
-    another save has queued one, that rescore has not started yet, so it will read this day's mark."""
-    claimed = (
-        QueuedRescore.objects.filter(pk=QUEUED_RESCORE)
-        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=at - PENDING))
-        .update(queued_at=at)
-    )
-    if claimed:
-        return True
-    _row, created = QueuedRescore.objects.get_or_create(pk=QUEUED_RESCORE, defaults={"queued_at": at})
-    return created
+    another save has queued one, that rescore has not started yet, so it will read this day's mark.
+    One statement (every save makes it): the row is written, or created, only when claimed."""
+    table = connection.ops.quote_name(QueuedRescore._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, queued_at) VALUES (%s, %s) ON CONFLICT (id) DO UPDATE SET "  # noqa: S608 - the table's own name
+            f"queued_at = excluded.queued_at WHERE {table}.queued_at IS NULL OR {table}.queued_at < %s",
+            [
+                QUEUED_RESCORE,
+                connection.ops.adapt_datetimefield_value(at),
+                connection.ops.adapt_datetimefield_value(at - PENDING),
+            ],
+        )
+        return bool(cursor.rowcount == 1)
 
 
 def start_rescore() -> None:
