@@ -21,7 +21,7 @@ from typing import Any
 from bench.common import setup_django
 from bench.run import DEFAULT_DB
 
-PAGES = ("today", "today-anew", "month", "trends", "save", "save-plain", "dashboard", "review")
+PAGES = ("today", "today-anew", "today-after-save", "month", "trends", "save", "save-plain", "dashboard", "review")
 # (what it is, a substring of the profiled function's "file:line(name)")
 SHARES = (
     ("template rendering", "django/template/base.py:1047(render)"),
@@ -44,22 +44,27 @@ def request_for(page: str) -> Any:
         raise SystemExit("no generated patient: run `make bench` first")
     client = Client()
     if page in ("save", "save-plain"):
-        from tracker.models import Food
+        from tracker.models import Food, MealItem
 
         client.force_login(patient)
         food = Food.objects.filter(owner__isnull=True).order_by("id").first()
         url = reverse("tracker:meal-add", args=[timezone.localdate(), "snack"])
         tokens = iter(range(10**9))
+
+        def take_back() -> None:
+            # The item saved before is taken away again (not profiled): each save finds the same day.
+            MealItem.objects.filter(patient=patient, client_token__startswith="bench-profile-").delete()
+
         return lambda: client.post(
             url,
             {
                 "food": food.pk if food else 0,
                 "amount": "1",
                 "unit": "portion",
-                "token": f"bench-{time.time_ns()}-{next(tokens)}",
+                "token": f"bench-profile-{time.time_ns()}-{next(tokens)}",
             },
             headers={"HX-Request": "true"} if page == "save" else {},
-        )
+        ), take_back
     if page == "today-anew":  # the page when its day just changed: read and drawn anew, not kept
         from django.core.cache import caches
 
@@ -71,6 +76,23 @@ def request_for(page: str) -> Any:
             return client.get(url)
 
         return drawn_anew
+    if page == "today-after-save":  # as a user sees it after adding to lunch: only what changed is drawn
+        from tracker.models import Food, MealItem
+
+        client.force_login(patient)
+        url = reverse("tracker:today")
+        add = reverse("tracker:meal-add", args=[timezone.localdate(), "lunch"])
+        foods = list(Food.objects.filter(owner__isnull=True).order_by("id").values_list("pk", flat=True)[:20])
+        tokens = iter(range(10**9))
+
+        def save() -> None:
+            # The item added before is taken away again, so the day keeps its size however many requests.
+            MealItem.objects.filter(patient=patient, client_token__startswith="bench-profile-").delete()
+            token = next(tokens)
+            data = {"food": foods[token % len(foods)], "amount": "1", "unit": "portion"}
+            client.post(add, {**data, "token": f"bench-profile-{token}"}, headers={"HX-Request": "true"})
+
+        return lambda: client.get(url), save
     if page in ("today", "month", "trends"):
         client.force_login(patient)
         url = reverse({"today": "tracker:today", "month": "tracker:month", "trends": "trends:dashboard"}[page])
@@ -95,18 +117,28 @@ def main() -> None:
     args = parser.parse_args()
     # A save's background jobs go to a queue of their own (emptied after), as in production: the
     # profile is the web's answer, not the worker's rescoring run inline.
-    queue = os.environ.get("PROFILE_REDIS_URL", "redis://127.0.0.1:6379/7") if args.page.startswith("save") else None
+    saves = args.page.startswith("save") or args.page.endswith("save")
+    queue = os.environ.get("PROFILE_REDIS_URL", "redis://127.0.0.1:6379/7") if saves else None
     setup_django(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB, redis_url=queue, create=False)
     from django.test import override_settings
 
     with override_settings(ALLOWED_HOSTS=["testserver"]):
         call = request_for(args.page)
+        call, before = call if isinstance(call, tuple) else (call, None)
         for _ in range(5):
+            if before:
+                before()
             call()
         profiler = cProfile.Profile(time.process_time) if args.cpu else cProfile.Profile()
         cpu = time.process_time()
         profiler.enable()
         for _ in range(args.requests):
+            if before:  # (not profiled, nor counted)
+                profiler.disable()
+                spent = time.process_time()
+                before()
+                cpu += time.process_time() - spent
+                profiler.enable()
             call()
         profiler.disable()
         cpu = (time.process_time() - cpu) * 1000 / args.requests
