@@ -108,6 +108,8 @@ class MealView:
     search_error: str = ""
     # Filled by the view: where the section's add forms post (reversed once, not once per food offered).
     add_url: str = ""
+    # Filled by the day page: the meal as drawn before from the same rows (tracker.views.day), put in as it is.
+    kept: str = ""
 
     @property
     def grams(self) -> float:

@@ -20,7 +20,7 @@ from guidance.models import DayScore, RuleSetVersion
 from msgut.kept_pages import CSRF_MARK, TOKEN_MARK, KeptPageReadTheDatabase, kept_page, page_key
 from tests.kept import CSRF, TOKEN, same_page
 from tests.tracker.factories import FatigueFactory, FoodFactory, LifestyleFactory, MealItemFactory, SleepFactory
-from tracker.models import CustomSymptom, FavoriteFood, MealItem, Medication, SavedMeal, StoolEvent
+from tracker.models import CustomSymptom, FavoriteFood, Food, MealItem, Medication, SavedMeal, StoolEvent
 from tracker.views.common import DAY_SECTIONS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
@@ -96,6 +96,8 @@ def test_forms_of_two_loads_of_a_kept_page_add_twice_and_pass_the_csrf_check(ful
         "medication",
         "language",
         "next day",
+        "food renamed",
+        "saved meal",
     ],
 )
 def test_every_change_shows_on_the_next_load(full_day, patient_client, change):
@@ -110,6 +112,8 @@ def test_every_change_shows_on_the_next_load(full_day, patient_client, change):
         "medication": ("Fish oil", None),
         "language": ("Aujourd", None),
         "next day": ("Saturday 21 November", "Friday 20 November"),
+        "food renamed": ("Rolled oats", ">Oats</span>"),
+        "saved meal": ("Sunday lunch", None),
     }[change]
     if change == "fatigue":
         patient_client.post(reverse("tracker:fatigue", args=[TODAY]), {"score": "7"})
@@ -119,6 +123,10 @@ def test_every_change_shows_on_the_next_load(full_day, patient_client, change):
         MealItemFactory(patient=full_day, date=TODAY - dt.timedelta(days=1), meal="dinner")
     elif change == "hidden section":
         Profile.objects.filter(user=full_day).update(hidden_sections=["sleep"])
+    elif change == "food renamed":  # (a food of the day's breakfast, another meal's recent food)
+        Food.objects.filter(name_en="Oats").update(name_en="Rolled oats")
+    elif change == "saved meal":  # (offered in every meal's box)
+        SavedMeal.objects.create(patient=full_day, name="Sunday lunch")
     elif change == "score":
         version = RuleSetVersion.objects.order_by("-number").first()
         DayScore.objects.update_or_create(
@@ -148,16 +156,34 @@ def test_every_change_shows_on_the_next_load(full_day, patient_client, change):
     assert same_page(again) == same_page(patient_client.get(reverse("tracker:today")).content.decode())
 
 
+def test_a_meal_kept_apart_still_follows_yesterday(full_day, patient_client):
+    """Lunch offers the same foods in the same order before and after yesterday's lunch is taken
+    away; only its "same as yesterday" button goes."""
+    lentils = MealItem.objects.get(patient=full_day, meal="lunch", date=TODAY - dt.timedelta(days=1))
+    for _ in range(2):
+        MealItemFactory(patient=full_day, date=TODAY - dt.timedelta(days=3), meal="lunch", food=lentils.food)
+    assert "Same lunch as yesterday" in patient_client.get(reverse("tracker:today")).content.decode()
+    lentils.delete()
+    page = patient_client.get(reverse("tracker:today")).content.decode()
+    assert "Same lunch as yesterday" not in page and ">Lentil soup</span>" in page
+    caches["pages"].clear()
+    assert same_page(page) == same_page(patient_client.get(reverse("tracker:today")).content.decode())
+
+
 @pytest.mark.parametrize(
-    ("change", "drawn"),
+    ("change", "drawn", "meals"),
     [
-        ("fatigue", {"fatigue"}),
-        ("meal", {"meals"}),
-        ("symptom of one's own", {"symptoms"}),
-        ("medication", set(DAY_SECTIONS)),  # (read whatever is shown: every section is drawn from it)
+        ("fatigue", {"fatigue"}, []),
+        # Within the meals section, the meal changed alone.
+        ("meal", {"meals"}, ["dinner"]),
+        ("symptom of one's own", {"symptoms"}, []),
+        # (read whatever is shown: every section is drawn from it; no meal is)
+        ("medication", set(DAY_SECTIONS), []),
+        # (the favourites: every meal offers them, and stars them among its foods)
+        ("favourite", {"meals"}, ["breakfast", "lunch", "dinner", "snack"]),
     ],
 )
-def test_after_a_change_only_the_sections_drawn_from_it_are_drawn_again(full_day, patient_client, change, drawn):
+def test_after_a_change_only_the_sections_drawn_from_it_are_drawn_again(full_day, patient_client, change, drawn, meals):
     patient_client.get(reverse("tracker:today"))
     if change == "fatigue":
         patient_client.post(reverse("tracker:fatigue", args=[TODAY]), {"score": "7"}, headers={"HX-Request": "true"})
@@ -165,14 +191,19 @@ def test_after_a_change_only_the_sections_drawn_from_it_are_drawn_again(full_day
         MealItemFactory(patient=full_day, date=TODAY, meal="dinner", food=FoodFactory(name_en="Rye bread"))
     elif change == "symptom of one's own":
         CustomSymptom.objects.create(patient=full_day, name="Dizziness")
+    elif change == "favourite":
+        # (eaten at breakfast, so not offered there: only its star there changes)
+        FavoriteFood.objects.create(patient=full_day, food=Food.objects.get(name_en="Oats"))
     else:
         Medication.objects.create(patient=full_day, name="Fish oil", ask_daily=True)
     with mock.patch("tracker.views.day.render_to_string", wraps=render_to_string) as render:
         page = patient_client.get(reverse("tracker:today")).content.decode()
     assert [c.args[0] for c in render.call_args_list] == [
+        *("tracker/day.html#meal" for _ in meals),
         *(f"tracker/day.html#{section}" for section in DAY_SECTIONS if section in drawn),
         "tracker/day.html",
     ]
+    assert [c.args[1]["meal"].meal for c in render.call_args_list if c.args[0].endswith("#meal")] == meals
     caches["pages"].clear()
     assert same_page(page) == same_page(patient_client.get(reverse("tracker:today")).content.decode())
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from functools import partial
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Model
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -61,7 +63,16 @@ def _render_day(
         keys = {section: _section_key(request, read, section) for section in DAY_SECTIONS if log.shown[section]}
         sections = {section: kept_part_if_any(*key) for section, key in keys.items()}
         missing = [section for section, html in sections.items() if html is None]
-        context = {**day_context(log, sections=missing), "day_panel": panel, **marks}
+        # The meals section redrawn: each meal is kept too, so a food added to lunch redraws lunch alone.
+        meal_keys = {view.meal: _meal_key(request, read, log, view) for view in log.meals} if "meals" in missing else {}
+        for view in log.meals if meal_keys else ():
+            view.kept = kept_part_if_any(*meal_keys[view.meal]) or ""
+        to_draw = [view for view in log.meals if meal_keys and not view.kept]
+        only = to_draw[0].meal if len(to_draw) == 1 else None
+        context = {**day_context(log, sections=missing, meal=only), "day_panel": panel, **marks}
+        for view in to_draw:
+            meal = partial(render_to_string, "tracker/day.html#meal", {**context, "meal": view}, request=request)
+            view.kept = kept_part(*meal_keys[view.meal], meal)
         for section in missing:
             name = f"tracker/day.html#{section}"
             sections[section] = kept_part(*keys[section], partial(render_to_string, name, context, request=request))
@@ -77,6 +88,33 @@ def _section_key(request: PatientHttpRequest, read: selectors.DayRead, section: 
     name = f"tracker/day.html#{section}"
     drawn_from = (repr(sorted(read.hidden)), str(request.user.date_joined), *read.section_texts(section))
     return name, (page_key(request, name, drawn_from),)
+
+
+def _meal_key(
+    request: PatientHttpRequest, read: selectors.DayRead, log: selectors.DayLog, view: selectors.MealView
+) -> tuple[str, tuple[str, ...]]:
+    """A kept meal's name and what it is drawn from: as its section's key, with the meal's rows (its
+    foods of the day and theirs, its one-tap foods, how many it had yesterday), the favourites and
+    the saved meals, each row with all its fields."""
+    name = "tracker/day.html#meal"
+    drawn_from = (
+        repr(sorted(read.hidden)),
+        str(request.user.date_joined),
+        view.meal,
+        str(view.yesterday_count),
+        _rows(view.items),
+        _rows(item.food for item in view.items),
+        _rows(view.offers),
+        repr([food.pk for food in view.recent]),
+        repr(sorted(log.favorite_ids)),
+        _rows(log.saved_meals),
+    )
+    return name, (page_key(request, name, drawn_from),)
+
+
+def _rows(rows: Iterable[Model]) -> str:
+    """Model rows as text, every field of each (what a kept part drawn from them depends on)."""
+    return repr([tuple(getattr(row, f.attname) for f in row._meta.concrete_fields) for row in rows])
 
 
 @require_GET
