@@ -23,7 +23,9 @@ import psycopg
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Value, Window
+from django.db.models.base import ModelState
 from django.db.models.functions import Cast, RowNumber
+from django.db.models.signals import post_init, pre_init
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
@@ -314,6 +316,31 @@ def _columns_read(
     )
 
 
+def _made_as_read(model: type[models.Model]) -> Any:
+    """How a row of `model` read by `_parse_together` becomes an instance: as `Model.from_db` makes one
+    from all its fields, without the per-field work of `Model.__init__` (the fields are set as read,
+    the state is a row from the database), unless something listens to its making (pre_init,
+    post_init): then by `from_db` itself. A day's page makes about a hundred."""
+    if (
+        pre_init.has_listeners(model)
+        or post_init.has_listeners(model)
+        or getattr(model.from_db, "__func__", None) is not _FROM_DB
+    ):
+        return model.from_db
+
+    def made(db: str, attnames: list[str], values: list[Any]) -> models.Model:
+        instance = model.__new__(model)
+        instance.__dict__.update(zip(attnames, values, strict=True))
+        state = instance._state = ModelState()
+        state.adding, state.db = False, db
+        return instance
+
+    return made
+
+
+_FROM_DB = models.Model.from_db.__func__  # type: ignore[attr-defined]
+
+
 def _parse_together(texts: tuple[str, ...], shapes: Shapes, only: Collection[str] = ()) -> dict[str, list[Any]]:
     """The parts' rows as model instances (`only`: just these parts)."""
     found: dict[str, list[Any]] = {}
@@ -323,6 +350,7 @@ def _parse_together(texts: tuple[str, ...], shapes: Shapes, only: Collection[str
         if only and name not in only:
             continue
         attnames, columns = _columns_read(model, json_as_text)
+        make = _made_as_read(model)
         found[name] = rows = []
         for row in json.loads(text, parse_float=Decimal):
             values = []
@@ -336,7 +364,7 @@ def _parse_together(texts: tuple[str, ...], shapes: Shapes, only: Collection[str
                         # SQLite keeps a moment as naive UTC text; Django's own reads make it aware.
                         value = timezone.make_aware(value, connection.timezone)
                 values.append(value)
-            instance = model.from_db(connection.alias, attnames, values)
+            instance = make(connection.alias, attnames, values)
             for annotation, output in extra:  # (plain JSON values; SQLite's booleans are 0 and 1)
                 value = row[annotation]
                 setattr(instance, annotation, value if value is None else output.to_python(value))
@@ -571,7 +599,8 @@ def day_log_of(read: DayRead, sections: Collection[str] | None = None) -> DayLog
     if sections is not None:
         hidden = hidden | (frozenset(SECTION_PARTS) - frozenset(sections))
     # (the score line's rows are the panel's: `DayRead.score_rows`)
-    skipped = _parts_of(hidden) | set(SCORE_PARTS)
+    # (the everyday foods are parsed only for a meal with no recent food to offer: rarely)
+    skipped = _parts_of(hidden) | set(SCORE_PARTS) | {"common"}
     rows = prepared.parse(read.texts, only=[name for name, *_ in prepared.shapes if name not in skipped])
     meals_shown = "meals" not in hidden
     foods = {food.pk: food for food in rows.get("item_foods", [])}
@@ -597,8 +626,8 @@ def day_log_of(read: DayRead, sections: Collection[str] | None = None) -> DayLog
         view.offers = [f for f in view.recent if f.pk not in eaten] + [
             f for f in favorites if f.pk not in recent_ids and f.pk not in eaten
         ]
-    if meals_shown:
-        offer_common_foods(meals, rows["common"])
+    if meals_shown and not all(view.recent for view in meals):
+        offer_common_foods(meals, prepared.parse(read.texts, only=["common"])["common"])
     sleeps = rows.get("sleeps", [])
     sleep = sleeps[0] if sleeps and sleeps[0].date == day else None
     previous_sleep = next((s for s in sleeps if s.date != day), None)

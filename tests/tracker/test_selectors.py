@@ -3,12 +3,14 @@
 import datetime as dt
 
 import pytest
+from django.db.models.signals import post_init
 from django.utils import translation
 
 from tests.tracker.conftest import TODAY as LOG_TODAY
 from tests.tracker.factories import FoodFactory, MealItemFactory
 from tests.tracker.relapse_paths import LABEL_PATHS, episode, make_label_path
 from tracker import selectors
+from tracker.models import Food, MealItem
 
 # ---------------------------------------------------------------- the day and relapses
 
@@ -61,3 +63,41 @@ def test_it_offers_at_most_six_recent_foods_per_meal_latest_first_among_equals(p
         MealItemFactory(patient=patient, date=LOG_TODAY - dt.timedelta(days=days), meal="dinner", food=eaten)
     recent = selectors.recent_foods_by_meal(patient, LOG_TODAY)
     assert recent["dinner"] == foods[:6]
+
+
+def _fields(row):
+    return {name: value for name, value in vars(row).items() if name != "_state"}
+
+
+@log_day
+def test_the_days_rows_are_read_as_the_orm_reads_them(patient, day_foods):
+    """The day's read makes its rows without Model.__init__: each has the same fields as the ORM's
+    own row, and is a row from the database (saved again, it is updated, not added)."""
+    for meal, food in (("breakfast", "oats"), ("lunch", "lentils")):
+        MealItemFactory(patient=patient, date=LOG_TODAY, meal=meal, food=day_foods[food])
+    log = selectors.day_log(patient, LOG_TODAY)
+    items = [item for meal in log.meals for item in meal.items]
+    assert items
+    for item in items:
+        orm = MealItem.objects.get(pk=item.pk)
+        assert _fields(item) | {"grams": orm.grams} == _fields(orm) | {"grams": orm.grams}
+        assert _fields(item.food) == _fields(Food.objects.get(pk=item.food_id))
+        assert (item._state.adding, item._state.db) == (False, "default")
+    items[0].save(update_fields=["grams"])  # (an UPDATE: no second row)
+    assert MealItem.objects.filter(pk=items[0].pk).count() == 1
+
+
+@log_day
+def test_a_row_whose_making_is_listened_to_is_made_by_the_orm(patient, day_foods):
+    MealItemFactory(patient=patient, date=LOG_TODAY, meal="dinner", food=day_foods["lentils"])
+    made = []
+
+    def listen(sender, instance, **kwargs):
+        made.append(instance.pk)
+
+    post_init.connect(listen, sender=MealItem)
+    try:
+        log = selectors.day_log(patient, LOG_TODAY)
+    finally:
+        post_init.disconnect(listen, sender=MealItem)
+    assert sorted(made) == sorted(item.pk for meal in log.meals for item in meal.items)
