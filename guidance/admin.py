@@ -65,6 +65,8 @@ class RuleAdmin(AdminsOnly, admin.ModelAdmin[Rule]):
     list_filter = ("active", "kind")
     search_fields = ("key", "title_en", "title_fr")
     ordering = ("order", "key")
+    # (a search shows "n results", not also "of m in all": one count of the table less per list)
+    show_full_result_count = False
     actions = ("publish_rule_set",)
     readonly_fields = ("params_json",)
 
@@ -118,7 +120,7 @@ class RuleAdmin(AdminsOnly, admin.ModelAdmin[Rule]):
         context = {
             "current_version": version,
             "rescore_progress": selectors.rescore_progress(version) if version else "",
-            "unpublished": selectors.has_unpublished_changes(),
+            "unpublished": selectors.has_unpublished_changes(version),
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context=context)
@@ -164,12 +166,13 @@ def _publish_view(model_admin: RuleAdmin, request: HttpRequest) -> HttpResponse:
         note = (request.POST.get("note") or "").replace("\x00", "")[:300]
         publish_and_report(request, note or "Published from the rule list")
         return redirect("admin:guidance_rule_changelist")
+    version = selectors.current_version()
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
         "title": _("Publish the rule set"),
-        "current_version": selectors.current_version(),
-        "unpublished": selectors.has_unpublished_changes(),
+        "current_version": version,
+        "unpublished": selectors.has_unpublished_changes(version),
         "active_rules": selectors.active_rule_snapshots(),
     }
     return TemplateResponse(request, "admin/guidance/rule/publish.html", context)

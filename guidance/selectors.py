@@ -70,8 +70,8 @@ def active_rule_snapshots() -> list[dict[str, Any]]:
     return [rule_snapshot(rule) for rule in Rule.objects.filter(active=True).order_by("order", "key")]
 
 
-def has_unpublished_changes() -> bool:
-    version = current_version()
+def has_unpublished_changes(version: RuleSetVersion | None) -> bool:
+    """Whether the active rules differ from `version`, the published rule set (`current_version`)."""
     return version is None or version.rules != active_rule_snapshots()
 
 

@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from guidance import rules
@@ -126,3 +128,13 @@ def test_clinicians_and_patients_cannot_reach_the_rule_admin(clinician_client, p
     assert patient_client.get(url).status_code == 403
     assert patient_client.post(reverse("admin:guidance_rule_publish")).status_code == 403
     assert RuleSetVersion.objects.count() == 2  # v1 and the v2 of migration 0006
+
+
+def test_the_rule_list_reads_the_published_rule_set_once_and_counts_the_rules_once(admin_client, fiber):
+    admin_client.get(reverse("admin:guidance_rule_changelist"))
+    with CaptureQueriesContext(connection) as queries:
+        listing = admin_client.get(reverse("admin:guidance_rule_changelist"))
+    assert "There are unpublished changes" not in listing.content.decode()
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum('FROM "guidance_rulesetversion"' in s for s in sql) == 1
+    assert sum('SELECT COUNT(*) AS "__count" FROM "guidance_rule"' in s for s in sql) == 1
