@@ -349,7 +349,9 @@ def main() -> None:
     redis = Redis()
     redis.start()
     results: dict[str, Any] = {}
-    stack = loadtest.Stack(DRILL, 8110, workers=2)
+    # (a smaller stack than the load test's: four single-request processes, as many requests at once
+    # as the two threaded processes it ran before gunicorn.conf.py went to sync processes)
+    stack = loadtest.Stack(DRILL, 8110, workers=4)
     try:
         print("preparing the drill database ...")
         accounts = loadtest.prepare(DRILL, 30, clinicians=4, admins=1, days=30)

@@ -105,7 +105,7 @@ class Stack:
         return f"http://127.0.0.1:{self.port}"
 
     def start_web(self) -> None:
-        # Threads, timeouts and keep-alive from gunicorn.conf.py (read from the repository root), as
+        # The worker class and timeouts from gunicorn.conf.py (read from the repository root), as
         # the Docker image runs it; only the process count may differ (a drill's smaller stack).
         processes = ["--workers", str(self.workers)] if self.workers else []
         self.web = subprocess.Popen(
