@@ -69,7 +69,9 @@ def _render_day(
             view.kept = kept_part_if_any(*meal_keys[view.meal]) or ""
         to_draw = [view for view in log.meals if meal_keys and not view.kept]
         only = to_draw[0].meal if len(to_draw) == 1 else None
-        context = {**day_context(log, sections=missing, meal=only), "day_panel": panel, **marks}
+        # (forms only for what is drawn: no meal's when every meal is kept)
+        forms_for = [section for section in missing if section != "meals" or to_draw]
+        context = {**day_context(log, sections=forms_for, meal=only), "day_panel": panel, **marks}
         for view in to_draw:
             meal = partial(render_to_string, "tracker/day.html#meal", {**context, "meal": view}, request=request)
             view.kept = kept_part(*meal_keys[view.meal], meal)
