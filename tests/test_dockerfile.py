@@ -178,7 +178,7 @@ def test_the_image_serves_with_the_settings_the_load_test_measures():
     ).stdout
     settings = dict(re.findall(r"^(\w+)\s+= (.*)$", printed, re.MULTILINE))
     assert {k: settings[k] for k in ("workers", "worker_class", "timeout")} == {
-        "workers": "8",
+        "workers": "5",
         "worker_class": "sync",
         "timeout": "30",
     }
