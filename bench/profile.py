@@ -43,18 +43,20 @@ def request_for(page: str) -> Any:
     if patient is None:
         raise SystemExit("no generated patient: run `make bench` first")
     client = Client()
+
+    def take_back() -> None:
+        # What a save profiled before added is taken away again (not profiled): each finds the same day.
+        from tracker.models import MealItem
+
+        MealItem.objects.filter(patient=patient, client_token__startswith="bench-profile-").delete()
+
     if page in ("save", "save-plain"):
-        from tracker.models import Food, MealItem
+        from tracker.models import Food
 
         client.force_login(patient)
         food = Food.objects.filter(owner__isnull=True).order_by("id").first()
         url = reverse("tracker:meal-add", args=[timezone.localdate(), "snack"])
         tokens = iter(range(10**9))
-
-        def take_back() -> None:
-            # The item saved before is taken away again (not profiled): each save finds the same day.
-            MealItem.objects.filter(patient=patient, client_token__startswith="bench-profile-").delete()
-
         return lambda: client.post(
             url,
             {
@@ -77,7 +79,7 @@ def request_for(page: str) -> Any:
 
         return drawn_anew
     if page == "today-after-save":  # as a user sees it after adding to lunch: only what changed is drawn
-        from tracker.models import Food, MealItem
+        from tracker.models import Food
 
         client.force_login(patient)
         url = reverse("tracker:today")
@@ -86,8 +88,7 @@ def request_for(page: str) -> Any:
         tokens = iter(range(10**9))
 
         def save() -> None:
-            # The item added before is taken away again, so the day keeps its size however many requests.
-            MealItem.objects.filter(patient=patient, client_token__startswith="bench-profile-").delete()
+            take_back()  # (the day keeps its size however many requests)
             token = next(tokens)
             data = {"food": foods[token % len(foods)], "amount": "1", "unit": "portion"}
             client.post(add, {**data, "token": f"bench-profile-{token}"}, headers={"HX-Request": "true"})
@@ -117,8 +118,7 @@ def main() -> None:
     args = parser.parse_args()
     # A save's background jobs go to a queue of their own (emptied after), as in production: the
     # profile is the web's answer, not the worker's rescoring run inline.
-    saves = args.page.startswith("save") or args.page.endswith("save")
-    queue = os.environ.get("PROFILE_REDIS_URL", "redis://127.0.0.1:6379/7") if saves else None
+    queue = os.environ.get("PROFILE_REDIS_URL", "redis://127.0.0.1:6379/7") if "save" in args.page else None
     setup_django(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB, redis_url=queue, create=False)
     from django.test import override_settings
 

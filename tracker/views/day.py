@@ -64,17 +64,14 @@ def _render_day(
         sections = {section: kept_part_if_any(*key) for section, key in keys.items()}
         missing = [section for section, html in sections.items() if html is None]
         # The meals section redrawn: each meal is kept too, so a food added to lunch redraws lunch alone.
-        meal_keys = {view.meal: _meal_key(request, read, log, view) for view in log.meals} if "meals" in missing else {}
-        for view in log.meals if meal_keys else ():
-            view.kept = kept_part_if_any(*meal_keys[view.meal]) or ""
-        to_draw = [view for view in log.meals if meal_keys and not view.kept]
-        only = to_draw[0].meal if len(to_draw) == 1 else None
+        to_draw = _meals_not_kept(request, log) if "meals" in missing else []
+        only = to_draw[0][0].meal if len(to_draw) == 1 else None
         # (forms only for what is drawn: no meal's when every meal is kept)
         forms_for = [section for section in missing if section != "meals" or to_draw]
         context = {**day_context(log, sections=forms_for, meal=only), "day_panel": panel, **marks}
-        for view in to_draw:
+        for view, key in to_draw:
             meal = partial(render_to_string, "tracker/day.html#meal", {**context, "meal": view}, request=request)
-            view.kept = kept_part(*meal_keys[view.meal], meal)
+            view.kept = kept_part(*key, meal)
         for section in missing:
             name = f"tracker/day.html#{section}"
             sections[section] = kept_part(*keys[section], partial(render_to_string, name, context, request=request))
@@ -92,16 +89,27 @@ def _section_key(request: PatientHttpRequest, read: selectors.DayRead, section: 
     return name, (page_key(request, name, drawn_from),)
 
 
+def _meals_not_kept(
+    request: PatientHttpRequest, log: selectors.DayLog
+) -> list[tuple[selectors.MealView, tuple[str, tuple[str, ...]]]]:
+    """Each meal kept from before put in (`MealView.kept`); the others with their keys, to be drawn."""
+    missing = []
+    for view in log.meals:
+        key = _meal_key(request, log, view)
+        view.kept = kept_part_if_any(*key) or ""
+        if not view.kept:
+            missing.append((view, key))
+    return missing
+
+
 def _meal_key(
-    request: PatientHttpRequest, read: selectors.DayRead, log: selectors.DayLog, view: selectors.MealView
+    request: PatientHttpRequest, log: selectors.DayLog, view: selectors.MealView
 ) -> tuple[str, tuple[str, ...]]:
-    """A kept meal's name and what it is drawn from: as its section's key, with the meal's rows (its
-    foods of the day and theirs, its one-tap foods, how many it had yesterday), the favourites and
-    the saved meals, each row with all its fields."""
+    """A kept meal's name and what it is drawn from: as a page's key (`page_key`), with the meal's
+    rows (its foods of the day and theirs, its one-tap foods, how many it had yesterday), the recent
+    foods (stars), the favourites and the saved meals, each row with all its fields."""
     name = "tracker/day.html#meal"
     drawn_from = (
-        repr(sorted(read.hidden)),
-        str(request.user.date_joined),
         view.meal,
         str(view.yesterday_count),
         _rows(view.items),
