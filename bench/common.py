@@ -9,6 +9,8 @@ formatted into the statement. Run the scripts from the repository root as module
 from __future__ import annotations
 
 import os
+import statistics
+import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -96,3 +98,17 @@ def setup_django(url: str, *, redis_url: str | None = None, create: bool = True)
     if create and url.startswith(("postgres://", "postgresql://")):
         create_database(url)
     django.setup()
+
+
+def reference_ms(runs: int = 5) -> float:
+    """How fast this machine is now: the median time, in ms, of a fixed pure-Python task (a million
+    additions). A slower machine, or one whose cores a neighbour is taking, gives more. `make bench`
+    and `make loadtest` print it beside their figures, so runs on different days can be compared."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        total = 0
+        for step in range(1_000_000):
+            total += step
+        times.append(time.perf_counter() - start)
+    return round(statistics.median(times) * 1000, 1)

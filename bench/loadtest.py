@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -29,9 +30,10 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+import psutil
 import psycopg
 
-from bench.common import BENCH_ENV, ROOT, create_database, database_url
+from bench.common import BENCH_ENV, ROOT, create_database, database_url, reference_ms
 
 BIN = Path(sys.executable).parent
 # A load test on a shared machine stays bounded.
@@ -164,6 +166,82 @@ class Stack:
                     proc.kill()
 
 
+class MachineWatch:
+    """The machine's CPU while the load runs, sampled each second: how busy its cores were, the share
+    a neighbour took (steal: another guest of the host running on our cores), and how many cores each
+    part of the stack used. With `reference_ms` it tells whether a slow run was the app or the machine.
+
+    `roots` names each part by the processes it starts from (their children count with them); a part
+    named by `names` is every process of that name (PostgreSQL's server and its backends).
+    """
+
+    def __init__(self, roots: dict[str, int], names: dict[str, str], interval: float = 1.0) -> None:
+        self.roots, self.names, self.interval = roots, names, interval
+        self.samples: list[tuple[float, Any, dict[str, dict[int, float]]]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "MachineWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while True:
+            self.samples.append((time.time(), psutil.cpu_times(), self._parts()))
+            if self._stop.wait(self.interval):
+                return
+
+    def _parts(self) -> dict[str, dict[int, float]]:
+        """Each part's processes, with the CPU seconds each has used."""
+        found: dict[str, list[psutil.Process]] = {part: [] for part in (*self.roots, *self.names)}
+        for part, pid in self.roots.items():
+            try:
+                root = psutil.Process(pid)
+                found[part] = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                continue
+        for process in psutil.process_iter(["name"]):
+            for part, name in self.names.items():
+                if process.info["name"] == name:
+                    found[part].append(process)
+        used: dict[str, dict[int, float]] = {}
+        for part, processes in found.items():
+            used[part] = {}
+            for process in processes:
+                try:
+                    times = process.cpu_times()
+                except psutil.Error:
+                    continue
+                used[part][process.pid] = times.user + times.system
+        return used
+
+    def between(self, start: float, end: float) -> dict[str, Any]:
+        """The machine from `start` to `end` (Unix times): busy and steal as % of all cores' time,
+        and the cores each part used on average; empty when fewer than two samples fall in it."""
+        inside = [sample for sample in self.samples if start <= sample[0] <= end]
+        if len(inside) < 2:  # noqa: PLR2004 - a difference needs two samples
+            return {}
+        (t0, cpu0, parts0), (t1, cpu1, parts1) = inside[0], inside[-1]
+        spent = {field: getattr(cpu1, field) - getattr(cpu0, field) for field in cpu1._fields}
+        total = sum(spent.values()) or 1.0
+        idle = spent["idle"] + spent.get("iowait", 0.0)
+        cores = {
+            part: round(sum(cpu - parts0.get(part, {}).get(pid, 0.0) for pid, cpu in used.items()) / (t1 - t0), 2)
+            for part, used in parts1.items()
+        }
+        return {
+            "seconds": round(t1 - t0, 1),
+            "cores": psutil.cpu_count(),
+            "busy_pct": round(100 * (total - idle) / total, 1),
+            "steal_pct": round(100 * spent.get("steal", 0.0) / total, 1),
+            "cores_used": cores,
+        }
+
+
 def prepare(services: Services, patients: int, clinicians: int, admins: int, days: int) -> Path:
     """A fresh load database with generated patients, 2FA staff and grants; returns the accounts file."""
     create_database(services.database_url, fresh=True)
@@ -219,13 +297,16 @@ def run_load(
         stderr=subprocess.STDOUT,
     )
     fault_report: Any = None
-    if fault is not None:
-        time.sleep(fault_after)
-        fault_report = fault()
-    try:
-        locust.wait(duration + 60)
-    except subprocess.TimeoutExpired:
-        locust.kill()
+    roots = {"web": stack.web, "worker": stack.worker, "locust": locust}
+    pids = {part: process.pid for part, process in roots.items() if process is not None}
+    with MachineWatch(pids, {"PostgreSQL": "postgres", "Redis": "redis-server"}) as watch:
+        if fault is not None:
+            time.sleep(fault_after)
+            fault_report = fault()
+        try:
+            locust.wait(duration + 60)
+        except subprocess.TimeoutExpired:
+            locust.kill()
     summary = read_stats(Path(f"{stats}_stats.csv"))
     detail = (
         json.loads(results.read_text()) if results.exists() else {"acknowledged": [], "status": {}, "server_errors": {}}
@@ -238,6 +319,7 @@ def run_load(
         server_errors=detail["server_errors"],
     )
     summary.update(phases(detail, users))
+    summary["machine"] = watch.between(*summary["steady"]["window"])
     summary["fault"] = fault_report
     return summary
 
@@ -296,6 +378,7 @@ def phases(detail: dict[str, Any], users: int) -> dict[str, Any]:
         "seconds": round(seconds, 1),
         "rps": round(len(after) / seconds, 1) if seconds else 0.0,
         "per_request": {name: latency(times) for name, times in sorted(by_name.items())},
+        "window": [round(ramp_end, 3), round(stopped_at, 3)],
     }
     return {"ramp": ramp, "steady": steady}
 
@@ -351,6 +434,17 @@ def print_summary(title: str, summary: dict[str, Any], entries: dict[str, int]) 
     )
     for name, row in steady["per_request"].items():
         print(f"    {name:<24} {row['requests']:>6,} requests  p95 {row['p95_ms']:>6} ms")
+    machine = summary.get("machine")
+    if machine:
+        used = ", ".join(f"{part} {cores}" for part, cores in machine["cores_used"].items())
+        print(
+            f"    the machine: its {machine['cores']} cores {machine['busy_pct']} % busy"
+            f" (steal {machine['steal_pct']} %); cores used: {used}"
+        )
+    if "reference_ms" in summary:
+        print(
+            f"    machine speed before the run: a fixed Python task (bench.common.reference_ms) took {summary['reference_ms']} ms"
+        )
     print(f"  whole run: requests {summary['requests']:,}  failures {summary['failures']}")
     print(f"  status classes {summary['status']}")
     print(
@@ -370,12 +464,14 @@ def main() -> None:
         raise SystemExit(f"bounded: at most {MAX_USERS} users and {MAX_SECONDS} seconds")
     print(f"preparing {LOAD.database_url.rsplit('@', 1)[-1]} ({args.patients} patients x {args.days} days) ...")
     accounts = prepare(LOAD, args.patients, clinicians=8, admins=2, days=args.days)
+    speed = reference_ms()
     stack = Stack(LOAD, args.port)
     try:
         stack.start_worker()
         stack.start_web()
         print(f"load: {args.users} users for {args.duration} s against {stack.url} (logs in {stack.logs})")
         summary = run_load(stack, accounts, args.users, args.duration)
+        summary["reference_ms"] = speed
     finally:
         stack.stop()
     entries = check_entries(LOAD, summary["acknowledged"])

@@ -24,7 +24,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any, cast
 
-from bench.common import ROOT, database_url, setup_django
+from bench.common import ROOT, database_url, reference_ms, setup_django
 
 DEFAULT_DB = database_url("msgut_bench")
 PLOTLY = "vendor/plotly-basic-4.1.1.min.js"
@@ -460,6 +460,7 @@ def print_table(result: dict[str, Any]) -> None:
     print(f"msgut bench, {result['when']} on {result['machine']}")
     print(f"data: {result['patients']} patients x {result['days']} days in {result['database']}")
     print(f"load average (1, 5, 15 min): {result['load_average_start']} at start, {result['load_average_end']} at end")
+    print(f"machine speed: a fixed Python task (bench.common.reference_ms) took {result['reference_ms']} ms")
     print()
     print(
         f"x bare: to the bare view's requests timed in turn with the row's, {PAIRED_BLOCK} of each (medians: last column)"
@@ -530,6 +531,7 @@ def main() -> None:
         "dashboard_generated_seconds": data["many_generated_seconds"],
         # Other work on the machine slows every figure alike; the ratios to the bare view hold better.
         "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        "reference_ms": reference_ms(),
     }
     result["scoring"] = scoring_figures(data["patient_ids"])
     result["weekly"] = weekly_figures(data["patient_ids"], args.days)
