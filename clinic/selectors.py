@@ -399,7 +399,9 @@ def relapse_items(patient: User, start: date, end: date, viewer: User | None) ->
     """Episodes overlapping [start, end], newest first, checked and worded as the patient reads them."""
     episodes = checked_episodes(patient, start, end)
     shown = [episode.relapse.pk for episode in episodes]
-    return _relapse_items(episodes, RelapseReview.objects.filter(relapse__in=shown).order_by("-updated_at"), viewer)
+    return _relapse_items(
+        episodes, RelapseReview.objects.filter(relapse__in=shown).order_by("-updated_at", "-pk"), viewer
+    )
 
 
 def _relapse_items(
@@ -531,7 +533,7 @@ def _review_parts(patient: User, start: date, end: date) -> dict[str, QuerySet[A
         "flags": PatientFlags.objects.filter(patient=patient),
         "history": history,
         # The readings of every episode read (those before the range are left out below).
-        "reviews": RelapseReview.objects.filter(relapse__in=history.values("pk")).order_by("-updated_at"),
+        "reviews": RelapseReview.objects.filter(relapse__in=history.values("pk")).order_by("-updated_at", "-pk"),
         "medications": _medications_query(patient, start, end),
         "edss": EDSSScore.objects.filter(patient=patient).order_by("-assessed_on", "-id"),
         "mfis": MFISResponse.objects.filter(patient=patient).order_by("-date"),
