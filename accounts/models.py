@@ -131,7 +131,10 @@ class UserSession(AbstractBaseSession):
     session data says at each save.
     """
 
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions")
+    # Indexed by (user, expire_date) below, which serves lookups by user alone.
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions", db_index=False
+    )
     user_agent = models.CharField(max_length=300, blank=True)
     signed_in_at = models.DateTimeField(null=True, blank=True)
     last_seen = models.DateTimeField(null=True, blank=True)

@@ -64,6 +64,7 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="audit_events_by",
+        db_index=False,  # audit_actor_recent (actor, created_at) serves lookups by actor
     )
     # Snapshot: still says who it was after the account is gone; for a failed
     # sign-in it is the email that was typed.

@@ -91,7 +91,10 @@ class AccessGrant(models.Model):
         INVITATION = "invitation", _("invitation")
 
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants_given")
-    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants_received")
+    # Indexed by (clinician, revoked_at) below.
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants_received", db_index=False
+    )
     granted_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
     wording = models.ForeignKey(ConsentWording, on_delete=models.PROTECT, related_name="grants")
@@ -150,7 +153,10 @@ class Invitation(models.Model):
 class ClinicianNote(models.Model):
     """A clinician's note about a patient: read by every clinician with access, edited only by its author."""
 
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinician_notes")
+    # Indexed by (patient, created_at) below.
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinician_notes", db_index=False
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="notes_written"
     )
@@ -175,7 +181,8 @@ class RelapseReview(models.Model):
         PSEUDO = "pseudo", _("Pseudo-relapse")
         UNSURE = "unsure", _("Not sure yet")
 
-    relapse = models.ForeignKey("tracker.Relapse", on_delete=models.CASCADE, related_name="reviews")
+    # Indexed by one_review_per_reviewer (relapse, reviewer) below.
+    relapse = models.ForeignKey("tracker.Relapse", on_delete=models.CASCADE, related_name="reviews", db_index=False)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     reviewer_name = models.CharField(max_length=120, blank=True)
     verdict = models.CharField(_("your reading"), max_length=16, choices=Verdict.choices, default=Verdict.UNSURE)
@@ -199,7 +206,10 @@ class EDSSScore(models.Model):
     Read by the patient and every clinician with access; edited only by its author.
     """
 
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="edss_scores")
+    # Indexed by edss_one_per_day (patient, assessed_on) below.
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="edss_scores", db_index=False
+    )
     score = models.DecimalField(_("EDSS"), max_digits=3, decimal_places=1)
     assessed_on = models.DateField(_("date of the examination"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -88,7 +88,8 @@ class ReminderLog(models.Model):
         SKIPPED = "skipped", _("skipped")
         FAILED = "failed", _("failed")
 
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: an index or unique constraint below starts with it.
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=8, choices=Kind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     # The patient's local date of a daily reminder; the Monday of a weekly summary.

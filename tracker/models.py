@@ -142,7 +142,8 @@ class MealType(models.TextChoices):
 class PatientDayModel(models.Model):
     """Anything a patient logs for one local date."""
 
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: each kind of entry has an index or unique constraint led by (patient, date).
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     date = models.DateField(_("date"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -177,7 +178,8 @@ class MealItem(PatientDayModel):
 
 
 class FavoriteFood(models.Model):
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: an index or unique constraint below starts with it.
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     food = models.ForeignKey(Food, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -189,7 +191,8 @@ class FavoriteFood(models.Model):
 
 
 class SavedMeal(models.Model):
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: an index or unique constraint below starts with it.
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     name = models.CharField(_("name"), max_length=80)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -307,7 +310,8 @@ class StoolEvent(PatientDayModel):
 class CustomSymptom(models.Model):
     """A symptom the patient wants to rate every day (e.g. tingling, bladder urgency)."""
 
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: an index or unique constraint below starts with it.
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     name = models.CharField(_("symptom"), max_length=60)
     active = models.BooleanField(default=True)
 
@@ -386,7 +390,8 @@ class RelapseQuerySet(models.QuerySet["Relapse"]):
 
 
 class Relapse(models.Model):
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: an index or unique constraint below starts with it.
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     started_on = models.DateField(_("start date"))
     ended_on = models.DateField(_("end date"), null=True, blank=True)
     symptoms = models.TextField(_("symptoms"), max_length=2000)
@@ -440,7 +445,8 @@ class Medication(models.Model):
     (stored by code) or any name typed (vitamin D, a trial drug), with its dose as written and dates.
     """
 
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: an index or unique constraint below starts with it.
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     therapy = models.CharField(
         _("disease-modifying therapy"), max_length=40, blank=True, choices=[(t.code, t.code) for t in DMTS]
     )
@@ -492,8 +498,9 @@ class MedicationDay(models.Model):
     """One "taken as usual" answer for one medication on one day. No row means no answer, never "missed"."""
 
     # The patient's own foreign key: the access chokepoint, the exports and erasure find the row by it.
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    medication = models.ForeignKey(Medication, on_delete=models.CASCADE, related_name="days")
+    # No index of its own: an index or unique constraint below starts with it.
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    medication = models.ForeignKey(Medication, on_delete=models.CASCADE, related_name="days", db_index=False)
     date = models.DateField(_("date"))
     taken = models.BooleanField(_("taken as usual"), default=True)  # False: missed, late or changed
     created_at = models.DateTimeField(auto_now_add=True)

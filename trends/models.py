@@ -26,7 +26,8 @@ class WeeklySummary(models.Model):
     fatigue per day rated: a day without entries is missing, never a zero.
     """
 
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: an index or unique constraint below starts with it.
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     # The Monday of the ISO week; (iso_year, iso_week) are kept for labels and queries by week number.
     week_start = models.DateField()
     iso_year = models.PositiveSmallIntegerField()
@@ -82,7 +83,8 @@ class PendingWeek(models.Model):
     catch-up builds the week.
     """
 
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: an index or unique constraint below starts with it.
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     week_start = models.DateField()
     requested_at = models.DateTimeField()
     enqueued_at = models.DateTimeField(null=True, blank=True)
