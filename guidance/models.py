@@ -115,7 +115,7 @@ class StaleDay(models.Model):
     periodic sweep rescores whatever is left (e.g. the broker was down).
     """
 
-    # No index of its own: an index or unique constraint below starts with it.
+    # Indexed by staleday_one_per_day (patient, date) below.
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     date = models.DateField()
     marked_at = models.DateTimeField()

@@ -88,7 +88,7 @@ class ReminderLog(models.Model):
         SKIPPED = "skipped", _("skipped")
         FAILED = "failed", _("failed")
 
-    # No index of its own: an index or unique constraint below starts with it.
+    # Indexed by reminder_once_a_day (patient, kind, channel, local_date) below.
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=8, choices=Kind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)

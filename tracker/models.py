@@ -178,7 +178,7 @@ class MealItem(PatientDayModel):
 
 
 class FavoriteFood(models.Model):
-    # No index of its own: an index or unique constraint below starts with it.
+    # Indexed by favorite_once (patient, food) below.
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     food = models.ForeignKey(Food, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -191,7 +191,7 @@ class FavoriteFood(models.Model):
 
 
 class SavedMeal(models.Model):
-    # No index of its own: an index or unique constraint below starts with it.
+    # Indexed by saved_meal_name_unique (patient, name) below.
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     name = models.CharField(_("name"), max_length=80)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -310,7 +310,7 @@ class StoolEvent(PatientDayModel):
 class CustomSymptom(models.Model):
     """A symptom the patient wants to rate every day (e.g. tingling, bladder urgency)."""
 
-    # No index of its own: an index or unique constraint below starts with it.
+    # Indexed by custom_symptom_unique (patient, name) below.
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     name = models.CharField(_("symptom"), max_length=60)
     active = models.BooleanField(default=True)
@@ -390,7 +390,7 @@ class RelapseQuerySet(models.QuerySet["Relapse"]):
 
 
 class Relapse(models.Model):
-    # No index of its own: an index or unique constraint below starts with it.
+    # Indexed by (patient, started_on) below.
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     started_on = models.DateField(_("start date"))
     ended_on = models.DateField(_("end date"), null=True, blank=True)
@@ -445,7 +445,7 @@ class Medication(models.Model):
     (stored by code) or any name typed (vitamin D, a trial drug), with its dose as written and dates.
     """
 
-    # No index of its own: an index or unique constraint below starts with it.
+    # Indexed by (patient, stopped_on) below.
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     therapy = models.CharField(
         _("disease-modifying therapy"), max_length=40, blank=True, choices=[(t.code, t.code) for t in DMTS]
@@ -498,7 +498,7 @@ class MedicationDay(models.Model):
     """One "taken as usual" answer for one medication on one day. No row means no answer, never "missed"."""
 
     # The patient's own foreign key: the access chokepoint, the exports and erasure find the row by it.
-    # No index of its own: an index or unique constraint below starts with it.
+    # Indexed by (patient, date) below; the medication by medication_day_once (medication, date).
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     medication = models.ForeignKey(Medication, on_delete=models.CASCADE, related_name="days", db_index=False)
     date = models.DateField(_("date"))

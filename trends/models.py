@@ -26,7 +26,7 @@ class WeeklySummary(models.Model):
     fatigue per day rated: a day without entries is missing, never a zero.
     """
 
-    # No index of its own: an index or unique constraint below starts with it.
+    # Indexed by weeklysummary_one_per_week (patient, week_start) below.
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     # The Monday of the ISO week; (iso_year, iso_week) are kept for labels and queries by week number.
     week_start = models.DateField()
@@ -83,7 +83,7 @@ class PendingWeek(models.Model):
     catch-up builds the week.
     """
 
-    # No index of its own: an index or unique constraint below starts with it.
+    # Indexed by pendingweek_one_per_week (patient, week_start) below.
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     week_start = models.DateField()
     requested_at = models.DateTimeField()
